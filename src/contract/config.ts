@@ -1,0 +1,152 @@
+/**
+ * The one typed training configuration, shared by the page, the Worker, the CLI and the tests.
+ * Every field has a default and a one-line reason for it. URL parameters map onto these fields
+ * (see `configFromParams`).
+ */
+
+export const MODEL_KINDS = ['dcgan'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export type BackendRequest = BackendName | 'auto';
+
+export const RESOLUTIONS = [16, 32, 64] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+
+/** Size presets: resolution and channel width travel together, so a preset is one choice. */
+export const PRESETS = {
+  /** 16×16, narrow: trains at several steps/s even on a CPU-only machine. */
+  tiny: { res: 16, width: 16, batch: 16 },
+  /** 32×32 at DCGAN's proportions (G ≈ 370k, D ≈ 170k parameters). */
+  small: { res: 32, width: 32, batch: 32 },
+  /** 64×64: needs a real GPU to be watchable. */
+  full: { res: 64, width: 32, batch: 32 },
+} as const satisfies Record<string, { res: Resolution; width: number; batch: number }>;
+export type PresetName = keyof typeof PRESETS;
+
+export interface TrainConfig {
+  /** Architecture; a registry key, never a free string. */
+  model: ModelKind;
+  /** Training image side in pixels; the dataset is prepared at this size. */
+  res: Resolution;
+  /** Channel width of the widest-resolution layer; channels double at every halving of size. */
+  width: number;
+  /** Latent size; 100 as in the DCGAN paper. */
+  zDim: number;
+  /** Images per step; small batches keep steps fast on weak backends. */
+  batch: number;
+  /** Generator Adam learning rate (DCGAN: 2e-4). */
+  lrG: number;
+  /** Discriminator Adam learning rate (DCGAN: 2e-4). */
+  lrD: number;
+  /** Adam β1; 0.5 (DCGAN) damps the momentum that makes the two-player game oscillate. */
+  beta1: number;
+  /** Adam β2; the usual 0.999. */
+  beta2: number;
+  /** Seed for weights, latents and batch order, so a run can be reproduced. */
+  seed: number;
+  /** Training steps between metric reads from the device (one sync per report, not per step). */
+  reportEvery: number;
+  /** Minimum milliseconds between sample-grid renders, so rendering never dominates training. */
+  sampleEveryMs: number;
+  /** Side of the fixed-latent sample grid (grid has gridSide² samples). */
+  gridSide: number;
+}
+
+export const DEFAULT_CONFIG: TrainConfig = {
+  model: 'dcgan',
+  res: PRESETS.small.res,
+  width: PRESETS.small.width,
+  zDim: 100,
+  batch: PRESETS.small.batch,
+  lrG: 2e-4,
+  lrD: 2e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+  seed: 1,
+  reportEvery: 4,
+  sampleEveryMs: 700,
+  gridSide: 6,
+};
+
+export function applyPreset(config: TrainConfig, preset: PresetName): TrainConfig {
+  return { ...config, ...PRESETS[preset] };
+}
+
+/** Which preset a config matches, if any (for showing the preset picker's state). */
+export function presetOf(config: TrainConfig): PresetName | undefined {
+  const names = Object.keys(PRESETS) as PresetName[];
+  return names.find((n) => PRESETS[n].res === config.res && PRESETS[n].width === config.width);
+}
+
+type NumericKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
+const NUMERIC_LIMITS: Record<NumericKey, [min: number, max: number, integer: boolean]> = {
+  res: [16, 64, true],
+  width: [4, 256, true],
+  zDim: [2, 512, true],
+  batch: [1, 256, true],
+  lrG: [1e-6, 10, false],
+  lrD: [1e-6, 10, false],
+  beta1: [0, 0.9999, false],
+  beta2: [0, 0.99999, false],
+  seed: [0, 2 ** 31 - 1, true],
+  reportEvery: [1, 1000, true],
+  sampleEveryMs: [0, 60_000, true],
+  gridSide: [1, 12, true],
+};
+
+/** A config problem, phrased for a person. */
+export type ConfigIssue = { field: keyof TrainConfig; message: string };
+
+export function validateConfig(config: TrainConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [field, [min, max, integer]] of Object.entries(NUMERIC_LIMITS) as [NumericKey, [number, number, boolean]][]) {
+    const v = config[field];
+    if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      issues.push({ field, message: `${field} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (got ${v})` });
+    }
+  }
+  if (!(RESOLUTIONS as readonly number[]).includes(config.res)) {
+    issues.push({ field: 'res', message: `res must be one of ${RESOLUTIONS.join(', ')} (got ${config.res})` });
+  }
+  if (!(MODEL_KINDS as readonly string[]).includes(config.model)) {
+    issues.push({ field: 'model', message: `model must be one of ${MODEL_KINDS.join(', ')} (got ${config.model})` });
+  }
+  return issues;
+}
+
+/**
+ * Reads config fields from URL-style parameters (`res=16&batch=8&lrD=1e-4`), on top of a base.
+ * Unknown or invalid values are reported, not silently used.
+ */
+export function configFromParams(params: URLSearchParams, base: TrainConfig): { config: TrainConfig; issues: ConfigIssue[] } {
+  const config: TrainConfig = { ...base };
+  const issues: ConfigIssue[] = [];
+  const preset = params.get('preset');
+  if (preset !== null) {
+    if (preset in PRESETS) Object.assign(config, PRESETS[preset as PresetName]);
+    else issues.push({ field: 'res', message: `unknown preset "${preset}"` });
+  }
+  for (const key of Object.keys(NUMERIC_LIMITS) as NumericKey[]) {
+    const raw = params.get(key);
+    if (raw !== null) config[key] = Number(raw) as never;
+  }
+  const model = params.get('model');
+  if (model !== null) config.model = model as ModelKind;
+  const bad = validateConfig(config);
+  for (const issue of bad) {
+    issues.push(issue);
+    (config as unknown as Record<string, unknown>)[issue.field] = base[issue.field];
+  }
+  return { config, issues };
+}
+
+/** The config fields that differ from the defaults, as URL parameters (for shareable links). */
+export function configToParams(config: TrainConfig): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[]) {
+    if (config[key] !== DEFAULT_CONFIG[key]) params.set(key, String(config[key]));
+  }
+  return params;
+}
