@@ -1,0 +1,140 @@
+/**
+ * Opens a .zip of images into named files. Sizes are checked from the archive's directory BEFORE
+ * anything is inflated (fflate's `filter` sees the declared sizes first, and inflates into a buffer
+ * of exactly the declared size), so a zip bomb costs nothing. A damaged entry costs only itself.
+ */
+import { unzipSync, type UnzipFileInfo } from 'fflate';
+import type { NamedBytes, Rejection } from './types.ts';
+import { formatSize, MAX_FILE_BYTES } from './sniff.ts';
+
+/** Largest declared uncompressed entry: the same as the largest loose file we accept. */
+export const MAX_ENTRY_BYTES = MAX_FILE_BYTES;
+/** Largest total declared uncompressed size we open: the browser holds it all in memory at once. */
+export const MAX_ARCHIVE_BYTES = 512 * 1024 * 1024;
+/** Most entries we look at: twice the image limit, leaving room for folders and OS junk. */
+export const MAX_ARCHIVE_ENTRIES = 10_000;
+
+export interface ArchiveLimits {
+  maxEntryBytes: number;
+  maxArchiveBytes: number;
+  maxEntries: number;
+}
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
+  maxEntryBytes: MAX_ENTRY_BYTES,
+  maxArchiveBytes: MAX_ARCHIVE_BYTES,
+  maxEntries: MAX_ARCHIVE_ENTRIES,
+};
+
+export interface Expanded {
+  files: NamedBytes[];
+  rejections: Rejection[];
+}
+
+/** Names no person means as an image: OS metadata, folders, hidden files (`._foo` is macOS's). */
+const JUNK_NAMES = new Set(['.ds_store', 'thumbs.db', 'desktop.ini', 'ehthumbs.db']);
+
+/** Whether a path is OS junk or a directory, to be skipped without a word. */
+export function isJunkPath(name: string): boolean {
+  if (name === '' || name.endsWith('/') || name.endsWith('\\')) return true;
+  const parts = name.split(/[/\\]/);
+  if (parts.some((p) => p === '__MACOSX')) return true;
+  const base = parts[parts.length - 1];
+  return base.startsWith('.') || JUNK_NAMES.has(base.toLowerCase());
+}
+
+/** Zip local-file or empty-archive signature ("PK\3\4" / "PK\5\6"). */
+export function isZip(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b &&
+    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+}
+
+const looksLikeArchiveName = (name: string): boolean => /\.(zip|7z|rar|tar|gz|tgz)$/i.test(name);
+
+/** One pass over the directory deciding, per entry, whether to inflate it; rejections are kept. */
+class EntryScreen {
+  readonly rejections: Rejection[] = [];
+  /** Index and name of the entry fflate was last told to inflate: the culprit if it throws. */
+  lastTaken = -1;
+  lastTakenName = '';
+  private index = -1;
+  private total = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly archive: string,
+    private readonly limits: ArchiveLimits,
+    private readonly broken: ReadonlySet<number>,
+  ) {}
+
+  take = (info: UnzipFileInfo): boolean => {
+    this.index++;
+    if (this.stopped || isJunkPath(info.name) || this.broken.has(this.index)) return false;
+    const reason = this.refusal(info);
+    if (reason !== undefined) {
+      if (!this.stopped) this.rejections.push({ name: `${this.archive}/${info.name}`, reason });
+      return false;
+    }
+    this.lastTaken = this.index;
+    this.lastTakenName = info.name;
+    return true;
+  };
+
+  private refusal(info: UnzipFileInfo): string | undefined {
+    const { limits } = this;
+    if (this.index >= limits.maxEntries) return this.stop(`archive has more than ${limits.maxEntries} entries; the rest were not opened`);
+    if (looksLikeArchiveName(info.name)) return 'nested archives are not opened';
+    if (info.originalSize > limits.maxEntryBytes) {
+      return `file too large: ${formatSize(info.originalSize)} exceeds the limit of ${formatSize(limits.maxEntryBytes)}`;
+    }
+    if (info.compression !== 0 && info.compression !== 8) return `unsupported zip compression method ${info.compression}`;
+    this.total += info.originalSize;
+    if (this.total > limits.maxArchiveBytes) {
+      return this.stop(`archive too large: over ${formatSize(limits.maxArchiveBytes)} uncompressed; the rest was not opened`);
+    }
+    return undefined;
+  }
+
+  /** Records one archive-level rejection and refuses everything after it. */
+  private stop(reason: string): undefined {
+    this.stopped = true;
+    this.rejections.push({ name: this.archive, reason });
+    return undefined;
+  }
+}
+
+/** How many damaged entries we skip over (one re-read each) before giving up on the archive. */
+const MAX_BROKEN_ENTRIES = 8;
+
+/**
+ * The files inside a zip archive, named "archive.zip/path/inside.png", plus a rejection for each
+ * entry refused. Never throws: an unreadable archive is one rejection.
+ */
+export function expandArchive(nb: NamedBytes, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Expanded {
+  const broken = new Set<number>();
+  const brokenRejections: Rejection[] = [];
+  for (;;) {
+    const screen = new EntryScreen(nb.name, limits, broken);
+    try {
+      const entries = unzipSync(nb.bytes, { filter: screen.take });
+      return collect(nb.name, entries, [...brokenRejections, ...screen.rejections]);
+    } catch {
+      // fflate throws on the first damaged entry and keeps nothing: skip that entry, read again.
+      if (screen.lastTaken < 0 || broken.has(screen.lastTaken) || broken.size >= MAX_BROKEN_ENTRIES) {
+        return { files: [], rejections: [{ name: nb.name, reason: 'corrupt or unreadable zip archive' }] };
+      }
+      broken.add(screen.lastTaken);
+      brokenRejections.push({ name: `${nb.name}/${screen.lastTakenName}`, reason: 'corrupt entry in zip archive' });
+    }
+  }
+}
+
+/** Inflated entries in archive order; an archive inside (found by content, whatever its name) is refused. */
+function collect(archive: string, entries: Record<string, Uint8Array>, rejections: Rejection[]): Expanded {
+  const files: NamedBytes[] = [];
+  for (const [path, bytes] of Object.entries(entries)) {
+    const name = `${archive}/${path}`;
+    if (isZip(bytes)) rejections.push({ name, reason: 'nested archives are not opened' });
+    else files.push({ name, bytes });
+  }
+  return { files, rejections };
+}
