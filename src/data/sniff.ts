@@ -100,7 +100,7 @@ export function detectFormat(bytes: Uint8Array): ImageFormat {
 
 // ---- header walkers -----------------------------------------------------------------------
 
-type WalkEnd = 'end' | 'truncated' | 'stopped';
+export type WalkEnd = 'end' | 'truncated' | 'stopped';
 
 /** Visits PNG chunks in order (type, data offset, data length); `visit` returns true to stop. */
 function walkPng(bytes: Uint8Array, visit: (type: number, data: number, len: number) => boolean): WalkEnd {
@@ -130,7 +130,7 @@ function skipEntropy(bytes: Uint8Array, p: number): number {
  * appended after the real EOI (phones do this) cannot fool it. Stray bytes between segments are
  * skipped as libjpeg does.
  */
-function walkJpeg(bytes: Uint8Array, visit: (marker: number, at: number) => boolean): WalkEnd {
+export function walkJpeg(bytes: Uint8Array, visit: (marker: number, at: number) => boolean): WalkEnd {
   const n = bytes.length;
   let p = 2;
   while (p < n) {

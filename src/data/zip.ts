@@ -33,13 +33,15 @@ export interface Expanded {
 /** Names no person means as an image: OS metadata, folders, hidden files (`._foo` is macOS's). */
 const JUNK_NAMES = new Set(['.ds_store', 'thumbs.db', 'desktop.ini', 'ehthumbs.db']);
 
-/** Whether a path is OS junk or a directory, to be skipped without a word. */
+/**
+ * Whether a path is OS junk or a directory, to be skipped without a word: anything under
+ * `__MACOSX/` or a hidden folder, hidden files (macOS's `._foo` included) and known metadata files.
+ */
 export function isJunkPath(name: string): boolean {
   if (name === '' || name.endsWith('/') || name.endsWith('\\')) return true;
   const parts = name.split(/[/\\]/);
-  if (parts.some((p) => p === '__MACOSX')) return true;
-  const base = parts[parts.length - 1];
-  return base.startsWith('.') || JUNK_NAMES.has(base.toLowerCase());
+  const hidden = (p: string): boolean => p === '__MACOSX' || (p.startsWith('.') && p !== '.' && p !== '..');
+  return parts.some(hidden) || JUNK_NAMES.has(parts[parts.length - 1].toLowerCase());
 }
 
 /** Zip local-file or empty-archive signature ("PK\3\4" / "PK\5\6"). */
