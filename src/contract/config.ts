@@ -120,7 +120,12 @@ export function validateConfig(config: TrainConfig): ConfigIssue[] {
  * Reads config fields from URL-style parameters (`res=16&batch=8&lrD=1e-4`), on top of a base.
  * Unknown or invalid values are reported, not silently used.
  */
-export function configFromParams(params: URLSearchParams, base: TrainConfig): { config: TrainConfig; issues: ConfigIssue[] } {
+/** What `URLSearchParams` offers that we need (this file compiles without DOM types). */
+export interface ParamSource {
+  get(key: string): string | null;
+}
+
+export function configFromParams(params: ParamSource, base: TrainConfig): { config: TrainConfig; issues: ConfigIssue[] } {
   const config: TrainConfig = { ...base };
   const issues: ConfigIssue[] = [];
   const preset = params.get('preset');
@@ -143,10 +148,10 @@ export function configFromParams(params: URLSearchParams, base: TrainConfig): { 
 }
 
 /** The config fields that differ from the defaults, as URL parameters (for shareable links). */
-export function configToParams(config: TrainConfig): URLSearchParams {
-  const params = new URLSearchParams();
+export function configToParams(config: TrainConfig): Record<string, string> {
+  const params: Record<string, string> = {};
   for (const key of Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[]) {
-    if (config[key] !== DEFAULT_CONFIG[key]) params.set(key, String(config[key]));
+    if (config[key] !== DEFAULT_CONFIG[key]) params[key] = String(config[key]);
   }
   return params;
 }

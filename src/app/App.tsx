@@ -1,0 +1,29 @@
+import { useMemo } from 'react';
+import { DatasetPanel } from './components/DatasetPanel.tsx';
+import { StatusBar } from './components/StatusBar.tsx';
+import { TrainPanel } from './components/TrainPanel.tsx';
+import { readStartup } from './url.ts';
+import { useTrainer } from './useTrainer.ts';
+
+export function App() {
+  const startup = useMemo(() => readStartup(window.location.search), []);
+  const [ui, send] = useTrainer(startup);
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div>
+          <h1>Ganvas</h1>
+          <p className="tagline">Train a GAN in your browser and watch it learn. Your images never leave this page.</p>
+        </div>
+        <StatusBar state={ui.state} message={ui.message} backend={ui.backend} />
+      </header>
+      {startup.issues.length > 0 && (
+        <ul className="url-issues" role="alert">{startup.issues.map((m) => <li key={m}>{m}</li>)}</ul>
+      )}
+      <main className="layout">
+        <DatasetPanel dataset={ui.dataset} builtins={ui.builtins} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
+        <TrainPanel ui={ui} send={send} />
+      </main>
+    </div>
+  );
+}

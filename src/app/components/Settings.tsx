@@ -1,0 +1,56 @@
+import { useEffect, useState } from 'react';
+import { PRESETS, presetOf, validateConfig, type PresetName, type TrainConfig } from '../../contract/config.ts';
+import type { Send } from '../useTrainer.ts';
+
+const PRESET_LABELS: Record<PresetName, string> = {
+  tiny: 'Tiny · 16×16, narrow (fast anywhere)',
+  small: 'Small · 32×32 (needs a GPU to be quick)',
+  full: 'Full · 64×64 (GPU)',
+};
+
+type NumField = 'batch' | 'lrG' | 'lrD' | 'beta1' | 'seed';
+const FIELDS: { key: NumField; label: string; step: string; hint: string }[] = [
+  { key: 'batch', label: 'Batch size', step: '1', hint: 'images per step' },
+  { key: 'lrG', label: 'G learning rate', step: '0.0001', hint: 'Adam step size for the generator' },
+  { key: 'lrD', label: 'D learning rate', step: '0.0001', hint: 'Adam step size for the discriminator' },
+  { key: 'beta1', label: 'Adam β1', step: '0.05', hint: '0.5 damps oscillation in the two-player game' },
+  { key: 'seed', label: 'Seed', step: '1', hint: 'same seed, same run' },
+];
+
+/** Settings are edited as a draft and applied together: applying rebuilds the model. */
+export function Settings({ config, send, locked }: { config: TrainConfig | undefined; send: Send; locked: boolean }) {
+  const [draft, setDraft] = useState<TrainConfig | undefined>(config);
+  useEffect(() => setDraft(config), [config]);
+  if (!draft || !config) return null;
+  const issues = validateConfig(draft);
+  const changed = JSON.stringify(draft) !== JSON.stringify(config);
+  const preset = presetOf(draft);
+  return (
+    <details className="settings" open={!locked && changed ? true : undefined}>
+      <summary>Settings {locked && <small>(pause to change)</small>}</summary>
+      <fieldset disabled={locked}>
+        <label className="field">
+          <span>Size</span>
+          <select data-testid="preset" value={preset ?? ''} onChange={(e) => setDraft({ ...draft, ...PRESETS[e.target.value as PresetName] })}>
+            {!preset && <option value="">custom ({draft.res}×{draft.res}, width {draft.width})</option>}
+            {(Object.keys(PRESETS) as PresetName[]).map((p) => <option key={p} value={p}>{PRESET_LABELS[p]}</option>)}
+          </select>
+        </label>
+        {FIELDS.map((f) => (
+          <label className="field" key={f.key} title={f.hint}>
+            <span>{f.label}</span>
+            <input type="number" step={f.step} value={draft[f.key]} data-testid={`setting-${f.key}`}
+              onChange={(e) => setDraft({ ...draft, [f.key]: e.target.value === '' ? NaN : Number(e.target.value) })} />
+          </label>
+        ))}
+        {issues.map((i) => <p key={i.field} className="error" role="alert">{i.message}</p>)}
+        <div className="row">
+          <button type="button" disabled={!changed || issues.length > 0} onClick={() => send({ type: 'config', config: draft })}>
+            Apply (restarts the model)
+          </button>
+          <button type="button" className="secondary" disabled={!changed} onClick={() => setDraft(config)}>Revert</button>
+        </div>
+      </fieldset>
+    </details>
+  );
+}

@@ -1,0 +1,50 @@
+import type { UiState } from '../state.ts';
+import type { Send } from '../useTrainer.ts';
+import { LossChart } from './LossChart.tsx';
+import { SampleGrid } from './SampleGrid.tsx';
+import { Settings } from './Settings.tsx';
+
+const fmt = (n: number | undefined, digits = 3) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
+
+/** Train and watch: controls, the live grid, the loss chart and the settings. */
+export function TrainPanel({ ui, send }: { ui: UiState; send: Send }) {
+  const training = ui.state === 'training';
+  const canTrain = (ui.dataset?.count ?? 0) > 0 && ui.state !== 'loading';
+  const last = ui.metrics.step.length - 1;
+  return (
+    <section className="panel train" aria-labelledby="train-heading">
+      <h2 id="train-heading">2 · Train</h2>
+      <div className="row controls">
+        <button type="button" data-testid="train-toggle" className="primary" disabled={!canTrain && !training}
+          onClick={() => send({ type: training ? 'train/pause' : 'train/start' })}>
+          {training ? 'Pause' : ui.step > 0 ? 'Resume' : 'Train'}
+        </button>
+        <button type="button" data-testid="train-step" disabled={!canTrain || training} onClick={() => send({ type: 'train/step' })}>
+          Single step
+        </button>
+        <button type="button" data-testid="train-reset" className="secondary" disabled={!canTrain || ui.step === 0} onClick={() => send({ type: 'train/reset' })}>
+          Reset weights
+        </button>
+        <span className="stat">step <strong data-testid="step-count">{ui.step}</strong></span>
+        <span className="stat"><strong data-testid="images-per-sec">{ui.imagesPerSec.toFixed(1)}</strong> img/s</span>
+      </div>
+      <div className="watch">
+        <SampleGrid frame={ui.samples} />
+        <div className="chart-box">
+          <LossChart metrics={ui.metrics} />
+          <p className="readout">
+            D(real) <strong>{fmt(ui.metrics.dReal[last])}</strong> · D(fake) <strong>{fmt(ui.metrics.dFake[last])}</strong> ·
+            G loss {fmt(ui.metrics.gLoss[last])} · D loss {fmt(ui.metrics.dLoss[last])}
+          </p>
+          <p className="hint">D outputs the probability that an image is real. When G wins the game, D can no longer tell: both drift toward 0.5.</p>
+        </div>
+      </div>
+      <Settings config={ui.config} send={send} locked={training || ui.state === 'loading'} />
+      {ui.config && (
+        <p className="hint">
+          DCGAN {ui.config.res}×{ui.config.res} · G {ui.params.generator.toLocaleString('en')} / D {ui.params.discriminator.toLocaleString('en')} parameters · batch {ui.config.batch}
+        </p>
+      )}
+    </section>
+  );
+}

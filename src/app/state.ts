@@ -1,0 +1,93 @@
+/** The page's state, folded from Worker events by one reducer. */
+import type { TrainConfig } from '../contract/config.ts';
+import { assertNever, type BackendInfo, type BuiltinInfo, type DatasetInfo, type MetricPoint, type RunState, type WorkerEvent } from '../contract/protocol.ts';
+
+export interface SamplesFrame {
+  step: number;
+  width: number;
+  height: number;
+  pixels: ArrayBuffer;
+}
+
+/** Metric history as columns, the shape uPlot draws from without copying. */
+export interface MetricColumns {
+  step: number[];
+  gLoss: number[];
+  dLoss: number[];
+  dReal: number[];
+  dFake: number[];
+}
+
+export interface UiState {
+  state: RunState;
+  message: string;
+  backend: BackendInfo | undefined;
+  builtins: BuiltinInfo[];
+  config: TrainConfig | undefined;
+  params: { generator: number; discriminator: number };
+  dataset: DatasetInfo | undefined;
+  progress: { done: number; total: number } | undefined;
+  step: number;
+  imagesPerSec: number;
+  metrics: MetricColumns;
+  samples: SamplesFrame | undefined;
+}
+
+export const initialState: UiState = {
+  state: 'loading',
+  message: 'starting the training worker',
+  backend: undefined,
+  builtins: [],
+  config: undefined,
+  params: { generator: 0, discriminator: 0 },
+  dataset: undefined,
+  progress: undefined,
+  step: 0,
+  imagesPerSec: 0,
+  metrics: { step: [], gLoss: [], dLoss: [], dReal: [], dFake: [] },
+  samples: undefined,
+};
+
+function appendMetrics(m: MetricColumns, points: MetricPoint[]): MetricColumns {
+  const next: MetricColumns = { step: [...m.step], gLoss: [...m.gLoss], dLoss: [...m.dLoss], dReal: [...m.dReal], dFake: [...m.dFake] };
+  for (const p of points) {
+    // A rebuilt model starts again at step 1: its history replaces the old one.
+    if (next.step.length && p.step <= next.step[next.step.length - 1]!) for (const col of Object.values(next)) col.length = 0;
+    next.step.push(p.step);
+    next.gLoss.push(p.gLoss);
+    next.dLoss.push(p.dLoss);
+    next.dReal.push(p.dReal);
+    next.dFake.push(p.dFake);
+  }
+  return next;
+}
+
+export function reduce(s: UiState, e: WorkerEvent): UiState {
+  switch (e.type) {
+    case 'backend':
+      return { ...s, backend: e.backend };
+    case 'builtins':
+      return { ...s, builtins: e.builtins };
+    case 'status':
+      return { ...s, state: e.state, message: e.message, progress: e.state === 'loading' ? s.progress : undefined };
+    case 'config':
+      return { ...s, config: e.config, params: e.params };
+    case 'dataset':
+      return { ...s, dataset: e.dataset, progress: undefined };
+    case 'dataset/progress':
+      return { ...s, progress: { done: e.done, total: e.total } };
+    case 'metrics': {
+      const last = e.points[e.points.length - 1];
+      const rate = [...e.points].reverse().find((p) => p.imagesPerSec > 0)?.imagesPerSec ?? s.imagesPerSec;
+      return { ...s, metrics: appendMetrics(s.metrics, e.points), step: Math.max(s.step, last?.step ?? 0), imagesPerSec: rate };
+    }
+    case 'samples':
+      return { ...s, samples: { step: e.step, width: e.width, height: e.height, pixels: e.pixels } };
+    case 'step':
+      return e.step === 0
+        ? { ...s, step: 0, imagesPerSec: 0, metrics: initialState.metrics }
+        : { ...s, step: e.step };
+    default:
+      return assertNever(e);
+  }
+}

@@ -1,0 +1,30 @@
+/** The one place the Worker is created. Events fold into UiState; commands go out typed. */
+import { useCallback, useEffect, useReducer, useRef } from 'react';
+import type { Command, WorkerEvent } from '../contract/protocol.ts';
+import { initialState, reduce, type UiState } from './state.ts';
+import type { StartupOptions } from './url.ts';
+
+export type Send = (cmd: Command) => void;
+
+export function useTrainer(startup: StartupOptions): [UiState, Send] {
+  const [state, dispatch] = useReducer(reduce, initialState);
+  const worker = useRef<Worker | null>(null);
+
+  useEffect(() => {
+    const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'ganvas-trainer' });
+    worker.current = w;
+    w.onmessage = (e: MessageEvent<WorkerEvent>) => dispatch(e.data);
+    w.onerror = (e) => dispatch({ type: 'status', state: 'error', message: `the training worker failed: ${e.message || 'unknown error'}` });
+    const post = (cmd: Command) => w.postMessage(cmd);
+    post({ type: 'init', backend: startup.backend, config: startup.config, autoSize: startup.autoSize });
+    if (startup.dataset !== 'none') post({ type: 'dataset/builtin', name: startup.dataset });
+    if (startup.autostart && startup.dataset !== 'none') post({ type: 'train/start' });
+    return () => {
+      w.terminate();
+      worker.current = null;
+    };
+  }, [startup]);
+
+  const send = useCallback<Send>((cmd) => worker.current?.postMessage(cmd), []);
+  return [state, send];
+}

@@ -1,0 +1,88 @@
+/**
+ * The messages between the page (app/) and the training Worker (worker/). Both sides switch
+ * over these unions exhaustively; nothing else crosses the wall.
+ * Pixels travel as transferable ArrayBuffers, metrics in batches.
+ */
+import type { BackendName, BackendRequest, TrainConfig } from './config.ts';
+
+export type RunState = 'idle' | 'loading' | 'training' | 'paused' | 'error';
+
+/** Where the training images came from. */
+export type DatasetSource = { kind: 'builtin'; name: string } | { kind: 'user' } | { kind: 'none' };
+
+export interface RejectedFile {
+  name: string;
+  reason: string;
+}
+
+// ---- page → worker ----
+
+export type Command =
+  /** First message: pick a backend, then wait for a dataset. `autoSize`: pick the size preset from the backend. */
+  | { type: 'init'; backend: BackendRequest; config: TrainConfig; autoSize: boolean }
+  | { type: 'dataset/builtin'; name: string }
+  /** `replace`: start a new user dataset rather than appending to the current one. */
+  | { type: 'dataset/files'; files: File[]; replace: boolean }
+  | { type: 'dataset/clear' }
+  /** New settings: rebuilds the model (and re-prepares the data if the resolution changed). */
+  | { type: 'config'; config: TrainConfig }
+  | { type: 'train/start' }
+  | { type: 'train/pause' }
+  | { type: 'train/step' }
+  /** Fresh weights, same settings and data. */
+  | { type: 'train/reset' };
+
+// ---- worker → page ----
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Why this one was chosen, e.g. "forced by ?backend=webgl" or "WebGPU adapter found". */
+  reason: string;
+  /** The better backends that were passed over, each with why. */
+  skipped: { name: BackendName; reason: string }[];
+  /** True when the "GPU" is a software rasteriser (SwiftShader and the like). */
+  software: boolean;
+}
+
+export interface DatasetInfo {
+  source: DatasetSource;
+  count: number;
+  res: number;
+  rejected: RejectedFile[];
+  warnings: RejectedFile[];
+  duplicates: number;
+  /** Licence line to show for built-in sets made from other people's images. */
+  licence?: string;
+}
+
+/** A built-in dataset as the picker shows it. */
+export interface BuiltinInfo {
+  name: string;
+  label: string;
+  licence?: string;
+}
+
+export interface MetricPoint {
+  step: number;
+  gLoss: number;
+  dLoss: number;
+  dReal: number;
+  dFake: number;
+  /** Training images per second (real images seen by D) over the reporting window. */
+  imagesPerSec: number;
+}
+
+export type WorkerEvent =
+  | { type: 'backend'; backend: BackendInfo }
+  | { type: 'builtins'; builtins: BuiltinInfo[] }
+  | { type: 'status'; state: RunState; message: string }
+  | { type: 'config'; config: TrainConfig; params: { generator: number; discriminator: number } }
+  | { type: 'dataset'; dataset: DatasetInfo }
+  | { type: 'dataset/progress'; done: number; total: number }
+  | { type: 'metrics'; points: MetricPoint[] }
+  | { type: 'samples'; step: number; width: number; height: number; pixels: ArrayBuffer }
+  | { type: 'step'; step: number };
+
+export function assertNever(x: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(x)}`);
+}

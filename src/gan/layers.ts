@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Params } from './params.ts';
+
+/**
+ * Stateless layer functions over named parameters. Each takes the parameter prefix it owns,
+ * so a model is readable as a list of calls and its parameters as a list of names.
+ */
+
+export function dense(p: Params, name: string, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.add(tf.matMul(x, p[`${name}.w`] as tf.Tensor2D), p[`${name}.b`]!);
+}
+
+/** 4×4 stride-2 convolution, "same" padding: halves the side (as PyTorch k4 s2 p1). */
+export function convDown(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  const y = tf.conv2d(x, p[`${name}.w`] as tf.Tensor4D, 2, 'same');
+  return tf.add(y, p[`${name}.b`]!);
+}
+
+/** 4×4 stride-2 transposed convolution: doubles the side (as PyTorch ConvTranspose2d k4 s2 p1). */
+export function convUp(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  const w = p[`${name}.w`] as tf.Tensor4D; // [4, 4, out, in]
+  const [b, h, wd] = x.shape;
+  const out = w.shape[2];
+  const y = tf.conv2dTranspose(x, w, [b, h * 2, wd * 2, out], 2, 'same');
+  return tf.add(y, p[`${name}.b`]!);
+}
+
+/**
+ * Batch normalisation with the current batch's statistics (training-mode BN, as DCGAN uses it
+ * in G; the sample grid is a batch too, so its statistics come from the grid's latents).
+ */
+export function batchNorm(p: Params, name: string, x: tf.Tensor): tf.Tensor {
+  const axes = x.rank === 4 ? [0, 1, 2] : [0];
+  const { mean, variance } = tf.moments(x, axes);
+  return tf.batchNorm(x, mean, variance, p[`${name}.beta`]!, p[`${name}.gamma`]!, 1e-5);
+}

@@ -1,0 +1,15 @@
+import type { ModelKind, TrainConfig } from '../../contract/config.ts';
+import type { Rng } from '../random.ts';
+import { buildDcgan } from './dcgan.ts';
+import type { GanModel } from './types.ts';
+
+/** Model registry, keyed by the config's `ModelKind` union: adding a kind forces an entry here. */
+const BUILDERS: Record<ModelKind, (config: TrainConfig, rng: Rng) => GanModel> = {
+  dcgan: (c, rng) => buildDcgan({ res: c.res, width: c.width, zDim: c.zDim }, rng),
+};
+
+export function buildModel(config: TrainConfig, rng: Rng): GanModel {
+  return BUILDERS[config.model](config, rng);
+}
+
+export type { GanModel, Generator, Discriminator } from './types.ts';

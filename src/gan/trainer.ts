@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../contract/config.ts';
+import type { PreparedSet } from '../data/types.ts';
+import { buildModel, type GanModel } from './models/index.ts';
+import { countParams, disposeParams } from './params.ts';
+import { Rng } from './random.ts';
+import { gridTensor, readGrid, type GridImage } from './render.ts';
+import { discriminatorStep, generatorStep } from './steps.ts';
+
+/** Mean losses and D outputs over the steps since the last report. */
+export interface StepReport {
+  step: number;
+  /** Steps averaged into this report. */
+  steps: number;
+  gLoss: number;
+  dLoss: number;
+  dReal: number;
+  dFake: number;
+}
+
+/**
+ * A GAN in training: the models, their optimizers, the dataset resident on the device, and
+ * the fixed latents of the sample grid. It does no scheduling (that is the Worker's job) and
+ * no reads per step: losses are summed on the device and read by `report()`.
+ */
+export class GanTrainer {
+  readonly model: GanModel;
+  private readonly optG: tf.Optimizer;
+  private readonly optD: tf.Optimizer;
+  private readonly rng: Rng;
+  private data: tf.Tensor4D;
+  private dataCount: number;
+  private readonly fixedZ: tf.Tensor2D;
+  /** Running sums of [gLoss, dLoss, dReal, dFake] since the last report. */
+  private sums: tf.Tensor1D;
+  private pending = 0;
+  private steps = 0;
+
+  constructor(readonly config: TrainConfig, dataset: PreparedSet) {
+    this.rng = new Rng(config.seed);
+    this.model = buildModel(config, this.rng);
+    this.optG = tf.train.adam(config.lrG, config.beta1, config.beta2, 1e-8);
+    this.optD = tf.train.adam(config.lrD, config.beta1, config.beta2, 1e-8);
+    // The grid's latents come from their own seed stream: changing the batch or dataset
+    // must not change which faces the grid shows.
+    const gridRng = new Rng(config.seed ^ 0x5eed);
+    const n = config.gridSide * config.gridSide;
+    this.fixedZ = tf.tensor2d(gridRng.normals(n * config.zDim), [n, config.zDim]);
+    this.sums = tf.zeros([4]);
+    this.data = uploadDataset(dataset, config.res);
+    this.dataCount = dataset.count;
+  }
+
+  get step(): number {
+    return this.steps;
+  }
+
+  parameterCounts(): { generator: number; discriminator: number } {
+    return { generator: countParams(this.model.generator.params), discriminator: countParams(this.model.discriminator.params) };
+  }
+
+  /** Swaps the training images (same resolution) without touching the models. */
+  setDataset(dataset: PreparedSet): void {
+    const next = uploadDataset(dataset, this.config.res);
+    this.data.dispose();
+    this.data = next;
+    this.dataCount = dataset.count;
+  }
+
+  /** One D step then one G step, each on fresh latents; D sees a fresh real batch. */
+  trainStep(): void {
+    const { batch, zDim } = this.config;
+    const idx = tf.tensor1d(this.rng.ints(batch, this.dataCount), 'int32');
+    const zD = tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
+    const zG = tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
+    const reals = tf.gather(this.data, idx);
+    const d = discriminatorStep(this.model, this.optD, reals, zD);
+    const gLoss = generatorStep(this.model, this.optG, zG);
+    const next = tf.tidy(() => tf.add(this.sums, tf.stack([gLoss, d.dLoss, d.dReal, d.dFake])) as tf.Tensor1D);
+    tf.dispose([idx, zD, zG, reals, d.dLoss, d.dReal, d.dFake, gLoss, this.sums]);
+    this.sums = next;
+    this.pending++;
+    this.steps++;
+  }
+
+  /** Reads the mean of the numbers accumulated since the last report (one device sync). */
+  async report(): Promise<StepReport | undefined> {
+    if (this.pending === 0) return undefined;
+    const sums = this.sums;
+    const steps = this.pending;
+    this.sums = tf.zeros([4]);
+    this.pending = 0;
+    const [g, d, r, f] = await sums.data();
+    sums.dispose();
+    return { step: this.steps, steps, gLoss: g! / steps, dLoss: d! / steps, dReal: r! / steps, dFake: f! / steps };
+  }
+
+  /** The fixed-latent sample grid as RGBA pixels. */
+  async renderGrid(): Promise<GridImage> {
+    const grid = tf.tidy(() => gridTensor(this.model.generator.apply(this.fixedZ), this.config.gridSide));
+    return readGrid(grid);
+  }
+
+  dispose(): void {
+    disposeParams(this.model.generator.params);
+    disposeParams(this.model.discriminator.params);
+    this.optG.dispose();
+    this.optD.dispose();
+    tf.dispose([this.data, this.fixedZ, this.sums]);
+  }
+}
+
+function uploadDataset(set: PreparedSet, res: number): tf.Tensor4D {
+  if (set.res !== res) throw new Error(`dataset is ${set.res}×${set.res} but the model trains at ${res}×${res}`);
+  if (set.count === 0) throw new Error('the dataset is empty');
+  return tf.tensor4d(set.pixels, [set.count, res, res, 3]);
+}

@@ -1,0 +1,200 @@
+/**
+ * One training session in the Worker: the loop's scheduling (run, pause, single step), how often
+ * to read metrics and render the grid, and turning engine results into events. No maths here.
+ */
+import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type TrainConfig } from '../contract/config.ts';
+import { assertNever, type BackendInfo, type Command, type MetricPoint, type RunState, type WorkerEvent } from '../contract/protocol.ts';
+import { GanTrainer } from '../gan/trainer.ts';
+import { chooseBackend } from './backend.ts';
+import { BUILTIN_NAMES, BUILTINS } from '../data/builtin/registry.ts';
+import { DatasetStore } from './dataset.ts';
+
+export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+/** Metrics and step counts are posted at most this often, whatever the step rate. */
+const POST_EVERY_MS = 250;
+
+export class Session {
+  private config: TrainConfig;
+  private backend: BackendInfo | undefined;
+  private dataset: DatasetStore;
+  private trainer: GanTrainer | undefined;
+  private running = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private points: MetricPoint[] = [];
+  private lastPost = 0;
+  private lastRender = 0;
+  private windowStart = { time: 0, step: 0 };
+
+  constructor(private readonly post: Post) {
+    this.config = DEFAULT_CONFIG;
+    this.dataset = new DatasetStore(this.config.res);
+  }
+
+  /** Commands run one at a time, and never in the middle of a training iteration. */
+  handle(cmd: Command): Promise<void> {
+    const next = this.queue.then(() => this.apply(cmd)).catch((e: unknown) => this.fail(e));
+    this.queue = next;
+    return next;
+  }
+
+  private async apply(cmd: Command): Promise<void> {
+    switch (cmd.type) {
+      case 'init':
+        return this.init(cmd.backend, cmd.config, cmd.autoSize);
+      case 'dataset/builtin':
+        this.status('loading', `loading the built-in set "${cmd.name}"`);
+        await this.dataset.loadBuiltin(cmd.name);
+        return this.datasetChanged();
+      case 'dataset/files':
+        this.status('loading', `reading ${cmd.files.length} file(s)`);
+        await this.dataset.addFiles(cmd.files, cmd.replace, (done, total) => this.post({ type: 'dataset/progress', done, total }));
+        return this.datasetChanged();
+      case 'dataset/clear':
+        this.running = false;
+        this.dataset.clear();
+        return this.datasetChanged();
+      case 'config':
+        this.running = false;
+        return this.setConfig(cmd.config);
+      case 'train/start':
+        return this.start();
+      case 'train/pause':
+        this.running = false;
+        if (this.trainer) this.status('paused', `paused at step ${this.trainer.step}`);
+        return;
+      case 'train/step':
+        this.running = false;
+        if (!this.trainer) return this.status('idle', 'add images before training');
+        await this.iteration(true);
+        return this.status('paused', `paused at step ${this.trainer.step}`);
+      case 'train/reset':
+        this.running = false;
+        return this.rebuild();
+      default:
+        assertNever(cmd);
+    }
+  }
+
+  private async init(request: BackendRequest, config: TrainConfig, autoSize: boolean): Promise<void> {
+    this.post({ type: 'builtins', builtins: BUILTIN_NAMES.map((n) => ({ name: n, label: BUILTINS[n].label, licence: BUILTINS[n].licence?.text })) });
+    this.status('loading', 'starting the compute backend');
+    this.backend = await chooseBackend(request);
+    this.post({ type: 'backend', backend: this.backend });
+    // Without a real GPU the 32×32 model is too slow to watch; start small and say so.
+    const weak = this.backend.software || this.backend.name === 'cpu' || this.backend.name === 'wasm';
+    this.config = autoSize ? applyPreset(config, weak ? 'tiny' : 'small') : config;
+    await this.dataset.setResolution(this.config.res, () => {});
+    this.postConfig();
+    this.status('idle', 'choose a dataset, or press Train on the built-in one');
+  }
+
+  private async setConfig(config: TrainConfig): Promise<void> {
+    this.config = config;
+    this.status('loading', `preparing images at ${config.res}×${config.res}`);
+    await this.dataset.setResolution(config.res, (done, total) => this.post({ type: 'dataset/progress', done, total }));
+    this.post({ type: 'dataset', dataset: this.dataset.info() });
+    await this.rebuild();
+  }
+
+  private async datasetChanged(): Promise<void> {
+    this.post({ type: 'dataset', dataset: this.dataset.info() });
+    if (this.dataset.set.count === 0) {
+      this.running = false;
+      return this.status('idle', 'the dataset is empty: add images or pick a built-in set');
+    }
+    if (this.trainer) this.trainer.setDataset(this.dataset.set);
+    else await this.rebuild();
+    if (!this.running) this.status(this.trainer!.step > 0 ? 'paused' : 'idle', `${this.dataset.set.count} images ready: press Train`);
+  }
+
+  /** Fresh weights for the current config and data; shows the untrained grid. */
+  private async rebuild(): Promise<void> {
+    this.trainer?.dispose();
+    this.trainer = undefined;
+    this.postConfig();
+    if (this.dataset.set.count === 0) return this.status('idle', 'add images or pick a built-in set');
+    this.trainer = new GanTrainer(this.config, this.dataset.set);
+    this.post({ type: 'step', step: 0 });
+    this.postConfig();
+    await this.render();
+    this.status('idle', `${this.dataset.set.count} images ready: press Train`);
+  }
+
+  private start(): void {
+    if (!this.trainer) return this.status('idle', 'add images or pick a built-in set before training');
+    if (this.running) return;
+    this.running = true;
+    this.status('training', `training on ${this.backend?.name ?? 'the CPU'}`);
+    this.windowStart = { time: performance.now(), step: this.trainer.step };
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      // Each iteration goes through the command queue, so commands land between steps.
+      await this.handleIteration();
+      await yieldToEvents();
+    }
+  }
+
+  private handleIteration(): Promise<void> {
+    const next = this.queue.then(() => (this.running ? this.iteration(false) : undefined)).catch((e: unknown) => this.fail(e));
+    this.queue = next;
+    return next;
+  }
+
+  private async iteration(single: boolean): Promise<void> {
+    const trainer = this.trainer!;
+    trainer.trainStep();
+    const now = performance.now();
+    if (single || trainer.step % this.config.reportEvery === 0) {
+      const r = await trainer.report();
+      if (r) {
+        const t = performance.now();
+        const imagesPerSec = ((r.step - this.windowStart.step) * this.config.batch * 1000) / Math.max(1, t - this.windowStart.time);
+        this.windowStart = { time: t, step: r.step };
+        this.points.push({ step: r.step, gLoss: r.gLoss, dLoss: r.dLoss, dReal: r.dReal, dFake: r.dFake, imagesPerSec: single ? 0 : imagesPerSec });
+      }
+    }
+    if (single || now - this.lastPost >= POST_EVERY_MS) this.flush(now);
+    if (single || now - this.lastRender >= this.config.sampleEveryMs) await this.render();
+  }
+
+  private flush(now: number): void {
+    this.lastPost = now;
+    if (this.points.length) this.post({ type: 'metrics', points: this.points.splice(0) });
+    this.post({ type: 'step', step: this.trainer!.step });
+  }
+
+  private async render(): Promise<void> {
+    const trainer = this.trainer!;
+    const grid = await trainer.renderGrid();
+    this.lastRender = performance.now();
+    const pixels = grid.pixels.buffer as ArrayBuffer;
+    this.post({ type: 'samples', step: trainer.step, width: grid.width, height: grid.height, pixels }, [pixels]);
+  }
+
+  private postConfig(): void {
+    const params = this.trainer?.parameterCounts() ?? { generator: 0, discriminator: 0 };
+    this.post({ type: 'config', config: this.config, params });
+  }
+
+  private status(state: RunState, message: string): void {
+    this.post({ type: 'status', state, message });
+  }
+
+  private fail(e: unknown): void {
+    this.running = false;
+    this.status('error', e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** A macrotask without setTimeout's 4 ms clamp, so messages (pause) get through between steps. */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}

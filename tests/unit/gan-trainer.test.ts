@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readParams, type Params } from '../../src/gan/params.ts';
+import { discriminatorStep, generatorStep } from '../../src/gan/steps.ts';
+import { GanTrainer } from '../../src/gan/trainer.ts';
+import { constantSet, tinyConfig, useCpuBackend } from '../helpers/tf.ts';
+
+beforeAll(useCpuBackend);
+
+const checker = (res: number) => constantSet(res, 8, (x, y) => ((x >> 2) + (y >> 2)) % 2 ? 0.8 : -0.8);
+
+function maxChange(before: Record<string, Float32Array>, after: Record<string, Float32Array>): number {
+  let m = 0;
+  for (const k of Object.keys(before)) before[k]!.forEach((v, i) => (m = Math.max(m, Math.abs(v - after[k]![i]!))));
+  return m;
+}
+
+describe('GanTrainer', () => {
+  it('keeps tf.memory().numTensors flat over many steps, reports and renders', async () => {
+    const trainer = new GanTrainer(tinyConfig(), checker(16));
+    trainer.trainStep();
+    await trainer.report();
+    (await trainer.renderGrid());
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 12; i++) {
+      trainer.trainStep();
+      if (i % 3 === 0) await trainer.report();
+      if (i % 5 === 0) await trainer.renderGrid();
+    }
+    await trainer.report();
+    expect(tf.memory().numTensors).toBe(before);
+    trainer.dispose();
+  });
+
+  it('reports finite losses and D outputs that are probabilities', async () => {
+    const trainer = new GanTrainer(tinyConfig(), checker(16));
+    for (let i = 0; i < 3; i++) trainer.trainStep();
+    const r = (await trainer.report())!;
+    expect(r.step).toBe(3);
+    expect(r.steps).toBe(3);
+    for (const v of [r.gLoss, r.dLoss, r.dReal, r.dFake]) expect(Number.isFinite(v)).toBe(true);
+    for (const v of [r.dReal, r.dFake]) {
+      expect(v).toBeGreaterThan(0);
+      expect(v).toBeLessThan(1);
+    }
+    expect(await trainer.report()).toBeUndefined();
+    trainer.dispose();
+  });
+
+  it("moves only D's variables in D's step and only G's in G's step", async () => {
+    const trainer = new GanTrainer(tinyConfig(), checker(16));
+    const { generator: g, discriminator: d } = trainer.model;
+    const snap = (p: Params) => readParams(p);
+    const z = () => tf.randomNormal([8, 16]) as tf.Tensor2D;
+    const reals = tf.tensor4d(checker(16).pixels, [8, 16, 16, 3]);
+    const optD = tf.train.adam(1e-2, 0.5);
+    const optG = tf.train.adam(1e-2, 0.5);
+
+    let [g0, d0] = [await snap(g.params), await snap(d.params)];
+    const dr = discriminatorStep(trainer.model, optD, reals, z());
+    expect(maxChange(g0, await snap(g.params))).toBe(0);
+    expect(maxChange(d0, await snap(d.params))).toBeGreaterThan(0);
+
+    [g0, d0] = [await snap(g.params), await snap(d.params)];
+    const gl = generatorStep(trainer.model, optG, z());
+    expect(maxChange(d0, await snap(d.params))).toBe(0);
+    expect(maxChange(g0, await snap(g.params))).toBeGreaterThan(0);
+    tf.dispose([reals, dr.dLoss, dr.dReal, dr.dFake, gl]);
+    optD.dispose();
+    optG.dispose();
+    trainer.dispose();
+  });
+
+  it('renders the fixed-latent grid as RGBA with gaps, the same twice without training', async () => {
+    const trainer = new GanTrainer(tinyConfig({ gridSide: 3 }), checker(16));
+    const a = await trainer.renderGrid();
+    expect(a.width).toBe(3 * 17 - 1);
+    expect(a.height).toBe(3 * 17 - 1);
+    expect(a.pixels.length).toBe(a.width * a.height * 4);
+    expect(a.pixels[16 * 4 + 3]).toBe(0); // the gap column is transparent
+    expect(a.pixels[3]).toBe(255);
+    const b = await trainer.renderGrid();
+    expect(Array.from(b.pixels)).toEqual(Array.from(a.pixels));
+    trainer.dispose();
+  });
+
+  it('learns a trivially learnable dataset: samples move toward one constant image', async () => {
+    const set = checker(16);
+    const target = set.pixels.subarray(0, 16 * 16 * 3);
+    const trainer = new GanTrainer(tinyConfig({ lrG: 1e-3, lrD: 1e-3, gridSide: 2 }), set);
+    const distance = async () => {
+      const grid = tf.tidy(() => trainer.model.generator.apply(tf.randomNormal([8, 16], 0, 1, 'float32', 3) as tf.Tensor2D));
+      const v = await grid.data();
+      grid.dispose();
+      let s = 0;
+      for (let i = 0; i < v.length; i++) s += Math.abs(v[i]! - target[i % target.length]!);
+      return s / v.length;
+    };
+    const start = await distance();
+    for (let i = 0; i < 150; i++) trainer.trainStep();
+    const end = await distance();
+    expect(end).toBeLessThan(start * 0.6);
+    trainer.dispose();
+  });
+});
