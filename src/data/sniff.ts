@@ -210,10 +210,11 @@ const TRUNCATED: Partial<Record<DecodableFormat, string>> = {
   jpeg: 'truncated JPEG (no end-of-image marker)',
 };
 
-/** "12.3 MB" (binary megabytes, as file managers mostly show them). */
+/** "12.3 MB", "64 MB", "900 KB", "12 bytes" (binary units, as file managers mostly show them). */
 export function formatSize(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  return mb >= 10 || Number.isInteger(mb) ? `${Math.round(mb)} MB` : `${mb.toFixed(1)} MB`;
+  if (bytes < 1024) return `${bytes} bytes`;
+  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'KB'] : [bytes / (1024 * 1024), 'MB'];
+  return value >= 10 || Number.isInteger(value) ? `${Math.round(value)} ${unit}` : `${value.toFixed(1)} ${unit}`;
 }
 
 function checkDimensions(dims: Dimensions | undefined, format: DecodableFormat, limits: FileLimits): string | undefined {

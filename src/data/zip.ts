@@ -71,36 +71,37 @@ class EntryScreen {
   take = (info: UnzipFileInfo): boolean => {
     this.index++;
     if (this.stopped || isJunkPath(info.name) || this.broken.has(this.index)) return false;
+    const { limits } = this;
+    if (this.index >= limits.maxEntries) return this.stop(`archive has more than ${limits.maxEntries} entries; the rest were not opened`);
     const reason = this.refusal(info);
     if (reason !== undefined) {
-      if (!this.stopped) this.rejections.push({ name: `${this.archive}/${info.name}`, reason });
+      this.rejections.push({ name: `${this.archive}/${info.name}`, reason });
       return false;
+    }
+    this.total += info.originalSize;
+    if (this.total > limits.maxArchiveBytes) {
+      return this.stop(`archive too large: over ${formatSize(limits.maxArchiveBytes)} uncompressed; the rest was not opened`);
     }
     this.lastTaken = this.index;
     this.lastTakenName = info.name;
     return true;
   };
 
+  /** Why this one entry is refused, if it is. */
   private refusal(info: UnzipFileInfo): string | undefined {
-    const { limits } = this;
-    if (this.index >= limits.maxEntries) return this.stop(`archive has more than ${limits.maxEntries} entries; the rest were not opened`);
     if (looksLikeArchiveName(info.name)) return 'nested archives are not opened';
-    if (info.originalSize > limits.maxEntryBytes) {
-      return `file too large: ${formatSize(info.originalSize)} exceeds the limit of ${formatSize(limits.maxEntryBytes)}`;
+    if (info.originalSize > this.limits.maxEntryBytes) {
+      return `file too large: ${formatSize(info.originalSize)} exceeds the limit of ${formatSize(this.limits.maxEntryBytes)}`;
     }
     if (info.compression !== 0 && info.compression !== 8) return `unsupported zip compression method ${info.compression}`;
-    this.total += info.originalSize;
-    if (this.total > limits.maxArchiveBytes) {
-      return this.stop(`archive too large: over ${formatSize(limits.maxArchiveBytes)} uncompressed; the rest was not opened`);
-    }
     return undefined;
   }
 
-  /** Records one archive-level rejection and refuses everything after it. */
-  private stop(reason: string): undefined {
+  /** Records one archive-level rejection and refuses this entry and everything after it. */
+  private stop(reason: string): false {
     this.stopped = true;
     this.rejections.push({ name: this.archive, reason });
-    return undefined;
+    return false;
   }
 }
 

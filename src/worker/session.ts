@@ -125,7 +125,7 @@ export class Session {
     if (!this.trainer) return this.status('idle', 'add images or pick a built-in set before training');
     if (this.running) return;
     this.running = true;
-    this.status('training', `training on ${this.backend?.name ?? 'the CPU'}`);
+    this.status('training', `${this.config.res}×${this.config.res} DCGAN, batch ${this.config.batch}, on ${this.backend?.name ?? 'cpu'}`);
     this.windowStart = { time: performance.now(), step: this.trainer.step };
     void this.loop();
   }

@@ -27,7 +27,7 @@ export function LossChart({ metrics }: { metrics: MetricColumns }) {
         { scale: 'loss', label: 'loss', stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } },
         { scale: 'prob', side: 1, label: 'D output', stroke: 'currentColor', grid: { show: false } },
       ],
-      series: [{ label: 'step' }, ...SERIES.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, scale: s.scale }))],
+      series: [{ label: 'step' }, ...SERIES.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, scale: s.scale, points: { show: false } }))],
     };
     plot.current = new uPlot(opts, [[], [], [], [], []], el);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: 220 }));

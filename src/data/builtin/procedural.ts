@@ -72,7 +72,7 @@ function randomShapes(rand: () => number, res: number): Shape[] {
   const n = 1 + Math.floor(rand() * 3);
   const shapes: Shape[] = [];
   for (let i = 0; i < n; i++) {
-    const r = res * (0.11 + rand() * 0.15);
+    const r = res * (0.14 + rand() * 0.14);
     shapes.push({
       kind: pick(rand, KINDS),
       cx: r + rand() * (res - 2 * r),
@@ -90,42 +90,51 @@ function distance(s: Shape, x: number, y: number): number {
   const dy = y - s.cy;
   switch (s.kind) {
     case 'disc':
-      return Math.hypot(dx, dy) - s.r;
+      return Math.sqrt(dx * dx + dy * dy) - s.r;
     case 'square':
       return Math.max(Math.abs(dx), Math.abs(dy)) - s.r * 0.85; // visually as heavy as a disc
     case 'ring':
-      return Math.abs(Math.hypot(dx, dy) - s.r * 0.8) - s.r * 0.2;
+      return Math.abs(Math.sqrt(dx * dx + dy * dy) - s.r * 0.8) - s.r * 0.2;
   }
 }
 
-/** Draws one image into `out` at `offset` as NHWC floats in [-1, 1]. */
-function drawImage(rand: () => number, res: number, out: Float32Array, offset: number): void {
+/** A soft linear gradient between two pale colours, in any direction, as 0–255 RGB. */
+function drawBackground(rand: () => number, res: number, rgb: Float32Array): void {
   const [from, to] = pick(rand, BACKGROUNDS);
   const angle = rand() * 2 * Math.PI;
   const gx = Math.cos(angle) / res;
   const gy = Math.sin(angle) / res;
-  const shapes = randomShapes(rand, res);
   for (let y = 0; y < res; y++) {
     for (let x = 0; x < res; x++) {
-      const px = x + 0.5;
-      const py = y + 0.5;
       // Gradient parameter in [0, 1] along the chosen direction through the centre.
-      const t = Math.min(1, Math.max(0, 0.5 + (px - res / 2) * gx + (py - res / 2) * gy));
-      let r = from[0] + (to[0] - from[0]) * t;
-      let g = from[1] + (to[1] - from[1]) * t;
-      let b = from[2] + (to[2] - from[2]) * t;
-      for (const s of shapes) {
-        const cover = Math.min(1, Math.max(0, 0.5 - distance(s, px, py)));
-        r += (s.color[0] - r) * cover;
-        g += (s.color[1] - g) * cover;
-        b += (s.color[2] - b) * cover;
-      }
-      const o = offset + (y * res + x) * 3;
-      out[o] = r / 127.5 - 1;
-      out[o + 1] = g / 127.5 - 1;
-      out[o + 2] = b / 127.5 - 1;
+      const t = Math.min(1, Math.max(0, 0.5 + (x + 0.5 - res / 2) * gx + (y + 0.5 - res / 2) * gy));
+      const o = (y * res + x) * 3;
+      for (let c = 0; c < 3; c++) rgb[o + c] = from[c] + (to[c] - from[c]) * t;
     }
   }
+}
+
+/** Paints a shape over `rgb`, only inside its bounding box, with coverage-based anti-aliasing. */
+function drawShape(s: Shape, res: number, rgb: Float32Array): void {
+  const x0 = Math.max(0, Math.floor(s.cx - s.r - 1));
+  const x1 = Math.min(res, Math.ceil(s.cx + s.r + 1));
+  const y0 = Math.max(0, Math.floor(s.cy - s.r - 1));
+  const y1 = Math.min(res, Math.ceil(s.cy + s.r + 1));
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const cover = Math.min(1, Math.max(0, 0.5 - distance(s, x + 0.5, y + 0.5)));
+      if (cover === 0) continue;
+      const o = (y * res + x) * 3;
+      for (let c = 0; c < 3; c++) rgb[o + c] += (s.color[c] - rgb[o + c]) * cover;
+    }
+  }
+}
+
+/** Draws one image into `out` at `offset` as NHWC floats in [-1, 1]; `rgb` is scratch space. */
+function drawImage(rand: () => number, res: number, rgb: Float32Array, out: Float32Array, offset: number): void {
+  drawBackground(rand, res, rgb);
+  for (const s of randomShapes(rand, res)) drawShape(s, res, rgb);
+  for (let i = 0; i < rgb.length; i++) out[offset + i] = rgb[i] / 127.5 - 1;
 }
 
 /** The "shapes" set: `count` images of res×res, deterministic in `seed`. */
@@ -139,8 +148,9 @@ export function makeShapes(opts: ProceduralOptions): PreparedSet {
   const stride = res * res * 3;
   const pixels = new Float32Array(count * stride);
   const names: string[] = [];
+  const rgb = new Float32Array(stride);
   for (let i = 0; i < count; i++) {
-    drawImage(rand, res, pixels, i * stride);
+    drawImage(rand, res, rgb, pixels, i * stride);
     names.push(`shapes/${String(i + 1).padStart(4, '0')}`);
   }
   return { res, count, pixels, names };
