@@ -1,0 +1,61 @@
+/**
+ * Headless training on the same engine as the page:
+ *   npm run train -- --data faces|shapes|animals|DIR --steps 200 --res 16 --batch 16 --out out/
+ * Prints progress, writes the sample grid as PNG and the metrics as JSON lines.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { configFromParams, DEFAULT_CONFIG, PRESETS } from '../src/contract/config.ts';
+import { encodePng } from '../src/data/node/decode.ts';
+import { GanTrainer } from '../src/gan/trainer.ts';
+import { parseArgs } from './args.ts';
+import { loadDataset } from './node-data.ts';
+import { useNodeBackend, type NodeBackend } from './node-backend.ts';
+
+const USAGE = `usage: npm run train -- [--data faces|animals|shapes|DIR] [--steps N] [--res 16|32|64] [--width W]
+       [--batch B] [--lrG X] [--lrD X] [--seed S] [--backend wasm|cpu] [--out DIR] [--every K]`;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.has('help')) return console.log(USAGE);
+  const { config, issues } = configFromParams({ get: (k) => args.get(k) ?? null }, { ...DEFAULT_CONFIG, ...PRESETS.tiny, gridSide: 8 });
+  if (issues.length) throw new Error(issues.map((i) => i.message).join('\n'));
+  const steps = Number(args.get('steps') ?? 200);
+  const every = Number(args.get('every') ?? 50);
+  const out = args.get('out') ?? 'out';
+  const backend = (args.get('backend') ?? 'wasm') as NodeBackend;
+  await useNodeBackend(backend);
+
+  const { set, rejections } = await loadDataset(args.get('data') ?? 'faces', config.res);
+  for (const r of rejections) console.warn(`skipped ${r.name}: ${r.reason}`);
+  if (set.count === 0) throw new Error('no usable images');
+  await mkdir(out, { recursive: true });
+  const trainer = new GanTrainer(config, set);
+  const p = trainer.parameterCounts();
+  console.log(`${set.count} images at ${config.res}px · DCGAN G ${p.generator} / D ${p.discriminator} params · batch ${config.batch} · ${backend}`);
+
+  const metrics: string[] = [];
+  const t0 = performance.now();
+  for (let s = 1; s <= steps; s++) {
+    trainer.trainStep();
+    if (s % config.reportEvery === 0 || s === steps) {
+      const r = (await trainer.report())!;
+      metrics.push(JSON.stringify(r));
+      if (s % every === 0 || s === steps) {
+        const secs = (performance.now() - t0) / 1000;
+        const eta = (secs / s) * (steps - s);
+        console.log(`step ${s}/${steps} · ${((s * config.batch) / secs).toFixed(1)} img/s · ETA ${eta.toFixed(0)} s · G ${r.gLoss.toFixed(3)} D ${r.dLoss.toFixed(3)} D(real) ${r.dReal.toFixed(2)} D(fake) ${r.dFake.toFixed(2)}`);
+      }
+    }
+  }
+  const grid = await trainer.renderGrid();
+  await writeFile(join(out, 'grid.png'), encodePng({ width: grid.width, height: grid.height, data: grid.pixels }));
+  await writeFile(join(out, 'metrics.jsonl'), metrics.join('\n') + '\n');
+  console.log(`wrote ${join(out, 'grid.png')} and ${join(out, 'metrics.jsonl')}`);
+  trainer.dispose();
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
