@@ -9,7 +9,9 @@
  *   G: z[100] → dense 4·4·128 → BN, ReLU → convT 4×4 s2 → 64 → BN, ReLU → 32 → BN, ReLU → 3, tanh
  *   D: conv 4×4 s2 3 → 32 → 64 → 128, leaky ReLU 0.2 → dense → 1 logit; non-saturating loss.
  * `--profile` prints the wasm kernels that take the most time in one step.
- * `--torch` also times the same step in PyTorch with /usr/bin/python3 (apt-get install python3-torch).
+ * `--torch` also times the same step in PyTorch with /usr/bin/python3 (apt-get install python3-torch),
+ * on 1 thread and on all cores. `--cpu-steps N` (default 1; a CPU step takes 1–2 minutes here)
+ * and `--no-cpu` set the tfjs CPU part.
  */
 import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -163,6 +165,7 @@ function profileWasm(bench: Bench): void {
 const TORCH_STEP = `
 import time, sys, torch, torch.nn as nn
 torch.manual_seed(0)
+torch.set_num_threads(int(sys.argv[1]))
 B = 32
 G = nn.Sequential(nn.Linear(100, 2048), nn.Unflatten(1, (128, 4, 4)), nn.BatchNorm2d(128), nn.ReLU(),
     nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
@@ -186,11 +189,11 @@ while n < 5 or time.perf_counter() - t0 < 5: step(); n += 1
 print(n / (time.perf_counter() - t0), torch.__version__, torch.get_num_threads())
 `;
 
-function torchStepsPerSecond(): { sps: number; label: string } | null {
-  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_STEP], { encoding: 'utf8' });
+function torchStepsPerSecond(threads: number): { sps: number; label: string } | null {
+  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_STEP, String(threads)], { encoding: 'utf8' });
   if (r.status !== 0) return null;
-  const [sps, version, threads] = r.stdout.trim().split(/\s+/);
-  return { sps: Number(sps), label: `PyTorch ${version} CPU, ${threads} threads` };
+  const [sps, version, used] = r.stdout.trim().split(/\s+/);
+  return { sps: Number(sps), label: `PyTorch ${version} CPU, ${used} thread${used === '1' ? '' : 's'}` };
 }
 
 function arg(name: string, fallback: number): number {
@@ -216,22 +219,26 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--no-cpu')) {
     await tf.setBackend('cpu');
     const cpuBench = makeBench();
-    const cpuSps = timeSteps(cpuBench, 1, arg('--cpu-steps', 1), 0).sps;
+    // No untimed step: a CPU step takes minutes, and the CPU backend compiles nothing.
+    const cpuSps = timeSteps(cpuBench, 0, arg('--cpu-steps', 1), 0).sps;
     cpuBench.dispose();
     rows.push({ label: 'tfjs cpu', sps: cpuSps });
-    console.log(`tfjs cpu: ${cpuSps.toFixed(3)} steps/s`);
+    console.log(`tfjs cpu: ${cpuSps.toPrecision(2)} steps/s`);
   }
   if (process.argv.includes('--torch')) {
-    const torch = torchStepsPerSecond();
-    if (torch === null) console.log('PyTorch: not available (/usr/bin/python3 -c "import torch" failed)');
-    else {
+    for (const threads of [...new Set([1, cpus.length])]) {
+      const torch = torchStepsPerSecond(threads);
+      if (torch === null) {
+        console.log('PyTorch: not available (/usr/bin/python3 -c "import torch" failed)');
+        break;
+      }
       rows.push({ label: torch.label, sps: torch.sps });
       console.log(`${torch.label}: ${torch.sps.toFixed(2)} steps/s`);
     }
   }
   console.log('\nratios (row ÷ column), same run:');
   for (const a of rows) {
-    console.log(`  ${a.label}: ` + rows.filter((b) => b !== a).map((b) => `${(a.sps / b.sps).toFixed(2)}× ${b.label}`).join(', '));
+    console.log(`  ${a.label}: ` + rows.filter((b) => b !== a).map((b) => `${(a.sps / b.sps).toPrecision(3)}× ${b.label}`).join(', '));
   }
 }
 

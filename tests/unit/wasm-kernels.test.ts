@@ -261,6 +261,39 @@ describe('other replaced WASM kernels match the CPU backend', () => {
   });
 });
 
+describe('a whole small GAN', () => {
+  it('has the same loss gradients on WASM as on the CPU backend (BN, convT, conv, leaky ReLU, dense)', async () => {
+    const shapes: Record<string, number[]> = {
+      'g.fc': [8, 4 * 4 * 8], 'g.up1': [4, 4, 4, 8], 'g.up2': [4, 4, 3, 4], 'g.gamma': [8], 'g.beta': [8],
+      'd.c1': [4, 4, 3, 4], 'd.c2': [4, 4, 4, 8], 'd.fc': [4 * 4 * 8, 1],
+    };
+    const init = Object.fromEntries(Object.entries(shapes).map(([k, sh]) => [k, values(size(sh)).map((v) => v * 0.5)]));
+    const zData = values(3 * 8);
+    const realData = values(3 * 16 * 16 * 3);
+    const worst = await compare(() => {
+      const p = Object.fromEntries(Object.entries(shapes).map(([k, sh]) => [k, tf.tensor(init[k]!, sh)]));
+      const names = Object.keys(p);
+      const loss = (...ws: tf.Tensor[]): tf.Scalar => {
+        const v = Object.fromEntries(names.map((n, i) => [n, ws[i]!]));
+        let h = tf.reshape(tf.matMul(tf.tensor2d(zData, [3, 8]), v['g.fc'] as tf.Tensor2D), [3, 4, 4, 8]) as tf.Tensor4D;
+        const { mean, variance } = tf.moments(h, [0, 1, 2]);
+        h = tf.relu(tf.batchNorm(h, mean, variance, v['g.beta']!, v['g.gamma']!, 1e-5)) as tf.Tensor4D;
+        h = tf.relu(tf.conv2dTranspose(h, v['g.up1'] as tf.Tensor4D, [3, 8, 8, 4], 2, 'same'));
+        const fake = tf.tanh(tf.conv2dTranspose(h, v['g.up2'] as tf.Tensor4D, [3, 16, 16, 3], 2, 'same'));
+        const d = (x: tf.Tensor4D): tf.Tensor => {
+          const a = tf.leakyRelu(tf.conv2d(x, v['d.c1'] as tf.Tensor4D, 2, 'same'), 0.2);
+          const b = tf.leakyRelu(tf.conv2d(a as tf.Tensor4D, v['d.c2'] as tf.Tensor4D, 2, 'same'), 0.2);
+          return tf.matMul(tf.reshape(b, [3, -1]), v['d.fc'] as tf.Tensor2D);
+        };
+        const real = tf.tensor4d(realData, [3, 16, 16, 3]);
+        return tf.add(tf.mean(tf.softplus(tf.neg(d(fake)))), tf.mean(tf.softplus(d(real)))) as tf.Scalar;
+      };
+      return tf.grads(loss)(names.map((n) => p[n]!));
+    });
+    console.log(`whole small GAN, worst relative error over all parameter gradients: ${worst.toExponential(2)}`);
+  });
+});
+
 describe('WASM training kernels do not leak', () => {
   it('keeps tf.memory().numTensors flat over repeated gradient calls', async () => {
     await tf.setBackend('wasm');
