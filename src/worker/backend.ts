@@ -1,17 +1,25 @@
 /**
- * Picks the tfjs backend inside the Worker and says why. Order: a hardware WebGPU adapter, then
- * WebGL, then CPU. A software WebGPU adapter (SwiftShader, `isFallbackAdapter`) is passed over
- * for WebGL, which measured 2–3× faster on the same software rasteriser (shared/NOTES.md).
- * WASM is used only when asked for: stock tfjs-wasm lacks the conv gradients needed to train.
+ * Picks the tfjs backend inside the Worker and says why. Order: WebGPU on a hardware adapter,
+ * WebGL on a hardware GPU, WASM (with our training kernels), then software WebGL, then CPU.
+ * A software GPU (SwiftShader, llvmpipe; WebGPU's `isFallbackAdapter`) loses to WASM: on this
+ * project's 2-core reference machine WASM trains the DCGAN ~15× faster than SwiftShader WebGL
+ * and ~30× faster than SwiftShader WebGPU (shared/NOTES.md, `npm run bench`).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmBackendForTraining } from '../gan/wasm-kernels.ts';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName, BackendRequest } from '../contract/config.ts';
 import type { BackendInfo } from '../contract/protocol.ts';
+
+/**
+ * Threads stay off: tfjs-wasm starts its pthread workers from the *source text* of its factory
+ * function, which a bundler's minifier has renamed against outer variables ("e is not defined").
+ */
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 /** The binaries are served by the app itself (no CDN), in dev and in the production build. */
 setWasmPaths({
@@ -20,7 +28,7 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
 });
 
-const AUTO_ORDER: BackendName[] = ['webgpu', 'webgl', 'cpu'];
+const FALLBACK_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 type Probe = { ok: true; reason: string; software: boolean } | { ok: false; reason: string };
 
@@ -75,7 +83,7 @@ async function tryBackend(name: BackendName): Promise<Probe> {
     probe = await webgpuAdapter();
     if (!probe.ok) return probe;
   }
-  const ok = await tf.setBackend(name).catch(() => false);
+  const ok = await (name === 'wasm' ? setWasmBackendForTraining() : tf.setBackend(name)).catch(() => false);
   if (!ok) return { ok: false, reason: `tfjs could not start the ${name} backend` };
   await tf.ready();
   if (name === 'webgl') {
@@ -83,31 +91,63 @@ async function tryBackend(name: BackendName): Promise<Probe> {
     const software = isSoftwareRenderer(renderer);
     probe = { ok: true, software, reason: software ? `software WebGL (${renderer})` : `WebGL on ${renderer || 'a GPU'}` };
   }
-  if (name === 'wasm') probe = { ok: true, software: false, reason: 'WebAssembly on the CPU' };
+  if (name === 'wasm') probe = { ok: true, software: false, reason: `WebAssembly on the CPU (${wasmFlavour()})` };
   if (name === 'cpu') probe = { ok: true, software: false, reason: 'plain JavaScript on the CPU' };
   const wrong = await warmUp().catch((e: unknown) => String(e));
   if (wrong) return { ok: false, reason: `the ${name} backend failed its warm-up check: ${wrong}` };
   return probe;
 }
 
+function wasmFlavour(): string {
+  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+  return [simd ? 'SIMD' : 'no SIMD', threads ? 'threads' : 'one thread'].join(', ');
+}
+
+/** Forced: that backend first. Then hardware GPUs, WASM, software GPUs, CPU. */
 export async function chooseBackend(request: BackendRequest): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
-  const order = request === 'auto' ? AUTO_ORDER : [request, ...AUTO_ORDER.filter((b) => b !== request)];
-  for (const name of order) {
-    // A software WebGPU adapter loses to WebGL on the same rasteriser, unless forced.
-    if (name === 'webgpu' && request === 'auto') {
-      const probe = await webgpuAdapter();
-      if (!probe.ok || probe.software) {
-        skipped.push({ name, reason: probe.ok ? `${probe.reason}; WebGL is faster on software rendering` : probe.reason });
-        continue;
+  const softwareGpus: BackendName[] = [];
+  const info = (name: BackendName, probe: Probe & { ok: true }): BackendInfo => ({
+    name,
+    reason: request === name ? `requested with ?backend=${name}: ${probe.reason}` : probe.reason,
+    skipped,
+    software: probe.software,
+  });
+  const attempt = async (name: BackendName): Promise<BackendInfo | undefined> => {
+    const probe = await tryBackend(name);
+    if (probe.ok) return info(name, probe);
+    skipped.push({ name, reason: probe.reason });
+    return undefined;
+  };
+
+  if (request !== 'auto') {
+    const forced = await attempt(request);
+    if (forced) return forced;
+  }
+  for (const name of FALLBACK_ORDER.filter((b) => b !== request)) {
+    if (name === 'webgpu' || name === 'webgl') {
+      // Probe first: a GPU that turns out to be software is only a fallback behind WASM.
+      const probe = name === 'webgpu' ? await webgpuAdapter() : await tryBackend('webgl');
+      if (!probe.ok) skipped.push({ name, reason: probe.reason });
+      else if (probe.software) {
+        softwareGpus.push(name);
+        skipped.push({ name, reason: `${probe.reason}: WebAssembly trains faster than a software GPU` });
+      } else if (name === 'webgl') return info(name, probe);
+      else {
+        const chosen = await attempt(name);
+        if (chosen) return chosen;
+      }
+      continue;
+    }
+    const chosen = await attempt(name);
+    if (chosen) return chosen;
+    if (name === 'wasm') {
+      for (const gpu of softwareGpus) {
+        const fallback = await attempt(gpu);
+        if (fallback) return fallback;
       }
     }
-    const probe = await tryBackend(name);
-    if (probe.ok) {
-      const why = request === name ? `requested with ?backend=${name}: ${probe.reason}` : probe.reason;
-      return { name, reason: why, skipped, software: probe.software };
-    }
-    skipped.push({ name, reason: probe.reason });
   }
   throw new Error(`no tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
 }

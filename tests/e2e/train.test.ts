@@ -11,7 +11,7 @@ afterEach(async () => {
 /** The grid's pixels as a data URL, to compare two moments of training. */
 const gridPixels = (s: Session) => s.page.getByTestId('sample-grid').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
 
-describe.each(['webgl', 'webgpu'] as const)('training on %s', (backend) => {
+describe.each(['webgl', 'webgpu', 'wasm'] as const)('training on %s', (backend) => {
   it('uploads images, rejects a bad file, trains and shows live samples and losses', async () => {
     session = await openPage(`${inject('baseUrl')}/?backend=${backend}&dataset=none&autostart=0&res=16&width=8&batch=4&reportEvery=1&sampleEveryMs=200`);
     const { page } = session;
