@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDcgan } from '../../src/gan/models/dcgan.ts';
 import { countParams, disposeParams } from '../../src/gan/params.ts';
 import { Rng } from '../../src/gan/random.ts';
-import { useCpuBackend } from '../helpers/tf.ts';
+import { useFastBackend } from '../helpers/tf.ts';
 
-beforeAll(useCpuBackend);
+beforeAll(useFastBackend);
 
 describe('DCGAN builders', () => {
   it('G maps [B, zDim] to [B, R, R, 3] in [-1, 1] and D maps images to [B, 1] logits', () => {

@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readParams, type Params } from '../../src/gan/params.ts';
 import { discriminatorStep, generatorStep } from '../../src/gan/steps.ts';
 import { GanTrainer } from '../../src/gan/trainer.ts';
-import { constantSet, tinyConfig, useCpuBackend } from '../helpers/tf.ts';
+import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
-beforeAll(useCpuBackend);
+beforeAll(useFastBackend);
 
 const checker = (res: number) => constantSet(res, 8, (x, y) => ((x >> 2) + (y >> 2)) % 2 ? 0.8 : -0.8);
 
