@@ -21,7 +21,7 @@ export function App() {
         <ul className="url-issues" role="alert">{startup.issues.map((m) => <li key={m}>{m}</li>)}</ul>
       )}
       <main className="layout">
-        <DatasetPanel dataset={ui.dataset} builtins={ui.builtins} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
+        <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
         <TrainPanel ui={ui} send={send} />
       </main>
     </div>

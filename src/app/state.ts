@@ -1,6 +1,6 @@
 /** The page's state, folded from Worker events by one reducer. */
 import type { TrainConfig } from '../contract/config.ts';
-import { assertNever, type BackendInfo, type BuiltinInfo, type DatasetInfo, type MetricPoint, type RunState, type WorkerEvent } from '../contract/protocol.ts';
+import { assertNever, type BackendInfo, type BuiltinInfo, type DatasetInfo, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
 
 export interface SamplesFrame {
   step: number;
@@ -26,6 +26,7 @@ export interface UiState {
   config: TrainConfig | undefined;
   params: { generator: number; discriminator: number };
   dataset: DatasetInfo | undefined;
+  preview: { sheet: PixelsMessage; mean: PixelsMessage } | undefined;
   progress: { done: number; total: number } | undefined;
   step: number;
   imagesPerSec: number;
@@ -41,6 +42,7 @@ export const initialState: UiState = {
   config: undefined,
   params: { generator: 0, discriminator: 0 },
   dataset: undefined,
+  preview: undefined,
   progress: undefined,
   step: 0,
   imagesPerSec: 0,
@@ -74,6 +76,8 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, config: e.config, params: e.params };
     case 'dataset':
       return { ...s, dataset: e.dataset, progress: undefined };
+    case 'dataset/preview':
+      return { ...s, preview: { sheet: e.sheet, mean: e.mean } };
     case 'dataset/progress':
       return { ...s, progress: { done: e.done, total: e.total } };
     case 'metrics': {

@@ -24,6 +24,11 @@ export type Command =
   /** `replace`: start a new user dataset rather than appending to the current one. */
   | { type: 'dataset/files'; files: File[]; replace: boolean }
   | { type: 'dataset/clear' }
+  /** How images become squares: crop or letterbox, and the colour behind transparency. */
+  | { type: 'dataset/options'; fit: 'center' | 'pad'; background: [number, number, number] }
+  | { type: 'dataset/remove'; names: string[] }
+  /** Stops a running load; the images loaded before it stay. Handled ahead of the queue. */
+  | { type: 'dataset/cancel' }
   /** New settings: rebuilds the model (and re-prepares the data if the resolution changed). */
   | { type: 'config'; config: TrainConfig }
   | { type: 'train/start' }
@@ -53,6 +58,17 @@ export interface DatasetInfo {
   duplicates: number;
   /** Licence line to show for built-in sets made from other people's images. */
   licence?: string;
+  /** Image names, for removing single files (user datasets only). */
+  names: string[];
+  fit: 'center' | 'pad';
+  background: [number, number, number];
+}
+
+/** RGBA pixels for a canvas; the buffer is transferred, not copied. */
+export interface PixelsMessage {
+  width: number;
+  height: number;
+  pixels: ArrayBuffer;
 }
 
 /** A built-in dataset as the picker shows it. */
@@ -79,6 +95,8 @@ export type WorkerEvent =
   | { type: 'config'; config: TrainConfig; params: { generator: number; discriminator: number } }
   | { type: 'dataset'; dataset: DatasetInfo }
   | { type: 'dataset/progress'; done: number; total: number }
+  /** The prepared images as the model sees them, and their mean. */
+  | { type: 'dataset/preview'; sheet: PixelsMessage; mean: PixelsMessage }
   | { type: 'metrics'; points: MetricPoint[] }
   | { type: 'samples'; step: number; width: number; height: number; pixels: ArrayBuffer }
   | { type: 'step'; step: number };

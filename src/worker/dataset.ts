@@ -1,6 +1,6 @@
 /**
  * The Worker's dataset: where the images came from, the files kept so they can be prepared
- * again at another resolution, and the prepared set the trainer uploads.
+ * again (another resolution, crop mode or background), and the prepared set the trainer uploads.
  */
 import type { DatasetInfo, DatasetSource, RejectedFile } from '../contract/protocol.ts';
 import { browserDecoder, bitmapToRgba } from '../data/browser/decode.ts';
@@ -9,9 +9,15 @@ import { BUILTINS, isBuiltinName, type BuiltinName } from '../data/builtin/regis
 import { sliceSprite } from '../data/builtin/sprite.ts';
 import { appendSets, emptySet, fingerprint, loadImages, MAX_IMAGES } from '../data/load.ts';
 import { prepareImage } from '../data/prepare.ts';
-import { DEFAULT_PREPARE, type NamedBytes, type PreparedSet } from '../data/types.ts';
+import { DEFAULT_PREPARE, type NamedBytes, type PreparedSet, type PrepareOptions } from '../data/types.ts';
 
 type Progress = (done: number, total: number) => void;
+
+/** Thrown by a load the person cancelled; what was loaded before it stays. */
+export class LoadCancelled extends Error {
+  override name = 'LoadCancelled';
+}
+type Look = Omit<PrepareOptions, 'res'>;
 
 export class DatasetStore {
   private source: DatasetSource = { kind: 'none' };
@@ -20,6 +26,8 @@ export class DatasetStore {
   private rejected: RejectedFile[] = [];
   private warnings: RejectedFile[] = [];
   private duplicates = 0;
+  private look: Look = DEFAULT_PREPARE;
+  private loading: AbortController | undefined;
   set: PreparedSet;
 
   constructor(private res: number) {
@@ -35,6 +43,9 @@ export class DatasetStore {
       rejected: this.rejected,
       warnings: this.warnings,
       duplicates: this.duplicates,
+      names: this.source.kind === 'user' ? this.set.names : [],
+      fit: this.look.fit,
+      background: [...this.look.background] as [number, number, number],
       ...(licence ? { licence } : {}),
     };
   }
@@ -49,9 +60,14 @@ export class DatasetStore {
     this.set = emptySet(this.res);
   }
 
+  /** Cancels a load in progress (called outside the command queue). */
+  cancel(): void {
+    this.loading?.abort(new LoadCancelled('loading was cancelled; the images loaded before it are kept'));
+  }
+
   async loadBuiltin(name: string): Promise<void> {
     if (!isBuiltinName(name)) throw new Error(`there is no built-in dataset called "${name}"`);
-    const set = await builtinSet(name, this.res);
+    const set = await builtinSet(name, this.res, this.look);
     this.clear();
     this.source = { kind: 'builtin', name };
     this.set = set;
@@ -59,40 +75,74 @@ export class DatasetStore {
 
   /** Files added to a built-in set start a new user dataset; otherwise they append. */
   async addFiles(files: File[], replace: boolean, onProgress: Progress): Promise<void> {
-    if (replace || this.source.kind !== 'user') this.clear();
-    this.source = { kind: 'user' };
+    const fresh = replace || this.source.kind !== 'user';
     const incoming: NamedBytes[] = [];
+    let duplicates = 0;
     for (const file of files) {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const key = fingerprint(bytes);
-      if (this.fingerprints.has(key)) {
-        this.duplicates++;
-        continue;
-      }
-      incoming.push({ name: file.webkitRelativePath || file.name, bytes });
+      if (!fresh && this.fingerprints.has(fingerprint(bytes))) duplicates++;
+      else incoming.push({ name: file.webkitRelativePath || file.name, bytes });
     }
-    const result = await loadImages(incoming, browserDecoder, { ...DEFAULT_PREPARE, res: this.res, maxImages: MAX_IMAGES - this.set.count }, onProgress);
-    for (const nb of incoming) this.fingerprints.add(fingerprint(nb.bytes));
-    this.files.push(...incoming);
+    const room = MAX_IMAGES - (fresh ? 0 : this.set.count);
+    const result = await this.guarded((signal) => loadImages(incoming, browserDecoder, { ...this.look, res: this.res, maxImages: room }, onProgress, signal));
+    if (fresh) this.clear();
+    this.source = { kind: 'user' };
+    const kept = new Set(result.set.names);
+    for (const nb of incoming) {
+      if (!kept.has(nb.name)) continue;
+      this.fingerprints.add(fingerprint(nb.bytes));
+      this.files.push(nb);
+    }
     this.rejected.push(...result.rejections);
     this.warnings.push(...result.warnings);
-    this.duplicates += result.duplicates;
+    this.duplicates += duplicates + result.duplicates;
     this.set = appendSets(this.set, result.set);
   }
 
-  /** Prepares the same images again at a new resolution. */
-  async setResolution(res: number, onProgress: Progress): Promise<void> {
-    if (res === this.res) return;
+  /** Drops images by name (user datasets), without decoding anything again. */
+  remove(names: string[]): void {
+    const drop = new Set(names);
+    const size = this.res * this.res * 3;
+    const keep = this.set.names.map((n, i) => [n, i] as const).filter(([n]) => !drop.has(n));
+    const pixels = new Float32Array(keep.length * size);
+    keep.forEach(([, i], j) => pixels.set(this.set.pixels.subarray(i * size, (i + 1) * size), j * size));
+    this.set = { res: this.res, count: keep.length, pixels, names: keep.map(([n]) => n) };
+    const dropped = this.files.filter((f) => drop.has(f.name));
+    for (const f of dropped) this.fingerprints.delete(fingerprint(f.bytes));
+    this.files = this.files.filter((f) => !drop.has(f.name));
+  }
+
+  /** Prepares the same images again at a new resolution or with a new crop mode / background. */
+  async reprepare(res: number, look: Look, onProgress: Progress): Promise<void> {
+    if (res === this.res && look.fit === this.look.fit && look.background.every((c, i) => c === this.look.background[i])) return;
+    const next = await this.prepareAgain(res, look, onProgress);
     this.res = res;
-    if (this.source.kind === 'builtin') this.set = await builtinSet(this.source.name as BuiltinName, res);
-    else if (this.source.kind === 'user') {
-      const result = await loadImages(this.files, browserDecoder, { ...DEFAULT_PREPARE, res }, onProgress);
-      this.set = result.set;
-    } else this.set = emptySet(res);
+    this.look = look;
+    this.set = next;
+  }
+
+  get options(): Look {
+    return this.look;
+  }
+
+  private async prepareAgain(res: number, look: Look, onProgress: Progress): Promise<PreparedSet> {
+    if (this.source.kind === 'builtin') return builtinSet(this.source.name as BuiltinName, res, look);
+    if (this.source.kind === 'none') return emptySet(res);
+    const result = await this.guarded((signal) => loadImages(this.files, browserDecoder, { ...look, res }, onProgress, signal));
+    return result.set;
+  }
+
+  private async guarded<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.loading = new AbortController();
+    try {
+      return await run(this.loading.signal);
+    } finally {
+      this.loading = undefined;
+    }
   }
 }
 
-async function builtinSet(name: BuiltinName, res: number): Promise<PreparedSet> {
+async function builtinSet(name: BuiltinName, res: number, look: Look): Promise<PreparedSet> {
   const entry = BUILTINS[name];
   if (entry.kind === 'procedural') return makeShapes({ res });
   const url = new URL(entry.file, new URL(import.meta.env.BASE_URL, self.location.origin));
@@ -103,6 +153,6 @@ async function builtinSet(name: BuiltinName, res: number): Promise<PreparedSet> 
   bitmap.close();
   const tiles = sliceSprite(sheet, entry.tile, entry.count, entry.columns);
   const pixels = new Float32Array(tiles.length * res * res * 3);
-  tiles.forEach((tile, i) => prepareImage(tile, { ...DEFAULT_PREPARE, res }, pixels, i * res * res * 3));
+  tiles.forEach((tile, i) => prepareImage(tile, { ...look, res }, pixels, i * res * res * 3));
   return { res, count: tiles.length, pixels, names: tiles.map((_, i) => `${name} ${i + 1}`) };
 }

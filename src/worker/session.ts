@@ -3,11 +3,13 @@
  * to read metrics and render the grid, and turning engine results into events. No maths here.
  */
 import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type TrainConfig } from '../contract/config.ts';
-import { assertNever, type BackendInfo, type Command, type MetricPoint, type RunState, type WorkerEvent } from '../contract/protocol.ts';
+import { assertNever, type BackendInfo, type Command, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
 import { GanTrainer } from '../gan/trainer.ts';
 import { chooseBackend } from './backend.ts';
 import { BUILTIN_NAMES, BUILTINS } from '../data/builtin/registry.ts';
-import { DatasetStore } from './dataset.ts';
+import { contactSheet, meanImage } from '../data/preview.ts';
+import type { RgbaImage } from '../data/types.ts';
+import { DatasetStore, LoadCancelled } from './dataset.ts';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -33,6 +35,11 @@ export class Session {
 
   /** Commands run one at a time, and never in the middle of a training iteration. */
   handle(cmd: Command): Promise<void> {
+    // Cancelling must not wait behind the load it cancels.
+    if (cmd.type === 'dataset/cancel') {
+      this.dataset.cancel();
+      return Promise.resolve();
+    }
     const next = this.queue.then(() => this.apply(cmd)).catch((e: unknown) => this.fail(e));
     this.queue = next;
     return next;
@@ -48,8 +55,21 @@ export class Session {
         return this.datasetChanged();
       case 'dataset/files':
         this.status('loading', `reading ${cmd.files.length} file(s)`);
-        await this.dataset.addFiles(cmd.files, cmd.replace, (done, total) => this.post({ type: 'dataset/progress', done, total }));
+        try {
+          await this.dataset.addFiles(cmd.files, cmd.replace, this.progress);
+        } catch (e) {
+          if (!(e instanceof LoadCancelled)) throw e;
+        }
         return this.datasetChanged();
+      case 'dataset/remove':
+        this.dataset.remove(cmd.names);
+        return this.datasetChanged();
+      case 'dataset/options':
+        this.status('loading', 'preparing the images again');
+        await this.dataset.reprepare(this.config.res, { fit: cmd.fit, background: cmd.background }, this.progress);
+        return this.datasetChanged();
+      case 'dataset/cancel':
+        return; // handled ahead of the queue in handle()
       case 'dataset/clear':
         this.running = false;
         this.dataset.clear();
@@ -84,7 +104,7 @@ export class Session {
     // Without a real GPU the 32×32 model is too slow to watch; start small and say so.
     const weak = this.backend.software || this.backend.name === 'cpu' || this.backend.name === 'wasm';
     this.config = autoSize ? applyPreset(config, weak ? 'tiny' : 'small') : config;
-    await this.dataset.setResolution(this.config.res, () => {});
+    await this.dataset.reprepare(this.config.res, this.dataset.options, () => {});
     this.postConfig();
     this.status('idle', 'choose a dataset, or press Train on the built-in one');
   }
@@ -92,13 +112,24 @@ export class Session {
   private async setConfig(config: TrainConfig): Promise<void> {
     this.config = config;
     this.status('loading', `preparing images at ${config.res}×${config.res}`);
-    await this.dataset.setResolution(config.res, (done, total) => this.post({ type: 'dataset/progress', done, total }));
-    this.post({ type: 'dataset', dataset: this.dataset.info() });
+    await this.dataset.reprepare(config.res, this.dataset.options, this.progress);
+    this.postDataset();
     await this.rebuild();
   }
 
-  private async datasetChanged(): Promise<void> {
+  private readonly progress = (done: number, total: number) => this.post({ type: 'dataset/progress', done, total });
+
+  private postDataset(): void {
     this.post({ type: 'dataset', dataset: this.dataset.info() });
+    const sheet = contactSheet(this.dataset.set);
+    const mean = meanImage(this.dataset.set);
+    const msg = (img: RgbaImage): PixelsMessage => ({ width: img.width, height: img.height, pixels: new Uint8ClampedArray(img.data).buffer });
+    const preview = { sheet: msg(sheet), mean: msg(mean) };
+    this.post({ type: 'dataset/preview', ...preview }, [preview.sheet.pixels, preview.mean.pixels]);
+  }
+
+  private async datasetChanged(): Promise<void> {
+    this.postDataset();
     if (this.dataset.set.count === 0) {
       this.running = false;
       return this.status('idle', 'the dataset is empty: add images or pick a built-in set');

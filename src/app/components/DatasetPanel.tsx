@@ -1,10 +1,12 @@
 import { useState, type DragEvent } from 'react';
-import type { BuiltinInfo, DatasetInfo } from '../../contract/protocol.ts';
+import type { BuiltinInfo, DatasetInfo, PixelsMessage } from '../../contract/protocol.ts';
 import { filesFromDrop } from '../files.ts';
 import type { Send } from '../useTrainer.ts';
+import { DatasetView } from './DatasetView.tsx';
 
 interface Props {
   dataset: DatasetInfo | undefined;
+  preview: { sheet: PixelsMessage; mean: PixelsMessage } | undefined;
   builtins: BuiltinInfo[];
   progress: { done: number; total: number } | undefined;
   send: Send;
@@ -12,7 +14,7 @@ interface Props {
 }
 
 /** Data in: built-in sets, files, folders, zips; what was kept and what was not, and why. */
-export function DatasetPanel({ dataset, builtins, progress, send, busy }: Props) {
+export function DatasetPanel({ dataset, preview, builtins, progress, send, busy }: Props) {
   const [dragging, setDragging] = useState(false);
   const sourceName = dataset?.source.kind === 'builtin' ? dataset.source.name : '';
   const addFiles = (files: File[]) => {
@@ -59,7 +61,13 @@ export function DatasetPanel({ dataset, builtins, progress, send, busy }: Props)
             onChange={(e) => { addFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
         </label>
       </div>
-      {progress && progress.total > 0 && <progress max={progress.total} value={progress.done} aria-label="loading images" />}
+      {busy && progress && progress.total > 0 && (
+        <div className="loading-row">
+          <progress max={progress.total} value={progress.done} aria-label="loading images" />
+          <span>{progress.done}/{progress.total}</span>
+          <button type="button" onClick={() => send({ type: 'dataset/cancel' })}>Cancel</button>
+        </div>
+      )}
       <p className="dataset-summary">
         <span data-testid="dataset-count">{dataset?.count ?? 0}</span> images
         {dataset && dataset.count > 0 && ` at ${dataset.res}×${dataset.res}`}
@@ -69,6 +77,7 @@ export function DatasetPanel({ dataset, builtins, progress, send, busy }: Props)
         )}
       </p>
       {dataset?.licence && <p className="licence">{dataset.licence}</p>}
+      {dataset && <DatasetView dataset={dataset} preview={preview} send={send} busy={busy} />}
       <ul data-testid="dataset-errors" className="rejections" aria-label="files not used">
         {dataset?.rejected.map((r, i) => (
           <li key={i}>
