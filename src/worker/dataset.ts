@@ -9,6 +9,7 @@ import { BUILTINS, isBuiltinName, type BuiltinName } from '../data/builtin/regis
 import { sliceSprite } from '../data/builtin/sprite.ts';
 import { appendSets, emptySet, fingerprint, loadImages, MAX_IMAGES } from '../data/load.ts';
 import { prepareImage } from '../data/prepare.ts';
+import { expandArchive, isZip } from '../data/zip.ts';
 import { DEFAULT_PREPARE, type NamedBytes, type PreparedSet, type PrepareOptions } from '../data/types.ts';
 
 type Progress = (done: number, total: number) => void;
@@ -77,11 +78,18 @@ export class DatasetStore {
   async addFiles(files: File[], replace: boolean, onProgress: Progress): Promise<void> {
     const fresh = replace || this.source.kind !== 'user';
     const incoming: NamedBytes[] = [];
+    const archiveRejections: RejectedFile[] = [];
     let duplicates = 0;
+    // Archives are opened here rather than inside loadImages, so each image is kept as its own
+    // file: re-preparing or removing one image must not need the whole archive again.
     for (const file of files) {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      if (!fresh && this.fingerprints.has(fingerprint(bytes))) duplicates++;
-      else incoming.push({ name: file.webkitRelativePath || file.name, bytes });
+      const nb = { name: file.webkitRelativePath || file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
+      const expanded = isZip(nb.bytes) ? expandArchive(nb) : { files: [nb], rejections: [] };
+      archiveRejections.push(...expanded.rejections);
+      for (const f of expanded.files) {
+        if (!fresh && this.fingerprints.has(fingerprint(f.bytes))) duplicates++;
+        else incoming.push(f);
+      }
     }
     const room = MAX_IMAGES - (fresh ? 0 : this.set.count);
     const result = await this.guarded((signal) => loadImages(incoming, browserDecoder, { ...this.look, res: this.res, maxImages: room }, onProgress, signal));
@@ -93,7 +101,7 @@ export class DatasetStore {
       this.fingerprints.add(fingerprint(nb.bytes));
       this.files.push(nb);
     }
-    this.rejected.push(...result.rejections);
+    this.rejected.push(...archiveRejections, ...result.rejections);
     this.warnings.push(...result.warnings);
     this.duplicates += duplicates + result.duplicates;
     this.set = appendSets(this.set, result.set);
