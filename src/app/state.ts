@@ -53,8 +53,10 @@ export const initialState: UiState = {
 function appendMetrics(m: MetricColumns, points: MetricPoint[]): MetricColumns {
   const next: MetricColumns = { step: [...m.step], gLoss: [...m.gLoss], dLoss: [...m.dLoss], dReal: [...m.dReal], dFake: [...m.dFake] };
   for (const p of points) {
-    // A rebuilt model starts again at step 1: its history replaces the old one.
-    if (next.step.length && p.step <= next.step[next.step.length - 1]!) for (const col of Object.values(next)) col.length = 0;
+    // After a rollback (or a rebuilt model) the run continues from an earlier step: drop the
+    // history from there on, so the chart shows the run that is actually going on.
+    const keep = next.step.findIndex((s) => s >= p.step);
+    if (keep >= 0) for (const col of Object.values(next)) col.length = keep;
     next.step.push(p.step);
     next.gLoss.push(p.gLoss);
     next.dLoss.push(p.dLoss);
@@ -83,7 +85,7 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
     case 'metrics': {
       const last = e.points[e.points.length - 1];
       const rate = [...e.points].reverse().find((p) => p.imagesPerSec > 0)?.imagesPerSec ?? s.imagesPerSec;
-      return { ...s, metrics: appendMetrics(s.metrics, e.points), step: Math.max(s.step, last?.step ?? 0), imagesPerSec: rate };
+      return { ...s, metrics: appendMetrics(s.metrics, e.points), step: last?.step ?? s.step, imagesPerSec: rate };
     }
     case 'samples':
       return { ...s, samples: { step: e.step, width: e.width, height: e.height, pixels: e.pixels } };

@@ -1,4 +1,5 @@
 /** URL parameters → the page's start-up choices. The URL is the shareable form of a setup. */
+import type { FaultSpec } from '../contract/protocol.ts';
 import { BACKENDS, configFromParams, DEFAULT_CONFIG, type BackendRequest, type ConfigIssue, type TrainConfig } from '../contract/config.ts';
 
 export interface StartupOptions {
@@ -10,6 +11,8 @@ export interface StartupOptions {
   dataset: string;
   /** Start training as soon as data and model are ready. */
   autostart: boolean;
+  /** Test hook: a fault to inject at a step. */
+  fault: FaultSpec | undefined;
   /** Problems with the URL, shown to the person rather than silently ignored. */
   issues: string[];
 }
@@ -29,6 +32,15 @@ export function readStartup(search: string): StartupOptions {
     autoSize: !params.has('res') && !params.has('preset') && !params.has('width'),
     dataset: params.get('dataset') ?? DEFAULT_DATASET,
     autostart: params.get('autostart') !== '0',
+    fault: readFault(params),
     issues: messages,
   };
+}
+
+const FAULTS: FaultSpec['kind'][] = ['nan', 'device-lost', 'worker-crash'];
+
+function readFault(params: URLSearchParams): FaultSpec | undefined {
+  const kind = params.get('fault') as FaultSpec['kind'] | null;
+  if (!kind || !FAULTS.includes(kind)) return undefined;
+  return { kind, at: Number(params.get('faultAt') ?? 10) };
 }

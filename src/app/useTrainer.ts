@@ -16,7 +16,7 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
     w.onmessage = (e: MessageEvent<WorkerEvent>) => dispatch(e.data);
     w.onerror = (e) => dispatch({ type: 'status', state: 'error', message: `the training worker failed: ${e.message || 'unknown error'}` });
     const post = (cmd: Command) => w.postMessage(cmd);
-    post({ type: 'init', backend: startup.backend, config: startup.config, autoSize: startup.autoSize });
+    post({ type: 'init', backend: startup.backend, config: startup.config, autoSize: startup.autoSize, ...(startup.fault ? { fault: startup.fault } : {}) });
     if (startup.dataset !== 'none') post({ type: 'dataset/builtin', name: startup.dataset });
     if (startup.autostart && startup.dataset !== 'none') post({ type: 'train/start' });
     return () => {

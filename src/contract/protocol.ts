@@ -15,11 +15,17 @@ export interface RejectedFile {
   reason: string;
 }
 
+/** An injected fault for tests (`?fault=nan&faultAt=40`). */
+export interface FaultSpec {
+  kind: 'nan' | 'device-lost' | 'worker-crash';
+  at: number;
+}
+
 // ---- page → worker ----
 
 export type Command =
   /** First message: pick a backend, then wait for a dataset. `autoSize`: pick the size preset from the backend. */
-  | { type: 'init'; backend: BackendRequest; config: TrainConfig; autoSize: boolean }
+  | { type: 'init'; backend: BackendRequest; config: TrainConfig; autoSize: boolean; fault?: FaultSpec }
   | { type: 'dataset/builtin'; name: string }
   /** `replace`: start a new user dataset rather than appending to the current one. */
   | { type: 'dataset/files'; files: File[]; replace: boolean }

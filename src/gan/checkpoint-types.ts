@@ -96,7 +96,7 @@ export const MAX_TIMELINE_FRAMES = 4096;
 export const MAX_TENSORS = 10_000;
 /** Highest tensor rank; conv kernels are rank 4. */
 export const MAX_TENSOR_RANK = 8;
-/** Stored training images; the data loader takes at most 5,000. */
+/** Stored training images: 20× the loader's 5,000 (data/load.ts); the byte limit usually binds first. */
 export const MAX_DATASET_IMAGES = 100_000;
 
 export interface ProjectLimits {

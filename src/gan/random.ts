@@ -3,6 +3,12 @@
  * weights all come from here rather than from a backend's RNG, so the same seed gives the same
  * run on every backend and after a resume.
  */
+/** A position in the random stream, as plain numbers. */
+export interface RngState {
+  state: number;
+  spare: number | undefined;
+}
+
 export class Rng {
   private state: number;
   private spare: number | undefined;
@@ -48,11 +54,11 @@ export class Rng {
   }
 
   /** The generator's position, for checkpoints. */
-  save(): { state: number; spare: number | undefined } {
+  save(): RngState {
     return { state: this.state, spare: this.spare };
   }
 
-  restore(saved: { state: number; spare: number | undefined }): void {
+  restore(saved: RngState): void {
     this.state = saved.state;
     this.spare = saved.spare;
   }

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config.ts';
 import type { PreparedSet } from '../data/types.ts';
 import { buildModel, type GanModel } from './models/index.ts';
+import { Adam } from './adam.ts';
+import { disposeMemento, restoreMemento, takeMemento, type Memento, type Restorable } from './memento.ts';
 import { countParams, disposeParams } from './params.ts';
 import { Rng } from './random.ts';
 import { gridTensor, readGrid, type GridImage } from './render.ts';
@@ -23,10 +25,12 @@ export interface StepReport {
  * the fixed latents of the sample grid. It does no scheduling (that is the Worker's job) and
  * no reads per step: losses are summed on the device and read by `report()`.
  */
+export { disposeMemento, type Memento };
+
 export class GanTrainer {
   readonly model: GanModel;
-  private readonly optG: tf.Optimizer;
-  private readonly optD: tf.Optimizer;
+  private readonly optG: Adam;
+  private readonly optD: Adam;
   private readonly rng: Rng;
   private data: tf.Tensor4D;
   private dataCount: number;
@@ -39,8 +43,8 @@ export class GanTrainer {
   constructor(readonly config: TrainConfig, dataset: PreparedSet) {
     this.rng = new Rng(config.seed);
     this.model = buildModel(config, this.rng);
-    this.optG = tf.train.adam(config.lrG, config.beta1, config.beta2, 1e-8);
-    this.optD = tf.train.adam(config.lrD, config.beta1, config.beta2, 1e-8);
+    this.optG = new Adam(this.model.generator.params, { lr: config.lrG, beta1: config.beta1, beta2: config.beta2, epsilon: 1e-8 });
+    this.optD = new Adam(this.model.discriminator.params, { lr: config.lrD, beta1: config.beta1, beta2: config.beta2, epsilon: 1e-8 });
     // The grid's latents come from their own seed stream: changing the batch or dataset
     // must not change which faces the grid shows.
     const gridRng = new Rng(config.seed ^ 0x5eed);
@@ -93,6 +97,31 @@ export class GanTrainer {
     const [g, d, r, f] = await sums.data();
     sums.dispose();
     return { step: this.steps, steps, gLoss: g! / steps, dLoss: d! / steps, dReal: r! / steps, dFake: f! / steps };
+  }
+
+  private get restorable(): Restorable {
+    return { params: { ...this.model.generator.params, ...this.model.discriminator.params }, optimizers: { g: this.optG, d: this.optD } };
+  }
+
+  /** A device-side copy of the whole training state (dispose it with `disposeMemento`). */
+  snapshot(): Memento {
+    return takeMemento(this.restorable, this.steps, this.rng.save());
+  }
+
+  /** Puts the run back to a snapshot exactly; metrics accumulated since are dropped. */
+  rollback(m: Memento): void {
+    restoreMemento(this.restorable, m);
+    this.rng.restore(m.rng);
+    this.steps = m.step;
+    this.sums.dispose();
+    this.sums = tf.zeros([4]);
+    this.pending = 0;
+  }
+
+  /** Test hook for the divergence path: poisons one generator weight with NaN. */
+  poison(): void {
+    const w = this.model.generator.params['g.fc.w'] ?? Object.values(this.model.generator.params)[0]!;
+    w.assign(tf.tidy(() => tf.mul(w, tf.scalar(NaN))));
   }
 
   /** The fixed-latent sample grid as RGBA pixels. */

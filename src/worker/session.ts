@@ -3,13 +3,14 @@
  * to read metrics and render the grid, and turning engine results into events. No maths here.
  */
 import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type TrainConfig } from '../contract/config.ts';
-import { assertNever, type BackendInfo, type Command, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
+import { assertNever, type BackendInfo, type Command, type FaultSpec, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
 import { GanTrainer } from '../gan/trainer.ts';
 import { chooseBackend } from './backend.ts';
 import { BUILTIN_NAMES, BUILTINS } from '../data/builtin/registry.ts';
 import { contactSheet, meanImage } from '../data/preview.ts';
 import type { RgbaImage } from '../data/types.ts';
 import { DatasetStore, LoadCancelled } from './dataset.ts';
+import { divergence, DivergenceGuard } from './guard.ts';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -27,6 +28,8 @@ export class Session {
   private lastPost = 0;
   private lastRender = 0;
   private windowStart = { time: 0, step: 0 };
+  private readonly guard = new DivergenceGuard();
+  private fault: FaultSpec | undefined;
 
   constructor(private readonly post: Post) {
     this.config = DEFAULT_CONFIG;
@@ -48,6 +51,7 @@ export class Session {
   private async apply(cmd: Command): Promise<void> {
     switch (cmd.type) {
       case 'init':
+        this.fault = cmd.fault;
         return this.init(cmd.backend, cmd.config, cmd.autoSize);
       case 'dataset/builtin':
         this.status('loading', `loading the built-in set "${cmd.name}"`);
@@ -141,6 +145,7 @@ export class Session {
 
   /** Fresh weights for the current config and data; shows the untrained grid. */
   private async rebuild(): Promise<void> {
+    this.guard.clear();
     this.trainer?.dispose();
     this.trainer = undefined;
     this.postConfig();
@@ -178,10 +183,17 @@ export class Session {
   private async iteration(single: boolean): Promise<void> {
     const trainer = this.trainer!;
     trainer.trainStep();
+    if (this.fault?.kind === 'nan' && trainer.step === this.fault.at) {
+      this.fault = undefined; // once: after the rollback the run must be able to pass this step
+      trainer.poison();
+    }
     const now = performance.now();
     if (single || trainer.step % this.config.reportEvery === 0) {
       const r = await trainer.report();
+      const problem = r && divergence(r);
+      if (problem) return this.recover(problem, r.step);
       if (r) {
+        this.guard.good(trainer);
         const t = performance.now();
         const imagesPerSec = ((r.step - this.windowStart.step) * this.config.batch * 1000) / Math.max(1, t - this.windowStart.time);
         this.windowStart = { time: t, step: r.step };
@@ -190,6 +202,20 @@ export class Session {
     }
     if (single || now - this.lastPost >= POST_EVERY_MS) this.flush(now);
     if (single || now - this.lastRender >= this.config.sampleEveryMs) await this.render();
+  }
+
+  /** A diverged run pauses itself at its last good snapshot and says what happened. */
+  private async recover(problem: string, step: number): Promise<void> {
+    this.running = false;
+    this.points = [];
+    const back = this.guard.rollback(this.trainer!);
+    if (back === undefined) {
+      await this.rebuild();
+      return this.status('error', `training diverged at step ${step}: ${problem}, before any snapshot was kept; the model was reset. Try lower learning rates.`);
+    }
+    this.flush(performance.now());
+    await this.render();
+    this.status('paused', `training diverged at step ${step}: ${problem}. Rolled back to step ${back}. Try lower learning rates (Settings), or press Resume to continue from step ${back}.`);
   }
 
   private flush(now: number): void {

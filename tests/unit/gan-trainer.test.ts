@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Adam } from '../../src/gan/adam.ts';
 import { readParams, type Params } from '../../src/gan/params.ts';
 import { discriminatorStep, generatorStep } from '../../src/gan/steps.ts';
-import { GanTrainer } from '../../src/gan/trainer.ts';
+import { disposeMemento, GanTrainer } from '../../src/gan/trainer.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);
@@ -53,8 +54,8 @@ describe('GanTrainer', () => {
     const snap = (p: Params) => readParams(p);
     const z = () => tf.randomNormal([8, 16]) as tf.Tensor2D;
     const reals = tf.tensor4d(checker(16).pixels, [8, 16, 16, 3]);
-    const optD = tf.train.adam(1e-2, 0.5);
-    const optG = tf.train.adam(1e-2, 0.5);
+    const optD = new Adam(d.params, { lr: 1e-2, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 });
+    const optG = new Adam(g.params, { lr: 1e-2, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 });
 
     let [g0, d0] = [await snap(g.params), await snap(d.params)];
     const dr = discriminatorStep(trainer.model, optD, reals, z());
@@ -81,6 +82,28 @@ describe('GanTrainer', () => {
     expect(a.pixels[3]).toBe(255);
     const b = await trainer.renderGrid();
     expect(Array.from(b.pixels)).toEqual(Array.from(a.pixels));
+    trainer.dispose();
+  });
+
+  it('rolls back to a snapshot exactly: the same next losses, after NaN poisoning too', async () => {
+    const trainer = new GanTrainer(tinyConfig(), checker(16));
+    for (let i = 0; i < 3; i++) trainer.trainStep();
+    await trainer.report();
+    const snap = trainer.snapshot();
+    const weights = await readParams(trainer.model.generator.params);
+    trainer.trainStep();
+    const first = (await trainer.report())!;
+    trainer.poison();
+    trainer.trainStep();
+    const poisoned = (await trainer.report())!;
+    expect(Number.isFinite(poisoned.gLoss)).toBe(false);
+    trainer.rollback(snap);
+    expect(trainer.step).toBe(3);
+    expect(maxChange(weights, await readParams(trainer.model.generator.params))).toBe(0);
+    trainer.trainStep();
+    const again = (await trainer.report())!;
+    expect(again).toEqual(first);
+    disposeMemento(snap);
     trainer.dispose();
   });
 

@@ -32,7 +32,7 @@ export function TrainPanel({ ui, send }: { ui: UiState; send: Send }) {
         <SampleGrid frame={ui.samples} />
         <div className="chart-box">
           <LossChart metrics={ui.metrics} />
-          <p className="readout">
+          <p className="readout" data-testid="readout">
             D(real) <strong>{fmt(ui.metrics.dReal[last])}</strong> · D(fake) <strong>{fmt(ui.metrics.dFake[last])}</strong> ·
             G loss {fmt(ui.metrics.gLoss[last])} · D loss {fmt(ui.metrics.dLoss[last])}
           </p>

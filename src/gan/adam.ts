@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Params } from './params.ts';
+
+export interface AdamOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/**
+ * Adam (Kingma & Ba 2015) over named parameters. Ours rather than tf.train.adam because its
+ * moment slots are named like the parameters they belong to ("g.up1.w"), so they can be
+ * snapshotted, saved and restored exactly, and nothing is left to positional order.
+ * The update matches tfjs's: p -= lr · m̂ / (√v̂ + ε) with bias-corrected moments.
+ */
+export class Adam {
+  readonly m: Params = {};
+  readonly v: Params = {};
+  /** Updates applied so far (for bias correction). */
+  t = 0;
+
+  constructor(
+    private readonly params: Params,
+    public options: AdamOptions,
+  ) {
+    for (const [name, p] of Object.entries(params)) {
+      this.m[name] = tf.variable(tf.zerosLike(p), false);
+      this.v[name] = tf.variable(tf.zerosLike(p), false);
+    }
+  }
+
+  /** Applies one update from gradients keyed by parameter name (missing names are skipped). */
+  apply(grads: Record<string, tf.Tensor>): void {
+    this.t++;
+    const { lr, beta1, beta2, epsilon } = this.options;
+    const c1 = 1 - beta1 ** this.t;
+    const c2 = 1 - beta2 ** this.t;
+    tf.tidy(() => {
+      for (const [name, g] of Object.entries(grads)) {
+        const p = this.params[name];
+        if (!p) throw new Error(`gradient for unknown parameter ${name}`);
+        const m = this.m[name]!;
+        const v = this.v[name]!;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const step = tf.div(tf.mul(m, lr / c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
+        p.assign(tf.sub(p, step));
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const t of [...Object.values(this.m), ...Object.values(this.v)]) t.dispose();
+  }
+}

@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Params } from './params.ts';
+
+/**
+ * Exponential moving average of a network's weights (Karras et al. 2018; Yazıcı et al. 2019).
+ * Samples from the averaged generator are smoother and better than from the live one, whose
+ * weights jitter with every adversarial step; training itself never sees the average.
+ */
+export class ParamEma {
+  /** The averaged weights, under the same names as the source (for checkpoints). */
+  readonly params: Params = {};
+
+  constructor(source: Params) {
+    for (const [name, v] of Object.entries(source)) {
+      // Not trainable: optimizers and variableGrads must never pick these up. The new variable
+      // shares the source's buffer until either is assigned (tfjs buffers are immutable).
+      this.params[name] = tf.variable(v, false);
+    }
+  }
+
+  /** avg ← β·avg + (1 − β)·source, for every parameter (written as source + β·(avg − source)). */
+  update(source: Params, beta: number): void {
+    for (const [name, avg] of Object.entries(this.params)) {
+      const next = tf.tidy(() => {
+        const p = this.sourceOf(source, name);
+        return tf.add(p, tf.mul(tf.sub(avg, p), beta));
+      });
+      avg.assign(next);
+      next.dispose();
+    }
+  }
+
+  /**
+   * Exchanges the values of the source variables and the averages (no copies: tfjs variables
+   * share immutable buffers). Calling it twice restores both. While swapped in, anything that
+   * reads the source params (generator.apply, sampling) uses the averaged weights.
+   */
+  swap(source: Params): void {
+    for (const [name, avg] of Object.entries(this.params)) {
+      const live = this.sourceOf(source, name);
+      const held = live.clone();
+      live.assign(avg);
+      avg.assign(held);
+      held.dispose();
+    }
+  }
+
+  /**
+   * Runs `fn` with the averaged weights in place of the live ones and puts the live ones back,
+   * even if `fn` throws. `fn` must be synchronous and must not train: an optimizer step in it
+   * would update the average instead of the live weights.
+   */
+  withAverage<T>(source: Params, fn: () => T): T {
+    this.swap(source);
+    try {
+      return fn();
+    } finally {
+      this.swap(source);
+    }
+  }
+
+  /** Sets the average to the current weights (after loading a checkpoint without one). */
+  reset(source: Params): void {
+    for (const [name, avg] of Object.entries(this.params)) avg.assign(this.sourceOf(source, name));
+  }
+
+  dispose(): void {
+    for (const v of Object.values(this.params)) v.dispose();
+  }
+
+  private sourceOf(source: Params, name: string): tf.Variable {
+    const v = source[name];
+    if (v === undefined) throw new Error(`ParamEma: parameter ${name} is missing from the source`);
+    return v;
+  }
+}
+
+/**
+ * Per-step EMA decay for a half-life given in images: β = 0.5^(batch / halfLife), so the weight
+ * of a step halves after `halfLifeImages` images whatever the batch (StyleGAN2-ADA: 10k images
+ * at batch 32). With `imagesSeen`, the half-life ramps up as `rampup · imagesSeen` (ADA: 0.05)
+ * so the average does not drag the random initial weights along for the first thousands of images.
+ */
+export function emaBeta(batch: number, halfLifeImages = 10_000, imagesSeen?: number, rampup = 0.05): number {
+  const halfLife = imagesSeen === undefined ? halfLifeImages : Math.min(halfLifeImages, rampup * imagesSeen);
+  return halfLife > 0 ? 0.5 ** (batch / halfLife) : 0;
+}

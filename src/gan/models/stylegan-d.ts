@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import { ParamBuilder, type Params } from '../params.ts';
+import type { Rng } from '../random.ts';
+import type { Discriminator } from './types.ts';
+import {
+  act,
+  blockResolutions,
+  channelsAt,
+  convThenHalve,
+  eqConv,
+  eqDense,
+  halveThen1x1,
+  type StyleGanOptions,
+} from './stylegan-layers.ts';
+
+/**
+ * StyleGAN2's residual discriminator, equalised lr, sized like the generator (mirrored).
+ *
+ *   img [B, R, R, 3] → 1×1 fromRGB → C(R) channels, lrelu
+ *   per block r = R, R/2, …, 8:   x → conv 3×3, lrelu → conv 3×3 + 2×2 average down, lrelu
+ *                                  skip: 2×2 average down + 1×1 conv (no bias); out = (main + skip)/√2
+ *   4×4: minibatch stddev (+1 channel) → conv 3×3, lrelu → dense 16·C₄ → C₄, lrelu → dense → [B, 1]
+ *
+ * Every op here has a gradient that tfjs can differentiate again (R1 needs ∂/∂θ of ∇ₓD):
+ * leaky ReLU by a custom gradient and the downsampling folded into strided convolutions
+ * (see stylegan-layers.ts). The blur before StyleGAN2's downsampling is replaced by the 2×2 box.
+ */
+export function buildStyleDiscriminator(opts: StyleGanOptions, rng: Rng): Discriminator {
+  const b = new ParamBuilder(rng);
+  const blocks = blockResolutions(opts.res).reverse().slice(0, -1); // R … 8
+  const c = (r: number) => channelsAt(opts, r);
+  b.normal(`d.b${opts.res}.fromrgb.w`, [1, 1, 3, c(opts.res)], 1);
+  b.zeros(`d.b${opts.res}.fromrgb.b`, [c(opts.res)]);
+  for (const r of blocks) {
+    b.normal(`d.b${r}.conv0.w`, [3, 3, c(r), c(r)], 1);
+    b.zeros(`d.b${r}.conv0.b`, [c(r)]);
+    b.normal(`d.b${r}.conv1.w`, [3, 3, c(r), c(r / 2)], 1);
+    b.zeros(`d.b${r}.conv1.b`, [c(r / 2)]);
+    b.normal(`d.b${r}.skip.w`, [1, 1, c(r), c(r / 2)], 1);
+  }
+  const c4 = c(4);
+  const group = opts.mbstdGroup ?? 4;
+  b.normal('d.b4.conv.w', [3, 3, c4 + (group > 0 ? 1 : 0), c4], 1);
+  b.zeros('d.b4.conv.b', [c4]);
+  b.normal('d.b4.fc.w', [16 * c4, c4], 1);
+  b.zeros('d.b4.fc.b', [c4]);
+  b.normal('d.b4.out.w', [c4, 1], 1);
+  b.zeros('d.b4.out.b', [1]);
+  const p = b.params;
+  return {
+    params: p,
+    apply(img) {
+      return tf.tidy(() => {
+        let x = act(eqConv(p, `d.b${opts.res}.fromrgb`, img));
+        for (const r of blocks) x = residualBlock(p, `d.b${r}`, x);
+        if (group > 0) x = minibatchStddev(x, group);
+        x = act(eqConv(p, 'd.b4.conv', x));
+        const h = act(eqDense(p, 'd.b4.fc', tf.reshape(x, [img.shape[0], -1])));
+        return eqDense(p, 'd.b4.out', h);
+      });
+    },
+  };
+}
+
+function residualBlock(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  const y = act(eqConv(p, `${name}.conv0`, x));
+  const down = act(tf.add(convThenHalve(y, p[`${name}.conv1.w`] as tf.Tensor4D), p[`${name}.conv1.b`]!));
+  const skip = halveThen1x1(x, p[`${name}.skip.w`] as tf.Tensor4D);
+  // Both paths carry unit variance; dividing their sum by √2 keeps it so.
+  return tf.mul(tf.add(down, skip), Math.SQRT1_2);
+}
+
+/**
+ * Group size: the largest divisor of the half-batch (of the batch when it is odd) that is at most
+ * `group`. Our D step pushes [reals; fakes] through D as one batch; a group that divides the
+ * half-batch never straddles the two halves (see minibatchStddev), and any batch size works.
+ */
+export function mbstdGroupSize(batch: number, group: number): number {
+  const n = batch % 2 === 0 ? batch / 2 : batch;
+  for (let g = Math.min(group, n); g > 1; g--) if (n % g === 0) return g;
+  return 1;
+}
+
+/**
+ * Minibatch standard deviation (Karras et al. 2018): appends one channel holding, for each
+ * group of samples, the mean over features of the per-feature stddev within the group. D can
+ * then see a batch's lack of variety, which discourages mode collapse.
+ *
+ * Groups are *consecutive* samples (StyleGAN2 strides them). Our D step pushes reals and fakes
+ * through D as one batch, [reals; fakes]; with strided groups every group would mix the two and
+ * the feature would say nothing. Consecutive groups whose size divides the half-batch never do.
+ *   x [B, H, W, C] → [B, H, W, C + 1]
+ */
+export function minibatchStddev(x: tf.Tensor4D, group: number): tf.Tensor4D {
+  const [batch, h, w, c] = x.shape;
+  const g = mbstdGroupSize(batch, group);
+  const m = batch / g;
+  const y = tf.reshape(x, [m, g, h, w, c]);
+  const centred = tf.sub(y, tf.mean(y, 1, true));
+  const std = tf.sqrt(tf.add(tf.mean(tf.square(centred), 1), 1e-8)); // [m, h, w, c]
+  const perGroup = tf.mean(std, [1, 2, 3]); // [m]
+  // Broadcast by a product with ones: tfjs has no gradient for a rank-5 Tile.
+  const feature = tf.mul(tf.reshape(perGroup, [m, 1]), tf.ones([1, g * h * w]));
+  return tf.concat([x, tf.reshape(feature, [batch, h, w, 1])], 3);
+}

@@ -1,0 +1,157 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Params } from '../params.ts';
+
+/**
+ * Building blocks shared by the StyleGAN generator and its discriminator.
+ *
+ * Equalised learning rate (Karras et al. 2018): every weight is stored N(0, 1) (N(0, 1/lrMul²)
+ * for a layer with a learning-rate multiplier) and scaled at run time by lrMul/√fan_in. Adam's
+ * step is about lr in *stored* units whatever the layer's size, so one learning rate suits
+ * every layer, and lrMul = 0.01 slows the mapping network by 100× without a second optimizer.
+ */
+
+export const LRELU_SLOPE = 0.2;
+/** StyleGAN2's activation gain: √2 keeps the second moment of a leaky-ReLU'd unit-variance signal near 1. */
+export const LRELU_GAIN = Math.SQRT2;
+
+/**
+ * Leaky ReLU whose gradient can itself be differentiated (R1 needs D's double backward).
+ * tfjs's own LeakyRelu gradient builds its mask with `Greater`, which has no gradient, so a
+ * second backward pass through it throws. Here the gradient is dy · step(x, α), and Step's
+ * gradient is defined (zero almost everywhere, which is exact for a piecewise-linear function).
+ */
+const leakyReluTwiceDifferentiable = tf.customGrad((x, save) => {
+  const input = x as tf.Tensor;
+  (save as tf.GradSaveFunc)([input]);
+  return {
+    value: tf.leakyRelu(input, LRELU_SLOPE),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.step(saved[0]!, LRELU_SLOPE)),
+  };
+});
+
+/** Leaky ReLU 0.2 times √2 (StyleGAN2's "lrelu" with its default gain). */
+export function act<T extends tf.Tensor>(x: T): T {
+  return tf.mul(leakyReluTwiceDifferentiable(x), LRELU_GAIN) as T;
+}
+
+/** Run-time weight scale of an equalised-lr layer. */
+export function eqGain(fanIn: number, lrMul = 1): number {
+  return lrMul / Math.sqrt(fanIn);
+}
+
+/**
+ * Equalised-lr dense layer `${name}.w` [in, out], optional `${name}.b` [out]. The gain goes on
+ * the product (B·out numbers), not the weight (in·out): cheaper at our batch sizes.
+ */
+export function eqDense(p: Params, name: string, x: tf.Tensor2D, lrMul = 1): tf.Tensor2D {
+  const w = p[`${name}.w`] as tf.Tensor2D;
+  const y = tf.mul(tf.matMul(x, w), eqGain(w.shape[0], lrMul));
+  const b = p[`${name}.b`];
+  return (b === undefined ? y : tf.add(y, lrMul === 1 ? b : tf.mul(b, lrMul))) as tf.Tensor2D;
+}
+
+/** The stored weight times its equalised-lr gain (1/√(kh·kw·in)); the conv weights are small, the activations are not. */
+export function scaledConvWeight(w: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw, cin] = w.shape;
+  return tf.mul(w, eqGain(kh * kw * cin)) as tf.Tensor4D;
+}
+
+/**
+ * StyleGAN2 modulated convolution, stride 1, "same" padding.
+ *
+ * Modulating the weight per sample (w'[b] = w · s[b] over input channels) and convolving each
+ * sample with its own weight is the same as scaling the *input* by s and convolving with the
+ * shared weight, because the convolution is linear in the input channels. Demodulation scales
+ * each sample's output channel o by d[b, o] = 1/√(Σ_{k,i} (w[k, i, o] · s[b, i])² + ε), which
+ * is (s²)·(Σ_k w²) as one small matrix product. So one batched conv does the work of B convs.
+ *
+ *   x [B, H, W, in], w [k, k, in, out] (stored), styles [B, in] → [B, H, W, out]
+ */
+export function modulatedConv(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2D, demodulate: boolean): tf.Tensor4D {
+  const [b] = x.shape;
+  const [, , cin, cout] = w.shape;
+  const weight = scaledConvWeight(w);
+  const modulated = tf.mul(x, tf.reshape(styles, [b, 1, 1, cin]));
+  const y = tf.conv2d(modulated as tf.Tensor4D, weight, 1, 'same');
+  if (!demodulate) return y;
+  const energy = tf.sum(tf.square(weight), [0, 1]) as tf.Tensor2D; // [in, out]
+  const d = tf.rsqrt(tf.add(tf.matMul(tf.square(styles), energy), 1e-8)); // [B, out]
+  return tf.mul(y, tf.reshape(d, [b, 1, 1, cout]));
+}
+
+/**
+ * ×2 upsampling, bilinear with half-pixel centres: each output pixel mixes its 2×2 nearest
+ * inputs 9:3:3:1, the same [1, 3, 3, 1]/4 filter StyleGAN2 applies after its zero-stuffing
+ * upsample (the edges here clamp instead of padding with zeros).
+ */
+export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  return tf.image.resizeBilinear(x, [2 * h, 2 * w], false, true);
+}
+
+/**
+ * A 3×3 convolution followed by 2×2 average pooling, as one 4×4 stride-2 convolution: the 4×4
+ * kernel is the 3×3 kernel convolved with the 2×2 box, K4[u, v] = ¼ Σ_{a, b ∈ {0, 1}} K[u−a, v−b].
+ * Exact ("same" padding puts one row of zeros on each side, as the 3×3 conv's own padding),
+ * half the arithmetic of conv-then-pool, and built from ops (Pad, Add, strided Conv2D) whose
+ * gradients tfjs can differentiate again; AvgPool's gradient (AvgPoolGrad) has no gradient.
+ *   x [B, H, W, in], w [3, 3, in, out] (stored) → [B, H/2, W/2, out]
+ */
+export function convThenHalve(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const k = scaledConvWeight(w);
+  const shifted = [0, 1].flatMap((a) =>
+    [0, 1].map((c) => tf.pad(k, [[a, 1 - a], [c, 1 - c], [0, 0], [0, 0]])),
+  );
+  const k4 = tf.mul(tf.addN(shifted), 0.25) as tf.Tensor4D;
+  return tf.conv2d(x, k4, 2, 'same');
+}
+
+/**
+ * 2×2 average pooling followed by a 1×1 convolution, as one 2×2 stride-2 convolution whose
+ * taps are all the 1×1 weight / 4 (exact; twice differentiable, unlike AvgPool).
+ *   x [B, H, W, in], w [1, 1, in, out] (stored) → [B, H/2, W/2, out]
+ */
+export function halveThen1x1(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const k = tf.mul(tf.tile(scaledConvWeight(w), [2, 2, 1, 1]), 0.25) as tf.Tensor4D;
+  return tf.conv2d(x, k, 2, 'valid');
+}
+
+/** Plain equalised-lr convolution, stride 1, "same" padding, plus bias when `${name}.b` exists. */
+export function eqConv(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  const y = tf.conv2d(x, scaledConvWeight(p[`${name}.w`] as tf.Tensor4D), 1, 'same');
+  const b = p[`${name}.b`];
+  return b === undefined ? y : tf.add(y, b);
+}
+
+/** Normalises each row to unit root-mean-square ("pixel norm" of z in StyleGAN). */
+export function normaliseRms(z: tf.Tensor2D): tf.Tensor2D {
+  return tf.mul(z, tf.rsqrt(tf.add(tf.mean(tf.square(z), 1, true), 1e-8)));
+}
+
+/** Sizes shared by the generator and the discriminator (see buildStylegan). */
+export interface StyleGanOptions {
+  /** Image side: 4·2^n, n ≥ 1. */
+  res: number;
+  /** Channels at full resolution; channels double at every halving, up to maxChannels. */
+  width: number;
+  zDim: number;
+  wDim: number;
+  /** Dense layers in the mapping network (StyleGAN uses 8; 4 is cheaper and enough at this scale). */
+  mappingLayers: number;
+  /** Channel cap at coarse resolutions; default 2·width, which keeps 32 px at width 32 near 300k parameters per network. */
+  maxChannels?: number;
+  /** Minibatch-stddev group size in D; 0 turns the layer off; default 4 (StyleGAN2). */
+  mbstdGroup?: number;
+}
+
+/** Resolutions of the blocks, coarse to fine: 4, 8, …, res. */
+export function blockResolutions(res: number): number[] {
+  const n = Math.log2(res / 4);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`StyleGAN resolution must be 4·2^n with n ≥ 1 (got ${res})`);
+  return Array.from({ length: n + 1 }, (_, i) => 4 * 2 ** i);
+}
+
+/** Channels at resolution r (G and D mirror each other). */
+export function channelsAt(opts: StyleGanOptions, r: number): number {
+  return Math.min((opts.width * opts.res) / r, opts.maxChannels ?? 2 * opts.width);
+}

@@ -1,0 +1,199 @@
+import * as tf from '@tensorflow/tfjs';
+import { disposeParams, ParamBuilder, type Params } from '../params.ts';
+import type { Rng } from '../random.ts';
+import { buildStyleDiscriminator } from './stylegan-d.ts';
+import {
+  act,
+  blockResolutions,
+  channelsAt,
+  eqDense,
+  modulatedConv,
+  normaliseRms,
+  upsample2x,
+  type StyleGanOptions,
+} from './stylegan-layers.ts';
+import type { GanModel, Generator } from './types.ts';
+
+export type { StyleGanOptions } from './stylegan-layers.ts';
+
+/**
+ * A StyleGAN2-style generator (Karras et al. 2020) at playground scale, with its residual D
+ * (stylegan-d.ts).
+ *
+ * Mapping: z [B, zDim] → RMS-normalised → mappingLayers × (dense, lrelu·√2), lr ×0.01 → w [B, wDim].
+ * Synthesis, with ws [B, numWs, wDim] (numWs = 2·blocks; w index i styles the layers below):
+ *   4×4:   learned constant [4, 4, C₄] → modconv 3×3 (w₀) → toRGB (w₁)
+ *   r = 8…R: ×2 bilinear up → modconv 3×3 (w₂ₖ₋₁) → modconv 3×3 (w₂ₖ) → toRGB (w₂ₖ₊₁)
+ *   each modconv: demodulated, + noise · per-channel strength (init 0), + bias, lrelu·√2;
+ *   toRGB: 1×1 modulated, not demodulated, + bias; the RGB images of all blocks are upsampled
+ *   and summed ("skip" generator), giving [B, R, R, 3], roughly in [−1, 1] (no tanh).
+ * Styles are learned affines of w with bias 1, so every layer starts unmodulated.
+ * The 4×4 block has one conv, as in StyleGAN2 (the constant replaces the first).
+ * At res 32, width 32, wDim 128, 4 mapping layers: G ≈ 300k, D ≈ 330k parameters (see tests).
+ */
+
+/** Mapping network learning-rate multiplier (StyleGAN: 0.01), applied as a run-time scale. */
+export const MAPPING_LR_MUL = 0.01;
+
+/** Per-pixel noise: fresh draws, none, or draws from a fixed seed (reproducible). */
+export type NoiseMode = 'random' | 'zero' | { seed: number };
+
+export interface StyleGanModel extends GanModel {
+  readonly kind: 'stylegan';
+  readonly wDim: number;
+  /** Number of w vectors synthesis takes, one per style input (2·log2(res) − 2). */
+  readonly numWs: number;
+  /** Resolution of the block each w index mainly styles (4, 4, 8, 8, …): coarse, middle, fine. */
+  readonly layerResolutions: readonly number[];
+  /** Moving average of w over training (for truncation); not trained, so not in the params. */
+  readonly wAvg: tf.Variable;
+  /** State to save alongside the params: { 'g.wAvg': wAvg }. */
+  readonly buffers: Params;
+  /** z [B, zDim] → w [B, wDim]. */
+  mapping(z: tf.Tensor2D): tf.Tensor2D;
+  /** ws [B, numWs, wDim] → images [B, R, R, 3]. */
+  synthesis(ws: tf.Tensor3D, noise: NoiseMode): tf.Tensor4D;
+  /** For display: z → w, truncated toward wAvg by psi (1 = none), with the given noise. */
+  sample(z: tf.Tensor2D, noise: NoiseMode, psi?: number): tf.Tensor4D;
+  /** Disposes G's and D's parameters and the buffers. */
+  dispose(): void;
+}
+
+export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
+  const res = blockResolutions(opts.res);
+  const p = buildGeneratorParams(opts, rng);
+  const numWs = 2 * res.length;
+  // 'random' noise takes seeds from a counter that starts at a seeded draw, so a run's noise
+  // depends only on its seed; below 2^24 so seed·64 + layer stays an exact integer.
+  let noiseCounter = rng.ints(1, 2 ** 24)[0]!;
+  const nextNoiseSeed = (mode: NoiseMode): number | null =>
+    mode === 'zero' ? null : mode === 'random' ? noiseCounter++ : mode.seed;
+  const mapping = (z: tf.Tensor2D) => tf.tidy(() => mapZ(p, opts.mappingLayers, z));
+  const synth = (ws: tf.Tensor2D[], noise: NoiseMode) =>
+    tf.tidy(() => synthesize(p, opts, ws, nextNoiseSeed(noise)));
+  const repeat = (w: tf.Tensor2D) => Array.from({ length: numWs }, () => w);
+  const generator: Generator = {
+    params: p,
+    apply: (z) => tf.tidy(() => synth(repeat(mapZ(p, opts.mappingLayers, z)), 'random')),
+  };
+  const discriminator = buildStyleDiscriminator(opts, rng);
+  const wAvg = tf.variable(tf.zeros([opts.wDim]), false);
+  return {
+    kind: 'stylegan',
+    generator,
+    discriminator,
+    zDim: opts.zDim,
+    res: opts.res,
+    wDim: opts.wDim,
+    numWs,
+    layerResolutions: Array.from({ length: numWs }, (_, i) => 4 * 2 ** Math.floor(i / 2)),
+    wAvg,
+    buffers: { 'g.wAvg': wAvg },
+    mapping,
+    synthesis: (ws, noise) => tf.tidy(() => synth(tf.unstack(ws, 1) as tf.Tensor2D[], noise)),
+    sample: (z, noise, psi = 1) => tf.tidy(() => synth(repeat(truncate(mapping(z), wAvg, psi)), noise)),
+    dispose() {
+      disposeParams(generator.params);
+      disposeParams(discriminator.params);
+      wAvg.dispose();
+    },
+  };
+}
+
+function buildGeneratorParams(opts: StyleGanOptions, rng: Rng): Params {
+  const b = new ParamBuilder(rng);
+  for (let i = 0; i < opts.mappingLayers; i++) {
+    // Stored N(0, 1/lrMul²): times the run-time gain lrMul/√fan_in gives the usual He init.
+    b.normal(`g.map${i}.w`, [i === 0 ? opts.zDim : opts.wDim, opts.wDim], 1 / MAPPING_LR_MUL);
+    b.zeros(`g.map${i}.b`, [opts.wDim]);
+  }
+  const affine = (name: string, cin: number) => {
+    b.normal(`${name}.affine.w`, [opts.wDim, cin], 1);
+    b.normal(`${name}.affine.b`, [cin], 0, 1); // bias 1: styles start at 1, i.e. unmodulated
+  };
+  const conv = (block: string, i: number, cin: number, cout: number) => {
+    b.normal(`${block}.conv${i}.w`, [3, 3, cin, cout], 1);
+    b.zeros(`${block}.conv${i}.b`, [cout]);
+    affine(`${block}.conv${i}`, cin);
+    b.zeros(`${block}.noise${i}.strength`, [cout]);
+  };
+  let cin = channelsAt(opts, 4);
+  b.normal('g.const', [4, 4, cin], 1);
+  for (const r of blockResolutions(opts.res)) {
+    const cout = channelsAt(opts, r);
+    if (r > 4) conv(`g.b${r}`, 0, cin, cout);
+    conv(`g.b${r}`, 1, r > 4 ? cout : cin, cout);
+    b.normal(`g.b${r}.rgb.w`, [1, 1, cout, 3], 1);
+    b.zeros(`g.b${r}.rgb.b`, [3]);
+    affine(`g.b${r}.rgb`, cout);
+    cin = cout;
+  }
+  return b.params;
+}
+
+function mapZ(p: Params, layers: number, z: tf.Tensor2D): tf.Tensor2D {
+  let x = normaliseRms(z);
+  for (let i = 0; i < layers; i++) x = act(eqDense(p, `g.map${i}`, x, MAPPING_LR_MUL));
+  return x;
+}
+
+/** One synthesis layer: (up) → modulated conv → + noise → + bias → lrelu. */
+function styledConv(p: Params, block: string, i: number, x: tf.Tensor4D, w: tf.Tensor2D, noiseSeed: number | null, layer: number): tf.Tensor4D {
+  const input = i === 0 ? upsample2x(x) : x;
+  const name = `${block}.conv${i}`;
+  let y = modulatedConv(input, p[`${name}.w`] as tf.Tensor4D, eqDense(p, `${name}.affine`, w), true);
+  if (noiseSeed !== null) {
+    const [b, h, wd] = y.shape;
+    const noise = tf.randomNormal([b, h, wd, 1], 0, 1, 'float32', noiseSeed * 64 + layer);
+    y = tf.add(y, tf.mul(noise, p[`${block}.noise${i}.strength`]!));
+  }
+  return act(tf.add(y, p[`${name}.b`]!));
+}
+
+function toRgb(p: Params, block: string, x: tf.Tensor4D, w: tf.Tensor2D): tf.Tensor4D {
+  const styles = eqDense(p, `${block}.rgb.affine`, w);
+  return tf.add(modulatedConv(x, p[`${block}.rgb.w`] as tf.Tensor4D, styles, false), p[`${block}.rgb.b`]!);
+}
+
+function synthesize(p: Params, opts: StyleGanOptions, ws: tf.Tensor2D[], noiseSeed: number | null): tf.Tensor4D {
+  const batch = ws[0]!.shape[0];
+  const c4 = channelsAt(opts, 4);
+  let x = tf.broadcastTo(p['g.const']!, [batch, 4, 4, c4]) as tf.Tensor4D;
+  let layer = 0;
+  x = styledConv(p, 'g.b4', 1, x, ws[0]!, noiseSeed, layer++);
+  let img = toRgb(p, 'g.b4', x, ws[1]!);
+  blockResolutions(opts.res).slice(1).forEach((r, k) => {
+    x = styledConv(p, `g.b${r}`, 0, x, ws[2 * k + 1]!, noiseSeed, layer++);
+    x = styledConv(p, `g.b${r}`, 1, x, ws[2 * k + 2]!, noiseSeed, layer++);
+    img = tf.add(upsample2x(img), toRgb(p, `g.b${r}`, x, ws[2 * k + 3]!));
+  });
+  return img;
+}
+
+/**
+ * Style mixing: ws[:, i] = fromB[i] ? wB : wA, for wA, wB [B, wDim]; fromB has numWs entries.
+ * Taking the coarse indices from B gives B's pose and layout with A's colours and detail.
+ */
+export function mixStyles(wA: tf.Tensor2D, wB: tf.Tensor2D, fromB: readonly boolean[]): tf.Tensor3D {
+  return tf.tidy(() => tf.stack(fromB.map((b) => (b ? wB : wA)), 1) as tf.Tensor3D);
+}
+
+/** Truncation trick: w̄ + ψ (w − w̄), for w [B, wDim] or ws [B, numWs, wDim]; ψ < 1 trades variety for fidelity. */
+export function truncate<T extends tf.Tensor>(w: T, wAvg: tf.Tensor, psi: number): T {
+  return tf.tidy(() => tf.add(wAvg, tf.mul(tf.sub(w, wAvg), psi)) as T);
+}
+
+/** wAvg ← β·wAvg + (1 − β)·mean(w over the batch); StyleGAN uses β = 0.995 per training batch. */
+export function updateWAvg(wAvg: tf.Variable, w: tf.Tensor2D, beta: number): void {
+  const next = tf.tidy(() => {
+    const mean = tf.mean(w, 0);
+    return tf.add(mean, tf.mul(tf.sub(wAvg, mean), beta));
+  });
+  wAvg.assign(next);
+  next.dispose();
+}
+
+/** Type guard for code that holds a GanModel and wants the StyleGAN extras. */
+export function isStyleGan(model: GanModel): model is StyleGanModel {
+  return (model as Partial<StyleGanModel>).kind === 'stylegan';
+}

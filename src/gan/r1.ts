@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Discriminator } from './models/types.ts';
+
+/**
+ * R1 regularisation (Mescheder et al. 2018): penalise the gradient of D at real images,
+ * R1 = E_x ||∇ₓ D(x)||². The D loss adds γ/2 · R1; StyleGAN2 evaluates it "lazily", every k-th
+ * D step, scaled by k (k = 16), since it changes slowly and costs a double backward pass.
+ *
+ * Double backward in tfjs 4.22: an inner `tf.grad` records its backward ops on the outer tape,
+ * so `tf.variableGrads(() => r1Penalty(d, reals), dVars)` differentiates through ∇ₓD, on the
+ * cpu and wasm backends alike, provided every backward op of D has a gradient itself. Measured
+ * here: Conv2D (stride 1 and 2), Conv2DBackpropInput, MatMul, Pad, Tile, Concat, Reshape,
+ * Mean, Sqrt, Step, Mul and Add do; three common ops do not and throw
+ * "gradient function not found": LeakyRelu (its gradient uses Greater), AvgPool (AvgPoolGrad)
+ * and ResizeBilinear (ResizeBilinearGrad), ResizeNearestNeighbor likewise. The StyleGAN D
+ * (models/stylegan-d.ts) avoids all three; DCGAN's D uses tf.leakyRelu, so R1 on it throws.
+ */
+
+/**
+ * Mean over the batch of ||∇ₓ Σ D(x)||², a scalar differentiable w.r.t. D's parameters.
+ * Summing the logits before the gradient gives each sample its own gradient in one pass
+ * (exact when samples do not interact; with minibatch stddev they do, slightly, as in StyleGAN2).
+ * Multiply by γ/2 (and by the lazy interval) in the D loss.
+ */
+export function r1Penalty(d: Discriminator, reals: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => {
+    const g = tf.grad((x: tf.Tensor) => tf.sum(d.apply(x as tf.Tensor4D)))(reals);
+    return tf.mean(tf.sum(tf.square(g), [1, 2, 3]));
+  });
+}
+
+/** StyleGAN2-ADA's automatic γ: 0.0002 · res² / batch (res 32, batch 32: γ = 0.0064). */
+export function defaultR1Gamma(res: number, batch: number): number {
+  return (0.0002 * res * res) / batch;
+}
+
+/**
+ * One lazy R1 step: minimises γ/2 · interval · R1 over D's parameters only. Returns R1
+ * (unscaled, on the device) for charts. Call it every `interval` D steps, after the main D step.
+ */
+export function r1Step(d: Discriminator, optimizer: tf.Optimizer, reals: tf.Tensor4D, gamma: number, interval: number): tf.Scalar {
+  return tf.tidy(() => {
+    let penalty: tf.Scalar | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      penalty = tf.keep(r1Penalty(d, reals));
+      return tf.mul(penalty, (gamma / 2) * interval) as tf.Scalar;
+    }, Object.values(d.params));
+    optimizer.applyGradients(grads);
+    value.dispose();
+    return penalty!;
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * Divergence guard: keeps a small ring of recent good snapshots (on the device) and decides
+ * when a run has blown up. Checks ride on the metric reads the loop already makes, so there
+ * is no extra sync per step.
+ */
+import { disposeMemento, type GanTrainer, type Memento, type StepReport } from '../gan/trainer.ts';
+
+/** A loss this large means the game has exploded (healthy softplus losses stay under ~10). */
+const EXPLODING_LOSS = 50;
+
+export function divergence(r: StepReport): string | undefined {
+  const values = [r.gLoss, r.dLoss, r.dReal, r.dFake];
+  if (values.some((v) => !Number.isFinite(v))) return 'the losses became NaN or infinite';
+  if (Math.max(r.gLoss, r.dLoss) > EXPLODING_LOSS) return `a loss exploded (G ${r.gLoss.toFixed(1)}, D ${r.dLoss.toFixed(1)})`;
+  return undefined;
+}
+
+export class DivergenceGuard {
+  private ring: Memento[] = [];
+  private lastSnapshotStep = -Infinity;
+
+  /** `keep` snapshots, one at most every `every` steps. */
+  constructor(
+    private readonly keep = 3,
+    private readonly every = 100,
+  ) {}
+
+  /** Called with each good report: snapshot when one is due. */
+  good(trainer: GanTrainer): void {
+    if (trainer.step - this.lastSnapshotStep < this.every) return;
+    this.ring.push(trainer.snapshot());
+    this.lastSnapshotStep = trainer.step;
+    while (this.ring.length > this.keep) disposeMemento(this.ring.shift()!);
+  }
+
+  /** Restores the newest snapshot; returns its step, or undefined when there is none. */
+  rollback(trainer: GanTrainer): number | undefined {
+    const last = this.ring[this.ring.length - 1];
+    if (!last) return undefined;
+    trainer.rollback(last);
+    this.lastSnapshotStep = last.step;
+    return last.step;
+  }
+
+  get size(): number {
+    return this.ring.length;
+  }
+
+  clear(): void {
+    this.ring.forEach(disposeMemento);
+    this.ring = [];
+    this.lastSnapshotStep = -Infinity;
+  }
+}

@@ -1,0 +1,27 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { numberIn, openPage, textOf, waitFor, type Session } from './browser.ts';
+
+let session: Session | undefined;
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+
+describe('faults', () => {
+  it('a run that turns NaN pauses itself, rolls back to its last good snapshot, and can resume', async () => {
+    session = await openPage(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&reportEvery=2&fault=nan&faultAt=150`);
+    const { page } = session;
+    const status = await waitFor(() => textOf(page, 'status'), (t) => t.includes('diverged'), 120_000, 'divergence to be caught');
+    expect(status).toMatch(/^paused: training diverged at step 15\d: the losses became NaN/);
+    const rolledBack = Number(status.match(/Rolled back to step (\d+)/)![1]);
+    expect(rolledBack).toBeGreaterThanOrEqual(100);
+    expect(rolledBack).toBeLessThan(150);
+    expect(await numberIn(page, 'step-count')).toBe(rolledBack);
+    expect(await page.getByTestId('readout').textContent()).not.toMatch(/NaN/);
+
+    await page.getByTestId('train-toggle').click();
+    await waitFor(() => numberIn(page, 'step-count'), (n) => n > 170, 120_000, 'training past the fault');
+    expect(await textOf(page, 'status')).toMatch(/^training/);
+    expect(session.errors).toEqual([]);
+  });
+});
