@@ -6,7 +6,7 @@
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config.ts';
 import { checkName, isCount, shapeSize } from './checkpoint-check.ts';
 import {
-  PROJECT_FORMAT, PROJECT_VERSION, refuse,
+  DATASET_FILE, PROJECT_FORMAT, PROJECT_VERSION, refuse, timelineFile, WEIGHTS_FILE,
   type HistoryEntry, type ProjectLimits, type ProjectMeta,
 } from './checkpoint-types.ts';
 
@@ -105,7 +105,7 @@ function parseWeights(v: unknown, limits: ProjectLimits): ManifestV1['weights'] 
     return { name, iterations: count(opt.iterations, `optimizer ${name}'s iterations`), weights: parseTensors(opt.weights, `optimizer ${name}'s weights`, limits) };
   });
   const weights: ManifestV1['weights'] = {
-    file: text(o.file, 'weights.file'),
+    file: fileName(o.file, 'weights.file', WEIGHTS_FILE),
     byteLength: count(o.byteLength, 'weights.byteLength'),
     params: parseTensors(o.params, 'weights.params', limits),
     optimizers,
@@ -114,22 +114,27 @@ function parseWeights(v: unknown, limits: ProjectLimits): ManifestV1['weights'] 
   return weights;
 }
 
-function parseBlob(o: Obj, where: string): BlobRecord {
-  return { file: text(o.file, `${where}.file`), byteLength: count(o.byteLength, `${where}.byteLength`), fnv1a: checksum(o.fnv1a, `${where}.fnv1a`) };
+/** Each blob has exactly one name it may live under, so no entry can be read as two things. */
+function fileName(v: unknown, where: string, expected: string): string {
+  return v === expected ? expected : bad(where, JSON.stringify(expected), v);
+}
+
+function parseBlob(o: Obj, where: string, file: string): BlobRecord {
+  return { file: fileName(o.file, `${where}.file`, file), byteLength: count(o.byteLength, `${where}.byteLength`), fnv1a: checksum(o.fnv1a, `${where}.fnv1a`) };
 }
 
 function parseFrames(v: unknown, limits: ProjectLimits): FrameRecord[] {
   return list(v, 'timeline', limits.maxTimelineFrames).map((x, i) => {
     const o = record(x, `timeline[${i}]`);
     const w = `timeline[${i}]`;
-    return { ...parseBlob(o, w), step: count(o.step, `${w}.step`), width: count(o.width, `${w}.width`), height: count(o.height, `${w}.height`) };
+    return { ...parseBlob(o, w, timelineFile(i)), step: count(o.step, `${w}.step`), width: count(o.width, `${w}.width`), height: count(o.height, `${w}.height`) };
   });
 }
 
 function parseDataset(v: unknown): DatasetRecord {
   const o = record(v, 'dataset');
   const names = list(o.names, 'dataset.names', 1e6).map((n, i) => text(n, `dataset.names[${i}]`));
-  return { ...parseBlob(o, 'dataset'), res: count(o.res, 'dataset.res'), count: count(o.count, 'dataset.count'), names };
+  return { ...parseBlob(o, 'dataset', DATASET_FILE), res: count(o.res, 'dataset.res'), count: count(o.count, 'dataset.count'), names };
 }
 
 function parseHistory(v: unknown): HistoryEntry[] {

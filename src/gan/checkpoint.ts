@@ -202,13 +202,23 @@ function decodeOrRefuse(bytes: Uint8Array, limits: ProjectLimits): DecodeResult 
   return { ok: true, snapshot, notes };
 }
 
+/** Defaults for every limit not given as a number (an explicit `undefined` must not lift a limit). */
+function mergeLimits(given: Partial<ProjectLimits>): ProjectLimits {
+  const limits = { ...DEFAULT_PROJECT_LIMITS };
+  for (const key of Object.keys(limits) as (keyof ProjectLimits)[]) {
+    const v = given[key];
+    if (typeof v === 'number' && v >= 0) limits[key] = v;
+  }
+  return limits;
+}
+
 /**
  * Reads a .ganvas file. Never throws: a refused file gives `{ ok: false, reason }`, a sentence for
  * a person. `notes` list what was filled in (config fields the file predates).
  */
 export function decodeProject(bytes: Uint8Array, limits: Partial<ProjectLimits> = {}): DecodeResult {
   try {
-    return decodeOrRefuse(bytes, { ...DEFAULT_PROJECT_LIMITS, ...limits });
+    return decodeOrRefuse(bytes, mergeLimits(limits));
   } catch (e) {
     if (e instanceof ProjectError) return { ok: false, reason: e.message };
     // Not expected (every check above refuses by ProjectError), but a hostile file must not crash the page.

@@ -175,6 +175,7 @@ describe('decodeProject refuses damaged or hostile files with a specific reason'
     ['an ill-typed history point', () => rezip(valid, (_, m) => { m.history[1].gLoss = 'lots'; }), 'manifest.json: history[1].gLoss must be a number (got "lots")'],
     ['a tensor listed twice', () => rezip(valid, (_, m) => { m.weights.params[1].name = 'g.fc.w'; }), "weights.bin's table lists tensor g.fc.w twice"],
     ['a prototype-polluting name', () => rezip(valid, (_, m) => { m.weights.params[0].name = '__proto__'; }), /^tensor name "__proto__" is not allowed/],
+    ['a blob under another name', () => rezip(valid, (_, m) => { m.weights.file = 'dataset.bin'; }), 'manifest.json: weights.file must be "weights.bin" (got "dataset.bin")'],
     ['a negative step', () => rezip(valid, (_, m) => { m.step = -1; }), 'step must be a whole number ≥ 0 (got -1)'],
   ];
   it.each(cases)('%s', (_, make, expected) => {
@@ -191,6 +192,7 @@ describe('decodeProject refuses damaged or hostile files with a specific reason'
     const lie = valid.slice();
     new DataView(lie.buffer).setUint32(centralHeader(lie, 'manifest.json') + 24, 50_000_000, true);
     expect(reason(lie)).toMatch(/^manifest\.json declares 50000000 bytes from \d+ stored: the file is damaged or forged$/);
+    expect(reason(forged, { maxProjectBytes: undefined })).toBe('weights.bin declares 2048 MB uncompressed, over the limit of 512 MB');
     expect(reason(valid, { maxManifestBytes: 100 })).toMatch(/^manifest\.json declares [\d.]+ KB uncompressed, over the limit of 100 bytes$/);
     // The manifest is deflated, so the file is smaller than what it unpacks to.
     expect(reason(valid, { maxProjectBytes: valid.length })).toMatch(/^the project is over [\d.]+ KB uncompressed$/);
