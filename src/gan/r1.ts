@@ -34,18 +34,32 @@ export function defaultR1Gamma(res: number, batch: number): number {
   return (0.0002 * res * res) / batch;
 }
 
+/** What r1Step needs of an optimizer: an update from gradients keyed by parameter name (as adam.ts's Adam). */
+export interface NamedOptimizer {
+  apply(grads: Record<string, tf.Tensor>): void;
+}
+
 /**
  * One lazy R1 step: minimises γ/2 · interval · R1 over D's parameters only. Returns R1
- * (unscaled, on the device) for charts. Call it every `interval` D steps, after the main D step.
+ * (unscaled, on the device) for charts. Call it every `interval` D steps, after the main D step,
+ * on the images D sees as real (augmented, if D's step augments them).
+ * Parameters R1 does not depend on get no gradient and are left out of the update: D's final
+ * bias shifts every logit alike, so it never changes ∇ₓD.
  */
-export function r1Step(d: Discriminator, optimizer: tf.Optimizer, reals: tf.Tensor4D, gamma: number, interval: number): tf.Scalar {
+export function r1Step(d: Discriminator, optimizer: NamedOptimizer, reals: tf.Tensor4D, gamma: number, interval: number): tf.Scalar {
   return tf.tidy(() => {
     let penalty: tf.Scalar | undefined;
+    const names = Object.keys(d.params);
     const { value, grads } = tf.variableGrads(() => {
       penalty = tf.keep(r1Penalty(d, reals));
       return tf.mul(penalty, (gamma / 2) * interval) as tf.Scalar;
-    }, Object.values(d.params));
-    optimizer.applyGradients(grads);
+    }, names.map((n) => d.params[n]!));
+    const byName: Record<string, tf.Tensor> = {};
+    for (const n of names) {
+      const g = grads[d.params[n]!.name];
+      if (g !== undefined) byName[n] = g;
+    }
+    optimizer.apply(byName);
     value.dispose();
     return penalty!;
   });
