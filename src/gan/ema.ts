@@ -18,13 +18,14 @@ export class ParamEma {
     }
   }
 
-  /** avg ← β·avg + (1 − β)·source, for every parameter (written as source + β·(avg − source)). */
+  /**
+   * avg ← β·avg + (1 − β)·source, for every parameter. Written as two products (not
+   * source + β·(avg − source)) so that β = 1 keeps the average and β = 0 copies the source
+   * bit for bit.
+   */
   update(source: Params, beta: number): void {
     for (const [name, avg] of Object.entries(this.params)) {
-      const next = tf.tidy(() => {
-        const p = this.sourceOf(source, name);
-        return tf.add(p, tf.mul(tf.sub(avg, p), beta));
-      });
+      const next = tf.tidy(() => tf.add(tf.mul(avg, beta), tf.mul(this.sourceOf(source, name), 1 - beta)));
       avg.assign(next);
       next.dispose();
     }
