@@ -52,6 +52,18 @@ export interface TrainConfig {
   sampleEveryMs: number;
   /** Side of the fixed-latent sample grid (grid has gridSide² samples). */
   gridSide: number;
+  /** DiffAugment colour jitter (brightness, saturation, contrast) before D, on reals and fakes. */
+  augColor: boolean;
+  /** DiffAugment translation by up to 1/8 of the side, zero-padded. */
+  augTranslation: boolean;
+  /** DiffAugment cutout: a half-size square zeroed at a random place. */
+  augCutout: boolean;
+  /** Adapt the augmentation probability p from D's confidence on reals (ADA); off: p = 1. */
+  ada: boolean;
+  /** ADA's target for E[sign(D(real))]; 0.6 as in the paper. */
+  adaTarget: number;
+  /** Mirror reals left–right at random: doubles a small dataset when mirror images are still valid. */
+  xflip: boolean;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -68,6 +80,12 @@ export const DEFAULT_CONFIG: TrainConfig = {
   reportEvery: 4,
   sampleEveryMs: 700,
   gridSide: 6,
+  augColor: false,
+  augTranslation: false,
+  augCutout: false,
+  ada: false,
+  adaTarget: 0.6,
+  xflip: false,
 };
 
 export function applyPreset(config: TrainConfig, preset: PresetName): TrainConfig {
@@ -94,7 +112,11 @@ const NUMERIC_LIMITS: Record<NumericKey, [min: number, max: number, integer: boo
   reportEvery: [1, 1000, true],
   sampleEveryMs: [0, 60_000, true],
   gridSide: [1, 12, true],
+  adaTarget: [0, 0.99, false],
 };
+
+type BooleanKey = { [K in keyof TrainConfig]: TrainConfig[K] extends boolean ? K : never }[keyof TrainConfig];
+const BOOLEAN_KEYS: BooleanKey[] = ['augColor', 'augTranslation', 'augCutout', 'ada', 'xflip'];
 
 /** A config problem, phrased for a person. */
 export type ConfigIssue = { field: keyof TrainConfig; message: string };
@@ -137,6 +159,12 @@ export function configFromParams(params: ParamSource, base: TrainConfig): { conf
     const raw = params.get(key);
     if (raw !== null) config[key] = Number(raw) as never;
   }
+  for (const key of BOOLEAN_KEYS) {
+    const raw = params.get(key);
+    if (raw === null) continue;
+    if (['1', 'true', '0', 'false'].includes(raw)) config[key] = raw === '1' || raw === 'true';
+    else issues.push({ field: key, message: `${key} must be 0 or 1 (got ${raw})` });
+  }
   const model = params.get('model');
   if (model !== null) config.model = model as ModelKind;
   const bad = validateConfig(config);
@@ -151,7 +179,8 @@ export function configFromParams(params: ParamSource, base: TrainConfig): { conf
 export function configToParams(config: TrainConfig): Record<string, string> {
   const params: Record<string, string> = {};
   for (const key of Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[]) {
-    if (config[key] !== DEFAULT_CONFIG[key]) params[key] = String(config[key]);
+    const v = config[key];
+    if (v !== DEFAULT_CONFIG[key]) params[key] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
   }
   return params;
 }

@@ -14,7 +14,16 @@ export interface DStepResult {
   dLoss: tf.Scalar;
   dReal: tf.Scalar;
   dFake: tf.Scalar;
+  /** Σ sign(D(real)) over the batch, ADA's overfitting signal. */
+  realSigns: tf.Scalar;
 }
+
+/**
+ * What D looks through: augmentation applied to reals and fakes alike (DiffAugment), so D
+ * cannot tell them apart by it and G's gradient flows back through it. Identity when off.
+ */
+export type Lens = (images: tf.Tensor4D) => tf.Tensor4D;
+const identity: Lens = (x) => x;
 
 /** Gradients of `f` with respect to `params`, keyed by our parameter names. */
 export function gradientsByName(params: Params, f: () => tf.Scalar): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
@@ -30,27 +39,27 @@ export function gradientsByName(params: Params, f: () => tf.Scalar): { value: tf
  * Reals and fakes go through D as one batch (D has no batch norm, so this is exact): half the
  * kernel launches and larger, faster convolutions.
  */
-export function discriminatorStep(model: GanModel, optimizer: Adam, reals: tf.Tensor4D, z: tf.Tensor2D): DStepResult {
+export function discriminatorStep(model: GanModel, optimizer: Adam, reals: tf.Tensor4D, z: tf.Tensor2D, lens: Lens = identity): DStepResult {
   return tf.tidy(() => {
-    const fakes = model.generator.apply(z);
-    let probs: [tf.Scalar, tf.Scalar] | undefined;
+    const seen = tf.concat([lens(reals), lens(model.generator.apply(z))], 0);
+    let aux: [tf.Scalar, tf.Scalar, tf.Scalar] | undefined;
     const { value, grads } = gradientsByName(model.discriminator.params, () => {
-      const logits = model.discriminator.apply(tf.concat([reals, fakes], 0));
-      const [realLogits, fakeLogits] = tf.split(logits, [reals.shape[0], fakes.shape[0]], 0) as [tf.Tensor2D, tf.Tensor2D];
-      probs = [tf.keep(meanProbability(realLogits)), tf.keep(meanProbability(fakeLogits))];
+      const logits = model.discriminator.apply(seen);
+      const [realLogits, fakeLogits] = tf.split(logits, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+      aux = [tf.keep(meanProbability(realLogits)), tf.keep(meanProbability(fakeLogits)), tf.keep(tf.sum(tf.sign(realLogits)))];
       return discriminatorLoss(realLogits, fakeLogits);
     });
     optimizer.apply(grads);
-    const [dReal, dFake] = probs!;
-    return { dLoss: value, dReal, dFake };
+    const [dReal, dFake, realSigns] = aux!;
+    return { dLoss: value, dReal, dFake, realSigns };
   });
 }
 
 /** Updates G only: gradients flow through D to G, but only G's variables are listed. */
-export function generatorStep(model: GanModel, optimizer: Adam, z: tf.Tensor2D): tf.Scalar {
+export function generatorStep(model: GanModel, optimizer: Adam, z: tf.Tensor2D, lens: Lens = identity): tf.Scalar {
   return tf.tidy(() => {
     const { value, grads } = gradientsByName(model.generator.params, () =>
-      generatorLoss(model.discriminator.apply(model.generator.apply(z))),
+      generatorLoss(model.discriminator.apply(lens(model.generator.apply(z)))),
     );
     optimizer.apply(grads);
     return value;

@@ -2,12 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config.ts';
 import type { PreparedSet } from '../data/types.ts';
 import { buildModel, type GanModel } from './models/index.ts';
+import { AdaController, SMALL_RUN_SPEED_IMAGES } from './ada.ts';
 import { Adam } from './adam.ts';
+import { augment, flipHorizontal, type AugmentPolicy } from './augment.ts';
 import { disposeMemento, restoreMemento, takeMemento, type Memento, type Restorable } from './memento.ts';
 import { countParams, disposeParams } from './params.ts';
 import { Rng } from './random.ts';
 import { gridTensor, readGrid, type GridImage } from './render.ts';
-import { discriminatorStep, generatorStep } from './steps.ts';
+import { discriminatorStep, generatorStep, type Lens } from './steps.ts';
 
 /** Mean losses and D outputs over the steps since the last report. */
 export interface StepReport {
@@ -18,6 +20,8 @@ export interface StepReport {
   dLoss: number;
   dReal: number;
   dFake: number;
+  /** Augmentation probability in force (ADA's p; 1 with fixed augmentation, 0 with none). */
+  augmentP: number;
 }
 
 /**
@@ -27,6 +31,12 @@ export interface StepReport {
  */
 export { disposeMemento, type Memento };
 
+/** Entries of the running sums vector (see `sums`). */
+const SUMS = 5;
+
+const policyOf = (c: TrainConfig): AugmentPolicy => ({ color: c.augColor, translation: c.augTranslation, cutout: c.augCutout });
+const hasAugment = (c: TrainConfig) => c.augColor || c.augTranslation || c.augCutout;
+
 export class GanTrainer {
   readonly model: GanModel;
   private readonly optG: Adam;
@@ -35,9 +45,10 @@ export class GanTrainer {
   private data: tf.Tensor4D;
   private dataCount: number;
   private readonly fixedZ: tf.Tensor2D;
-  /** Running sums of [gLoss, dLoss, dReal, dFake] since the last report. */
+  /** Running sums of [gLoss, dLoss, dReal, dFake, Σsign D(real)] since the last report. */
   private sums: tf.Tensor1D;
   private pending = 0;
+  private readonly ada: AdaController | undefined;
   private steps = 0;
 
   constructor(readonly config: TrainConfig, dataset: PreparedSet) {
@@ -50,7 +61,8 @@ export class GanTrainer {
     const gridRng = new Rng(config.seed ^ 0x5eed);
     const n = config.gridSide * config.gridSide;
     this.fixedZ = tf.tensor2d(gridRng.normals(n * config.zDim), [n, config.zDim]);
-    this.sums = tf.zeros([4]);
+    this.sums = tf.zeros([SUMS]);
+    this.ada = config.ada ? new AdaController({ target: config.adaTarget, speedImages: SMALL_RUN_SPEED_IMAGES, interval: config.reportEvery }) : undefined;
     this.data = uploadDataset(dataset, config.res);
     this.dataCount = dataset.count;
   }
@@ -71,17 +83,49 @@ export class GanTrainer {
     this.dataCount = dataset.count;
   }
 
+  /** The probability each augmentation op is applied with (0 when augmentation is off). */
+  get augmentP(): number {
+    if (!hasAugment(this.config)) return 0;
+    return this.ada ? this.ada.p : 1;
+  }
+
+  /** D's view of a batch: DiffAugment with the current p, drawn from our seeded RNG. */
+  private readonly lens: Lens = (x) => {
+    const p = this.augmentP;
+    return p > 0 ? augment(x, policyOf(this.config), p, this.rng) : x;
+  };
+
+  /** Real images for a step, mirrored at random when x-flip is on. */
+  private realBatch(idx: tf.Tensor1D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const reals = tf.gather(this.data, idx) as tf.Tensor4D;
+      return this.config.xflip ? flipHorizontal(reals, this.rng, 0.5) : reals;
+    });
+  }
+
+  /** A few augmented reals beside augmented fakes, as D sees them (to spot augmentation leaks). */
+  async renderAugmented(count = 8): Promise<GridImage> {
+    const side = Math.ceil(Math.sqrt(2 * count));
+    const grid = tf.tidy(() => {
+      const n = side * side;
+      const reals = this.realBatch(tf.tensor1d(this.rng.ints(Math.ceil(n / 2), this.dataCount), 'int32'));
+      const fakes = this.model.generator.apply(this.fixedZ.slice([0, 0], [n - reals.shape[0], this.config.zDim]));
+      return gridTensor(this.lens(tf.concat([reals, fakes], 0)), side);
+    });
+    return readGrid(grid);
+  }
+
   /** One D step then one G step, each on fresh latents; D sees a fresh real batch. */
   trainStep(): void {
     const { batch, zDim } = this.config;
     const idx = tf.tensor1d(this.rng.ints(batch, this.dataCount), 'int32');
     const zD = tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
     const zG = tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
-    const reals = tf.gather(this.data, idx);
-    const d = discriminatorStep(this.model, this.optD, reals, zD);
-    const gLoss = generatorStep(this.model, this.optG, zG);
-    const next = tf.tidy(() => tf.add(this.sums, tf.stack([gLoss, d.dLoss, d.dReal, d.dFake])) as tf.Tensor1D);
-    tf.dispose([idx, zD, zG, reals, d.dLoss, d.dReal, d.dFake, gLoss, this.sums]);
+    const reals = this.realBatch(idx);
+    const d = discriminatorStep(this.model, this.optD, reals, zD, this.lens);
+    const gLoss = generatorStep(this.model, this.optG, zG, this.lens);
+    const next = tf.tidy(() => tf.add(this.sums, tf.stack([gLoss, d.dLoss, d.dReal, d.dFake, d.realSigns])) as tf.Tensor1D);
+    tf.dispose([idx, zD, zG, reals, d.dLoss, d.dReal, d.dFake, d.realSigns, gLoss, this.sums]);
     this.sums = next;
     this.pending++;
     this.steps++;
@@ -92,11 +136,12 @@ export class GanTrainer {
     if (this.pending === 0) return undefined;
     const sums = this.sums;
     const steps = this.pending;
-    this.sums = tf.zeros([4]);
+    this.sums = tf.zeros([SUMS]);
     this.pending = 0;
-    const [g, d, r, f] = await sums.data();
+    const [g, d, r, f, signs] = await sums.data();
     sums.dispose();
-    return { step: this.steps, steps, gLoss: g! / steps, dLoss: d! / steps, dReal: r! / steps, dFake: f! / steps };
+    if (this.ada) this.ada.update(signs!, steps * this.config.batch, this.config.batch);
+    return { step: this.steps, steps, gLoss: g! / steps, dLoss: d! / steps, dReal: r! / steps, dFake: f! / steps, augmentP: this.augmentP };
   }
 
   private get restorable(): Restorable {
@@ -114,7 +159,7 @@ export class GanTrainer {
     this.rng.restore(m.rng);
     this.steps = m.step;
     this.sums.dispose();
-    this.sums = tf.zeros([4]);
+    this.sums = tf.zeros([SUMS]);
     this.pending = 0;
   }
 

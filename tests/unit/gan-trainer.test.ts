@@ -107,6 +107,36 @@ describe('GanTrainer', () => {
     trainer.dispose();
   });
 
+  it('trains with DiffAugment, x-flip and ADA: memory flat, p reported and adapting', async () => {
+    const trainer = new GanTrainer(tinyConfig({ augColor: true, augTranslation: true, augCutout: true, xflip: true, ada: true, reportEvery: 2, lrD: 5e-3, lrG: 1e-6 }), checker(16));
+    trainer.trainStep();
+    const warm = (await trainer.report())!;
+    expect(warm.augmentP).toBe(0); // ADA starts at p = 0 and rises while D is sure of the reals
+    await trainer.renderAugmented();
+    const before = tf.memory().numTensors;
+    const ps: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      trainer.trainStep();
+      trainer.trainStep();
+      ps.push((await trainer.report())!.augmentP);
+    }
+    const shown = await trainer.renderAugmented(8);
+    expect(shown.width).toBe(4 * 17 - 1);
+    expect(tf.memory().numTensors).toBe(before);
+    // G barely learns (lrG tiny), so D soon tells reals apart with certainty: p must rise.
+    expect(ps[ps.length - 1]).toBeGreaterThan(0);
+    trainer.dispose();
+  });
+
+  it('reports p = 1 with fixed augmentation and 0 without', async () => {
+    for (const [cfg, p] of [[{ augCutout: true }, 1], [{}, 0]] as const) {
+      const trainer = new GanTrainer(tinyConfig(cfg), checker(16));
+      trainer.trainStep();
+      expect((await trainer.report())!.augmentP).toBe(p);
+      trainer.dispose();
+    }
+  });
+
   it('learns a trivially learnable dataset: samples move toward one constant image', async () => {
     const set = checker(16);
     const target = set.pixels.subarray(0, 16 * 16 * 3);
