@@ -69,7 +69,7 @@ export class AdaController {
     if (!(count > 0) || !Number.isFinite(signSum)) return this.current;
     const rt = signSum / count;
     const step = (batch * this.interval) / this.speedImages;
-    this.current = clampP(this.current + Math.sign(this.target - rt) * step);
+    this.current = clampP(this.current + Math.sign(rt - this.target) * step);
     return this.current;
   }
 }

@@ -48,7 +48,8 @@ describe('AdaController', () => {
     for (const batch of [8, 64]) {
       const ada = new AdaController({ speedImages: 20_000, interval: 2 });
       let images = 0;
-      while (ada.p < 0.5) {
+      // Bounded, so a controller moving the wrong way fails instead of looping forever.
+      while (ada.p < 0.5 && images < 100_000) {
         feed(ada, 0.95, batch);
         images += batch * ada.interval;
       }

@@ -77,6 +77,26 @@ describe('augment', () => {
     x.dispose();
   });
 
+  it('leaves the images that every op skipped bit-exact at 0 < p < 1', () => {
+    const [n, side] = [64, 8];
+    const x = images([n, side, side, 3], 71);
+    const xs = x.dataSync() as Float32Array;
+    const d = drawAugment(DIFF_AUGMENT, 0.3, new Rng(73), n, side);
+    const y = read(augment(x, DIFF_AUGMENT, 0.3, new Rng(73)));
+    const per = side * side * 3;
+    let clean = 0;
+    for (let b = 0; b < n; b++) {
+      const skipped =
+        d.color!.brightness[b] === 0 && d.color!.saturation[b] === 1 && d.color!.contrast[b] === 1 &&
+        d.translation!.dy[b] === 0 && d.translation!.dx[b] === 0 && d.cutout!.size[b] === 0;
+      if (!skipped) continue;
+      clean++;
+      expect(Array.from(y.subarray(b * per, (b + 1) * per))).toEqual(Array.from(xs.subarray(b * per, (b + 1) * per)));
+    }
+    expect(clean).toBeGreaterThan(3); // 0.7⁵ of 64 ≈ 11 expected
+    x.dispose();
+  });
+
   it('shifts with zero fill exactly as the reference, per image', () => {
     const shape: [number, number, number, number] = [3, 8, 8, 3];
     const x = images(shape, 7);
@@ -183,7 +203,7 @@ function gradientError(policy: AugmentPolicy, seed: number): { err: number; scal
   const shape: [number, number, number, number] = [2, 4, 4, 3];
   const x0 = images(shape, seed);
   const w = images(shape, seed + 1);
-  const f = (x: tf.Tensor4D): tf.Scalar => tf.sum(tf.mul(w, augment(x, policy, 1, new Rng(seed + 2))));
+  const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(w, augment(x as tf.Tensor4D, policy, 1, new Rng(seed + 2))));
   const analytic = read(tf.grad(f)(x0));
   const base = x0.dataSync() as Float32Array;
   const eps = 0.25;
@@ -217,7 +237,7 @@ describe('augment gradients', () => {
   it('differ from the identity gradient (the check can see the augmentation)', () => {
     const x = images([2, 4, 4, 3], 47);
     const w = images([2, 4, 4, 3], 48);
-    const g = read(tf.grad((v: tf.Tensor4D) => tf.sum(tf.mul(w, augment(v, DIFF_AUGMENT, 1, new Rng(49)))))(x));
+    const g = read(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(w, augment(v as tf.Tensor4D, DIFF_AUGMENT, 1, new Rng(49)))))(x));
     expect(maxAbsDiff(g, w.dataSync() as Float32Array)).toBeGreaterThan(0.1);
     tf.dispose([x, w]);
   });
@@ -251,7 +271,7 @@ describe('memory', () => {
     const rng = new Rng(67);
     const once = (): void => {
       tf.dispose([augment(x, DIFF_AUGMENT, 1, rng), augment(x, DIFF_AUGMENT, 0.3, rng), augment(x, DIFF_AUGMENT, 0, rng), flipHorizontal(x, rng, 0.5)]);
-      const g = tf.grad((v: tf.Tensor4D) => tf.sum(augment(v, DIFF_AUGMENT, 1, rng)))(x);
+      const g = tf.grad((v: tf.Tensor) => tf.sum(augment(v as tf.Tensor4D, DIFF_AUGMENT, 1, rng)))(x);
       g.dispose();
     };
     once();
