@@ -3,7 +3,9 @@
  * lives in weights.bin. `parseManifest` turns untrusted JSON into this type, checking every field's
  * type and refusing with a path to the bad field; value ranges are checked later on the snapshot.
  */
+import { strFromU8, strToU8 } from 'fflate';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config.ts';
+import { fnv1a } from './checkpoint-bytes.ts';
 import { checkName, isCount, shapeSize } from './checkpoint-check.ts';
 import {
   DATASET_FILE, PROJECT_FORMAT, PROJECT_VERSION, refuse, timelineFile, WEIGHTS_FILE,
@@ -174,16 +176,48 @@ function checkFormat(o: Obj): void {
   if (v > PROJECT_VERSION) refuse(`made by a newer Ganvas (format v${v}); this version reads v${PROJECT_VERSION}`);
 }
 
+/** The seal is the manifest's first field, so its 8 hex digits sit at a fixed place in the bytes. */
+const SEAL_PREFIX = strToU8('{"fnv1a":"');
+const SEAL_END = SEAL_PREFIX.length + 8;
+const UNSEALED = strToU8('00000000');
+
+/**
+ * The manifest as UTF-8 JSON carrying a checksum of itself (computed with its own digits as
+ * zeros). fflate does not check zip CRCs, and a flipped bit in a digit of the config or history
+ * would otherwise load as a quietly different run.
+ */
+export function sealManifest(manifest: ManifestV1): Uint8Array {
+  // First in key order; set after the spread so a manifest that was read (and so has one) is resealed.
+  const unsealed = { fnv1a: '', ...manifest };
+  unsealed.fnv1a = '00000000';
+  const bytes = strToU8(JSON.stringify(unsealed));
+  bytes.set(strToU8(fnv1a(bytes)), SEAL_PREFIX.length);
+  return bytes;
+}
+
+function checkSeal(bytes: Uint8Array): void {
+  if (bytes.length < SEAL_END || SEAL_PREFIX.some((b, i) => bytes[i] !== b)) {
+    refuse('manifest.json does not start with its checksum: it was not written by Ganvas, or was edited');
+  }
+  const stated = strFromU8(bytes.subarray(SEAL_PREFIX.length, SEAL_END), true);
+  const unsealed = bytes.slice();
+  unsealed.set(UNSEALED, SEAL_PREFIX.length);
+  const actual = fnv1a(unsealed);
+  if (actual !== stated) refuse(`manifest.json is damaged: its checksum is ${actual} but it says ${stated}`);
+}
+
 /** The manifest's fields, each of the right type, or a ProjectError naming the first bad one. */
-export function parseManifest(json: string, limits: ProjectLimits, notes: string[]): ParsedManifest {
+export function parseManifest(bytes: Uint8Array, limits: ProjectLimits, notes: string[]): ParsedManifest {
   let raw: unknown;
   try {
-    raw = JSON.parse(json);
+    raw = JSON.parse(strFromU8(bytes));
   } catch (e) {
     refuse(`manifest.json is not valid JSON (${e instanceof Error ? e.message : 'unreadable'})`);
   }
   const o = record(raw, 'the manifest');
+  // Format and version first: another format, or a newer version, may seal differently.
   checkFormat(o);
+  checkSeal(bytes);
   const rng = record(o.rng, 'rng');
   const manifest: ParsedManifest = {
     format: PROJECT_FORMAT,

@@ -68,7 +68,7 @@ export function readEntries(bytes: Uint8Array, limits: ProjectLimits): Map<strin
   const entries = new Map<string, Uint8Array>();
   for (const [name, want] of screen.declared) {
     const got = files[name];
-    if (!got || got.length !== want) refuse(`${name} is truncated: it should hold ${want} bytes but only ${got?.length ?? 0} could be read`);
+    if (!got || got.length !== want) refuse(`${name} is truncated or damaged: it should hold ${want} bytes but ${got?.length ?? 0} could be read`);
     entries.set(name, got);
   }
   return entries;

@@ -1,7 +1,8 @@
 /**
  * The .ganvas project file: a zip holding
- *   manifest.json      format, version, config, step, RNG position, history, meta, and a table of
- *                      every tensor (name, shape, dtype, byte range in weights.bin, FNV-1a checksum)
+ *   manifest.json      its own checksum, format, version, config, step, RNG position, history, meta,
+ *                      a table of every tensor (name, shape, dtype, byte range in weights.bin,
+ *                      FNV-1a checksum), and the size and checksum of every other entry
  *   weights.bin        all float32 arrays back to back, little-endian (params, optimizer slots, extras)
  *   timeline/NNNN.png  optional grid thumbnails
  *   dataset.bin        optional prepared dataset, 8 bits per channel (see quantiseDataset)
@@ -9,11 +10,11 @@
  * of a diverged run never replaces a good file. Reading never throws: it checks every byte and
  * field and says, in a sentence, what is wrong with a file it refuses.
  */
-import { strFromU8, strToU8, zipSync, type Zippable } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
 import { formatSize } from '../data/sniff.ts';
 import { fnv1a, readFloat32LE, writeFloat32LE } from './checkpoint-bytes.ts';
 import { checkSnapshot } from './checkpoint-check.ts';
-import { parseManifest, toJsonNumber, type ManifestV1, type ParsedManifest, type TensorRecord } from './checkpoint-manifest.ts';
+import { parseManifest, sealManifest, toJsonNumber, type ManifestV1, type ParsedManifest, type TensorRecord } from './checkpoint-manifest.ts';
 import {
   DATASET_FILE, DEFAULT_PROJECT_LIMITS, MANIFEST_FILE, PROJECT_FORMAT, PROJECT_VERSION, ProjectError, refuse,
   timelineFile, WEIGHTS_FILE,
@@ -96,7 +97,7 @@ export function encodeProject(snapshot: TrainerSnapshot, limits: ProjectLimits =
   try {
     checkSnapshot(snapshot, limits);
     const { bytes, table } = packWeights(snapshot);
-    const manifest = strToU8(JSON.stringify(buildManifest(snapshot, table)));
+    const manifest = sealManifest(buildManifest(snapshot, table));
     const files = new Map<string, Uint8Array>([[MANIFEST_FILE, manifest], [WEIGHTS_FILE, bytes]]);
     snapshot.timeline?.forEach((f, i) => files.set(timelineFile(i), f.png));
     if (snapshot.dataset) files.set(DATASET_FILE, snapshot.dataset.pixels);
@@ -114,10 +115,10 @@ export function encodeProject(snapshot: TrainerSnapshot, limits: ProjectLimits =
 
 /** Every name the manifest refers to is in the zip, and nothing else is. */
 function checkEntrySet(m: ParsedManifest, entries: Map<string, Uint8Array>): void {
-  const listed = [MANIFEST_FILE, m.weights.file, ...(m.timeline ?? []).map((f) => f.file), ...(m.dataset ? [m.dataset.file] : [])];
+  const listed = new Set([MANIFEST_FILE, m.weights.file, ...(m.timeline ?? []).map((f) => f.file), ...(m.dataset ? [m.dataset.file] : [])]);
   for (const name of listed) if (!entries.has(name)) refuse(`${name} is missing from the project file (the manifest lists it)`);
   for (const name of entries.keys()) {
-    if (!listed.includes(name)) refuse(`the project file holds ${name}, which its manifest does not list`);
+    if (!listed.has(name)) refuse(`the project file holds ${name}, which its manifest does not list`);
   }
 }
 
@@ -195,7 +196,7 @@ function decodeOrRefuse(bytes: Uint8Array, limits: ProjectLimits): DecodeResult 
   const manifestBytes = entries.get(MANIFEST_FILE);
   if (!manifestBytes) refuse('manifest.json is missing: this zip is not a Ganvas project');
   const notes: string[] = [];
-  const manifest = parseManifest(strFromU8(manifestBytes), limits, notes);
+  const manifest = parseManifest(manifestBytes, limits, notes);
   checkEntrySet(manifest, entries);
   const snapshot = buildSnapshot(manifest, entries);
   checkSnapshot(snapshot, limits);

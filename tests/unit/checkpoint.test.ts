@@ -8,6 +8,7 @@ import {
   type NamedArray, type TrainerSnapshot,
 } from '../../src/gan/checkpoint.ts';
 import { fnv1a, readFloat32LE, writeFloat32LE } from '../../src/gan/checkpoint-bytes.ts';
+import { sealManifest } from '../../src/gan/checkpoint-manifest.ts';
 
 /** Float32 values that a careless encoder loses: signed zero, subnormals, the extremes. */
 const TRICKY = [-0, 0, 1.401298464324817e-45, -1.401298464324817e-45, 1e-40, 1.1754943508222875e-38,
@@ -58,12 +59,12 @@ function snapshot(shapes: Record<string, number[]>, full = true): TrainerSnapsho
 
 const valid = encodeProject(snapshot(TINY));
 
-/** Re-packs a project after `edit` changes its entries and/or its parsed manifest. */
+/** Re-packs a project after `edit` changes its entries and/or its parsed manifest (resealed, as a forger would). */
 function rezip(bytes: Uint8Array, edit: (files: Record<string, Uint8Array>, manifest: any) => void): Uint8Array {
-  const files = unzipSync(bytes);
+  const files: Record<string, Uint8Array> = unzipSync(bytes);
   const manifest = JSON.parse(strFromU8(files['manifest.json']!));
   edit(files, manifest);
-  if (files['manifest.json']) files['manifest.json'] = strToU8(JSON.stringify(manifest));
+  if (files['manifest.json']) files['manifest.json'] = sealManifest(manifest);
   return zipSync(files, { level: 0 });
 }
 
@@ -148,6 +149,10 @@ describe('decodeProject refuses damaged or hostile files with a specific reason'
     ['a truncated zip', () => valid.slice(0, valid.length >> 1), 'the project file is truncated or damaged: its zip directory cannot be read'],
     ['a zip without a manifest', () => rezip(valid, (f) => delete f['manifest.json']), 'manifest.json is missing: this zip is not a Ganvas project'],
     ['bad JSON', () => { const b = rezip(valid, () => {}); return rezipRaw(b, '{"format": "ganvas",'); }, /^manifest\.json is not valid JSON \(/],
+    ['a manifest edited without resealing', () => rezipRaw(valid, strFromU8(unzipSync(valid)['manifest.json']!).replace('"batch":8', '"batch":9')),
+      /^manifest\.json is damaged: its checksum is [0-9a-f]{8} but it says [0-9a-f]{8}$/],
+    ['a manifest without a seal', () => rezipRaw(valid, strFromU8(unzipSync(valid)['manifest.json']!).replace(/^\{"fnv1a":"[0-9a-f]{8}",/, '{')),
+      'manifest.json does not start with its checksum: it was not written by Ganvas, or was edited'],
     ['another format', () => rezip(valid, (_, m) => { m.format = 'keras'; }), 'manifest.json says its format is "keras", not "ganvas": this is not a Ganvas project'],
     ['a newer version', () => rezip(valid, (_, m) => { m.version = 2; }), 'made by a newer Ganvas (format v2); this version reads v1'],
     ['a shape that does not match byteLength', () => rezip(valid, (_, m) => { m.weights.params[1].shape = [7]; }),
@@ -206,8 +211,9 @@ describe('decodeProject refuses damaged or hostile files with a specific reason'
     expect(r.notes).toEqual([`the saved config has no gridSide; using the default ${DEFAULT_CONFIG.gridSide}`, 'ignored the unknown config field "future"']);
   });
 
-  it('never throws on mutated files: every accepted file can be saved again', () => {
+  it('never throws on mutated files, and any file it accepts holds exactly the saved run', () => {
     const rng = new Rng(99);
+    const original = snapshot(TINY);
     const pick = (n: number) => Math.floor(rng.next() * n);
     let accepted = 0;
     const started = Date.now();
@@ -216,7 +222,7 @@ describe('decodeProject refuses damaged or hostile files with a specific reason'
       const r = decodeProject(bytes);
       if (r.ok) {
         accepted++;
-        expect(() => encodeProject(r.snapshot)).not.toThrow();
+        expect(snapshotDifference(r.snapshot, original)).toBeUndefined();
       } else {
         expect(r.reason.length).toBeGreaterThan(10);
       }
