@@ -16,6 +16,7 @@ export interface MetricColumns {
   dLoss: number[];
   dReal: number[];
   dFake: number[];
+  augmentP: number[];
 }
 
 export interface UiState {
@@ -32,6 +33,7 @@ export interface UiState {
   imagesPerSec: number;
   metrics: MetricColumns;
   samples: SamplesFrame | undefined;
+  augmented: PixelsMessage | undefined;
 }
 
 export const initialState: UiState = {
@@ -46,12 +48,13 @@ export const initialState: UiState = {
   progress: undefined,
   step: 0,
   imagesPerSec: 0,
-  metrics: { step: [], gLoss: [], dLoss: [], dReal: [], dFake: [] },
+  metrics: { step: [], gLoss: [], dLoss: [], dReal: [], dFake: [], augmentP: [] },
+  augmented: undefined,
   samples: undefined,
 };
 
 function appendMetrics(m: MetricColumns, points: MetricPoint[]): MetricColumns {
-  const next: MetricColumns = { step: [...m.step], gLoss: [...m.gLoss], dLoss: [...m.dLoss], dReal: [...m.dReal], dFake: [...m.dFake] };
+  const next: MetricColumns = { step: [...m.step], gLoss: [...m.gLoss], dLoss: [...m.dLoss], dReal: [...m.dReal], dFake: [...m.dFake], augmentP: [...m.augmentP] };
   for (const p of points) {
     // After a rollback (or a rebuilt model) the run continues from an earlier step: drop the
     // history from there on, so the chart shows the run that is actually going on.
@@ -62,6 +65,7 @@ function appendMetrics(m: MetricColumns, points: MetricPoint[]): MetricColumns {
     next.dLoss.push(p.dLoss);
     next.dReal.push(p.dReal);
     next.dFake.push(p.dFake);
+    next.augmentP.push(p.augmentP);
   }
   return next;
 }
@@ -87,6 +91,8 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       const rate = [...e.points].reverse().find((p) => p.imagesPerSec > 0)?.imagesPerSec ?? s.imagesPerSec;
       return { ...s, metrics: appendMetrics(s.metrics, e.points), step: last?.step ?? s.step, imagesPerSec: rate };
     }
+    case 'augmented':
+      return { ...s, augmented: e.image };
     case 'samples':
       return { ...s, samples: { step: e.step, width: e.width, height: e.height, pixels: e.pixels } };
     case 'step':

@@ -92,6 +92,8 @@ export interface MetricPoint {
   dFake: number;
   /** Training images per second (real images seen by D) over the reporting window. */
   imagesPerSec: number;
+  /** Augmentation probability p (ADA), 1 for fixed augmentation, 0 when off. */
+  augmentP: number;
 }
 
 export type WorkerEvent =
@@ -105,6 +107,8 @@ export type WorkerEvent =
   | { type: 'dataset/preview'; sheet: PixelsMessage; mean: PixelsMessage }
   | { type: 'metrics'; points: MetricPoint[] }
   | { type: 'samples'; step: number; width: number; height: number; pixels: ArrayBuffer }
+  /** Augmented reals then augmented fakes, as D sees them (only while augmentation is on). */
+  | { type: 'augmented'; image: PixelsMessage }
   | { type: 'step'; step: number };
 
 export function assertNever(x: never): never {

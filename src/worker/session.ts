@@ -197,7 +197,7 @@ export class Session {
         const t = performance.now();
         const imagesPerSec = ((r.step - this.windowStart.step) * this.config.batch * 1000) / Math.max(1, t - this.windowStart.time);
         this.windowStart = { time: t, step: r.step };
-        this.points.push({ step: r.step, gLoss: r.gLoss, dLoss: r.dLoss, dReal: r.dReal, dFake: r.dFake, imagesPerSec: single ? 0 : imagesPerSec });
+        this.points.push({ step: r.step, gLoss: r.gLoss, dLoss: r.dLoss, dReal: r.dReal, dFake: r.dFake, imagesPerSec: single ? 0 : imagesPerSec, augmentP: r.augmentP });
       }
     }
     if (single || now - this.lastPost >= POST_EVERY_MS) this.flush(now);
@@ -230,6 +230,11 @@ export class Session {
     this.lastRender = performance.now();
     const pixels = grid.pixels.buffer as ArrayBuffer;
     this.post({ type: 'samples', step: trainer.step, width: grid.width, height: grid.height, pixels }, [pixels]);
+    if (trainer.augmentP > 0) {
+      const seen = await trainer.renderAugmented();
+      const buf = seen.pixels.buffer as ArrayBuffer;
+      this.post({ type: 'augmented', image: { width: seen.width, height: seen.height, pixels: buf } }, [buf]);
+    }
   }
 
   private postConfig(): void {

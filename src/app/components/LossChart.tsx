@@ -8,6 +8,7 @@ const SERIES: { key: keyof Omit<MetricColumns, 'step'>; label: string; color: st
   { key: 'dLoss', label: 'D loss', color: '#1c7ed6', scale: 'loss' },
   { key: 'dReal', label: 'D(real)', color: '#2f9e44', scale: 'prob' },
   { key: 'dFake', label: 'D(fake)', color: '#ae3ec9', scale: 'prob' },
+  { key: 'augmentP', label: 'augment p', color: '#868e96', scale: 'prob' },
 ];
 
 /** Losses on the left axis, D's mean outputs (probabilities) on the right. */
@@ -29,7 +30,7 @@ export function LossChart({ metrics }: { metrics: MetricColumns }) {
       ],
       series: [{ label: 'step' }, ...SERIES.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, scale: s.scale, points: { show: false } }))],
     };
-    plot.current = new uPlot(opts, [[], [], [], [], []], el);
+    plot.current = new uPlot(opts, [[], ...SERIES.map(() => [])], el);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: 220 }));
     resize.observe(el);
     return () => {

@@ -17,6 +17,15 @@ const FIELDS: { key: NumField; label: string; step: string; hint: string }[] = [
   { key: 'seed', label: 'Seed', step: '1', hint: 'same seed, same run' },
 ];
 
+type FlagField = 'augColor' | 'augTranslation' | 'augCutout' | 'ada' | 'xflip';
+const FLAGS: { key: FlagField; label: string; hint: string }[] = [
+  { key: 'augColor', label: 'Augment colour', hint: 'DiffAugment: brightness, saturation and contrast jitter on what D sees, real and fake alike' },
+  { key: 'augTranslation', label: 'Augment translation', hint: 'DiffAugment: shift by up to 1/8 of the image, zero-padded' },
+  { key: 'augCutout', label: 'Augment cutout', hint: 'DiffAugment: blank a half-size square at random' },
+  { key: 'ada', label: 'Adaptive (ADA)', hint: 'apply each augmentation with probability p, raised while D is too sure of the reals (target 0.6)' },
+  { key: 'xflip', label: 'Mirror reals', hint: 'flip training images left–right at random: doubles a small dataset' },
+];
+
 /** Settings are edited as a draft and applied together: applying rebuilds the model. */
 export function Settings({ config, send, locked }: { config: TrainConfig | undefined; send: Send; locked: boolean }) {
   const [draft, setDraft] = useState<TrainConfig | undefined>(config);
@@ -43,6 +52,14 @@ export function Settings({ config, send, locked }: { config: TrainConfig | undef
               onChange={(e) => setDraft({ ...draft, [f.key]: e.target.value === '' ? NaN : Number(e.target.value) })} />
           </label>
         ))}
+        <div className="flags" role="group" aria-label="augmentation for small datasets">
+          {FLAGS.map((f) => (
+            <label key={f.key} title={f.hint} className="flag">
+              <input type="checkbox" checked={draft[f.key]} data-testid={`setting-${f.key}`} onChange={(e) => setDraft({ ...draft, [f.key]: e.target.checked })} />
+              {f.label}
+            </label>
+          ))}
+        </div>
         {issues.map((i) => <p key={i.field} className="error" role="alert">{i.message}</p>)}
         <div className="row">
           <button type="button" disabled={!changed || issues.length > 0} onClick={() => send({ type: 'config', config: draft })}>

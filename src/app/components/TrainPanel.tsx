@@ -1,6 +1,7 @@
 import type { UiState } from '../state.ts';
 import type { Send } from '../useTrainer.ts';
 import { LossChart } from './LossChart.tsx';
+import { PixelCanvas } from './PixelCanvas.tsx';
 import { SampleGrid } from './SampleGrid.tsx';
 import { Settings } from './Settings.tsx';
 
@@ -29,12 +30,21 @@ export function TrainPanel({ ui, send }: { ui: UiState; send: Send }) {
         <span className="stat"><strong data-testid="images-per-sec">{ui.imagesPerSec.toFixed(1)}</strong> img/s</span>
       </div>
       <div className="watch">
-        <SampleGrid frame={ui.samples} />
+        <div>
+          <SampleGrid frame={ui.samples} />
+          {ui.augmented && (ui.metrics.augmentP[last] ?? 0) > 0 && (
+            <figure className="augmented">
+              <PixelCanvas image={ui.augmented} className="pixelated" data-testid="augmented-view" aria-label="augmented reals and fakes as D sees them" />
+              <figcaption>what D sees: augmented reals, then fakes. Cutout squares or shifts appearing in the samples above would mean augmentation leaks into G.</figcaption>
+            </figure>
+          )}
+        </div>
         <div className="chart-box">
           <LossChart metrics={ui.metrics} />
           <p className="readout" data-testid="readout">
             D(real) <strong>{fmt(ui.metrics.dReal[last])}</strong> · D(fake) <strong>{fmt(ui.metrics.dFake[last])}</strong> ·
             G loss {fmt(ui.metrics.gLoss[last])} · D loss {fmt(ui.metrics.dLoss[last])}
+            {(ui.metrics.augmentP[last] ?? 0) > 0 && <> · augment p <strong data-testid="augment-p">{fmt(ui.metrics.augmentP[last], 2)}</strong></>}
           </p>
           <p className="hint">D outputs the probability that an image is real. When G wins the game, D can no longer tell: both drift toward 0.5.</p>
         </div>
