@@ -6,7 +6,9 @@ import { AdaController, SMALL_RUN_SPEED_IMAGES } from './ada.ts';
 import { Adam } from './adam.ts';
 import { augment, flipHorizontal, type AugmentPolicy } from './augment.ts';
 import { disposeMemento, restoreMemento, takeMemento, type Memento, type Restorable } from './memento.ts';
+import type { NamedArray, TrainerSnapshot } from './checkpoint.ts';
 import { countParams, disposeParams } from './params.ts';
+import { adamMismatch, arrayToFloat64, assignAdam, assignNamed, float64ToArray, mismatch, readAdam, readNamed } from './trainer-state.ts';
 import { Rng } from './random.ts';
 import { gridTensor, readGrid, type GridImage } from './render.ts';
 import { discriminatorStep, generatorStep, type Lens } from './steps.ts';
@@ -31,8 +33,14 @@ export interface StepReport {
  */
 export { disposeMemento, type Memento };
 
+/** The part of a project file the trainer itself writes and reads. */
+export type TrainerState = Pick<TrainerSnapshot, 'config' | 'step' | 'rng' | 'params' | 'optimizers' | 'extras'>;
+
 /** Entries of the running sums vector (see `sums`). */
 const SUMS = 5;
+
+const makeAda = (c: TrainConfig, initialP: number) =>
+  c.ada ? new AdaController({ target: c.adaTarget, speedImages: SMALL_RUN_SPEED_IMAGES, interval: c.reportEvery, initialP }) : undefined;
 
 const policyOf = (c: TrainConfig): AugmentPolicy => ({ color: c.augColor, translation: c.augTranslation, cutout: c.augCutout });
 const hasAugment = (c: TrainConfig) => c.augColor || c.augTranslation || c.augCutout;
@@ -48,7 +56,7 @@ export class GanTrainer {
   /** Running sums of [gLoss, dLoss, dReal, dFake, Σsign D(real)] since the last report. */
   private sums: tf.Tensor1D;
   private pending = 0;
-  private readonly ada: AdaController | undefined;
+  private ada: AdaController | undefined;
   private steps = 0;
 
   constructor(readonly config: TrainConfig, dataset: PreparedSet) {
@@ -62,7 +70,7 @@ export class GanTrainer {
     const n = config.gridSide * config.gridSide;
     this.fixedZ = tf.tensor2d(gridRng.normals(n * config.zDim), [n, config.zDim]);
     this.sums = tf.zeros([SUMS]);
-    this.ada = config.ada ? new AdaController({ target: config.adaTarget, speedImages: SMALL_RUN_SPEED_IMAGES, interval: config.reportEvery }) : undefined;
+    this.ada = makeAda(config, 0);
     this.data = uploadDataset(dataset, config.res);
     this.dataCount = dataset.count;
   }
@@ -161,6 +169,35 @@ export class GanTrainer {
     this.sums.dispose();
     this.sums = tf.zeros([SUMS]);
     this.pending = 0;
+  }
+
+  /** Everything needed to continue this run exactly, read back from the device. */
+  async exportState(): Promise<TrainerState> {
+    const params = { ...(await readNamed(this.model.generator.params)), ...(await readNamed(this.model.discriminator.params)) };
+    const optimizers = { g: await readAdam(this.optG), d: await readAdam(this.optD) };
+    const extras: Record<string, NamedArray> = { 'ada.p': float64ToArray(this.ada?.p ?? 0) };
+    return { config: this.config, step: this.steps, rng: this.rng.save(), params, optimizers, extras };
+  }
+
+  /**
+   * Puts a saved state into this trainer (built from the same config). Checks every name and
+   * shape first and returns what does not fit, so a bad file never half-loads.
+   */
+  importState(state: TrainerState): string | undefined {
+    const { generator: g, discriminator: d } = this.model;
+    const problem =
+      mismatch({ ...g.params, ...d.params }, state.params, 'the saved weights') ??
+      adamMismatch(this.optG, state.optimizers['g'], "the generator's optimizer state") ??
+      adamMismatch(this.optD, state.optimizers['d'], "the discriminator's optimizer state");
+    if (problem) return problem;
+    assignNamed({ ...g.params, ...d.params }, state.params);
+    assignAdam(this.optG, state.optimizers['g']!);
+    assignAdam(this.optD, state.optimizers['d']!);
+    this.rng.restore(state.rng);
+    this.steps = state.step;
+    const p = arrayToFloat64(state.extras?.['ada.p']);
+    if (p !== undefined) this.ada = makeAda(this.config, p);
+    return undefined;
   }
 
   /** Test hook for the divergence path: poisons one generator weight with NaN. */

@@ -110,8 +110,7 @@ describe('GanTrainer', () => {
   it('trains with DiffAugment, x-flip and ADA: memory flat, p reported and adapting', async () => {
     const trainer = new GanTrainer(tinyConfig({ augColor: true, augTranslation: true, augCutout: true, xflip: true, ada: true, reportEvery: 2, lrD: 5e-3, lrG: 1e-6 }), checker(16));
     trainer.trainStep();
-    const warm = (await trainer.report())!;
-    expect(warm.augmentP).toBe(0); // ADA starts at p = 0 and rises while D is sure of the reals
+    await trainer.report();
     await trainer.renderAugmented();
     const before = tf.memory().numTensors;
     const ps: number[] = [];
@@ -154,5 +153,40 @@ describe('GanTrainer', () => {
     const end = await distance();
     expect(end).toBeLessThan(start * 0.6);
     trainer.dispose();
+  });
+});
+
+describe('GanTrainer state export and import', () => {
+  it('continues exactly: a trainer restored from an exported state gives the same next losses', async () => {
+    const config = tinyConfig({ augTranslation: true, ada: true, lrD: 5e-3 });
+    const a = new GanTrainer(config, checker(16));
+    for (let i = 0; i < 4; i++) a.trainStep();
+    await a.report();
+    const state = await a.exportState();
+    a.trainStep();
+    a.trainStep();
+    const expected = (await a.report())!;
+
+    const b = new GanTrainer(config, checker(16));
+    expect(b.importState(state)).toBeUndefined();
+    expect(b.step).toBe(4);
+    b.trainStep();
+    b.trainStep();
+    expect((await b.report())!).toEqual(expected);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('refuses a state that does not fit the model, before assigning anything', async () => {
+    const a = new GanTrainer(tinyConfig(), checker(16));
+    const state = await a.exportState();
+    const wider = new GanTrainer(tinyConfig({ width: 16 }), checker(16));
+    const before = await readParams(wider.model.generator.params);
+    expect(wider.importState(state)).toMatch(/is \d+(×\d+)* but the model needs/);
+    expect(maxChange(before, await readParams(wider.model.generator.params))).toBe(0);
+    delete state.params['d.fc.b'];
+    expect(a.importState(state)).toBe('the saved weights has no d.fc.b');
+    a.dispose();
+    wider.dispose();
   });
 });
