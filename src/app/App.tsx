@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
+import { RunsPanel } from './components/RunsPanel.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
 import { TrainPanel } from './components/TrainPanel.tsx';
 import { readStartup } from './url.ts';
@@ -20,8 +21,16 @@ export function App() {
       {startup.issues.length > 0 && (
         <ul className="url-issues" role="alert">{startup.issues.map((m) => <li key={m}>{m}</li>)}</ul>
       )}
+      {ui.notices.length > 0 && (
+        <ul className="notices" data-testid="notices" role="alert">
+          {ui.notices.map((n) => <li key={n.id} className={`notice-${n.level}`}>{n.message}</li>)}
+        </ul>
+      )}
       <main className="layout">
-        <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
+        <div className="side">
+          <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
+          <RunsPanel runs={ui.runs} current={ui.currentRun} send={send} canExport={ui.step > 0 && ui.state !== 'loading'} />
+        </div>
         <TrainPanel ui={ui} send={send} />
       </main>
     </div>

@@ -1,6 +1,6 @@
 /** The page's state, folded from Worker events by one reducer. */
 import type { TrainConfig } from '../contract/config.ts';
-import { assertNever, type BackendInfo, type BuiltinInfo, type DatasetInfo, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
+import { assertNever, type BackendInfo, type BuiltinInfo, type DatasetInfo, type MetricPoint, type PixelsMessage, type RunState, type RunSummary, type WorkerEvent } from '../contract/protocol.ts';
 
 export interface SamplesFrame {
   step: number;
@@ -34,6 +34,9 @@ export interface UiState {
   metrics: MetricColumns;
   samples: SamplesFrame | undefined;
   augmented: PixelsMessage | undefined;
+  runs: RunSummary[];
+  currentRun: string | undefined;
+  notices: { level: 'info' | 'warning' | 'error'; message: string; id: number }[];
 }
 
 export const initialState: UiState = {
@@ -50,6 +53,9 @@ export const initialState: UiState = {
   imagesPerSec: 0,
   metrics: { step: [], gLoss: [], dLoss: [], dReal: [], dFake: [], augmentP: [] },
   augmented: undefined,
+  runs: [],
+  currentRun: undefined,
+  notices: [],
   samples: undefined,
 };
 
@@ -91,6 +97,12 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       const rate = [...e.points].reverse().find((p) => p.imagesPerSec > 0)?.imagesPerSec ?? s.imagesPerSec;
       return { ...s, metrics: appendMetrics(s.metrics, e.points), step: last?.step ?? s.step, imagesPerSec: rate };
     }
+    case 'runs':
+      return { ...s, runs: e.runs, currentRun: e.current };
+    case 'notice':
+      return { ...s, notices: [...s.notices.slice(-4), { level: e.level, message: e.message, id: Date.now() + Math.random() }] };
+    case 'project':
+      return s; // a download, handled where the Worker's messages arrive (useTrainer)
     case 'augmented':
       return { ...s, augmented: e.image };
     case 'samples':

@@ -13,7 +13,11 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
   useEffect(() => {
     const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'ganvas-trainer' });
     worker.current = w;
-    w.onmessage = (e: MessageEvent<WorkerEvent>) => dispatch(e.data);
+    w.onmessage = (e: MessageEvent<WorkerEvent>) => {
+      if (e.data.type === 'project') download(e.data.name, e.data.bytes);
+      if (e.data.type === 'runs' && e.data.runs.length > 0) void navigator.storage?.persist?.();
+      dispatch(e.data);
+    };
     w.onerror = (e) => dispatch({ type: 'status', state: 'error', message: `the training worker failed: ${e.message || 'unknown error'}` });
     const post = (cmd: Command) => w.postMessage(cmd);
     post({ type: 'init', backend: startup.backend, config: startup.config, autoSize: startup.autoSize, ...(startup.fault ? { fault: startup.fault } : {}) });
@@ -27,4 +31,13 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
 
   const send = useCallback<Send>((cmd) => worker.current?.postMessage(cmd), []);
   return [state, send];
+}
+
+function download(name: string, bytes: ArrayBuffer): void {
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/zip' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -8,7 +8,12 @@ import type { BackendName, BackendRequest, TrainConfig } from './config.ts';
 export type RunState = 'idle' | 'loading' | 'training' | 'paused' | 'error';
 
 /** Where the training images came from. */
-export type DatasetSource = { kind: 'builtin'; name: string } | { kind: 'user' } | { kind: 'none' };
+export type DatasetSource =
+  | { kind: 'builtin'; name: string }
+  | { kind: 'user' }
+  /** Restored from a saved run or project file: prepared images only, no source files. */
+  | { kind: 'saved'; name: string }
+  | { kind: 'none' };
 
 export interface RejectedFile {
   name: string;
@@ -19,6 +24,19 @@ export interface RejectedFile {
 export interface FaultSpec {
   kind: 'nan' | 'device-lost' | 'worker-crash';
   at: number;
+}
+
+/** A saved run as the runs list shows it. */
+export interface RunSummary {
+  id: string;
+  name: string;
+  step: number;
+  /** ISO time of the last save. */
+  updated: string;
+  /** Bytes on disk. */
+  size: number;
+  res: number;
+  model: string;
 }
 
 // ---- page → worker ----
@@ -41,7 +59,14 @@ export type Command =
   | { type: 'train/pause' }
   | { type: 'train/step' }
   /** Fresh weights, same settings and data. */
-  | { type: 'train/reset' };
+  | { type: 'train/reset' }
+  /** Encode the current run as a .ganvas project file (answered by a `project` event). */
+  | { type: 'project/export' }
+  /** Load a project file; a bad one is refused with a reason and the current run stays. */
+  | { type: 'project/import'; file: File }
+  | { type: 'runs/resume'; id: string }
+  | { type: 'runs/rename'; id: string; name: string }
+  | { type: 'runs/delete'; id: string };
 
 // ---- worker → page ----
 
@@ -109,7 +134,11 @@ export type WorkerEvent =
   | { type: 'samples'; step: number; width: number; height: number; pixels: ArrayBuffer }
   /** Augmented reals then augmented fakes, as D sees them (only while augmentation is on). */
   | { type: 'augmented'; image: PixelsMessage }
-  | { type: 'step'; step: number };
+  | { type: 'step'; step: number }
+  | { type: 'project'; name: string; bytes: ArrayBuffer }
+  | { type: 'runs'; runs: RunSummary[]; current: string | undefined }
+  /** Something the person should read now, beside the status line. */
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
 
 export function assertNever(x: never): never {
   throw new Error(`unhandled message ${JSON.stringify(x)}`);

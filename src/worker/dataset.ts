@@ -107,6 +107,14 @@ export class DatasetStore {
     this.set = appendSets(this.set, result.set);
   }
 
+  /** Takes a prepared set from a saved run (no source files come with it). */
+  restore(set: PreparedSet, name: string): void {
+    this.clear();
+    this.source = { kind: 'saved', name };
+    this.res = set.res;
+    this.set = set;
+  }
+
   /** Drops images by name (user datasets), without decoding anything again. */
   remove(names: string[]): void {
     const drop = new Set(names);
@@ -136,6 +144,9 @@ export class DatasetStore {
   private async prepareAgain(res: number, look: Look, onProgress: Progress): Promise<PreparedSet> {
     if (this.source.kind === 'builtin') return builtinSet(this.source.name as BuiltinName, res, look);
     if (this.source.kind === 'none') return emptySet(res);
+    if (this.source.kind === 'saved') {
+      throw new Error(`the images of "${this.source.name}" were saved prepared at ${this.res}×${this.res}; load the original images to train at another size or crop`);
+    }
     const result = await this.guarded((signal) => loadImages(this.files, browserDecoder, { ...look, res }, onProgress, signal));
     return result.set;
   }

@@ -11,11 +11,16 @@ import { contactSheet, meanImage } from '../data/preview.ts';
 import type { RgbaImage } from '../data/types.ts';
 import { DatasetStore, LoadCancelled } from './dataset.ts';
 import { divergence, DivergenceGuard } from './guard.ts';
+import { newRun, partsOf, projectFileName, snapshotOf, type RunIdentity } from './project.ts';
+import { deleteRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
+import { decodeProject, encodeProject } from '../gan/checkpoint.ts';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /** Metrics and step counts are posted at most this often, whatever the step rate. */
 const POST_EVERY_MS = 250;
+/** A closed tab costs at most this much training. */
+const AUTOSAVE_MS = 20_000;
 
 export class Session {
   private config: TrainConfig;
@@ -30,6 +35,10 @@ export class Session {
   private windowStart = { time: 0, step: 0 };
   private readonly guard = new DivergenceGuard();
   private fault: FaultSpec | undefined;
+  /** Every metric point of the current run, for saving and restoring the chart. */
+  private history: MetricPoint[] = [];
+  private run: RunIdentity | undefined;
+  private lastSave = 0;
 
   constructor(private readonly post: Post) {
     this.config = DEFAULT_CONFIG;
@@ -85,8 +94,10 @@ export class Session {
         return this.start();
       case 'train/pause':
         this.running = false;
-        if (this.trainer) this.status('paused', `paused at step ${this.trainer.step}`);
-        return;
+        if (!this.trainer) return;
+        this.flush(performance.now());
+        this.status('paused', `paused at step ${this.trainer.step}`);
+        return this.autosave();
       case 'train/step':
         this.running = false;
         if (!this.trainer) return this.status('idle', 'add images before training');
@@ -95,6 +106,23 @@ export class Session {
       case 'train/reset':
         this.running = false;
         return this.rebuild();
+      case 'project/export':
+        return this.exportProject();
+      case 'project/import':
+        return this.openProject(new Uint8Array(await cmd.file.arrayBuffer()), undefined, cmd.file.name);
+      case 'runs/resume': {
+        const bytes = await loadRun(cmd.id);
+        if (!bytes) return this.notice('error', 'that saved run is gone (deleted in another tab?)');
+        return this.openProject(bytes, cmd.id, 'the saved run');
+      }
+      case 'runs/rename':
+        await renameRun(cmd.id, cmd.name);
+        if (this.run?.id === cmd.id) this.run = { ...this.run, name: cmd.name };
+        return this.postRuns();
+      case 'runs/delete':
+        await deleteRun(cmd.id);
+        if (this.run?.id === cmd.id) this.run = undefined;
+        return this.postRuns();
       default:
         assertNever(cmd);
     }
@@ -110,6 +138,7 @@ export class Session {
     this.config = autoSize ? applyPreset(config, weak ? 'tiny' : 'small') : config;
     await this.dataset.reprepare(this.config.res, this.dataset.options, () => {});
     this.postConfig();
+    await this.postRuns().catch(() => this.notice('warning', 'saved runs are unavailable: this browser blocks storage for the page'));
     this.status('idle', 'choose a dataset, or press Train on the built-in one');
   }
 
@@ -146,6 +175,8 @@ export class Session {
   /** Fresh weights for the current config and data; shows the untrained grid. */
   private async rebuild(): Promise<void> {
     this.guard.clear();
+    this.history = [];
+    this.run = undefined;
     this.trainer?.dispose();
     this.trainer = undefined;
     this.postConfig();
@@ -197,11 +228,14 @@ export class Session {
         const t = performance.now();
         const imagesPerSec = ((r.step - this.windowStart.step) * this.config.batch * 1000) / Math.max(1, t - this.windowStart.time);
         this.windowStart = { time: t, step: r.step };
-        this.points.push({ step: r.step, gLoss: r.gLoss, dLoss: r.dLoss, dReal: r.dReal, dFake: r.dFake, imagesPerSec: single ? 0 : imagesPerSec, augmentP: r.augmentP });
+        const point: MetricPoint = { step: r.step, gLoss: r.gLoss, dLoss: r.dLoss, dReal: r.dReal, dFake: r.dFake, imagesPerSec: single ? 0 : imagesPerSec, augmentP: r.augmentP };
+        this.points.push(point);
+        this.history.push(point);
       }
     }
     if (single || now - this.lastPost >= POST_EVERY_MS) this.flush(now);
     if (single || now - this.lastRender >= this.config.sampleEveryMs) await this.render();
+    if (!single && now - this.lastSave >= AUTOSAVE_MS) await this.autosave();
   }
 
   /** A diverged run pauses itself at its last good snapshot and says what happened. */
@@ -209,6 +243,7 @@ export class Session {
     this.running = false;
     this.points = [];
     const back = this.guard.rollback(this.trainer!);
+    this.history = this.history.filter((p) => p.step <= (back ?? 0));
     if (back === undefined) {
       await this.rebuild();
       return this.status('error', `training diverged at step ${step}: ${problem}, before any snapshot was kept; the model was reset. Try lower learning rates.`);
@@ -216,6 +251,76 @@ export class Session {
     this.flush(performance.now());
     await this.render();
     this.status('paused', `training diverged at step ${step}: ${problem}. Rolled back to step ${back}. Try lower learning rates (Settings), or press Resume to continue from step ${back}.`);
+  }
+
+  private runLabel(): string {
+    const src = this.dataset.info().source;
+    return src.kind === 'builtin' || src.kind === 'saved' ? src.name : src.kind === 'user' ? 'my images' : 'run';
+  }
+
+  private async snapshot() {
+    this.run ??= newRun(this.runLabel());
+    return snapshotOf(this.run, this.trainer!, this.history, this.dataset.set);
+  }
+
+  private async exportProject(): Promise<void> {
+    if (!this.trainer) return this.notice('error', 'there is no model to export yet: load a dataset first');
+    const bytes = encodeProject(await this.snapshot());
+    this.post({ type: 'project', name: projectFileName(this.run!, this.trainer.step), bytes: bytes.buffer as ArrayBuffer }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /** Saves the run to IndexedDB; a failure is reported and training goes on. */
+  private async autosave(): Promise<void> {
+    if (!this.trainer || this.trainer.step === 0) return;
+    this.lastSave = performance.now();
+    try {
+      const snapshot = await this.snapshot();
+      await saveRun({ id: this.run!.id, name: this.run!.name, step: this.trainer.step, updated: snapshot.meta.updated, res: this.config.res, model: this.config.model }, encodeProject(snapshot));
+      await this.postRuns();
+    } catch (e) {
+      this.notice('warning', `autosave failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private async postRuns(): Promise<void> {
+    this.post({ type: 'runs', runs: await listRuns(), current: this.run?.id });
+  }
+
+  /** Opens a project file or saved run; a bad one is refused and the current run is untouched. */
+  private async openProject(bytes: Uint8Array, id: string | undefined, what: string): Promise<void> {
+    const decoded = decodeProject(bytes);
+    if (!decoded.ok) return this.notice('error', `could not open ${what}: ${decoded.reason}`);
+    const { snapshot } = decoded;
+    const parts = partsOf(snapshot, id);
+    if (!parts.dataset && this.dataset.set.res !== snapshot.config.res) {
+      return this.notice('error', `could not open ${what}: it holds no images and the current ones are ${this.dataset.set.res}×${this.dataset.set.res}, not ${snapshot.config.res}×${snapshot.config.res}`);
+    }
+    const trainer = new GanTrainer(snapshot.config, parts.dataset ?? this.dataset.set);
+    const problem = trainer.importState(snapshot);
+    if (problem) {
+      trainer.dispose();
+      return this.notice('error', `could not open ${what}: ${problem}`);
+    }
+    this.running = false;
+    this.guard.clear();
+    this.trainer?.dispose();
+    this.trainer = trainer;
+    this.config = snapshot.config;
+    if (parts.dataset) this.dataset.restore(parts.dataset, snapshot.meta.name);
+    this.run = parts.run;
+    this.history = parts.history;
+    this.postDataset();
+    this.postConfig();
+    this.post({ type: 'step', step: 0 });
+    this.post({ type: 'metrics', points: this.history });
+    this.post({ type: 'step', step: trainer.step });
+    await this.render();
+    await this.postRuns();
+    this.status('paused', `opened "${parts.run.name}" at step ${trainer.step}: press Resume to continue`);
+  }
+
+  private notice(level: 'info' | 'warning' | 'error', message: string): void {
+    this.post({ type: 'notice', level, message });
   }
 
   private flush(now: number): void {

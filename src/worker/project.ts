@@ -1,0 +1,54 @@
+/**
+ * Runs as files: builds a project snapshot from the live session (weights, optimizer state,
+ * history, the prepared dataset) and turns a decoded snapshot back into its parts. Encoding
+ * and validation live in gan/checkpoint.ts; this file only gathers and scatters.
+ */
+import type { MetricPoint } from '../contract/protocol.ts';
+import { dequantiseDataset, quantiseDataset, type HistoryEntry, type TrainerSnapshot } from '../gan/checkpoint.ts';
+import type { GanTrainer } from '../gan/trainer.ts';
+import type { PreparedSet } from '../data/types.ts';
+
+/** Identity of a run across saves. */
+export interface RunIdentity {
+  id: string;
+  name: string;
+  created: string;
+}
+
+export function newRun(label: string): RunIdentity {
+  const now = new Date();
+  return { id: `run-${now.getTime().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`, name: `${label} · ${now.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}`, created: now.toISOString() };
+}
+
+const toHistory = (p: MetricPoint): HistoryEntry => ({ step: p.step, gLoss: p.gLoss, dLoss: p.dLoss, dReal: p.dReal, dFake: p.dFake, imagesPerSec: p.imagesPerSec });
+const fromHistory = (h: HistoryEntry): MetricPoint => ({ ...h, augmentP: 0 });
+
+export async function snapshotOf(run: RunIdentity, trainer: GanTrainer, history: MetricPoint[], dataset: PreparedSet): Promise<TrainerSnapshot> {
+  const state = await trainer.exportState();
+  return {
+    ...state,
+    history: history.map(toHistory),
+    dataset: { res: dataset.res, count: dataset.count, pixels: quantiseDataset(dataset.pixels), names: dataset.names },
+    meta: { name: run.name, created: run.created, updated: new Date().toISOString(), app: 'ganvas 0.1' },
+  };
+}
+
+export interface OpenedRun {
+  run: RunIdentity;
+  history: MetricPoint[];
+  dataset: PreparedSet | undefined;
+}
+
+export function partsOf(snapshot: TrainerSnapshot, id: string | undefined): OpenedRun {
+  const d = snapshot.dataset;
+  return {
+    run: { id: id ?? newRun(snapshot.meta.name).id, name: snapshot.meta.name, created: snapshot.meta.created },
+    history: snapshot.history.map(fromHistory),
+    dataset: d && { res: d.res, count: d.count, pixels: dequantiseDataset(d.pixels), names: d.names },
+  };
+}
+
+/** A file name a person can recognise: the run's name, made safe for file systems. */
+export function projectFileName(run: RunIdentity, step: number): string {
+  return `${run.name.replace(/[^\p{L}\p{N} _-]+/gu, ' ').trim().replace(/\s+/g, '-') || 'ganvas-run'}-step${step}.ganvas`;
+}
