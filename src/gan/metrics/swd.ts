@@ -19,6 +19,7 @@
  * global change of one channel's mean or contrast. `normalize: 'reference'` standardises both
  * sets by the first one's statistics instead, which sees such tints, at the price of symmetry.
  */
+import type { PreparedSet } from '../../data/types.ts';
 import { Rng } from '../random.ts';
 import { laplacianPyramid, pyramidLevels } from './pyramid.ts';
 
@@ -82,12 +83,8 @@ export interface SwdResult {
   mean: number;
 }
 
-/** A set of images as the engine sees them (`PreparedSet` fits). */
-export interface ImageSet {
-  res: number;
-  count: number;
-  pixels: Float32Array;
-}
+/** Images as the engine sees them: NHWC res×res×3 in [-1, 1] (a `PreparedSet` fits). */
+export type ImageSet = Pick<PreparedSet, 'res' | 'count' | 'pixels'>;
 
 /**
  * A channel that is constant in a set (a collapsed generator's flat band) has std 0; dividing by
@@ -174,7 +171,7 @@ export function swdSets(a: ImageSet, b: ImageSet, describe: Partial<DescribeOpti
 }
 
 /** `count` Gaussian directions normalised to unit length, rows of `dim`; one stream per level. */
-function randomDirections(seed: number, level: number, dim: number, count: number): Float32Array {
+export function randomDirections(seed: number, level: number, dim: number, count: number): Float32Array {
   const rng = new Rng((seed >>> 0) + 0x9e3779b1 * (level + 1));
   const dirs = new Float32Array(count * dim);
   for (let k = 0; k < count; k++) {
@@ -277,7 +274,7 @@ function projectBlock(x: Float32Array, size: number, dim: number, w: Float32Arra
  * Wasserstein-1 distance. Equal sizes reduce to mean |a_i − b_i| (the paper's form); unequal
  * sizes are merged on the grid of both. Integer bookkeeping keeps it exactly symmetric.
  */
-function w1Sorted(a: Float32Array, ao: number, n: number, b: Float32Array, bo: number, m: number): number {
+export function w1Sorted(a: Float32Array, ao: number, n: number, b: Float32Array, bo: number, m: number): number {
   let i = 0, j = 0, u = 0, total = 0;
   while (i < n && j < m) {
     const nextA = (i + 1) * m;
@@ -296,7 +293,7 @@ function w1Sorted(a: Float32Array, ao: number, n: number, b: Float32Array, bo: n
  * flipped so that unsigned order is numeric order. About 4× the native TypedArray sort here,
  * and sorting is a third of the work.
  */
-function radixSortFloats(values: Float32Array, scratch: Uint32Array): void {
+export function radixSortFloats(values: Float32Array, scratch: Uint32Array): void {
   const n = values.length;
   const keys = new Uint32Array(values.buffer, values.byteOffset, n);
   const counts = new Uint32Array(3 * 2048);
