@@ -94,7 +94,7 @@ describe('R1 on the WASM backend (our training kernels)', () => {
     const d = tinyD(2);
     const x = reals();
     const r1 = r1Penalty(d, x).dataSync()[0]!;
-    const flat = x.dataSync().slice();
+    const flat = x.dataSync().slice() as Float32Array;
     const sumD = (values: Float32Array) => tf.tidy(() => tf.sum(d.apply(tf.tensor4d(values, x.shape))).dataSync()[0]!);
     const h = 1e-2;
     const perSample = [0, 0, 0, 0];

@@ -29,7 +29,11 @@ export type { StyleGanOptions } from './stylegan-layers.ts';
  *   and summed ("skip" generator), giving [B, R, R, 3], roughly in [−1, 1] (no tanh).
  * Styles are learned affines of w with bias 1, so every layer starts unmodulated.
  * The 4×4 block has one conv, as in StyleGAN2 (the constant replaces the first).
- * At res 32, width 32, wDim 128, 4 mapping layers: G ≈ 300k, D ≈ 330k parameters (see tests).
+ * Sizes (zDim 100, 4 mapping layers, default channel cap 2·width): res 32, width 32, wDim 128:
+ * G 359k (mapping 62k), D 289k parameters; res 32, width 16, wDim 64: G 92k, D 73k.
+ * Cost: the 3×3 convs at the two finest resolutions dominate. Per D + G step at batch 32 on WASM,
+ * res 32 width 32 costs ~7× a DCGAN "small" step, width 16 (the same channels per resolution as
+ * DCGAN width 32 from 16 px up) ~2× (cli/bench-stylegan.ts).
  */
 
 /** Mapping network learning-rate multiplier (StyleGAN: 0.01), applied as a run-time scale. */
@@ -63,11 +67,7 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
   const res = blockResolutions(opts.res);
   const p = buildGeneratorParams(opts, rng);
   const numWs = 2 * res.length;
-  // 'random' noise takes seeds from a counter that starts at a seeded draw, so a run's noise
-  // depends only on its seed; below 2^24 so seed·64 + layer stays an exact integer.
-  let noiseCounter = rng.ints(1, 2 ** 24)[0]!;
-  const nextNoiseSeed = (mode: NoiseMode): number | null =>
-    mode === 'zero' ? null : mode === 'random' ? noiseCounter++ : mode.seed;
+  const nextNoiseSeed = noiseSeeds(rng);
   const mapping = (z: tf.Tensor2D) => tf.tidy(() => mapZ(p, opts.mappingLayers, z));
   const synth = (ws: tf.Tensor2D[], noise: NoiseMode) =>
     tf.tidy(() => synthesize(p, opts, ws, nextNoiseSeed(noise)));
@@ -86,6 +86,7 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
     res: opts.res,
     wDim: opts.wDim,
     numWs,
+    // w index i feeds the convs of block 4·2^⌊i/2⌋ (and the toRGB before the next block).
     layerResolutions: Array.from({ length: numWs }, (_, i) => 4 * 2 ** Math.floor(i / 2)),
     wAvg,
     buffers: { 'g.wAvg': wAvg },
@@ -100,10 +101,20 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
   };
 }
 
+/**
+ * Noise seed per synthesis call: null for 'zero', the given seed, or for 'random' the next value
+ * of a counter that starts at a seeded draw (so a run's noise depends only on its seed). Below
+ * 2^24, so seed·64 + layer stays an exact integer.
+ */
+function noiseSeeds(rng: Rng): (mode: NoiseMode) => number | null {
+  let counter = rng.ints(1, 2 ** 24)[0]!;
+  return (mode) => (mode === 'zero' ? null : mode === 'random' ? counter++ : mode.seed);
+}
+
 function buildGeneratorParams(opts: StyleGanOptions, rng: Rng): Params {
   const b = new ParamBuilder(rng);
   for (let i = 0; i < opts.mappingLayers; i++) {
-    // Stored N(0, 1/lrMul²): times the run-time gain lrMul/√fan_in gives the usual He init.
+    // Stored with std 1/lrMul: times the run-time gain lrMul/√fan_in gives the usual He init.
     b.normal(`g.map${i}.w`, [i === 0 ? opts.zDim : opts.wDim, opts.wDim], 1 / MAPPING_LR_MUL);
     b.zeros(`g.map${i}.b`, [opts.wDim]);
   }
