@@ -7,7 +7,9 @@ import { Adam } from './adam.ts';
 import { augment, flipHorizontal, type AugmentPolicy } from './augment.ts';
 import { disposeMemento, restoreMemento, takeMemento, type Memento, type Restorable } from './memento.ts';
 import type { NamedArray, TrainerSnapshot } from './checkpoint.ts';
-import { countParams, disposeParams } from './params.ts';
+import { countParams, disposeParams, type Params } from './params.ts';
+import { isStyleGan } from './models/stylegan.ts';
+import { StyleTraining } from './style-training.ts';
 import { adamMismatch, arrayToFloat64, assignAdam, assignNamed, float64ToArray, mismatch, readAdam, readNamed } from './trainer-state.ts';
 import { Rng } from './random.ts';
 import { gridTensor, readGrid, type GridImage } from './render.ts';
@@ -57,6 +59,7 @@ export class GanTrainer {
   private sums: tf.Tensor1D;
   private pending = 0;
   private ada: AdaController | undefined;
+  private readonly style: StyleTraining | undefined;
   private steps = 0;
 
   constructor(readonly config: TrainConfig, dataset: PreparedSet) {
@@ -71,6 +74,7 @@ export class GanTrainer {
     this.fixedZ = tf.tensor2d(gridRng.normals(n * config.zDim), [n, config.zDim]);
     this.sums = tf.zeros([SUMS]);
     this.ada = makeAda(config, 0);
+    this.style = isStyleGan(this.model) ? new StyleTraining(this.model, config) : undefined;
     this.data = uploadDataset(dataset, config.res);
     this.dataCount = dataset.count;
   }
@@ -132,6 +136,11 @@ export class GanTrainer {
     const reals = this.realBatch(idx);
     const d = discriminatorStep(this.model, this.optD, reals, zD, this.lens);
     const gLoss = generatorStep(this.model, this.optG, zG, this.lens);
+    if (this.style) {
+      const seen = tf.tidy(() => this.lens(reals));
+      this.style.afterStep(this.steps + 1, this.optD, seen, zG);
+      seen.dispose();
+    }
     const next = tf.tidy(() => tf.add(this.sums, tf.stack([gLoss, d.dLoss, d.dReal, d.dFake, d.realSigns])) as tf.Tensor1D);
     tf.dispose([idx, zD, zG, reals, d.dLoss, d.dReal, d.dFake, d.realSigns, gLoss, this.sums]);
     this.sums = next;
@@ -152,8 +161,13 @@ export class GanTrainer {
     return { step: this.steps, steps, gLoss: g! / steps, dLoss: d! / steps, dReal: r! / steps, dFake: f! / steps, augmentP: this.augmentP };
   }
 
+  /** Every variable a run consists of, by name: G, D, and StyleGAN's w̄ and EMA weights. */
+  private allParams(): Params {
+    return { ...this.model.generator.params, ...this.model.discriminator.params, ...this.style?.state };
+  }
+
   private get restorable(): Restorable {
-    return { params: { ...this.model.generator.params, ...this.model.discriminator.params }, optimizers: { g: this.optG, d: this.optD } };
+    return { params: this.allParams(), optimizers: { g: this.optG, d: this.optD } };
   }
 
   /** A device-side copy of the whole training state (dispose it with `disposeMemento`). */
@@ -173,9 +187,10 @@ export class GanTrainer {
 
   /** Everything needed to continue this run exactly, read back from the device. */
   async exportState(): Promise<TrainerState> {
-    const params = { ...(await readNamed(this.model.generator.params)), ...(await readNamed(this.model.discriminator.params)) };
+    const params = await readNamed(this.allParams());
     const optimizers = { g: await readAdam(this.optG), d: await readAdam(this.optD) };
     const extras: Record<string, NamedArray> = { 'ada.p': float64ToArray(this.ada?.p ?? 0) };
+    if (isStyleGan(this.model)) extras['noise.counter'] = float64ToArray(this.model.noiseCounter.value);
     return { config: this.config, step: this.steps, rng: this.rng.save(), params, optimizers, extras };
   }
 
@@ -184,19 +199,21 @@ export class GanTrainer {
    * shape first and returns what does not fit, so a bad file never half-loads.
    */
   importState(state: TrainerState): string | undefined {
-    const { generator: g, discriminator: d } = this.model;
+    const all = this.allParams();
     const problem =
-      mismatch({ ...g.params, ...d.params }, state.params, 'the saved weights') ??
+      mismatch(all, state.params, 'the saved weights') ??
       adamMismatch(this.optG, state.optimizers['g'], "the generator's optimizer state") ??
       adamMismatch(this.optD, state.optimizers['d'], "the discriminator's optimizer state");
     if (problem) return problem;
-    assignNamed({ ...g.params, ...d.params }, state.params);
+    assignNamed(all, state.params);
     assignAdam(this.optG, state.optimizers['g']!);
     assignAdam(this.optD, state.optimizers['d']!);
     this.rng.restore(state.rng);
     this.steps = state.step;
     const p = arrayToFloat64(state.extras?.['ada.p']);
     if (p !== undefined) this.ada = makeAda(this.config, p);
+    const counter = arrayToFloat64(state.extras?.['noise.counter']);
+    if (counter !== undefined && isStyleGan(this.model)) this.model.noiseCounter.value = counter;
     return undefined;
   }
 
@@ -206,15 +223,32 @@ export class GanTrainer {
     w.assign(tf.tidy(() => tf.mul(w, tf.scalar(NaN))));
   }
 
+  /**
+   * Images for display: StyleGAN's from its averaged weights with fixed noise; ψ < 1 truncates
+   * (toward w̄ for StyleGAN, toward the origin of z for DCGAN).
+   */
+  generate(z: tf.Tensor2D, psi = 1): tf.Tensor4D {
+    if (this.style) return this.style.sample(z, psi);
+    return tf.tidy(() => this.model.generator.apply(psi === 1 ? z : tf.mul(z, psi)));
+  }
+
+  get styleTraining(): StyleTraining | undefined {
+    return this.style;
+  }
+
   /** The fixed-latent sample grid as RGBA pixels. */
   async renderGrid(): Promise<GridImage> {
-    const grid = tf.tidy(() => gridTensor(this.model.generator.apply(this.fixedZ), this.config.gridSide));
+    const grid = tf.tidy(() => gridTensor(this.generate(this.fixedZ), this.config.gridSide));
     return readGrid(grid);
   }
 
   dispose(): void {
-    disposeParams(this.model.generator.params);
-    disposeParams(this.model.discriminator.params);
+    this.style?.dispose();
+    if (isStyleGan(this.model)) this.model.dispose();
+    else {
+      disposeParams(this.model.generator.params);
+      disposeParams(this.model.discriminator.params);
+    }
     this.optG.dispose();
     this.optD.dispose();
     tf.dispose([this.data, this.fixedZ, this.sums]);

@@ -1,11 +1,13 @@
 import type { ModelKind, TrainConfig } from '../../contract/config.ts';
 import type { Rng } from '../random.ts';
 import { buildDcgan } from './dcgan.ts';
+import { buildStylegan } from './stylegan.ts';
 import type { GanModel } from './types.ts';
 
 /** Model registry, keyed by the config's `ModelKind` union: adding a kind forces an entry here. */
 const BUILDERS: Record<ModelKind, (config: TrainConfig, rng: Rng) => GanModel> = {
   dcgan: (c, rng) => buildDcgan({ res: c.res, width: c.width, zDim: c.zDim }, rng),
+  stylegan: (c, rng) => buildStylegan({ res: c.res, width: c.width, zDim: c.zDim, wDim: c.wDim, mappingLayers: c.mappingLayers }, rng),
 };
 
 export function buildModel(config: TrainConfig, rng: Rng): GanModel {

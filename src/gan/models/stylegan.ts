@@ -59,6 +59,8 @@ export interface StyleGanModel extends GanModel {
   synthesis(ws: tf.Tensor3D, noise: NoiseMode): tf.Tensor4D;
   /** For display: z → w, truncated toward wAvg by psi (1 = none), with the given noise. */
   sample(z: tf.Tensor2D, noise: NoiseMode, psi?: number): tf.Tensor4D;
+  /** Where 'random' noise draws continue from; saved with a run so a resume draws the same noise. */
+  readonly noiseCounter: { value: number };
   /** Disposes G's and D's parameters and the buffers. */
   dispose(): void;
 }
@@ -67,7 +69,8 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
   const res = blockResolutions(opts.res);
   const p = buildGeneratorParams(opts, rng);
   const numWs = 2 * res.length;
-  const nextNoiseSeed = noiseSeeds(rng);
+  const noiseCounter = { value: rng.ints(1, 2 ** 24)[0]! };
+  const nextNoiseSeed = noiseSeeds(noiseCounter);
   const mapping = (z: tf.Tensor2D) => tf.tidy(() => mapZ(p, opts.mappingLayers, z));
   const synth = (ws: tf.Tensor2D[], noise: NoiseMode) =>
     tf.tidy(() => synthesize(p, opts, ws, nextNoiseSeed(noise)));
@@ -90,6 +93,7 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
     layerResolutions: Array.from({ length: numWs }, (_, i) => 4 * 2 ** Math.floor(i / 2)),
     wAvg,
     buffers: { 'g.wAvg': wAvg },
+    noiseCounter,
     mapping,
     synthesis: (ws, noise) => tf.tidy(() => synth(tf.unstack(ws, 1) as tf.Tensor2D[], noise)),
     sample: (z, noise, psi = 1) => tf.tidy(() => synth(repeat(truncate(mapping(z), wAvg, psi)), noise)),
@@ -106,9 +110,8 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
  * of a counter that starts at a seeded draw (so a run's noise depends only on its seed). Below
  * 2^24, so seed·64 + layer stays an exact integer.
  */
-function noiseSeeds(rng: Rng): (mode: NoiseMode) => number | null {
-  let counter = rng.ints(1, 2 ** 24)[0]!;
-  return (mode) => (mode === 'zero' ? null : mode === 'random' ? counter++ : mode.seed);
+function noiseSeeds(counter: { value: number }): (mode: NoiseMode) => number | null {
+  return (mode) => (mode === 'zero' ? null : mode === 'random' ? counter.value++ : mode.seed);
 }
 
 function buildGeneratorParams(opts: StyleGanOptions, rng: Rng): Params {
@@ -155,7 +158,8 @@ function styledConv(p: Params, block: string, i: number, x: tf.Tensor4D, w: tf.T
   let y = modulatedConv(input, p[`${name}.w`] as tf.Tensor4D, eqDense(p, `${name}.affine`, w), true);
   if (noiseSeed !== null) {
     const [b, h, wd] = y.shape;
-    const noise = tf.randomNormal([b, h, wd, 1], 0, 1, 'float32', noiseSeed * 64 + layer);
+    // +1: tfjs treats a seed of 0 as "no seed" and would draw fresh noise every call.
+    const noise = tf.randomNormal([b, h, wd, 1], 0, 1, 'float32', noiseSeed * 64 + layer + 1);
     y = tf.add(y, tf.mul(noise, p[`${block}.noise${i}.strength`]!));
   }
   return act(tf.add(y, p[`${name}.b`]!));

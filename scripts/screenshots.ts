@@ -1,0 +1,24 @@
+/**
+ * Takes the README's screenshots from a real run: serves the production build (run
+ * `npm run build` first), trains on the built-in faces in headless Chromium, and saves PNGs
+ * under docs/.   npx tsx scripts/screenshots.ts [seconds]
+ */
+import { preview } from 'vite';
+import { numberIn, openPage, textOf } from '../tests/e2e/browser.ts';
+
+const seconds = Number(process.argv[2] ?? 60);
+const server = await preview({ preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
+const base = server.resolvedUrls!.local[0]!;
+try {
+  const s = await openPage(`${base}?dataset=faces`);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  await s.page.getByTestId('train-toggle').click();
+  await s.page.waitForTimeout(500);
+  await s.page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
+  console.log(`step ${await numberIn(s.page, 'step-count')} · ${await textOf(s.page, 'backend')} · ${await textOf(s.page, 'status')}`);
+  await s.page.setViewportSize({ width: 390, height: 844 });
+  await s.page.screenshot({ path: 'docs/screenshot-phone.png', fullPage: true });
+  await s.close();
+} finally {
+  await server.close();
+}

@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { configFromParams, DEFAULT_CONFIG } from '../../src/contract/config.ts';
+import { GanTrainer } from '../../src/gan/trainer.ts';
+import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
+
+beforeAll(useFastBackend);
+
+const styleConfig = () => tinyConfig({ model: 'stylegan', width: 8, wDim: 16, mappingLayers: 2, r1Every: 2, lrG: 2.5e-3, lrD: 2.5e-3, beta1: 0, beta2: 0.99 });
+const data = () => constantSet(16, 8, (x, y, c) => Math.sin(x / 3 + c) * Math.cos(y / 4));
+
+describe('StyleGAN in the trainer', () => {
+  it('takes its optimizer defaults from the model choice in the URL', () => {
+    const { config } = configFromParams(new URLSearchParams('model=stylegan&lrD=0.001'), DEFAULT_CONFIG);
+    expect([config.model, config.lrG, config.lrD, config.beta1, config.beta2]).toEqual(['stylegan', 2.5e-3, 0.001, 0, 0.99]);
+  });
+
+  it('keeps numTensors flat across steps with lazy R1, w̄ and EMA updates, and renders a steady grid', async () => {
+    const trainer = new GanTrainer(styleConfig(), data());
+    trainer.trainStep();
+    trainer.trainStep();
+    await trainer.report();
+    await trainer.renderGrid();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 6; i++) trainer.trainStep();
+    const r = (await trainer.report())!;
+    const a = await trainer.renderGrid();
+    const b = await trainer.renderGrid();
+    expect(Array.from(a.pixels)).toEqual(Array.from(b.pixels)); // fixed noise: no flicker
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Number.isFinite(r.dLoss) && Number.isFinite(r.gLoss)).toBe(true);
+    trainer.dispose();
+  });
+
+  it('exports and imports w̄ and the EMA weights: the resumed run renders and trains identically', async () => {
+    const a = new GanTrainer(styleConfig(), data());
+    for (let i = 0; i < 3; i++) a.trainStep();
+    await a.report();
+    const state = await a.exportState();
+    expect(Object.keys(state.params)).toContain('g.wAvg');
+    expect(Object.keys(state.params).some((n) => n.startsWith('ema.'))).toBe(true);
+    const b = new GanTrainer(styleConfig(), data());
+    expect(b.importState(state)).toBeUndefined();
+    expect(Array.from((await b.renderGrid()).pixels)).toEqual(Array.from((await a.renderGrid()).pixels));
+    a.trainStep();
+    b.trainStep();
+    expect((await b.report())!.dLoss).toBe((await a.report())!.dLoss);
+    a.dispose();
+    b.dispose();
+  });
+});
