@@ -192,6 +192,20 @@ describe('augment', () => {
     await useFastBackend();
     expect(maxAbsDiff(cpu, wasm)).toBeLessThan(1e-5);
   });
+
+  it('has the same gradient on WASM and CPU', async () => {
+    const grad = (): Float32Array => tf.tidy(() => {
+      const w = images([4, 8, 8, 3], 37);
+      const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(w, augment(x as tf.Tensor4D, DIFF_AUGMENT, 0.8, new Rng(39))));
+      return read(tf.grad(f)(images([4, 8, 8, 3], 38)));
+    });
+    const wasm = grad();
+    await useCpuBackend();
+    const cpu = grad();
+    await useFastBackend();
+    expect(maxAbsDiff(cpu, wasm)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(cpu, new Float32Array(cpu.length))).toBeGreaterThan(0.1);
+  });
 });
 
 /**
@@ -240,6 +254,33 @@ describe('augment gradients', () => {
     const g = read(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(w, augment(v as tf.Tensor4D, DIFF_AUGMENT, 1, new Rng(49)))))(x));
     expect(maxAbsDiff(g, w.dataSync() as Float32Array)).toBeGreaterThan(0.1);
     tf.dispose([x, w]);
+  });
+});
+
+describe('augment second derivatives (R1 through the augmentation)', () => {
+  it('match finite differences of the first derivative', () => {
+    const shape: [number, number, number, number] = [2, 4, 4, 3];
+    const [x0, c, v] = [images(shape, 79), images(shape, 83), images(shape, 89)];
+    const aug = (x: tf.Tensor): tf.Tensor => augment(x as tf.Tensor4D, DIFF_AUGMENT, 1, new Rng(97));
+    // h(x) = <v, ∇ₓ Σ c ⊙ aug(x)²>: its gradient needs the gradient of aug's gradient.
+    const h = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(v, tf.grad((y: tf.Tensor) => tf.sum(tf.mul(c, tf.square(aug(y)))))(x)));
+    const analytic = read(tf.grad(h)(x0));
+    const base = x0.dataSync() as Float32Array;
+    let err = 0;
+    let scale = 0;
+    for (let i = 0; i < base.length; i++) {
+      const probe = (d: number): number => tf.tidy(() => {
+        const p = base.slice();
+        p[i]! += d;
+        return h(tf.tensor4d(p, shape)).dataSync()[0]!;
+      });
+      const numeric = (probe(0.25) - probe(-0.25)) / 0.5;
+      err = Math.max(err, Math.abs(numeric - analytic[i]!));
+      scale = Math.max(scale, Math.abs(numeric));
+    }
+    expect(scale).toBeGreaterThan(0.1);
+    expect(err / scale).toBeLessThan(1e-3);
+    tf.dispose([x0, c, v]);
   });
 });
 
