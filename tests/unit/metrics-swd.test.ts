@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeShapes } from '../../src/data/builtin/procedural.ts';
-import { laplacianPyramid, pyramidLevels, pyrUp } from '../../src/gan/metrics/pyramid.ts';
+import { laplacianPyramid, pyramidLevels, pyrDown, pyrUp } from '../../src/gan/metrics/pyramid.ts';
 import {
   describeSet,
   radixSortFloats,
@@ -55,6 +55,19 @@ describe('pyramid', () => {
     expect(pyramidLevels(16, 16)).toEqual([16]);
     expect(pyramidLevels(16, 8)).toEqual([16, 8]);
     expect(describeSet(A, D).levels).toEqual([32, 16]);
+  });
+
+  it('the binomial kernel keeps a constant and removes a checkerboard, borders included', () => {
+    const tmp = new Float32Array(stride);
+    const down = new Float32Array(16 * 16 * 3);
+    const up = new Float32Array(stride);
+    pyrDown(new Float32Array(stride).fill(0.7), 32, down, tmp);
+    pyrUp(down, 16, up, tmp);
+    for (const v of [...down, ...up]) expect(v).toBeCloseTo(0.7, 6);
+    // [1 4 6 4 1] has zero gain at the Nyquist frequency; the mirror border keeps the parity.
+    const checker = new Float32Array(stride).map((_, i) => ((Math.floor(i / 3) % 32) + Math.floor(i / 96)) % 2 ? 1 : -1);
+    pyrDown(checker, 32, down, tmp);
+    for (const v of down) expect(Math.abs(v)).toBeLessThan(1e-6);
   });
 
   it('the bands add back up to the image (Laplacian reconstruction)', () => {
