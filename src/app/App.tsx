@@ -1,4 +1,5 @@
-import { useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
+import { Explorer } from './components/Explorer.tsx';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
 import { RunsPanel } from './components/RunsPanel.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
@@ -9,6 +10,9 @@ import { useTrainer } from './useTrainer.ts';
 export function App() {
   const startup = useMemo(() => readStartup(window.location.search), []);
   const [ui, send] = useTrainer(startup);
+  const [pins, setPins] = useState<[number, number]>([0, 1]);
+  // Clicks alternate: the newest pick becomes B, the previous B becomes A.
+  const pick = useCallback((i: number) => setPins(([, b]) => [b, i]), []);
   return (
     <div className="app">
       <header className="topbar">
@@ -31,7 +35,10 @@ export function App() {
           <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
           <RunsPanel runs={ui.runs} current={ui.currentRun} send={send} canExport={ui.step > 0 && ui.state !== 'loading'} />
         </div>
-        <TrainPanel ui={ui} send={send} />
+        <div className="main-col">
+          <TrainPanel ui={ui} send={send} onPick={pick} />
+          {ui.samples && ui.config && <Explorer model={ui.config.model} frame={ui.explorer} pins={pins} send={send} />}
+        </div>
       </main>
     </div>
   );

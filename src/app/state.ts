@@ -1,5 +1,6 @@
 /** The page's state, folded from Worker events by one reducer. */
 import type { TrainConfig } from '../contract/config.ts';
+import type { ExplorerFrame } from './components/Explorer.tsx';
 import { assertNever, type BackendInfo, type BuiltinInfo, type DatasetInfo, type MetricPoint, type PixelsMessage, type RunState, type RunSummary, type WorkerEvent } from '../contract/protocol.ts';
 
 export interface SamplesFrame {
@@ -34,6 +35,7 @@ export interface UiState {
   metrics: MetricColumns;
   samples: SamplesFrame | undefined;
   augmented: PixelsMessage | undefined;
+  explorer: ExplorerFrame | undefined;
   runs: RunSummary[];
   currentRun: string | undefined;
   notices: { level: 'info' | 'warning' | 'error'; message: string; id: number }[];
@@ -53,6 +55,7 @@ export const initialState: UiState = {
   imagesPerSec: 0,
   metrics: { step: [], gLoss: [], dLoss: [], dReal: [], dFake: [], augmentP: [] },
   augmented: undefined,
+  explorer: undefined,
   runs: [],
   currentRun: undefined,
   notices: [],
@@ -97,6 +100,8 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       const rate = [...e.points].reverse().find((p) => p.imagesPerSec > 0)?.imagesPerSec ?? s.imagesPerSec;
       return { ...s, metrics: appendMetrics(s.metrics, e.points), step: last?.step ?? s.step, imagesPerSec: rate };
     }
+    case 'explorer':
+      return { ...s, explorer: { step: e.step, mix: e.mix, interpolation: e.interpolation, noise: e.noise } };
     case 'runs':
       return { ...s, runs: e.runs, currentRun: e.current };
     case 'notice':

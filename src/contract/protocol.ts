@@ -4,6 +4,9 @@
  * Pixels travel as transferable ArrayBuffers, metrics in batches.
  */
 import type { BackendName, BackendRequest, TrainConfig } from './config.ts';
+import type { ExploreRequest } from './explore.ts';
+
+export type { ExploreRequest, StyleBand } from './explore.ts';
 
 export type RunState = 'idle' | 'loading' | 'training' | 'paused' | 'error';
 
@@ -66,7 +69,9 @@ export type Command =
   | { type: 'project/import'; file: File }
   | { type: 'runs/resume'; id: string }
   | { type: 'runs/rename'; id: string; name: string }
-  | { type: 'runs/delete'; id: string };
+  | { type: 'runs/delete'; id: string }
+  /** Explorer settings; the Worker redraws the explorer now and with every grid. null: closed. */
+  | { type: 'explore'; request: ExploreRequest | null };
 
 // ---- worker → page ----
 
@@ -135,6 +140,7 @@ export type WorkerEvent =
   /** Augmented reals then augmented fakes, as D sees them (only while augmentation is on). */
   | { type: 'augmented'; image: PixelsMessage }
   | { type: 'step'; step: number }
+  | { type: 'explorer'; step: number; mix: PixelsMessage | undefined; interpolation: PixelsMessage; noise: PixelsMessage | undefined }
   | { type: 'project'; name: string; bytes: ArrayBuffer }
   | { type: 'runs'; runs: RunSummary[]; current: string | undefined }
   /** Something the person should read now, beside the status line. */

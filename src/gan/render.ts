@@ -10,19 +10,19 @@ export interface GridImage {
 const GAP = 1;
 
 /**
- * Tiles `images` ([side², R, R, 3] in [-1, 1]) into one RGBA grid with 1-pixel gaps, on the
- * device, so a single read brings the whole grid back.
+ * Tiles `images` ([rows·cols, R, R, 3] in [-1, 1], row by row) into one RGBA grid with 1-pixel
+ * gaps, on the device, so a single read brings the whole grid back.
  */
-export function gridTensor(images: tf.Tensor4D, side: number): tf.Tensor3D {
+export function gridTensor(images: tf.Tensor4D, rows: number, cols = rows): tf.Tensor3D {
   return tf.tidy(() => {
     const [n, r] = images.shape;
-    if (n !== side * side) throw new Error(`grid of ${side}×${side} needs ${side * side} images, got ${n}`);
+    if (n !== rows * cols) throw new Error(`grid of ${rows}×${cols} needs ${rows * cols} images, got ${n}`);
     const rgb = tf.clipByValue(tf.mul(tf.add(images, 1), 127.5), 0, 255);
     const alpha = tf.fill([n, r, r, 1], 255);
     const padded = tf.pad(tf.concat([rgb, alpha], 3), [[0, 0], [0, GAP], [0, GAP], [0, 0]]);
     const t = r + GAP;
-    const tiled = tf.reshape(tf.transpose(tf.reshape(padded, [side, side, t, t, 4]), [0, 2, 1, 3, 4]), [side * t, side * t, 4]);
-    return tf.slice(tiled, [0, 0, 0], [side * t - GAP, side * t - GAP, 4]) as tf.Tensor3D;
+    const tiled = tf.reshape(tf.transpose(tf.reshape(padded, [rows, cols, t, t, 4]), [0, 2, 1, 3, 4]), [rows * t, cols * t, 4]);
+    return tf.slice(tiled, [0, 0, 0], [rows * t - GAP, cols * t - GAP, 4]) as tf.Tensor3D;
   });
 }
 

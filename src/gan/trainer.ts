@@ -232,6 +232,12 @@ export class GanTrainer {
     return tf.tidy(() => this.model.generator.apply(psi === 1 ? z : tf.mul(z, psi)));
   }
 
+  /** Rows of the grid's fixed latents (indices wrap around), for the explorer. */
+  latents(indices: number[]): tf.Tensor2D {
+    const n = this.fixedZ.shape[0];
+    return tf.tidy(() => tf.gather(this.fixedZ, tf.tensor1d(indices.map((i) => ((i % n) + n) % n), 'int32')));
+  }
+
   get styleTraining(): StyleTraining | undefined {
     return this.style;
   }

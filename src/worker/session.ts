@@ -3,7 +3,9 @@
  * to read metrics and render the grid, and turning engine results into events. No maths here.
  */
 import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type TrainConfig } from '../contract/config.ts';
-import { assertNever, type BackendInfo, type Command, type FaultSpec, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
+import { assertNever, type BackendInfo, type Command, type ExploreRequest, type FaultSpec, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
+import { renderExplorer } from '../gan/explore.ts';
+import type { GridImage } from '../gan/render.ts';
 import { GanTrainer } from '../gan/trainer.ts';
 import { chooseBackend } from './backend.ts';
 import { BUILTIN_NAMES, BUILTINS } from '../data/builtin/registry.ts';
@@ -19,6 +21,7 @@ export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /** Metrics and step counts are posted at most this often, whatever the step rate. */
 const POST_EVERY_MS = 250;
+const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN' };
 /** A closed tab costs at most this much training. */
 const AUTOSAVE_MS = 20_000;
 
@@ -39,6 +42,7 @@ export class Session {
   private history: MetricPoint[] = [];
   private run: RunIdentity | undefined;
   private lastSave = 0;
+  private explore: ExploreRequest | undefined;
 
   constructor(private readonly post: Post) {
     this.config = DEFAULT_CONFIG;
@@ -103,6 +107,9 @@ export class Session {
         if (!this.trainer) return this.status('idle', 'add images before training');
         await this.iteration(true);
         return this.status('paused', `paused at step ${this.trainer.step}`);
+      case 'explore':
+        this.explore = cmd.request ?? undefined;
+        return this.renderExplorer();
       case 'train/reset':
         this.running = false;
         return this.rebuild();
@@ -192,7 +199,7 @@ export class Session {
     if (!this.trainer) return this.status('idle', 'add images or pick a built-in set before training');
     if (this.running) return;
     this.running = true;
-    this.status('training', `${this.config.res}×${this.config.res} DCGAN, batch ${this.config.batch}, on ${this.backend?.name ?? 'cpu'}`);
+    this.status('training', `${this.config.res}×${this.config.res} ${MODEL_LABEL[this.config.model]}, batch ${this.config.batch}, on ${this.backend?.name ?? 'cpu'}`);
     this.windowStart = { time: performance.now(), step: this.trainer.step };
     void this.loop();
   }
@@ -335,11 +342,20 @@ export class Session {
     this.lastRender = performance.now();
     const pixels = grid.pixels.buffer as ArrayBuffer;
     this.post({ type: 'samples', step: trainer.step, width: grid.width, height: grid.height, pixels }, [pixels]);
+    await this.renderExplorer();
     if (trainer.augmentP > 0) {
       const seen = await trainer.renderAugmented();
       const buf = seen.pixels.buffer as ArrayBuffer;
       this.post({ type: 'augmented', image: { width: seen.width, height: seen.height, pixels: buf } }, [buf]);
     }
+  }
+
+  private async renderExplorer(): Promise<void> {
+    if (!this.explore || !this.trainer) return;
+    const images = await renderExplorer(this.trainer, this.explore);
+    const msg = (g: GridImage): PixelsMessage => ({ width: g.width, height: g.height, pixels: g.pixels.buffer as ArrayBuffer });
+    const event = { type: 'explorer', step: this.trainer.step, interpolation: msg(images.interpolation), mix: images.mix && msg(images.mix), noise: images.noise && msg(images.noise) } as const;
+    this.post(event, [event.interpolation, event.mix, event.noise].filter((m) => m !== undefined).map((m) => m.pixels));
   }
 
   private postConfig(): void {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { PRESETS, presetOf, validateConfig, type PresetName, type TrainConfig } from '../../contract/config.ts';
+import { MODEL_DEFAULTS, PRESETS, presetOf, validateConfig, type ModelKind, type PresetName, type TrainConfig } from '../../contract/config.ts';
 import type { Send } from '../useTrainer.ts';
 
 const PRESET_LABELS: Record<PresetName, string> = {
@@ -38,6 +38,16 @@ export function Settings({ config, send, locked }: { config: TrainConfig | undef
     <details className="settings" open={!locked && changed ? true : undefined}>
       <summary>Settings {locked && <small>(pause to change)</small>}</summary>
       <fieldset disabled={locked}>
+        <label className="field">
+          <span>Model</span>
+          <select data-testid="setting-model" value={draft.model} onChange={(e) => {
+            const model = e.target.value as ModelKind;
+            setDraft({ ...draft, model, ...MODEL_DEFAULTS[model] });
+          }}>
+            <option value="dcgan">DCGAN (Radford et al. 2015)</option>
+            <option value="stylegan">StyleGAN2-style: mapping network, styles, noise</option>
+          </select>
+        </label>
         <label className="field">
           <span>Size</span>
           <select data-testid="preset" value={preset ?? ''} onChange={(e) => setDraft({ ...draft, ...PRESETS[e.target.value as PresetName] })}>

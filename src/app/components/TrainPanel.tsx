@@ -8,7 +8,7 @@ import { Settings } from './Settings.tsx';
 const fmt = (n: number | undefined, digits = 3) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
 
 /** Train and watch: controls, the live grid, the loss chart and the settings. */
-export function TrainPanel({ ui, send }: { ui: UiState; send: Send }) {
+export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPick: (index: number) => void }) {
   const training = ui.state === 'training';
   const canTrain = (ui.dataset?.count ?? 0) > 0 && ui.state !== 'loading';
   const last = ui.metrics.step.length - 1;
@@ -31,7 +31,7 @@ export function TrainPanel({ ui, send }: { ui: UiState; send: Send }) {
       </div>
       <div className="watch">
         <div>
-          <SampleGrid frame={ui.samples} />
+          <SampleGrid frame={ui.samples} side={ui.config?.gridSide ?? 1} onPick={onPick} />
           {ui.augmented && (ui.metrics.augmentP[last] ?? 0) > 0 && (
             <figure className="augmented">
               <PixelCanvas image={ui.augmented} className="pixelated" data-testid="augmented-view" aria-label="augmented reals and fakes as D sees them" />
@@ -52,7 +52,7 @@ export function TrainPanel({ ui, send }: { ui: UiState; send: Send }) {
       <Settings config={ui.config} send={send} locked={training || ui.state === 'loading'} />
       {ui.config && (
         <p className="hint">
-          DCGAN {ui.config.res}×{ui.config.res} · G {ui.params.generator.toLocaleString('en')} / D {ui.params.discriminator.toLocaleString('en')} parameters · batch {ui.config.batch}
+          {ui.config.model === 'stylegan' ? 'StyleGAN' : 'DCGAN'} {ui.config.res}×{ui.config.res} · G {ui.params.generator.toLocaleString('en')} / D {ui.params.discriminator.toLocaleString('en')} parameters · batch {ui.config.batch}
         </p>
       )}
     </section>

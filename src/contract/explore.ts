@@ -1,0 +1,18 @@
+/** What the explorer asks the Worker to draw; shared by the page and the engine. */
+
+/** Style inputs grouped by the resolution they act on: coarse (4–8 px: pose, shape), middle, fine (the last block: colour, texture). */
+export type StyleBand = 'coarse' | 'middle' | 'fine';
+
+export interface ExploreRequest {
+  /** Truncation ψ: 1 = none, 0 = the average. */
+  psi: number;
+  /** Style bands taken from the B sources in the mixing grid. */
+  fromB: StyleBand[];
+  /** Grid indices of the two pinned samples: A and B of the interpolation, first sources of the mix. */
+  pins: [number, number];
+  /** Noise seed for StyleGAN's per-pixel noise; a new one shows stochastic variation. */
+  noiseSeed: number;
+  /** StyleGAN: switch the per-pixel noise off. */
+  noiseOff: boolean;
+}
+

@@ -1,0 +1,119 @@
+/**
+ * The explorer's pictures, computed from a trainer between training steps: style mixing
+ * (StyleGAN), truncation, and interpolation between two latents. Everything uses the weights
+ * shown in the live grid (StyleGAN: the EMA generator, fixed noise).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mixStyles, truncate, type NoiseMode, type StyleGanModel } from './models/stylegan.ts';
+import { gridTensor, readGrid, type GridImage } from './render.ts';
+import type { StyleTraining } from './style-training.ts';
+import type { GanTrainer } from './trainer.ts';
+
+import type { ExploreRequest, StyleBand } from '../contract/explore.ts';
+
+export type { ExploreRequest, StyleBand };
+
+/** Which w indices count as coarse / middle / fine, by the resolution they style. */
+export function bandOf(resolution: number, res: number): StyleBand {
+  if (resolution <= 8) return 'coarse';
+  return resolution >= res ? 'fine' : 'middle';
+}
+
+/**
+ * The seed's picture: row 0 holds the B sources, column 0 the A sources, and cell (i, j) takes
+ * the styles in `fromB` bands from B_j and the rest from A_i. Returns (n+1)·(m+1) images, the
+ * corner blank (mid grey), row by row.
+ */
+export function styleMixImages(style: StyleTraining, zA: tf.Tensor2D, zB: tf.Tensor2D, fromB: readonly StyleBand[], psi: number, noise: NoiseMode): tf.Tensor4D {
+  const model: StyleGanModel = style.model;
+  return style.withAverage(() =>
+    tf.tidy(() => {
+      const [n, m] = [zA.shape[0], zB.shape[0]];
+      const wA = truncate(model.mapping(zA), model.wAvg, psi);
+      const wB = truncate(model.mapping(zB), model.wAvg, psi);
+      const mask = model.layerResolutions.map((r) => fromB.includes(bandOf(r, model.res)));
+      const imgA = model.synthesis(mixStyles(wA, wA, mask), noise);
+      const imgB = model.synthesis(mixStyles(wB, wB, mask), noise);
+      // Every (A_i, B_j) pair at once: repeat A along columns and tile B along rows.
+      const pairsA = tf.reshape(tf.tile(tf.expandDims(wA, 1), [1, m, 1]), [n * m, -1]) as tf.Tensor2D;
+      const pairsB = tf.tile(wB, [n, 1]) as tf.Tensor2D;
+      const mixed = model.synthesis(mixStyles(pairsA, pairsB, mask), noise);
+      const rows: tf.Tensor4D[] = [tf.concat([tf.zeros([1, model.res, model.res, 3]), imgB], 0)];
+      for (let i = 0; i < n; i++) rows.push(tf.concat([tf.slice(imgA, [i, 0, 0, 0], [1, -1, -1, -1]), tf.slice(mixed, [i * m, 0, 0, 0], [m, -1, -1, -1])], 0));
+      return tf.concat(rows, 0);
+    }),
+  );
+}
+
+/** Spherical interpolation: the path Gaussian latents actually live on (their norm stays put). */
+export function slerp(a: tf.Tensor2D, b: tf.Tensor2D, t: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const na = tf.div(a, tf.norm(a, 'euclidean', 1, true));
+    const nb = tf.div(b, tf.norm(b, 'euclidean', 1, true));
+    const omega = Math.acos(Math.min(1, Math.max(-1, tf.sum(tf.mul(na, nb)).dataSync()[0]!)));
+    if (omega < 1e-6) return tf.add(tf.mul(a, 1 - t), tf.mul(b, t));
+    const s = Math.sin(omega);
+    return tf.add(tf.mul(a, Math.sin((1 - t) * omega) / s), tf.mul(b, Math.sin(t * omega) / s));
+  });
+}
+
+/**
+ * `steps` images from A to B: for StyleGAN linear in W (after the mapping, where the paper
+ * finds paths smoother), for DCGAN spherical in z.
+ */
+export function interpolationImages(generate: (z: tf.Tensor2D, psi: number) => tf.Tensor4D, style: StyleTraining | undefined, zA: tf.Tensor2D, zB: tf.Tensor2D, steps: number, psi: number, noise: NoiseMode = { seed: 1 }): tf.Tensor4D {
+  const ts = Array.from({ length: steps }, (_, i) => i / (steps - 1));
+  if (!style) return tf.tidy(() => generate(tf.concat(ts.map((t) => slerp(zA, zB, t)), 0), psi));
+  const model = style.model;
+  return style.withAverage(() =>
+    tf.tidy(() => {
+      const wA = truncate(model.mapping(zA), model.wAvg, psi);
+      const wB = truncate(model.mapping(zB), model.wAvg, psi);
+      const keep = model.layerResolutions.map(() => false);
+      // One frame at a time: noise is drawn per batch element, and every frame must get the
+      // same noise, or the animation would flicker with it.
+      const frames = ts.map((t) => {
+        const w = tf.add(tf.mul(wA, 1 - t), tf.mul(wB, t)) as tf.Tensor2D;
+        return model.synthesis(mixStyles(w, w, keep), noise);
+      });
+      return tf.concat(frames, 0);
+    }),
+  );
+}
+
+export interface ExplorerImages {
+  /** StyleGAN only: 4×5 mixing grid (corner blank, B sources on top, A sources on the left). */
+  mix: GridImage | undefined;
+  /** Interpolation strip, A to B. */
+  interpolation: GridImage;
+  /** The pinned A sample under the current ψ and noise, several noise draws side by side. */
+  noise: GridImage | undefined;
+}
+
+const STRIP = 8;
+
+export async function renderExplorer(trainer: GanTrainer, req: ExploreRequest): Promise<ExplorerImages> {
+  const [a, b] = req.pins;
+  const style = trainer.styleTraining;
+  const noise: NoiseMode = req.noiseOff ? 'zero' : { seed: req.noiseSeed };
+  const zA = trainer.latents([a]);
+  const zB = trainer.latents([b]);
+  try {
+    const strip = tf.tidy(() => gridTensor(interpolationImages((z, psi) => trainer.generate(z, psi), style, zA, zB, STRIP, req.psi, noise), 1, STRIP));
+    const interpolation = await readGrid(strip);
+    if (!style) return { mix: undefined, interpolation, noise: undefined };
+    const mixGrid = tf.tidy(() => {
+      const sourcesA = trainer.latents([a, a + 1, a + 2]);
+      const sourcesB = trainer.latents([b, b + 1, b + 2, b + 3]);
+      return gridTensor(styleMixImages(style, sourcesA, sourcesB, req.fromB, req.psi, noise), 4, 5);
+    });
+    const mix = await readGrid(mixGrid);
+    const noiseGrid = tf.tidy(() => {
+      const draws = Array.from({ length: 4 }, (_, i) => (req.noiseOff ? 'zero' : { seed: req.noiseSeed + i }) as NoiseMode);
+      return gridTensor(tf.concat(draws.map((d) => style.sample(zA, req.psi, d)), 0), 1, 4);
+    });
+    return { mix, interpolation, noise: await readGrid(noiseGrid) };
+  } finally {
+    tf.dispose([zA, zB]);
+  }
+}
