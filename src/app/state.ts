@@ -1,7 +1,7 @@
 /** The page's state, folded from Worker events by one reducer. */
 import type { TrainConfig } from '../contract/config.ts';
 import type { ExplorerFrame } from './components/Explorer.tsx';
-import { assertNever, type BackendInfo, type BuiltinInfo, type DatasetInfo, type MetricPoint, type PixelsMessage, type RunState, type RunSummary, type WorkerEvent } from '../contract/protocol.ts';
+import { assertNever, type BackendInfo, type BuiltinInfo, type DatasetInfo, type MetricPoint, type PixelsMessage, type QualityPoint, type RunState, type RunSummary, type WorkerEvent } from '../contract/protocol.ts';
 
 export interface SamplesFrame {
   step: number;
@@ -36,6 +36,9 @@ export interface UiState {
   samples: SamplesFrame | undefined;
   augmented: PixelsMessage | undefined;
   explorer: ExplorerFrame | undefined;
+  quality: QualityPoint[];
+  best: { step: number; swd: number } | undefined;
+  nearest: (WorkerEvent & { type: 'nearest' }) | undefined;
   runs: RunSummary[];
   currentRun: string | undefined;
   notices: { level: 'info' | 'warning' | 'error'; message: string; id: number }[];
@@ -56,6 +59,9 @@ export const initialState: UiState = {
   metrics: { step: [], gLoss: [], dLoss: [], dReal: [], dFake: [], augmentP: [] },
   augmented: undefined,
   explorer: undefined,
+  quality: [],
+  best: undefined,
+  nearest: undefined,
   runs: [],
   currentRun: undefined,
   notices: [],
@@ -100,6 +106,10 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       const rate = [...e.points].reverse().find((p) => p.imagesPerSec > 0)?.imagesPerSec ?? s.imagesPerSec;
       return { ...s, metrics: appendMetrics(s.metrics, e.points), step: last?.step ?? s.step, imagesPerSec: rate };
     }
+    case 'quality':
+      return { ...s, quality: [...s.quality.filter((q) => q.step < e.point.step), e.point], best: e.best };
+    case 'nearest':
+      return { ...s, nearest: e };
     case 'explorer':
       return { ...s, explorer: { step: e.step, mix: e.mix, interpolation: e.interpolation, noise: e.noise } };
     case 'runs':
@@ -114,7 +124,7 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, samples: { step: e.step, width: e.width, height: e.height, pixels: e.pixels } };
     case 'step':
       return e.step === 0
-        ? { ...s, step: 0, imagesPerSec: 0, metrics: initialState.metrics }
+        ? { ...s, step: 0, imagesPerSec: 0, metrics: initialState.metrics, quality: [], best: undefined, nearest: undefined }
         : { ...s, step: e.step };
     default:
       return assertNever(e);

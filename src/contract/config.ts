@@ -52,6 +52,8 @@ export interface TrainConfig {
   sampleEveryMs: number;
   /** Side of the fixed-latent sample grid (grid has gridSide² samples). */
   gridSide: number;
+  /** Milliseconds of training between SWD evaluations (each takes ~0.2–1 s in the Worker). */
+  qualityEveryMs: number;
   /** DiffAugment colour jitter (brightness, saturation, contrast) before D, on reals and fakes. */
   augColor: boolean;
   /** DiffAugment translation by up to 1/8 of the side, zero-padded. */
@@ -90,6 +92,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   reportEvery: 4,
   sampleEveryMs: 700,
   gridSide: 6,
+  qualityEveryMs: 15_000,
   augColor: false,
   augTranslation: false,
   augCutout: false,
@@ -137,6 +140,7 @@ const NUMERIC_LIMITS: Record<NumericKey, [min: number, max: number, integer: boo
   reportEvery: [1, 1000, true],
   sampleEveryMs: [0, 60_000, true],
   gridSide: [1, 12, true],
+  qualityEveryMs: [500, 3_600_000, true],
   adaTarget: [0, 0.99, false],
   wDim: [4, 512, true],
   mappingLayers: [1, 8, true],

@@ -42,6 +42,16 @@ export interface RunSummary {
   model: string;
 }
 
+/** One SWD evaluation (×1e3, lower is better) of the generator against the dataset. */
+export interface QualityPoint {
+  step: number;
+  swd: number;
+  /** SWD per Laplacian pyramid level, finest first. */
+  perLevel: number[];
+  /** Resolution of each level. */
+  levels: number[];
+}
+
 // ---- page → worker ----
 
 export type Command =
@@ -70,6 +80,10 @@ export type Command =
   | { type: 'runs/resume'; id: string }
   | { type: 'runs/rename'; id: string; name: string }
   | { type: 'runs/delete'; id: string }
+  /** Go back to the snapshot with the best (lowest) SWD so far. */
+  | { type: 'train/best' }
+  /** Find each grid sample's nearest training image (memorisation check). */
+  | { type: 'quality/nearest' }
   /** Explorer settings; the Worker redraws the explorer now and with every grid. null: closed. */
   | { type: 'explore'; request: ExploreRequest | null };
 
@@ -142,6 +156,9 @@ export type WorkerEvent =
   | { type: 'step'; step: number }
   | { type: 'explorer'; step: number; mix: PixelsMessage | undefined; interpolation: PixelsMessage; noise: PixelsMessage | undefined }
   | { type: 'project'; name: string; bytes: ArrayBuffer }
+  | { type: 'quality'; point: QualityPoint; best: { step: number; swd: number } | undefined }
+  /** Nearest training image per grid sample, laid out like the grid. */
+  | { type: 'nearest'; step: number; image: PixelsMessage; distances: number[]; nearCopy: boolean[]; nearCopyFraction: number; medianDistance: number }
   | { type: 'runs'; runs: RunSummary[]; current: string | undefined }
   /** Something the person should read now, beside the status line. */
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };

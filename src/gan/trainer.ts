@@ -232,6 +232,19 @@ export class GanTrainer {
     return tf.tidy(() => this.model.generator.apply(psi === 1 ? z : tf.mul(z, psi)));
   }
 
+  /**
+   * `n` samples from the displayed generator as NHWC floats, from latents fixed for the whole
+   * run (their own seed stream), so a quality curve compares like with like.
+   */
+  async samplePixels(n: number, fromGrid = false): Promise<Float32Array> {
+    const z = fromGrid ? tf.clone(this.fixedZ) : tf.tensor2d(new Rng(this.config.seed ^ 0xe7a1).normals(n * this.config.zDim), [n, this.config.zDim]);
+    const imgs = this.generate(z);
+    z.dispose();
+    const values = (await imgs.data()) as Float32Array;
+    imgs.dispose();
+    return values;
+  }
+
   /** Rows of the grid's fixed latents (indices wrap around), for the explorer. */
   latents(indices: number[]): tf.Tensor2D {
     const n = this.fixedZ.shape[0];

@@ -12,6 +12,7 @@ import { BUILTIN_NAMES, BUILTINS } from '../data/builtin/registry.ts';
 import { contactSheet, meanImage } from '../data/preview.ts';
 import type { RgbaImage } from '../data/types.ts';
 import { DatasetStore, LoadCancelled } from './dataset.ts';
+import { QualityTracker } from './quality.ts';
 import { divergence, DivergenceGuard } from './guard.ts';
 import { newRun, partsOf, projectFileName, snapshotOf, type RunIdentity } from './project.ts';
 import { deleteRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
@@ -43,6 +44,8 @@ export class Session {
   private run: RunIdentity | undefined;
   private lastSave = 0;
   private explore: ExploreRequest | undefined;
+  private readonly quality = new QualityTracker();
+  private lastQuality = 0;
 
   constructor(private readonly post: Post) {
     this.config = DEFAULT_CONFIG;
@@ -101,12 +104,17 @@ export class Session {
         if (!this.trainer) return;
         this.flush(performance.now());
         this.status('paused', `paused at step ${this.trainer.step}`);
+        await this.evaluate();
         return this.autosave();
       case 'train/step':
         this.running = false;
         if (!this.trainer) return this.status('idle', 'add images before training');
         await this.iteration(true);
         return this.status('paused', `paused at step ${this.trainer.step}`);
+      case 'train/best':
+        return this.backToBest();
+      case 'quality/nearest':
+        return this.postNearest();
       case 'explore':
         this.explore = cmd.request ?? undefined;
         return this.renderExplorer();
@@ -174,14 +182,18 @@ export class Session {
       this.running = false;
       return this.status('idle', 'the dataset is empty: add images or pick a built-in set');
     }
-    if (this.trainer) this.trainer.setDataset(this.dataset.set);
-    else await this.rebuild();
+    if (this.trainer) {
+      this.trainer.setDataset(this.dataset.set);
+      this.quality.setDataset(this.dataset.set);
+    } else await this.rebuild();
     if (!this.running) this.status(this.trainer!.step > 0 ? 'paused' : 'idle', `${this.dataset.set.count} images ready: press Train`);
   }
 
   /** Fresh weights for the current config and data; shows the untrained grid. */
   private async rebuild(): Promise<void> {
     this.guard.clear();
+    this.quality.reset();
+    this.quality.setDataset(this.dataset.set);
     this.history = [];
     this.run = undefined;
     this.trainer?.dispose();
@@ -242,6 +254,7 @@ export class Session {
     }
     if (single || now - this.lastPost >= POST_EVERY_MS) this.flush(now);
     if (single || now - this.lastRender >= this.config.sampleEveryMs) await this.render();
+    if (!single && now - this.lastQuality >= this.config.qualityEveryMs) await this.evaluate();
     if (!single && now - this.lastSave >= AUTOSAVE_MS) await this.autosave();
   }
 
@@ -310,12 +323,14 @@ export class Session {
     }
     this.running = false;
     this.guard.clear();
+    this.quality.reset();
     this.trainer?.dispose();
     this.trainer = trainer;
     this.config = snapshot.config;
     if (parts.dataset) this.dataset.restore(parts.dataset, snapshot.meta.name);
     this.run = parts.run;
     this.history = parts.history;
+    this.quality.setDataset(this.dataset.set);
     this.postDataset();
     this.postConfig();
     this.post({ type: 'step', step: 0 });
@@ -348,6 +363,46 @@ export class Session {
       const buf = seen.pixels.buffer as ArrayBuffer;
       this.post({ type: 'augmented', image: { width: seen.width, height: seen.height, pixels: buf } }, [buf]);
     }
+  }
+
+  private async evaluate(): Promise<void> {
+    this.lastQuality = performance.now();
+    const point = await this.quality.evaluate(this.trainer!);
+    const best = this.quality.best?.point;
+    if (point) this.post({ type: 'quality', point, best: best && { step: best.step, swd: best.swd } });
+  }
+
+  private async backToBest(): Promise<void> {
+    const best = this.quality.best;
+    if (!best || !this.trainer) return this.notice('info', 'no quality measurement yet: train a little first');
+    this.running = false;
+    this.trainer.rollback(best.memento);
+    this.history = this.history.filter((p) => p.step <= best.point.step);
+    this.points = [];
+    this.flush(performance.now());
+    await this.render();
+    this.status('paused', `back at step ${best.point.step}, the best SWD so far (${best.point.swd.toFixed(1)}): press Resume to continue from here`);
+  }
+
+  private async postNearest(): Promise<void> {
+    if (!this.trainer) return;
+    const found = await this.quality.nearestForGrid(this.trainer);
+    if (!found) return;
+    const set = this.dataset.set;
+    const size = set.res * set.res * 3;
+    const pixels = new Float32Array(found.matches.length * size);
+    found.matches.forEach((m, i) => pixels.set(set.pixels.subarray(m.index * size, (m.index + 1) * size), i * size));
+    const sheet = contactSheet({ res: set.res, count: found.matches.length, pixels, names: [] }, found.matches.length, this.config.gridSide);
+    const buf = new Uint8ClampedArray(sheet.data).buffer;
+    this.post({
+      type: 'nearest',
+      step: this.trainer.step,
+      image: { width: sheet.width, height: sheet.height, pixels: buf },
+      distances: found.matches.map((m) => m.distance),
+      nearCopy: found.matches.map((m) => m.nearCopy),
+      nearCopyFraction: found.summary.nearCopyFraction,
+      medianDistance: found.summary.medianDistance,
+    }, [buf]);
   }
 
   private async renderExplorer(): Promise<void> {

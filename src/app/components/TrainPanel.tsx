@@ -2,6 +2,7 @@ import type { UiState } from '../state.ts';
 import type { Send } from '../useTrainer.ts';
 import { LossChart } from './LossChart.tsx';
 import { PixelCanvas } from './PixelCanvas.tsx';
+import { QualityPanel } from './QualityPanel.tsx';
 import { SampleGrid } from './SampleGrid.tsx';
 import { Settings } from './Settings.tsx';
 
@@ -46,6 +47,7 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
             G loss {fmt(ui.metrics.gLoss[last])} · D loss {fmt(ui.metrics.dLoss[last])}
             {(ui.metrics.augmentP[last] ?? 0) > 0 && <> · augment p <strong data-testid="augment-p">{fmt(ui.metrics.augmentP[last], 2)}</strong></>}
           </p>
+          <QualityPanel quality={ui.quality} best={ui.best} nearest={ui.nearest} send={send} idle={!ui.samples} />
           <p className="hint">D outputs the probability that an image is real. When G wins the game, D can no longer tell: both drift toward 0.5.</p>
         </div>
       </div>

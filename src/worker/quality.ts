@@ -1,0 +1,66 @@
+/**
+ * Quality metrics in the Worker: SWD between the generator's samples and the dataset (the
+ * ProGAN recipe, no pretrained network), the best snapshot by SWD, and the memorisation check.
+ * The dataset side is described once per dataset and cached.
+ */
+import type { QualityPoint } from '../contract/protocol.ts';
+import type { PreparedSet } from '../data/types.ts';
+import { buildIndex, nearest, summarizeMatches, type NearestIndex } from '../gan/metrics/nearest.ts';
+import { describeSet, swd, type Descriptors } from '../gan/metrics/swd.ts';
+import { disposeMemento, type GanTrainer, type Memento } from '../gan/trainer.ts';
+
+/** Samples per SWD evaluation: fixed for a run so values stay comparable. */
+export const SWD_SAMPLES = 128;
+/** At most this many dataset images form the reference side. */
+const REFERENCE_IMAGES = 256;
+
+
+function subset(set: PreparedSet, max: number): PreparedSet {
+  if (set.count <= max) return set;
+  const size = set.res * set.res * 3;
+  const stride = set.count / max;
+  const pixels = new Float32Array(max * size);
+  for (let i = 0; i < max; i++) pixels.set(set.pixels.subarray(Math.floor(i * stride) * size, (Math.floor(i * stride) + 1) * size), i * size);
+  return { res: set.res, count: max, pixels, names: [] };
+}
+
+export class QualityTracker {
+  private reference: Descriptors | undefined;
+  private index: NearestIndex | undefined;
+  private dataset: PreparedSet | undefined;
+  best: { point: QualityPoint; memento: Memento } | undefined;
+
+  setDataset(set: PreparedSet): void {
+    this.dataset = set;
+    this.reference = undefined;
+    this.index = undefined;
+  }
+
+  /** SWD of the current generator; remembers the best state seen. */
+  async evaluate(trainer: GanTrainer): Promise<QualityPoint | undefined> {
+    if (!this.dataset || this.dataset.count === 0) return undefined;
+    this.reference ??= describeSet(subset(this.dataset, REFERENCE_IMAGES));
+    const pixels = await trainer.samplePixels(SWD_SAMPLES);
+    const result = swd(this.reference, describeSet({ res: this.dataset.res, count: SWD_SAMPLES, pixels }));
+    const point = { step: trainer.step, swd: result.mean, perLevel: result.perLevel, levels: result.levels };
+    if (Number.isFinite(point.swd) && (!this.best || point.swd < this.best.point.swd)) {
+      if (this.best) disposeMemento(this.best.memento);
+      this.best = { point, memento: trainer.snapshot() };
+    }
+    return point;
+  }
+
+  /** Nearest training image for each grid sample: indices, distances, near-copy flags. */
+  async nearestForGrid(trainer: GanTrainer) {
+    if (!this.dataset) return undefined;
+    this.index ??= buildIndex(this.dataset);
+    const n = trainer.config.gridSide ** 2;
+    const matches = nearest(this.index, await trainer.samplePixels(n, true), n, this.dataset.res);
+    return { matches, summary: summarizeMatches(matches) };
+  }
+
+  reset(): void {
+    if (this.best) disposeMemento(this.best.memento);
+    this.best = undefined;
+  }
+}

@@ -1,0 +1,27 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { numberIn, openPage, textOf, waitFor, type Session } from './browser.ts';
+
+let session: Session | undefined;
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+
+describe('quality', () => {
+  it('measures SWD as it trains, keeps the best snapshot, finds nearest training images, and goes back to the best', async () => {
+    session = await openPage(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=8&qualityEveryMs=1500`);
+    const { page } = session;
+    const first = await waitFor(() => numberIn(page, 'quality-metric'), (v) => Number.isFinite(v), 60_000, 'a first SWD');
+    await waitFor(() => numberIn(page, 'quality-metric'), (v) => v !== first, 60_000, 'a second SWD');
+    const best = await page.getByTestId('back-to-best').textContent();
+    expect(Number(best!.match(/SWD ([\d.]+)/)![1])).toBeLessThanOrEqual(first);
+
+    await page.getByTestId('check-nearest').click();
+    await waitFor(() => page.getByTestId('nearest-grid').evaluate((c) => (c as HTMLCanvasElement).width), (w) => w > 16, 20_000, 'nearest grid');
+
+    await page.getByTestId('back-to-best').click();
+    const status = await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('paused: back at step'), 20_000, 'back to best');
+    expect(await numberIn(page, 'step-count')).toBe(Number(status.match(/step (\d+)/)![1]));
+    expect(session.errors).toEqual([]);
+  });
+});
