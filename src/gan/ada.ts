@@ -18,7 +18,7 @@ export interface AdaOptions {
    * drift; SMALL_RUN_SPEED_IMAGES lets p react within a few minutes.
    */
   speedImages?: number;
-  /** Training steps between updates; each update covers that many steps' reals (paper: 4). */
+  /** Training steps between updates (paper: 4); see `due`. The pace does not depend on it. */
   interval?: number;
   /** Starting p, e.g. restored from a checkpoint. */
   initialP?: number;
@@ -60,16 +60,18 @@ export class AdaController {
   }
 
   /**
-   * One update from the reals of the last `interval` steps: `signSum` = Σ sign(D(real)) over
-   * `count` real logits (realSignSum summed over those steps), `batch` = reals per step. A step
-   * of batch·interval images moves p by that many / speedImages, so the speed in images does
-   * not depend on the batch size. No data (count 0) or a non-finite sum leaves p unchanged.
+   * One update from the reals seen since the last one: `signSum` = Σ sign(D(real)) over
+   * `count` real logits (one per image: realSignSum summed over the steps), `batch` = reals per
+   * step. The paper moves p by batch·interval / speedImages once per `interval` steps; here p
+   * moves by the same amount per real image, so a read covering any number of steps (e.g.
+   * every metrics report) gives the same pace. No data (count 0) or a non-finite sum leaves
+   * p unchanged.
    */
   update(signSum: number, count: number, batch: number): number {
-    if (!(count > 0) || !Number.isFinite(signSum)) return this.current;
+    if (!(count > 0) || !(batch > 0) || !Number.isFinite(signSum)) return this.current;
     const rt = signSum / count;
-    const step = (batch * this.interval) / this.speedImages;
-    this.current = clampP(this.current + Math.sign(rt - this.target) * step);
+    const steps = count / batch;
+    this.current = clampP(this.current + (Math.sign(rt - this.target) * steps * batch) / this.speedImages);
     return this.current;
   }
 }

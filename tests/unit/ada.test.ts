@@ -58,6 +58,17 @@ describe('AdaController', () => {
     }
   });
 
+  it('moves p at the same pace whether read every step or every few steps', () => {
+    const everyStep = new AdaController({ speedImages: 10_000 });
+    const everyFive = new AdaController({ speedImages: 10_000 });
+    for (let step = 1; step <= 20; step++) {
+      everyStep.update(0.9 * 32, 32, 32);
+      if (step % 5 === 0) everyFive.update(0.9 * 32 * 5, 32 * 5, 32);
+    }
+    expect(everyStep.p).toBeCloseTo((20 * 32) / 10_000, 12);
+    expect(everyFive.p).toBeCloseTo(everyStep.p, 12);
+  });
+
   it('ignores empty or non-finite reads and rejects bad options', () => {
     const ada = new AdaController({ initialP: 0.3 });
     expect(ada.update(5, 0, 32)).toBe(0.3);
