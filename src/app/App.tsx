@@ -32,7 +32,7 @@ export function App() {
       )}
       <main className="layout">
         <div className="side">
-          <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
+          <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} limits={ui.limits} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
           <RunsPanel runs={ui.runs} current={ui.currentRun} send={send} canExport={ui.step > 0 && ui.state !== 'loading'} />
         </div>
         <div className="main-col">

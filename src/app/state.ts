@@ -1,7 +1,7 @@
 /** The page's state, folded from Worker events by one reducer. */
 import type { TrainConfig } from '../contract/config.ts';
 import type { ExplorerFrame } from './components/Explorer.tsx';
-import { assertNever, type BackendInfo, type BuiltinInfo, type DatasetInfo, type MetricPoint, type PixelsMessage, type QualityPoint, type RunState, type RunSummary, type WorkerEvent } from '../contract/protocol.ts';
+import { assertNever, type BackendInfo, type BuiltinInfo, type DataLimits, type DatasetInfo, type MetricPoint, type PixelsMessage, type QualityPoint, type RunState, type RunSummary, type WorkerEvent } from '../contract/protocol.ts';
 
 export interface SamplesFrame {
   step: number;
@@ -25,6 +25,7 @@ export interface UiState {
   message: string;
   backend: BackendInfo | undefined;
   builtins: BuiltinInfo[];
+  limits: DataLimits | undefined;
   config: TrainConfig | undefined;
   params: { generator: number; discriminator: number };
   dataset: DatasetInfo | undefined;
@@ -49,6 +50,7 @@ export const initialState: UiState = {
   message: 'starting the training worker',
   backend: undefined,
   builtins: [],
+  limits: undefined,
   config: undefined,
   params: { generator: 0, discriminator: 0 },
   dataset: undefined,
@@ -90,7 +92,7 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
     case 'backend':
       return { ...s, backend: e.backend };
     case 'builtins':
-      return { ...s, builtins: e.builtins };
+      return { ...s, builtins: e.builtins, limits: e.limits };
     case 'status':
       return { ...s, state: e.state, message: e.message, progress: e.state === 'loading' ? s.progress : undefined };
     case 'config':

@@ -121,6 +121,15 @@ export interface PixelsMessage {
   pixels: ArrayBuffer;
 }
 
+/** The dataset limits, shown beside the file picker so nobody finds them by failing. */
+export interface DataLimits {
+  maxImages: number;
+  maxImagePixels: number;
+  maxFileBytes: number;
+  maxArchiveBytes: number;
+  maxArchiveEntries: number;
+}
+
 /** A built-in dataset as the picker shows it. */
 export interface BuiltinInfo {
   name: string;
@@ -142,7 +151,7 @@ export interface MetricPoint {
 
 export type WorkerEvent =
   | { type: 'backend'; backend: BackendInfo }
-  | { type: 'builtins'; builtins: BuiltinInfo[] }
+  | { type: 'builtins'; builtins: BuiltinInfo[]; limits: DataLimits }
   | { type: 'status'; state: RunState; message: string }
   | { type: 'config'; config: TrainConfig; params: { generator: number; discriminator: number } }
   | { type: 'dataset'; dataset: DatasetInfo }

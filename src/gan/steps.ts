@@ -25,6 +25,12 @@ export interface DStepResult {
 export type Lens = (images: tf.Tensor4D) => tf.Tensor4D;
 const identity: Lens = (x) => x;
 
+/** How the step makes fakes from latents (default: G's own forward; StyleGAN adds mixing). */
+export interface StepOptions {
+  lens?: Lens;
+  generate?: (z: tf.Tensor2D) => tf.Tensor4D;
+}
+
 /** Gradients of `f` with respect to `params`, keyed by our parameter names. */
 export function gradientsByName(params: Params, f: () => tf.Scalar): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
   const names = Object.keys(params);
@@ -39,9 +45,10 @@ export function gradientsByName(params: Params, f: () => tf.Scalar): { value: tf
  * Reals and fakes go through D as one batch (D has no batch norm, so this is exact): half the
  * kernel launches and larger, faster convolutions.
  */
-export function discriminatorStep(model: GanModel, optimizer: Adam, reals: tf.Tensor4D, z: tf.Tensor2D, lens: Lens = identity): DStepResult {
+export function discriminatorStep(model: GanModel, optimizer: Adam, reals: tf.Tensor4D, z: tf.Tensor2D, opts: StepOptions = {}): DStepResult {
+  const { lens = identity, generate = (zz: tf.Tensor2D) => model.generator.apply(zz) } = opts;
   return tf.tidy(() => {
-    const seen = tf.concat([lens(reals), lens(model.generator.apply(z))], 0);
+    const seen = tf.concat([lens(reals), lens(generate(z))], 0);
     let aux: [tf.Scalar, tf.Scalar, tf.Scalar] | undefined;
     const { value, grads } = gradientsByName(model.discriminator.params, () => {
       const logits = model.discriminator.apply(seen);
@@ -56,11 +63,10 @@ export function discriminatorStep(model: GanModel, optimizer: Adam, reals: tf.Te
 }
 
 /** Updates G only: gradients flow through D to G, but only G's variables are listed. */
-export function generatorStep(model: GanModel, optimizer: Adam, z: tf.Tensor2D, lens: Lens = identity): tf.Scalar {
+export function generatorStep(model: GanModel, optimizer: Adam, z: tf.Tensor2D, opts: StepOptions = {}): tf.Scalar {
+  const { lens = identity, generate = (zz: tf.Tensor2D) => model.generator.apply(zz) } = opts;
   return tf.tidy(() => {
-    const { value, grads } = gradientsByName(model.generator.params, () =>
-      generatorLoss(model.discriminator.apply(lens(model.generator.apply(z)))),
-    );
+    const { value, grads } = gradientsByName(model.generator.params, () => generatorLoss(model.discriminator.apply(lens(generate(z)))));
     optimizer.apply(grads);
     return value;
   });

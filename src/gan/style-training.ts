@@ -2,9 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config.ts';
 import type { Adam } from './adam.ts';
 import { emaBeta, ParamEma } from './ema.ts';
-import { updateWAvg, type NoiseMode, type StyleGanModel } from './models/stylegan.ts';
+import { mixStyles, updateWAvg, type NoiseMode, type StyleGanModel } from './models/stylegan.ts';
+import type { Rng } from './random.ts';
 import type { Params } from './params.ts';
 import { defaultR1Gamma, r1Step } from './r1.ts';
+
+/** Style mixing regularisation: this share of training batches switches latents at a random layer. */
+export const STYLE_MIX_PROB = 0.9;
 
 /** w̄ tracks the mean of w over training batches (for truncation); β as in StyleGAN. */
 const W_AVG_BETA = 0.995;
@@ -31,6 +35,26 @@ export class StyleTraining {
     if (step % r1Every === 0) r1Step(this.model.discriminator, optD, realsSeen, this.gamma, r1Every).dispose();
     tf.tidy(() => updateWAvg(this.model.wAvg, this.model.mapping(zG), W_AVG_BETA));
     this.ema.update(this.model.generator.params, emaBeta(batch, emaHalfLife, step * batch));
+  }
+
+  /**
+   * G's forward for training with style mixing regularisation (StyleGAN §3.1): with probability
+   * 0.9 a batch takes its styles from a second latent from a random layer on, so neighbouring
+   * styles cannot learn to depend on each other. Draws come from the trainer's seeded RNG.
+   */
+  mixingGenerator(rng: Rng): (z: tf.Tensor2D) => tf.Tensor4D {
+    const { model } = this;
+    return (z) => {
+      if (rng.next() >= STYLE_MIX_PROB) return model.generator.apply(z);
+      const cutoff = 1 + Math.floor(rng.next() * (model.numWs - 1));
+      const z2 = tf.tensor2d(rng.normals(z.shape[0] * z.shape[1]), z.shape);
+      return tf.tidy(() => {
+        const mask = model.layerResolutions.map((_, i) => i >= cutoff);
+        const images = model.synthesis(mixStyles(model.mapping(z), model.mapping(z2), mask), 'random');
+        z2.dispose();
+        return images;
+      });
+    };
   }
 
   /** Images from the averaged generator; fixed noise by default so a grid does not flicker. */

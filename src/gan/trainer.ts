@@ -134,8 +134,9 @@ export class GanTrainer {
     const zD = tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
     const zG = tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
     const reals = this.realBatch(idx);
-    const d = discriminatorStep(this.model, this.optD, reals, zD, this.lens);
-    const gLoss = generatorStep(this.model, this.optG, zG, this.lens);
+    const opts = { lens: this.lens, ...(this.style ? { generate: this.style.mixingGenerator(this.rng) } : {}) };
+    const d = discriminatorStep(this.model, this.optD, reals, zD, opts);
+    const gLoss = generatorStep(this.model, this.optG, zG, opts);
     if (this.style) {
       const seen = tf.tidy(() => this.lens(reals));
       this.style.afterStep(this.steps + 1, this.optD, seen, zG);

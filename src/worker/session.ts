@@ -13,6 +13,9 @@ import { contactSheet, meanImage } from '../data/preview.ts';
 import type { RgbaImage } from '../data/types.ts';
 import { DatasetStore, LoadCancelled } from './dataset.ts';
 import { QualityTracker } from './quality.ts';
+import { MAX_IMAGES } from '../data/load.ts';
+import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS } from '../data/sniff.ts';
+import { MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES } from '../data/zip.ts';
 import { divergence, DivergenceGuard } from './guard.ts';
 import { newRun, partsOf, projectFileName, snapshotOf, type RunIdentity } from './project.ts';
 import { deleteRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
@@ -22,6 +25,7 @@ export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /** Metrics and step counts are posted at most this often, whatever the step rate. */
 const POST_EVERY_MS = 250;
+const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
 const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN' };
 /** A closed tab costs at most this much training. */
 const AUTOSAVE_MS = 20_000;
@@ -144,7 +148,8 @@ export class Session {
   }
 
   private async init(request: BackendRequest, config: TrainConfig, autoSize: boolean): Promise<void> {
-    this.post({ type: 'builtins', builtins: BUILTIN_NAMES.map((n) => ({ name: n, label: BUILTINS[n].label, licence: BUILTINS[n].licence?.text })) });
+    const builtins = BUILTIN_NAMES.map((n) => ({ name: n, label: BUILTINS[n].label, licence: BUILTINS[n].licence?.text }));
+    this.post({ type: 'builtins', builtins, limits: DATA_LIMITS });
     this.status('loading', 'starting the compute backend');
     this.backend = await chooseBackend(request);
     this.post({ type: 'backend', backend: this.backend });

@@ -49,3 +49,26 @@ describe('StyleGAN in the trainer', () => {
     b.dispose();
   });
 });
+
+describe('style mixing regularisation', () => {
+  it('switches to a second latent at a random layer in about 90% of batches', async () => {
+    const { Rng } = await import('../../src/gan/random.ts');
+    const trainer = new GanTrainer(styleConfig(), data());
+    const style = trainer.styleTraining!;
+    const model = style.model;
+    const calls: number[] = [];
+    const synth = model.synthesis;
+    (model as { synthesis: typeof synth }).synthesis = (ws, noise) => {
+      calls.push(ws.shape[1]);
+      return synth(ws, noise);
+    };
+    const generate = style.mixingGenerator(new Rng(5));
+    const z = tf.randomNormal([2, 16]) as tf.Tensor2D;
+    for (let i = 0; i < 40; i++) generate(z).dispose();
+    (model as { synthesis: typeof synth }).synthesis = synth;
+    expect(calls.length).toBeGreaterThan(28); // Binomial(40, 0.9): mixed batches go through synthesis
+    expect(calls.length).toBeLessThan(40);
+    z.dispose();
+    trainer.dispose();
+  });
+});

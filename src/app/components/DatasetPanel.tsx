@@ -1,5 +1,5 @@
 import { useState, type DragEvent } from 'react';
-import type { BuiltinInfo, DatasetInfo, PixelsMessage } from '../../contract/protocol.ts';
+import type { BuiltinInfo, DataLimits, DatasetInfo, PixelsMessage } from '../../contract/protocol.ts';
 import { filesFromDrop } from '../files.ts';
 import type { Send } from '../useTrainer.ts';
 import { DatasetView } from './DatasetView.tsx';
@@ -8,13 +8,14 @@ interface Props {
   dataset: DatasetInfo | undefined;
   preview: { sheet: PixelsMessage; mean: PixelsMessage } | undefined;
   builtins: BuiltinInfo[];
+  limits: DataLimits | undefined;
   progress: { done: number; total: number } | undefined;
   send: Send;
   busy: boolean;
 }
 
 /** Data in: built-in sets, files, folders, zips; what was kept and what was not, and why. */
-export function DatasetPanel({ dataset, preview, builtins, progress, send, busy }: Props) {
+export function DatasetPanel({ dataset, preview, builtins, limits, progress, send, busy }: Props) {
   const [dragging, setDragging] = useState(false);
   const sourceName = dataset?.source.kind === 'builtin' ? dataset.source.name : '';
   const addFiles = (files: File[]) => {
@@ -50,6 +51,12 @@ export function DatasetPanel({ dataset, preview, builtins, progress, send, busy 
         onDrop={(e) => void onDrop(e)}
       >
         <p>Drop images, a folder or a .zip here</p>
+        {limits && (
+          <p className="hint limits">
+            PNG, JPEG, WebP, GIF, BMP · up to {limits.maxImages.toLocaleString('en')} images, {limits.maxImagePixels / 1e6} MP and {limits.maxFileBytes / 2 ** 20} MB per image ·
+            zips up to {limits.maxArchiveBytes / 2 ** 20} MB unpacked and {limits.maxArchiveEntries.toLocaleString('en')} files
+          </p>
+        )}
         <label className="button">
           Choose files…
           <input data-testid="dataset-input" type="file" multiple accept="image/*,.zip,application/zip" disabled={busy}
