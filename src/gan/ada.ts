@@ -4,12 +4,12 @@ import * as tf from '@tensorflow/tfjs';
  * Adaptive discriminator augmentation (ADA, Karras et al. 2020): the augmentation probability p
  * (see augment.ts) is steered by how sure D is about the reals. The overfitting heuristic is
  * r_t = E[sign(D(real))]: 0 when D cannot separate reals from fakes, → 1 when D has memorised
- * the training set. Every `interval` steps, p moves by a fixed amount towards keeping r_t at
- * the target: up when D is overconfident, down when it is not.
+ * the training set. p moves at a fixed pace per real image seen towards keeping r_t at the
+ * target: up when D is overconfident, down when it is not.
  */
 
 export interface AdaOptions {
-  /** r_t that p steers towards; 0.6 is the paper's choice, robust across its datasets. */
+  /** r_t that p steers towards; 0.6 is the paper's choice. */
   target?: number;
   /**
    * Real images it takes for p to move from 0 to 1 when r_t stays on one side of the target.
@@ -29,7 +29,7 @@ export const SMALL_RUN_SPEED_IMAGES = 50_000;
 
 /**
  * p stays strictly below 1 so the contract "each op skips an image with probability 1 − p"
- * never degenerates; in practice p settles well below this (the paper sees 0.2–0.8).
+ * never degenerates (some images still reach D untouched by each op).
  */
 export const MAX_P = 0.999;
 
