@@ -208,76 +208,57 @@ describe('augment', () => {
   });
 });
 
+const SMALL: [number, number, number, number] = [2, 4, 4, 3];
+
 /**
- * d/dx Σ w ⊙ augment(x) by tf.grad against central differences. Each evaluation uses a fresh
- * Rng with the same seed, so all of them draw the same augmentation; every op is affine in x
- * for fixed draws, so the differences are exact up to float32 rounding.
+ * tf.grad(f) at x0 against central differences, as the largest error over the largest
+ * numeric derivative. f must draw the same augmentation on every call (a fresh Rng with a fixed
+ * seed); every op is affine in x for fixed draws, so the differences are exact up to rounding.
  */
-function gradientError(policy: AugmentPolicy, seed: number): { err: number; scale: number } {
-  const shape: [number, number, number, number] = [2, 4, 4, 3];
-  const x0 = images(shape, seed);
-  const w = images(shape, seed + 1);
-  const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(w, augment(x as tf.Tensor4D, policy, 1, new Rng(seed + 2))));
+function gradientError(f: (x: tf.Tensor) => tf.Scalar, x0: tf.Tensor4D): { err: number; scale: number } {
   const analytic = read(tf.grad(f)(x0));
   const base = x0.dataSync() as Float32Array;
-  const eps = 0.25;
-  let err = 0;
-  let scale = 0;
+  const probe = (i: number, d: number): number => tf.tidy(() => {
+    const v = base.slice();
+    v[i]! += d;
+    return f(tf.tensor4d(v, x0.shape)).dataSync()[0]!;
+  });
+  let [err, scale] = [0, 0];
   for (let i = 0; i < base.length; i++) {
-    const probe = (d: number): number => tf.tidy(() => {
-      const v = base.slice();
-      v[i]! += d;
-      return f(tf.tensor4d(v, shape)).dataSync()[0]!;
-    });
-    const numeric = (probe(eps) - probe(-eps)) / (2 * eps);
+    const numeric = (probe(i, 0.25) - probe(i, -0.25)) / 0.5;
     err = Math.max(err, Math.abs(numeric - analytic[i]!));
     scale = Math.max(scale, Math.abs(numeric));
   }
-  tf.dispose([x0, w]);
   return { err, scale };
 }
 
 describe('augment gradients', () => {
   for (const [name, policy] of Object.entries(POLICIES)) {
-    it(`flow through ${name} and match finite differences`, () => {
+    it(`flow through ${name} and match finite differences of Σ w ⊙ augment(x)`, () => {
       for (const seed of [41, 43]) {
-        const { err, scale } = gradientError(policy, seed);
+        const [x0, w] = [images(SMALL, seed), images(SMALL, seed + 1)];
+        const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(w, augment(x as tf.Tensor4D, policy, 1, new Rng(seed + 2))));
+        const { err, scale } = gradientError(f, x0);
         expect(scale).toBeGreaterThan(0.1);
         expect(err / scale).toBeLessThan(1e-3);
+        tf.dispose([x0, w]);
       }
     });
   }
 
   it('differ from the identity gradient (the check can see the augmentation)', () => {
-    const x = images([2, 4, 4, 3], 47);
-    const w = images([2, 4, 4, 3], 48);
+    const [x, w] = [images(SMALL, 47), images(SMALL, 48)];
     const g = read(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(w, augment(v as tf.Tensor4D, DIFF_AUGMENT, 1, new Rng(49)))))(x));
     expect(maxAbsDiff(g, w.dataSync() as Float32Array)).toBeGreaterThan(0.1);
     tf.dispose([x, w]);
   });
-});
 
-describe('augment second derivatives (R1 through the augmentation)', () => {
-  it('match finite differences of the first derivative', () => {
-    const shape: [number, number, number, number] = [2, 4, 4, 3];
-    const [x0, c, v] = [images(shape, 79), images(shape, 83), images(shape, 89)];
+  it('of second order (R1 through the augmentation) match finite differences of the first', () => {
+    const [x0, c, v] = [images(SMALL, 79), images(SMALL, 83), images(SMALL, 89)];
     const aug = (x: tf.Tensor): tf.Tensor => augment(x as tf.Tensor4D, DIFF_AUGMENT, 1, new Rng(97));
     // h(x) = <v, ∇ₓ Σ c ⊙ aug(x)²>: its gradient needs the gradient of aug's gradient.
     const h = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(v, tf.grad((y: tf.Tensor) => tf.sum(tf.mul(c, tf.square(aug(y)))))(x)));
-    const analytic = read(tf.grad(h)(x0));
-    const base = x0.dataSync() as Float32Array;
-    let err = 0;
-    let scale = 0;
-    for (let i = 0; i < base.length; i++) {
-      const probe = (d: number): number => tf.tidy(() => {
-        const p = base.slice();
-        p[i]! += d;
-        return h(tf.tensor4d(p, shape)).dataSync()[0]!;
-      });
-      const numeric = (probe(0.25) - probe(-0.25)) / 0.5;
-      err = Math.max(err, Math.abs(numeric - analytic[i]!));
-      scale = Math.max(scale, Math.abs(numeric));
-    }
+    const { err, scale } = gradientError(h, x0);
     expect(scale).toBeGreaterThan(0.1);
     expect(err / scale).toBeLessThan(1e-3);
     tf.dispose([x0, c, v]);
