@@ -1,4 +1,8 @@
-/** The one place the Worker is created. Events fold into UiState; commands go out typed. */
+/**
+ * The one place the Worker is created. Events fold into UiState; commands go out typed.
+ * If the Worker crashes (an uncaught error, out of memory), a new one is started and the run
+ * is restored from its last autosave, so a crash costs at most one autosave interval.
+ */
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { Command, WorkerEvent } from '../contract/protocol.ts';
 import { initialState, reduce, type UiState } from './state.ts';
@@ -6,25 +10,58 @@ import type { StartupOptions } from './url.ts';
 
 export type Send = (cmd: Command) => void;
 
+/** What the page remembers about the run, to restore it into a fresh Worker. */
+interface Watch {
+  run: string | undefined;
+  training: boolean;
+}
+
 export function useTrainer(startup: StartupOptions): [UiState, Send] {
   const [state, dispatch] = useReducer(reduce, initialState);
   const worker = useRef<Worker | null>(null);
 
   useEffect(() => {
-    const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'ganvas-trainer' });
-    worker.current = w;
-    w.onmessage = (e: MessageEvent<WorkerEvent>) => {
-      if (e.data.type === 'project') download(e.data.name, e.data.bytes);
-      if (e.data.type === 'runs' && e.data.runs.length > 0) void navigator.storage?.persist?.();
-      dispatch(e.data);
+    const watch: Watch = { run: undefined, training: false };
+    let disposed = false;
+    const spawn = (recovering: boolean) => {
+      const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'ganvas-trainer' });
+      worker.current = w;
+      w.onmessage = (e: MessageEvent<WorkerEvent>) => {
+        const ev = e.data;
+        if (ev.type === 'project') download(ev.name, ev.bytes);
+        if (ev.type === 'runs') {
+          watch.run = ev.current;
+          if (ev.runs.length > 0) void navigator.storage?.persist?.();
+        }
+        if (ev.type === 'status') watch.training = ev.state === 'training';
+        dispatch(ev);
+      };
+      w.onerror = (e) => {
+        e.preventDefault();
+        w.terminate();
+        if (disposed) return;
+        const why = e.message || 'unknown error';
+        const restore = watch.run ? 'Restarted it and restored the last autosave.' : 'Restarted it; there was no autosave to restore yet.';
+        dispatch({ type: 'notice', level: 'warning', message: `The training worker crashed (${why}). ${restore}` });
+        spawn(true);
+      };
+      const post = (cmd: Command) => w.postMessage(cmd);
+      // The fault hook fires once: a restarted Worker must not crash again on purpose.
+      const fault = recovering ? undefined : startup.fault;
+      post({ type: 'init', backend: startup.backend, config: startup.config, autoSize: startup.autoSize, ...(fault ? { fault } : {}) });
+      if (recovering && watch.run) {
+        const wasTraining = watch.training;
+        post({ type: 'runs/resume', id: watch.run });
+        if (wasTraining) post({ type: 'train/start' });
+        return;
+      }
+      if (startup.dataset !== 'none') post({ type: 'dataset/builtin', name: startup.dataset });
+      if (startup.autostart && startup.dataset !== 'none') post({ type: 'train/start' });
     };
-    w.onerror = (e) => dispatch({ type: 'status', state: 'error', message: `the training worker failed: ${e.message || 'unknown error'}` });
-    const post = (cmd: Command) => w.postMessage(cmd);
-    post({ type: 'init', backend: startup.backend, config: startup.config, autoSize: startup.autoSize, ...(startup.fault ? { fault: startup.fault } : {}) });
-    if (startup.dataset !== 'none') post({ type: 'dataset/builtin', name: startup.dataset });
-    if (startup.autostart && startup.dataset !== 'none') post({ type: 'train/start' });
+    spawn(false);
     return () => {
-      w.terminate();
+      disposed = true;
+      worker.current?.terminate();
       worker.current = null;
     };
   }, [startup]);

@@ -52,6 +52,8 @@ export interface TrainConfig {
   sampleEveryMs: number;
   /** Side of the fixed-latent sample grid (grid has gridSide² samples). */
   gridSide: number;
+  /** Milliseconds between autosaves while training: a closed tab or a crash costs at most this. */
+  autosaveMs: number;
   /** Milliseconds of training between SWD evaluations (each takes ~0.2–1 s in the Worker). */
   qualityEveryMs: number;
   /** DiffAugment colour jitter (brightness, saturation, contrast) before D, on reals and fakes. */
@@ -93,6 +95,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   sampleEveryMs: 700,
   gridSide: 6,
   qualityEveryMs: 15_000,
+  autosaveMs: 20_000,
   augColor: false,
   augTranslation: false,
   augCutout: false,
@@ -141,6 +144,7 @@ const NUMERIC_LIMITS: Record<NumericKey, [min: number, max: number, integer: boo
   sampleEveryMs: [0, 60_000, true],
   gridSide: [1, 12, true],
   qualityEveryMs: [500, 3_600_000, true],
+  autosaveMs: [1000, 3_600_000, true],
   adaTarget: [0, 0.99, false],
   wDim: [4, 512, true],
   mappingLayers: [1, 8, true],

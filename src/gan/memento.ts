@@ -11,6 +11,8 @@ import type { RngState } from './random.ts';
 export interface Memento {
   step: number;
   rng: RngState;
+  /** The augmentation stream, when the trainer keeps one apart. */
+  augRng?: RngState;
   adamT: Record<string, number>;
   tensors: Record<string, tf.Tensor>;
 }
@@ -30,11 +32,11 @@ function entries(target: Restorable): [string, tf.Variable][] {
   return out;
 }
 
-export function takeMemento(target: Restorable, step: number, rng: RngState): Memento {
+export function takeMemento(target: Restorable, step: number, rng: RngState, augRng?: RngState): Memento {
   const tensors: Record<string, tf.Tensor> = {};
   for (const [name, v] of entries(target)) tensors[name] = tf.clone(v);
   const adamT = Object.fromEntries(Object.entries(target.optimizers).map(([who, a]) => [who, a.t]));
-  return { step, rng: { ...rng }, adamT, tensors };
+  return { step, rng: { ...rng }, ...(augRng ? { augRng: { ...augRng } } : {}), adamT, tensors };
 }
 
 export function restoreMemento(target: Restorable, m: Memento): void {

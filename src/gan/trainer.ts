@@ -52,6 +52,8 @@ export class GanTrainer {
   private readonly optG: Adam;
   private readonly optD: Adam;
   private readonly rng: Rng;
+  /** Augmentation and mirroring draws (see `lensFrom`). */
+  private readonly augRng: Rng;
   private data: tf.Tensor4D;
   private dataCount: number;
   private readonly fixedZ: tf.Tensor2D;
@@ -64,6 +66,7 @@ export class GanTrainer {
 
   constructor(readonly config: TrainConfig, dataset: PreparedSet) {
     this.rng = new Rng(config.seed);
+    this.augRng = new Rng(config.seed ^ 0xa06);
     this.model = buildModel(config, this.rng);
     this.optG = new Adam(this.model.generator.params, { lr: config.lrG, beta1: config.beta1, beta2: config.beta2, epsilon: 1e-8 });
     this.optD = new Adam(this.model.discriminator.params, { lr: config.lrD, beta1: config.beta1, beta2: config.beta2, epsilon: 1e-8 });
@@ -101,28 +104,39 @@ export class GanTrainer {
     return this.ada ? this.ada.p : 1;
   }
 
-  /** D's view of a batch: DiffAugment with the current p, drawn from our seeded RNG. */
-  private readonly lens: Lens = (x) => {
-    const p = this.augmentP;
-    return p > 0 ? augment(x, policyOf(this.config), p, this.rng) : x;
-  };
+  /**
+   * D's view of a batch: DiffAugment with the current p. Draws come from their own stream, so
+   * switching augmentation (or ADA's p) on does not change batch order or latents.
+   */
+  private lensFrom(rng: Rng): Lens {
+    return (x) => {
+      const p = this.augmentP;
+      return p > 0 ? augment(x, policyOf(this.config), p, rng) : x;
+    };
+  }
+
+  private get lens(): Lens {
+    return this.lensFrom(this.augRng);
+  }
 
   /** Real images for a step, mirrored at random when x-flip is on. */
-  private realBatch(idx: tf.Tensor1D): tf.Tensor4D {
+  private realBatch(idx: tf.Tensor1D, rng = this.augRng): tf.Tensor4D {
     return tf.tidy(() => {
       const reals = tf.gather(this.data, idx) as tf.Tensor4D;
-      return this.config.xflip ? flipHorizontal(reals, this.rng, 0.5) : reals;
+      return this.config.xflip ? flipHorizontal(reals, rng, 0.5) : reals;
     });
   }
 
   /** A few augmented reals beside augmented fakes, as D sees them (to spot augmentation leaks). */
   async renderAugmented(count = 8): Promise<GridImage> {
     const side = Math.ceil(Math.sqrt(2 * count));
+    // A display: its draws come from a throwaway stream and never touch training's.
+    const view = new Rng(this.steps + 1);
     const grid = tf.tidy(() => {
       const n = side * side;
-      const reals = this.realBatch(tf.tensor1d(this.rng.ints(Math.ceil(n / 2), this.dataCount), 'int32'));
-      const fakes = this.model.generator.apply(this.fixedZ.slice([0, 0], [n - reals.shape[0], this.config.zDim]));
-      return gridTensor(this.lens(tf.concat([reals, fakes], 0)), side);
+      const reals = this.realBatch(tf.tensor1d(view.ints(Math.ceil(n / 2), this.dataCount), 'int32'), view);
+      const fakes = this.generate(this.fixedZ.slice([0, 0], [n - reals.shape[0], this.config.zDim]));
+      return gridTensor(this.lensFrom(view)(tf.concat([reals, fakes], 0)), side);
     });
     return readGrid(grid);
   }
@@ -173,13 +187,14 @@ export class GanTrainer {
 
   /** A device-side copy of the whole training state (dispose it with `disposeMemento`). */
   snapshot(): Memento {
-    return takeMemento(this.restorable, this.steps, this.rng.save());
+    return takeMemento(this.restorable, this.steps, this.rng.save(), this.augRng.save());
   }
 
   /** Puts the run back to a snapshot exactly; metrics accumulated since are dropped. */
   rollback(m: Memento): void {
     restoreMemento(this.restorable, m);
     this.rng.restore(m.rng);
+    if (m.augRng) this.augRng.restore(m.augRng);
     this.steps = m.step;
     this.sums.dispose();
     this.sums = tf.zeros([SUMS]);
@@ -190,7 +205,12 @@ export class GanTrainer {
   async exportState(): Promise<TrainerState> {
     const params = await readNamed(this.allParams());
     const optimizers = { g: await readAdam(this.optG), d: await readAdam(this.optD) };
-    const extras: Record<string, NamedArray> = { 'ada.p': float64ToArray(this.ada?.p ?? 0) };
+    const aug = this.augRng.save();
+    const extras: Record<string, NamedArray> = {
+      'ada.p': float64ToArray(this.ada?.p ?? 0),
+      'rng.aug.state': float64ToArray(aug.state),
+      ...(aug.spare !== undefined ? { 'rng.aug.spare': float64ToArray(aug.spare) } : {}),
+    };
     if (isStyleGan(this.model)) extras['noise.counter'] = float64ToArray(this.model.noiseCounter.value);
     return { config: this.config, step: this.steps, rng: this.rng.save(), params, optimizers, extras };
   }
@@ -210,6 +230,8 @@ export class GanTrainer {
     assignAdam(this.optG, state.optimizers['g']!);
     assignAdam(this.optD, state.optimizers['d']!);
     this.rng.restore(state.rng);
+    const augState = arrayToFloat64(state.extras?.['rng.aug.state']);
+    if (augState !== undefined) this.augRng.restore({ state: augState, spare: arrayToFloat64(state.extras?.['rng.aug.spare']) });
     this.steps = state.step;
     const p = arrayToFloat64(state.extras?.['ada.p']);
     if (p !== undefined) this.ada = makeAda(this.config, p);

@@ -27,8 +27,6 @@ export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 const POST_EVERY_MS = 250;
 const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
 const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN' };
-/** A closed tab costs at most this much training. */
-const AUTOSAVE_MS = 20_000;
 
 export class Session {
   private config: TrainConfig;
@@ -238,10 +236,7 @@ export class Session {
   private async iteration(single: boolean): Promise<void> {
     const trainer = this.trainer!;
     trainer.trainStep();
-    if (this.fault?.kind === 'nan' && trainer.step === this.fault.at) {
-      this.fault = undefined; // once: after the rollback the run must be able to pass this step
-      trainer.poison();
-    }
+    if (this.fault && trainer.step === this.fault.at) this.inject(this.fault, trainer);
     const now = performance.now();
     if (single || trainer.step % this.config.reportEvery === 0) {
       const r = await trainer.report();
@@ -260,7 +255,18 @@ export class Session {
     if (single || now - this.lastPost >= POST_EVERY_MS) this.flush(now);
     if (single || now - this.lastRender >= this.config.sampleEveryMs) await this.render();
     if (!single && now - this.lastQuality >= this.config.qualityEveryMs) await this.evaluate();
-    if (!single && now - this.lastSave >= AUTOSAVE_MS) await this.autosave();
+    if (!single && now - this.lastSave >= this.config.autosaveMs) await this.autosave();
+  }
+
+  /** Test hooks (`?fault=`), each fired once: after recovery the run must pass this step. */
+  private inject(fault: FaultSpec, trainer: GanTrainer): void {
+    this.fault = undefined;
+    if (fault.kind === 'nan') trainer.poison();
+    if (fault.kind === 'worker-crash') {
+      setTimeout(() => {
+        throw new Error(`injected worker crash at step ${fault.at}`);
+      });
+    }
   }
 
   /** A diverged run pauses itself at its last good snapshot and says what happened. */

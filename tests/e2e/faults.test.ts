@@ -24,4 +24,15 @@ describe('faults', () => {
     expect(await textOf(page, 'status')).toMatch(/^training/);
     expect(session.errors).toEqual([]);
   });
+
+  it('a crashed Worker is replaced and the run restored from its last autosave, then trains on', async () => {
+    session = await openPage(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&autosaveMs=1000&fault=worker-crash&faultAt=250`);
+    const { page } = session;
+    await waitFor(() => textOf(page, 'notices'), (t) => t.includes('crashed'), 120_000, 'the crash to be noticed');
+    expect(await textOf(page, 'notices')).toMatch(/injected worker crash at step 250.*restored the last autosave/);
+    const restored = await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('training'), 60_000, 'training again');
+    expect(restored).toMatch(/^training/);
+    await waitFor(() => numberIn(page, 'step-count'), (n) => n > 300, 120_000, 'training past the crash');
+    expect(session.errors.filter((e) => !e.includes('injected worker crash'))).toEqual([]);
+  });
 });
