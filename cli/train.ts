@@ -7,13 +7,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configFromParams, DEFAULT_CONFIG, PRESETS } from '../src/contract/config.ts';
 import { encodePng } from '../src/data/node/decode.ts';
+import { rgbaFromFloat } from '../src/data/prepare.ts';
 import { GanTrainer } from '../src/gan/trainer.ts';
+import { QualityTracker } from '../src/gan/metrics/tracker.ts';
 import { parseArgs } from './args.ts';
 import { loadDataset } from './node-data.ts';
 import { useNodeBackend, type NodeBackend } from './node-backend.ts';
 
-const USAGE = `usage: npm run train -- [--data faces|animals|shapes|DIR] [--steps N] [--res 16|32|64] [--width W]
-       [--batch B] [--lrG X] [--lrD X] [--seed S] [--backend wasm|cpu] [--out DIR] [--every K]`;
+const USAGE = `usage: npm run train -- [--data faces|animals|shapes|DIR] [--model dcgan|stylegan] [--steps N] [--res 16|32|64]
+       [--width W] [--batch B] [--lrG X] [--lrD X] [--seed S] [--backend wasm|cpu] [--out DIR] [--every K] [--samples K]
+       (any training setting of the page's URL works as --name value, e.g. --augTranslation 1 --ada 1)`;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -34,25 +37,40 @@ async function main(): Promise<void> {
   const p = trainer.parameterCounts();
   console.log(`${set.count} images at ${config.res}px · DCGAN G ${p.generator} / D ${p.discriminator} params · batch ${config.batch} · ${backend}`);
 
+  const quality = new QualityTracker();
+  quality.setDataset(set);
   const metrics: string[] = [];
   const t0 = performance.now();
   for (let s = 1; s <= steps; s++) {
     trainer.trainStep();
     if (s % config.reportEvery === 0 || s === steps) {
       const r = (await trainer.report())!;
-      metrics.push(JSON.stringify(r));
       if (s % every === 0 || s === steps) {
         const secs = (performance.now() - t0) / 1000;
         const eta = (secs / s) * (steps - s);
-        console.log(`step ${s}/${steps} · ${((s * config.batch) / secs).toFixed(1)} img/s · ETA ${eta.toFixed(0)} s · G ${r.gLoss.toFixed(3)} D ${r.dLoss.toFixed(3)} D(real) ${r.dReal.toFixed(2)} D(fake) ${r.dFake.toFixed(2)}`);
-      }
+        const q = (await quality.evaluate(trainer))!;
+        metrics.push(JSON.stringify({ ...r, swd: q.swd, swdPerLevel: q.perLevel }));
+        console.log(`step ${s}/${steps} · ${((s * config.batch) / secs).toFixed(1)} img/s · ETA ${eta.toFixed(0)} s · G ${r.gLoss.toFixed(3)} D ${r.dLoss.toFixed(3)} D(real) ${r.dReal.toFixed(2)} D(fake) ${r.dFake.toFixed(2)} · SWD ${q.swd.toFixed(1)}`);
+      } else metrics.push(JSON.stringify(r));
     }
   }
   const grid = await trainer.renderGrid();
   await writeFile(join(out, 'grid.png'), encodePng({ width: grid.width, height: grid.height, data: grid.pixels }));
   await writeFile(join(out, 'metrics.jsonl'), metrics.join('\n') + '\n');
-  console.log(`wrote ${join(out, 'grid.png')} and ${join(out, 'metrics.jsonl')}`);
+  const samples = Number(args.get('samples') ?? 0);
+  if (samples > 0) await writeSamples(trainer, samples, config.res, join(out, 'samples'));
+  console.log(`wrote ${join(out, 'grid.png')}, ${join(out, 'metrics.jsonl')}${samples > 0 ? ` and ${samples} samples in ${join(out, 'samples')}` : ''}`);
   trainer.dispose();
+}
+
+/** K single sample PNGs from the final generator, so any other tool can score them. */
+async function writeSamples(trainer: GanTrainer, k: number, res: number, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const pixels = await trainer.samplePixels(k);
+  for (let i = 0; i < k; i++) {
+    const data = rgbaFromFloat(pixels, res, res, i * res * res * 3);
+    await writeFile(join(dir, `${String(i).padStart(5, '0')}.png`), encodePng({ width: res, height: res, data }));
+  }
 }
 
 main().catch((e: unknown) => {

@@ -7,6 +7,8 @@ import type { BackendName, BackendRequest, TrainConfig } from './config.ts';
 import type { ExploreRequest } from './explore.ts';
 
 export type { ExploreRequest, StyleBand } from './explore.ts';
+import type { QualityPoint } from './metrics.ts';
+export type { QualityPoint } from './metrics.ts';
 
 export type RunState = 'idle' | 'loading' | 'training' | 'paused' | 'error';
 
@@ -40,16 +42,6 @@ export interface RunSummary {
   size: number;
   res: number;
   model: string;
-}
-
-/** One SWD evaluation (×1e3, lower is better) of the generator against the dataset. */
-export interface QualityPoint {
-  step: number;
-  swd: number;
-  /** SWD per Laplacian pyramid level, finest first. */
-  perLevel: number[];
-  /** Resolution of each level. */
-  levels: number[];
 }
 
 // ---- page → worker ----

@@ -12,7 +12,7 @@ import { BUILTIN_NAMES, BUILTINS } from '../data/builtin/registry.ts';
 import { contactSheet, meanImage } from '../data/preview.ts';
 import type { RgbaImage } from '../data/types.ts';
 import { DatasetStore, LoadCancelled } from './dataset.ts';
-import { QualityTracker } from './quality.ts';
+import { QualityTracker } from '../gan/metrics/tracker.ts';
 import { MAX_IMAGES } from '../data/load.ts';
 import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS } from '../data/sniff.ts';
 import { MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES } from '../data/zip.ts';

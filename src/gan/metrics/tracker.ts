@@ -1,13 +1,13 @@
 /**
- * Quality metrics in the Worker: SWD between the generator's samples and the dataset (the
+ * Quality tracking for a run (the Worker and the CLI): SWD between the generator's samples and the dataset (the
  * ProGAN recipe, no pretrained network), the best snapshot by SWD, and the memorisation check.
  * The dataset side is described once per dataset and cached.
  */
-import type { QualityPoint } from '../contract/protocol.ts';
-import type { PreparedSet } from '../data/types.ts';
-import { buildIndex, nearest, summarizeMatches, type NearestIndex } from '../gan/metrics/nearest.ts';
-import { describeSet, swd, type Descriptors } from '../gan/metrics/swd.ts';
-import { disposeMemento, type GanTrainer, type Memento } from '../gan/trainer.ts';
+import type { QualityPoint } from '../../contract/metrics.ts';
+import type { PreparedSet } from '../../data/types.ts';
+import { disposeMemento, type GanTrainer, type Memento } from '../trainer.ts';
+import { buildIndex, nearest, summarizeMatches, type NearestIndex } from './nearest.ts';
+import { describeSet, swd, type Descriptors } from './swd.ts';
 
 /** Samples per SWD evaluation: fixed for a run so values stay comparable. */
 export const SWD_SAMPLES = 128;
