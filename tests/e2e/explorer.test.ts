@@ -46,4 +46,14 @@ describe('explorer', () => {
     await waitFor(() => numberIn(page, 'step-count'), (n) => n > stepBefore + 5, 60_000, 'training to continue');
     expect(session.errors).toEqual([]);
   });
+
+  it.each(['webgl', 'webgpu'] as const)('trains StyleGAN with lazy R1 (a double gradient) on %s', async (backend) => {
+    session = await openPage(`${inject('baseUrl')}/?backend=${backend}&dataset=shapes&model=stylegan&res=16&width=4&wDim=8&mappingLayers=1&batch=2&r1Every=2&reportEvery=1&sampleEveryMs=5000`);
+    const { page } = session;
+    await waitFor(() => numberIn(page, 'step-count'), (n) => n >= 3, 200_000, 'StyleGAN steps past an R1 step');
+    expect(await textOf(page, 'status')).toMatch(/^training: .*StyleGAN.*on /);
+    expect(await textOf(page, 'backend')).toContain(backend);
+    expect(await page.getByTestId('readout').textContent()).not.toMatch(/NaN/);
+    expect(session.errors).toEqual([]);
+  });
 });
