@@ -2,6 +2,7 @@ import { useCallback, useMemo, useState } from 'react';
 import { Explorer } from './components/Explorer.tsx';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
 import { RunsPanel } from './components/RunsPanel.tsx';
+import { TimelinePanel } from './components/TimelinePanel.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
 import { TrainPanel } from './components/TrainPanel.tsx';
 import { readStartup } from './url.ts';
@@ -33,6 +34,7 @@ export function App() {
       <main className="layout">
         <div className="side">
           <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} limits={ui.limits} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
+          <TimelinePanel frames={ui.timeline} config={ui.config} dataset={ui.dataset?.source.kind === 'builtin' ? ui.dataset.source.name : undefined} send={send} />
           <RunsPanel runs={ui.runs} current={ui.currentRun} send={send} canExport={ui.step > 0 && ui.state !== 'loading'} />
         </div>
         <div className="main-col">

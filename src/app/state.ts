@@ -37,6 +37,7 @@ export interface UiState {
   samples: SamplesFrame | undefined;
   augmented: PixelsMessage | undefined;
   explorer: ExplorerFrame | undefined;
+  timeline: { step: number; image: PixelsMessage }[];
   quality: QualityPoint[];
   best: { step: number; swd: number } | undefined;
   nearest: (WorkerEvent & { type: 'nearest' }) | undefined;
@@ -61,6 +62,7 @@ export const initialState: UiState = {
   metrics: { step: [], gLoss: [], dLoss: [], dReal: [], dFake: [], augmentP: [] },
   augmented: undefined,
   explorer: undefined,
+  timeline: [],
   quality: [],
   best: undefined,
   nearest: undefined,
@@ -108,6 +110,12 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       const rate = [...e.points].reverse().find((p) => p.imagesPerSec > 0)?.imagesPerSec ?? s.imagesPerSec;
       return { ...s, metrics: appendMetrics(s.metrics, e.points), step: last?.step ?? s.step, imagesPerSec: rate };
     }
+    case 'timeline':
+      return { ...s, timeline: [...s.timeline.filter((f) => f.step < e.step), { step: e.step, image: e.image }] };
+    case 'timeline/truncate':
+      return { ...s, timeline: e.step < 0 ? [] : s.timeline.filter((f) => f.step <= e.step) };
+    case 'download':
+      return s; // saved by useTrainer as it arrives
     case 'quality':
       return { ...s, quality: [...s.quality.filter((q) => q.step < e.point.step), e.point], best: e.best };
     case 'nearest':

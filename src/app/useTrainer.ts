@@ -28,7 +28,8 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
       worker.current = w;
       w.onmessage = (e: MessageEvent<WorkerEvent>) => {
         const ev = e.data;
-        if (ev.type === 'project') download(ev.name, ev.bytes);
+        if (ev.type === 'project') download(ev.name, ev.bytes, 'application/zip');
+        if (ev.type === 'download') download(ev.name, ev.bytes, ev.mime);
         if (ev.type === 'runs') {
           watch.run = ev.current;
           if (ev.runs.length > 0) void navigator.storage?.persist?.();
@@ -70,8 +71,8 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
   return [state, send];
 }
 
-function download(name: string, bytes: ArrayBuffer): void {
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/zip' }));
+export function download(name: string, bytes: ArrayBuffer | Blob, mime: string): void {
+  const url = URL.createObjectURL(bytes instanceof Blob ? bytes : new Blob([bytes], { type: mime }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

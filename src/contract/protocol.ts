@@ -72,6 +72,8 @@ export type Command =
   | { type: 'runs/resume'; id: string }
   | { type: 'runs/rename'; id: string; name: string }
   | { type: 'runs/delete'; id: string }
+  /** Download the timelapse of the grid as an animated GIF (answered by a `download` event). */
+  | { type: 'export/gif' }
   /** Go back to the snapshot with the best (lowest) SWD so far. */
   | { type: 'train/best' }
   /** Find each grid sample's nearest training image (memorisation check). */
@@ -157,6 +159,11 @@ export type WorkerEvent =
   | { type: 'step'; step: number }
   | { type: 'explorer'; step: number; mix: PixelsMessage | undefined; interpolation: PixelsMessage; noise: PixelsMessage | undefined }
   | { type: 'project'; name: string; bytes: ArrayBuffer }
+  | { type: 'download'; name: string; mime: string; bytes: ArrayBuffer }
+  /** A grid snapshot kept for the timelapse (dense early, sparse later). */
+  | { type: 'timeline'; step: number; image: PixelsMessage }
+  /** The timeline was cut back to `step` (rollback) or cleared (step -1). */
+  | { type: 'timeline/truncate'; step: number }
   | { type: 'quality'; point: QualityPoint; best: { step: number; swd: number } | undefined }
   /** Nearest training image per grid sample, laid out like the grid. */
   | { type: 'nearest'; step: number; image: PixelsMessage; distances: number[]; nearCopy: boolean[]; nearCopyFraction: number; medianDistance: number }

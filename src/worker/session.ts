@@ -5,6 +5,7 @@
 import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type TrainConfig } from '../contract/config.ts';
 import { assertNever, type BackendInfo, type Command, type ExploreRequest, type FaultSpec, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
 import { renderExplorer } from '../gan/explore.ts';
+import { Timeline, timelineGif } from '../gan/timeline.ts';
 import type { GridImage } from '../gan/render.ts';
 import { GanTrainer } from '../gan/trainer.ts';
 import { chooseBackend } from './backend.ts';
@@ -47,6 +48,7 @@ export class Session {
   private lastSave = 0;
   private explore: ExploreRequest | undefined;
   private readonly quality = new QualityTracker();
+  private readonly timeline = new Timeline();
   private lastQuality = 0;
 
   constructor(private readonly post: Post) {
@@ -113,6 +115,11 @@ export class Session {
         if (!this.trainer) return this.status('idle', 'add images before training');
         await this.iteration(true);
         return this.status('paused', `paused at step ${this.trainer.step}`);
+      case 'export/gif': {
+        const bytes = timelineGif(this.timeline.frames);
+        const buf = bytes.buffer as ArrayBuffer;
+        return this.post({ type: 'download', name: `${this.run?.name ?? 'ganvas'}-timelapse.gif`.replace(/[^\p{L}\p{N}._-]+/gu, '-'), mime: 'image/gif', bytes: buf }, [buf]);
+      }
       case 'train/best':
         return this.backToBest();
       case 'quality/nearest':
@@ -194,6 +201,7 @@ export class Session {
 
   /** Fresh weights for the current config and data; shows the untrained grid. */
   private async rebuild(): Promise<void> {
+    this.cutTimeline(-1);
     this.guard.clear();
     this.quality.reset();
     this.quality.setDataset(this.dataset.set);
@@ -275,6 +283,7 @@ export class Session {
     this.points = [];
     const back = this.guard.rollback(this.trainer!);
     this.history = this.history.filter((p) => p.step <= (back ?? 0));
+    this.cutTimeline(back ?? -1);
     if (back === undefined) {
       await this.rebuild();
       return this.status('error', `training diverged at step ${step}: ${problem}, before any snapshot was kept; the model was reset. Try lower learning rates.`);
@@ -335,6 +344,7 @@ export class Session {
     this.running = false;
     this.guard.clear();
     this.quality.reset();
+    this.cutTimeline(-1);
     this.trainer?.dispose();
     this.trainer = trainer;
     this.config = snapshot.config;
@@ -352,6 +362,12 @@ export class Session {
     this.status('paused', `opened "${parts.run.name}" at step ${trainer.step}: press Resume to continue`);
   }
 
+  private cutTimeline(step: number): void {
+    if (step < 0) this.timeline.clear();
+    else this.timeline.truncate(step);
+    this.post({ type: 'timeline/truncate', step });
+  }
+
   private notice(level: 'info' | 'warning' | 'error', message: string): void {
     this.post({ type: 'notice', level, message });
   }
@@ -366,6 +382,11 @@ export class Session {
     const trainer = this.trainer!;
     const grid = await trainer.renderGrid();
     this.lastRender = performance.now();
+    if (this.timeline.due(trainer.step)) {
+      this.timeline.add({ ...grid, step: trainer.step });
+      const copy = new Uint8ClampedArray(grid.pixels).buffer;
+      this.post({ type: 'timeline', step: trainer.step, image: { width: grid.width, height: grid.height, pixels: copy } }, [copy]);
+    }
     const pixels = grid.pixels.buffer as ArrayBuffer;
     this.post({ type: 'samples', step: trainer.step, width: grid.width, height: grid.height, pixels }, [pixels]);
     await this.renderExplorer();
@@ -389,6 +410,7 @@ export class Session {
     this.running = false;
     this.trainer.rollback(best.memento);
     this.history = this.history.filter((p) => p.step <= best.point.step);
+    this.cutTimeline(best.point.step);
     this.points = [];
     this.flush(performance.now());
     await this.render();

@@ -190,3 +190,14 @@ describe('GanTrainer state export and import', () => {
     wider.dispose();
   });
 });
+
+describe('config in the URL', () => {
+  it('round-trips every field through URL parameters', async () => {
+    const { configFromParams, configToParams, DEFAULT_CONFIG } = await import('../../src/contract/config.ts');
+    const custom = { ...DEFAULT_CONFIG, model: 'stylegan' as const, res: 32 as const, batch: 12, lrD: 3e-4, lrG: 1e-3, beta1: 0, beta2: 0.99, augCutout: true, ada: true, seed: 77, wDim: 64 };
+    const back = configFromParams(new URLSearchParams(configToParams(custom)), DEFAULT_CONFIG);
+    expect(back.issues).toEqual([]);
+    expect(back.config).toEqual(custom);
+    expect(configFromParams(new URLSearchParams('batch=-3&ada=maybe'), DEFAULT_CONFIG).issues.map((i) => i.field)).toEqual(['ada', 'batch']);
+  });
+});

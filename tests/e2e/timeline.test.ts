@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { GifReader } from 'omggif';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { numberIn, openPage, waitFor, type Session } from './browser.ts';
+
+let session: Session | undefined;
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+
+describe('timeline', () => {
+  it('keeps grid snapshots, scrubs back to the start, and downloads the timelapse as a GIF', async () => {
+    session = await openPage(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&sampleEveryMs=100`);
+    const { page } = session;
+    await waitFor(() => numberIn(page, 'step-count'), (n) => n > 120, 60_000, 'training');
+    await page.getByTestId('train-toggle').click();
+    await page.getByTestId('timeline-scrubber').fill('0');
+    expect(await numberIn(page, 'timeline-step')).toBe(0);
+    const snapshots = Number(await page.getByTestId('timeline-scrubber').getAttribute('max')) + 1;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-gif').click()]);
+    expect(download.suggestedFilename()).toMatch(/\.gif$/);
+    const gif = new GifReader(readFileSync((await download.path())!));
+    expect(gif.numFrames()).toBeGreaterThanOrEqual(3);
+    expect(gif.numFrames()).toBe(snapshots);
+    expect(session.errors).toEqual([]);
+  });
+});
