@@ -74,6 +74,8 @@ export type Command =
   | { type: 'runs/delete'; id: string }
   /** Download the timelapse of the grid as an animated GIF (answered by a `download` event). */
   | { type: 'export/gif' }
+  /** Download the prepared images as a StyleGAN2-ADA dataset zip. */
+  | { type: 'export/dataset' }
   /** Go back to the snapshot with the best (lowest) SWD so far. */
   | { type: 'train/best' }
   /** Find each grid sample's nearest training image (memorisation check). */

@@ -25,8 +25,8 @@ export class Adam {
     public options: AdamOptions,
   ) {
     for (const [name, p] of Object.entries(params)) {
-      this.m[name] = tf.variable(tf.zerosLike(p), false);
-      this.v[name] = tf.variable(tf.zerosLike(p), false);
+      this.m[name] = zeroSlot(p);
+      this.v[name] = zeroSlot(p);
     }
   }
 
@@ -53,4 +53,12 @@ export class Adam {
   dispose(): void {
     for (const t of [...Object.values(this.m), ...Object.values(this.v)]) t.dispose();
   }
+}
+
+/** A variable of zeros shaped like `p`; the temporary it starts from is freed at once. */
+function zeroSlot(p: tf.Tensor): tf.Variable {
+  const zeros = tf.zerosLike(p);
+  const slot = tf.variable(zeros, false);
+  zeros.dispose();
+  return slot;
 }

@@ -41,6 +41,12 @@ export class Timeline {
     this.frames = [];
     this.next = 0;
   }
+
+  /** Frames from a saved run. */
+  restore(frames: TimelineFrame[]): void {
+    this.clear();
+    for (const f of frames) this.add(f);
+  }
 }
 
 /** Transparent gaps become the background colour: GIF has one-bit transparency at best. */

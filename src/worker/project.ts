@@ -7,6 +7,9 @@ import type { MetricPoint } from '../contract/protocol.ts';
 import { dequantiseDataset, quantiseDataset, type HistoryEntry, type TrainerSnapshot } from '../gan/checkpoint.ts';
 import type { GanTrainer } from '../gan/trainer.ts';
 import type { PreparedSet } from '../data/types.ts';
+import { bitmapToRgba } from '../data/browser/decode.ts';
+import { encodePng } from '../data/png.ts';
+import type { TimelineFrame } from '../gan/timeline.ts';
 
 /** Identity of a run across saves. */
 export interface RunIdentity {
@@ -23,11 +26,12 @@ export function newRun(label: string): RunIdentity {
 const toHistory = (p: MetricPoint): HistoryEntry => ({ step: p.step, gLoss: p.gLoss, dLoss: p.dLoss, dReal: p.dReal, dFake: p.dFake, imagesPerSec: p.imagesPerSec });
 const fromHistory = (h: HistoryEntry): MetricPoint => ({ ...h, augmentP: 0 });
 
-export async function snapshotOf(run: RunIdentity, trainer: GanTrainer, history: MetricPoint[], dataset: PreparedSet): Promise<TrainerSnapshot> {
+export async function snapshotOf(run: RunIdentity, trainer: GanTrainer, history: MetricPoint[], dataset: PreparedSet, timeline: TimelineFrame[]): Promise<TrainerSnapshot> {
   const state = await trainer.exportState();
   return {
     ...state,
     history: history.map(toHistory),
+    timeline: timeline.map((f) => ({ step: f.step, width: f.width, height: f.height, png: encodePng(f.width, f.height, f.pixels) })),
     dataset: { res: dataset.res, count: dataset.count, pixels: quantiseDataset(dataset.pixels), names: dataset.names },
     meta: { name: run.name, created: run.created, updated: new Date().toISOString(), app: 'ganvas 0.1' },
   };
@@ -37,11 +41,26 @@ export interface OpenedRun {
   run: RunIdentity;
   history: MetricPoint[];
   dataset: PreparedSet | undefined;
+  timeline: TimelineFrame[];
 }
 
-export function partsOf(snapshot: TrainerSnapshot, id: string | undefined): OpenedRun {
+/** Decodes the timeline's PNGs with the browser's codec; a frame that fails is skipped. */
+export async function timelineOf(snapshot: TrainerSnapshot): Promise<TimelineFrame[]> {
+  const frames: TimelineFrame[] = [];
+  for (const f of snapshot.timeline ?? []) {
+    const bitmap = await createImageBitmap(new Blob([f.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' }).catch(() => undefined);
+    if (!bitmap) continue;
+    const img = bitmapToRgba(bitmap);
+    bitmap.close();
+    frames.push({ step: f.step, width: img.width, height: img.height, pixels: new Uint8ClampedArray(img.data) });
+  }
+  return frames;
+}
+
+export async function partsOf(snapshot: TrainerSnapshot, id: string | undefined): Promise<OpenedRun> {
   const d = snapshot.dataset;
   return {
+    timeline: await timelineOf(snapshot),
     run: { id: id ?? newRun(snapshot.meta.name).id, name: snapshot.meta.name, created: snapshot.meta.created },
     history: snapshot.history.map(fromHistory),
     dataset: d && { res: d.res, count: d.count, pixels: dequantiseDataset(d.pixels), names: d.names },

@@ -6,6 +6,7 @@ import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type TrainConfig } fr
 import { assertNever, type BackendInfo, type Command, type ExploreRequest, type FaultSpec, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
 import { renderExplorer } from '../gan/explore.ts';
 import { Timeline, timelineGif } from '../gan/timeline.ts';
+import { styleganDatasetZip } from '../data/stylegan-dataset.ts';
 import type { GridImage } from '../gan/render.ts';
 import { GanTrainer } from '../gan/trainer.ts';
 import { chooseBackend } from './backend.ts';
@@ -119,6 +120,11 @@ export class Session {
         const bytes = timelineGif(this.timeline.frames);
         const buf = bytes.buffer as ArrayBuffer;
         return this.post({ type: 'download', name: `${this.run?.name ?? 'ganvas'}-timelapse.gif`.replace(/[^\p{L}\p{N}._-]+/gu, '-'), mime: 'image/gif', bytes: buf }, [buf]);
+      }
+      case 'export/dataset': {
+        if (this.dataset.set.count === 0) return this.notice('error', 'there are no images to export');
+        const buf = styleganDatasetZip(this.dataset.set).buffer as ArrayBuffer;
+        return this.post({ type: 'download', name: `ganvas-dataset-${this.dataset.set.res}px.zip`, mime: 'application/zip', bytes: buf }, [buf]);
       }
       case 'train/best':
         return this.backToBest();
@@ -300,7 +306,7 @@ export class Session {
 
   private async snapshot() {
     this.run ??= newRun(this.runLabel());
-    return snapshotOf(this.run, this.trainer!, this.history, this.dataset.set);
+    return snapshotOf(this.run, this.trainer!, this.history, this.dataset.set, this.timeline.frames);
   }
 
   private async exportProject(): Promise<void> {
@@ -331,7 +337,7 @@ export class Session {
     const decoded = decodeProject(bytes);
     if (!decoded.ok) return this.notice('error', `could not open ${what}: ${decoded.reason}`);
     const { snapshot } = decoded;
-    const parts = partsOf(snapshot, id);
+    const parts = await partsOf(snapshot, id);
     if (!parts.dataset && this.dataset.set.res !== snapshot.config.res) {
       return this.notice('error', `could not open ${what}: it holds no images and the current ones are ${this.dataset.set.res}×${this.dataset.set.res}, not ${snapshot.config.res}×${snapshot.config.res}`);
     }
@@ -351,6 +357,11 @@ export class Session {
     if (parts.dataset) this.dataset.restore(parts.dataset, snapshot.meta.name);
     this.run = parts.run;
     this.history = parts.history;
+    this.timeline.restore(parts.timeline);
+    for (const f of parts.timeline) {
+      const copy = new Uint8ClampedArray(f.pixels).buffer;
+      this.post({ type: 'timeline', step: f.step, image: { width: f.width, height: f.height, pixels: copy } }, [copy]);
+    }
     this.quality.setDataset(this.dataset.set);
     this.postDataset();
     this.postConfig();

@@ -72,3 +72,18 @@ describe('style mixing regularisation', () => {
     trainer.dispose();
   });
 });
+
+describe('disposal', () => {
+  it('a disposed trainer leaves no tensors behind, DCGAN and StyleGAN alike', async () => {
+    for (const cfg of [tinyConfig(), styleConfig()]) {
+      const before = tf.memory().numTensors;
+      const t = new GanTrainer(cfg, data());
+      t.trainStep();
+      t.trainStep();
+      await t.report();
+      await t.renderGrid();
+      t.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+});

@@ -41,6 +41,11 @@ export function DatasetView({ dataset, preview, send, busy }: {
             onChange={(e) => setLook(dataset.fit, rgbOf(e.target.value))} />
         </label>
       </div>
+      {dataset.count > 0 && (
+        <button type="button" className="link" data-testid="export-dataset" onClick={() => send({ type: 'export/dataset' })} title="dataset.json + PNGs, the layout StyleGAN2-ADA's dataset_tool writes">
+          Download these {dataset.count} images for StyleGAN2-ADA (.zip)
+        </button>
+      )}
       {dataset.names.length > 0 && (
         <details>
           <summary>{dataset.names.length} image file(s)</summary>

@@ -80,7 +80,7 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
     apply: (z) => tf.tidy(() => synth(repeat(mapZ(p, opts.mappingLayers, z)), 'random')),
   };
   const discriminator = buildStyleDiscriminator(opts, rng);
-  const wAvg = tf.variable(tf.zeros([opts.wDim]), false);
+  const wAvg = tf.tidy(() => tf.variable(tf.zeros([opts.wDim]), false));
   return {
     kind: 'stylegan',
     generator,
