@@ -14,5 +14,7 @@ export interface ExploreRequest {
   noiseSeed: number;
   /** StyleGAN: switch the per-pixel noise off. */
   noiseOff: boolean;
+  /** StyleGAN: interpolate linearly in W (after the mapping) or spherically in z. DCGAN: always z. */
+  space: 'w' | 'z';
 }
 

@@ -61,7 +61,16 @@ export function slerp(a: tf.Tensor2D, b: tf.Tensor2D, t: number): tf.Tensor2D {
  * `steps` images from A to B: for StyleGAN linear in W (after the mapping, where the paper
  * finds paths smoother), for DCGAN spherical in z.
  */
-export function interpolationImages(generate: (z: tf.Tensor2D, psi: number) => tf.Tensor4D, style: StyleTraining | undefined, zA: tf.Tensor2D, zB: tf.Tensor2D, steps: number, psi: number, noise: NoiseMode = { seed: 1 }): tf.Tensor4D {
+export function interpolationImages(
+  generate: (z: tf.Tensor2D, psi: number) => tf.Tensor4D,
+  style: StyleTraining | undefined,
+  zA: tf.Tensor2D,
+  zB: tf.Tensor2D,
+  steps: number,
+  psi: number,
+  noise: NoiseMode = { seed: 1 },
+  space: 'w' | 'z' = 'w',
+): tf.Tensor4D {
   const ts = Array.from({ length: steps }, (_, i) => i / (steps - 1));
   if (!style) return tf.tidy(() => generate(tf.concat(ts.map((t) => slerp(zA, zB, t)), 0), psi));
   const model = style.model;
@@ -73,7 +82,7 @@ export function interpolationImages(generate: (z: tf.Tensor2D, psi: number) => t
       // One frame at a time: noise is drawn per batch element, and every frame must get the
       // same noise, or the animation would flicker with it.
       const frames = ts.map((t) => {
-        const w = tf.add(tf.mul(wA, 1 - t), tf.mul(wB, t)) as tf.Tensor2D;
+        const w = space === 'w' ? (tf.add(tf.mul(wA, 1 - t), tf.mul(wB, t)) as tf.Tensor2D) : truncate(model.mapping(slerp(zA, zB, t)), model.wAvg, psi);
         return model.synthesis(mixStyles(w, w, keep), noise);
       });
       return tf.concat(frames, 0);
@@ -99,7 +108,7 @@ export async function renderExplorer(trainer: GanTrainer, req: ExploreRequest): 
   const zA = trainer.latents([a]);
   const zB = trainer.latents([b]);
   try {
-    const strip = tf.tidy(() => gridTensor(interpolationImages((z, psi) => trainer.generate(z, psi), style, zA, zB, STRIP, req.psi, noise), 1, STRIP));
+    const strip = tf.tidy(() => gridTensor(interpolationImages((z, psi) => trainer.generate(z, psi), style, zA, zB, STRIP, req.psi, noise, req.space), 1, STRIP));
     const interpolation = await readGrid(strip);
     if (!style) return { mix: undefined, interpolation, noise: undefined };
     const mixGrid = tf.tidy(() => {

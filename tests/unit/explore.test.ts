@@ -8,7 +8,7 @@ beforeAll(useFastBackend);
 
 const data = () => constantSet(16, 4, (x, y, c) => Math.sin(x + c) * Math.cos(y));
 const styleCfg = () => tinyConfig({ model: 'stylegan', width: 8, wDim: 16, mappingLayers: 2, gridSide: 3 });
-const request = { psi: 1, fromB: ['coarse'] as const, pins: [0, 1] as [number, number], noiseSeed: 1, noiseOff: false };
+const request = { psi: 1, fromB: ['coarse'] as const, pins: [0, 1] as [number, number], noiseSeed: 1, noiseOff: false, space: 'w' as const };
 
 describe('explorer rendering', () => {
   it('labels style inputs coarse, middle and fine by resolution', () => {
@@ -25,6 +25,9 @@ describe('explorer rendering', () => {
     expect([out.mix!.width, out.mix!.height]).toEqual([5 * 17 - 1, 4 * 17 - 1]);
     expect([out.interpolation.width, out.interpolation.height]).toEqual([8 * 17 - 1, 16]);
     expect(out.noise!.width).toBe(4 * 17 - 1);
+    const inZ = await renderExplorer(trainer, { ...request, fromB: [], space: 'z' });
+    expect(Array.from(inZ.interpolation.pixels.slice(0, 64))).toEqual(Array.from(out.interpolation.pixels.slice(0, 64))); // same endpoint A
+    expect(Array.from(inZ.interpolation.pixels)).not.toEqual(Array.from(out.interpolation.pixels)); // different path
     trainer.dispose();
   });
 

@@ -26,12 +26,13 @@ export function Explorer({ model, frame, pins, send }: { model: ModelKind; frame
   const [fromB, setFromB] = useState<StyleBand[]>(['coarse']);
   const [noiseSeed, setNoiseSeed] = useState(1);
   const [noiseOff, setNoiseOff] = useState(false);
+  const [space, setSpace] = useState<'w' | 'z'>('w');
   const style = model === 'stylegan';
 
   useEffect(() => {
-    const request: ExploreRequest = { psi, fromB, pins, noiseSeed, noiseOff };
+    const request: ExploreRequest = { psi, fromB, pins, noiseSeed, noiseOff, space };
     send({ type: 'explore', request });
-  }, [psi, fromB, pins, noiseSeed, noiseOff, send]);
+  }, [psi, fromB, pins, noiseSeed, noiseOff, space, send]);
   useEffect(() => () => send({ type: 'explore', request: null }), [send]);
 
   return (
@@ -44,8 +45,15 @@ export function Explorer({ model, frame, pins, send }: { model: ModelKind; frame
       </label>
       <figure>
         <PixelCanvas image={frame?.interpolation} data-testid="interpolation" className="pixelated strip" aria-label="interpolation from A to B" />
-        <figcaption>A → B, {style ? 'linear in W (after the mapping network)' : 'spherical in z'}</figcaption>
+        <figcaption>A → B, {style && space === 'w' ? 'linear in W (after the mapping network)' : 'spherical in z'}</figcaption>
       </figure>
+      {style && (
+        <div className="row" role="radiogroup" aria-label="interpolation space">
+          <label className="flag"><input type="radio" name="space" checked={space === 'w'} onChange={() => setSpace('w')} /> in W (lerp)</label>
+          <label className="flag"><input type="radio" name="space" checked={space === 'z'} onChange={() => setSpace('z')} /> in z (slerp)</label>
+          <span className="hint">W is usually smoother: the mapping network unwarps z.</span>
+        </div>
+      )}
       {frame && <Animation strip={frame.interpolation} />}
       {style ? (
         <>
