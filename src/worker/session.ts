@@ -28,6 +28,8 @@ export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 /** Metrics and step counts are posted at most this often, whatever the step rate. */
 const POST_EVERY_MS = 250;
 const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
+/** Errors that mean the GPU device or context is gone (WebGPU device loss, WebGL context loss). */
+const DEVICE_LOST = /device (was )?lost|context (was )?lost|external Instance reference no longer exists|CONTEXT_LOST_WEBGL|GPUDevice.*destroyed/i;
 const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN' };
 
 export class Session {
@@ -468,7 +470,17 @@ export class Session {
 
   private fail(e: unknown): void {
     this.running = false;
-    this.status('error', e instanceof Error ? e.message : String(e));
+    const message = e instanceof Error ? e.message : String(e);
+    if (DEVICE_LOST.test(message) && this.backend && this.backend.name !== 'cpu' && this.backend.name !== 'wasm') {
+      // Nothing on a lost GPU can be trusted, snapshots included: hand over to the page's crash
+      // recovery, which starts a fresh Worker (and backend) and reloads the last autosave.
+      this.status('loading', `the ${this.backend.name} device was lost (${message}); restarting`);
+      setTimeout(() => {
+        throw new Error(`the ${this.backend!.name} device was lost: ${message}`);
+      });
+      return;
+    }
+    this.status('error', message);
   }
 }
 
