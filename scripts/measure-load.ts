@@ -14,6 +14,7 @@ function image(i: number): Buffer {
   const png = new PNG({ width: side, height: side });
   for (let y = 0; y < side; y++)
     for (let x = 0; x < side; x++) png.data.set([(x * 7 + i * 13) % 256, (y * 5 + i * 31) % 256, (x * y + i) % 256, 255], (y * side + x) * 4);
+  png.data.set([i & 255, i >> 8, 7, 255], 0); // pixel 0 encodes i, so no two files are duplicates
   return PNG.sync.write(png);
 }
 
