@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const pageSeconds = Number(args.get('page-seconds') ?? 45);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`machine: ${cpu} × ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
-  console.log('model: DCGAN 32×32, width 32, zDim 100 (G 369,507 / D 167,521 parameters), batch 32, one D + one G Adam step\n');
+  console.log('model: DCGAN 32×32, width 32, zDim 100 (G 372,771 / D 167,649 parameters), batch 32, one D + one G Adam step\n');
   const rows: BenchRow[] = [];
   const print = (r: BenchRow) =>
     console.log(

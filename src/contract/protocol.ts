@@ -72,6 +72,7 @@ export type Command =
   | { type: 'runs/resume'; id: string }
   | { type: 'runs/rename'; id: string; name: string }
   | { type: 'runs/delete'; id: string }
+  | { type: 'runs/duplicate'; id: string }
   /** Download the timelapse of the grid as an animated GIF (answered by a `download` event). */
   | { type: 'export/gif' }
   /** Download the prepared images as a StyleGAN2-ADA dataset zip. */

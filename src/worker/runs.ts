@@ -58,3 +58,12 @@ export async function renameRun(id: string, name: string): Promise<void> {
 export async function deleteRun(id: string): Promise<void> {
   await (await open()).delete('runs', id);
 }
+
+/** A copy under a new id, so an experiment can branch from a saved state. */
+export async function duplicateRun(id: string, newId: string): Promise<void> {
+  const d = await open();
+  const tx = d.transaction('runs', 'readwrite');
+  const run = await tx.store.get(id);
+  if (run) await tx.store.put({ ...run, id: newId, name: `${run.name} (copy)`, updated: new Date().toISOString() });
+  await tx.done;
+}

@@ -20,7 +20,7 @@ import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS } from '../data/sniff.ts';
 import { MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES } from '../data/zip.ts';
 import { divergence, DivergenceGuard } from './guard.ts';
 import { newRun, partsOf, projectFileName, snapshotOf, type RunIdentity } from './project.ts';
-import { deleteRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
+import { deleteRun, duplicateRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
 import { decodeProject, encodeProject } from '../gan/checkpoint.ts';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
@@ -150,6 +150,9 @@ export class Session {
       case 'runs/rename':
         await renameRun(cmd.id, cmd.name);
         if (this.run?.id === cmd.id) this.run = { ...this.run, name: cmd.name };
+        return this.postRuns();
+      case 'runs/duplicate':
+        await duplicateRun(cmd.id, newRun('copy').id);
         return this.postRuns();
       case 'runs/delete':
         await deleteRun(cmd.id);

@@ -39,6 +39,11 @@ describe('saved runs and project files', () => {
     await page.getByTestId('train-toggle').click();
     await waitFor(() => numberIn(page, 'step-count'), (n) => n > saved + 10, 60_000, 'training past the saved step');
 
+    // Duplicating a run adds a copy beside it.
+    await runs.first().getByRole('button', { name: 'duplicate' }).click();
+    await waitFor(() => runs.count(), (n) => n === 2, 10_000, 'a copy');
+    expect(await page.getByTestId('runs-list').textContent()).toContain('(copy)');
+
     // The exported file opens too.
     await page.getByTestId('train-toggle').click();
     await page.getByTestId('import-project').setInputFiles({ name: 'good.ganvas', mimeType: 'application/zip', buffer: bytes });

@@ -21,6 +21,7 @@ export function RunsPanel({ runs, current, send, canExport }: { runs: RunSummary
                 const name = prompt('Name this run', r.name);
                 if (name?.trim()) send({ type: 'runs/rename', id: r.id, name: name.trim() });
               }}>rename</button>
+              <button type="button" className="link" onClick={() => send({ type: 'runs/duplicate', id: r.id })}>duplicate</button>
               <button type="button" className="link" onClick={() => confirm(`Delete "${r.name}"?`) && send({ type: 'runs/delete', id: r.id })}>delete</button>
             </span>
           </li>
