@@ -40,12 +40,19 @@ export async function loadRun(id: string): Promise<Uint8Array | undefined> {
  * produce a message, never a half-written store (the old save stays).
  */
 export async function saveRun(summary: Omit<RunSummary, 'size'>, bytes: Uint8Array): Promise<void> {
-  const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
-  if (estimate?.quota !== undefined && estimate.usage !== undefined && estimate.quota - estimate.usage < bytes.length * 1.1) {
-    throw new Error(`not enough storage for the autosave (${(bytes.length / 2 ** 20).toFixed(1)} MB needed); the previous save is kept. Export the project or delete old runs.`);
+  const estimate = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);
+  if (estimate?.quota !== undefined && estimate.usage !== undefined && estimate.quota - estimate.usage < bytes.length * 1.1) throw new Error(noRoom(bytes));
+  try {
+    await (await open()).put('runs', { ...summary, size: bytes.length, bytes });
+  } catch (e) {
+    // The estimate can be stale: a write the browser refuses for quota fails whole, old save intact.
+    if (e instanceof DOMException && e.name === 'QuotaExceededError') throw new Error(noRoom(bytes));
+    throw e;
   }
-  await (await open()).put('runs', { ...summary, size: bytes.length, bytes });
 }
+
+const noRoom = (bytes: Uint8Array) =>
+  `not enough storage for the autosave (${(bytes.length / 2 ** 20).toFixed(1)} MB needed); the previous save is kept. Export the project or delete old runs.`;
 
 export async function renameRun(id: string, name: string): Promise<void> {
   const d = await open();
