@@ -23,6 +23,11 @@ describe('timeline', () => {
     const gif = new GifReader(readFileSync((await download.path())!));
     expect(gif.numFrames()).toBeGreaterThanOrEqual(3);
     expect(gif.numFrames()).toBe(snapshots);
+
+    const [webm] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-webm').click()]);
+    const video = readFileSync((await webm.path())!);
+    expect(Array.from(video.subarray(0, 4))).toEqual([0x1a, 0x45, 0xdf, 0xa3]); // EBML: a WebM container
+    expect(video.length).toBeGreaterThan(1000);
     expect(session.errors).toEqual([]);
   });
 });

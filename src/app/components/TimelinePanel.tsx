@@ -4,6 +4,7 @@ import type { PixelsMessage } from '../../contract/protocol.ts';
 import type { Send } from '../useTrainer.ts';
 import { download } from '../useTrainer.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
+import { canRecordWebm, recordWebm } from '../webm.ts';
 
 /** A link that reproduces this setup (not the data): the config's non-default fields in the URL. */
 export function shareLink(config: TrainConfig, dataset: string | undefined): string {
@@ -16,6 +17,15 @@ export function shareLink(config: TrainConfig, dataset: string | undefined): str
 export function TimelinePanel({ frames, config, dataset, send }: { frames: { step: number; image: PixelsMessage }[]; config: TrainConfig | undefined; dataset: string | undefined; send: Send }) {
   const [pick, setPick] = useState<number | undefined>(undefined);
   const [copied, setCopied] = useState(false);
+  const [recording, setRecording] = useState(false);
+  const saveWebm = async () => {
+    setRecording(true);
+    try {
+      download(`ganvas-timelapse.webm`, await recordWebm(frames.map((f) => f.image)), 'video/webm');
+    } finally {
+      setRecording(false);
+    }
+  };
   const index = Math.min(pick ?? frames.length - 1, frames.length - 1);
   const frame = frames[index];
   const saveGrid = () => {
@@ -38,6 +48,11 @@ export function TimelinePanel({ frames, config, dataset, send }: { frames: { ste
       )}
       <div className="row">
         <button type="button" data-testid="export-gif" disabled={frames.length === 0} onClick={() => send({ type: 'export/gif' })}>Timelapse (GIF)</button>
+        {canRecordWebm() && (
+          <button type="button" data-testid="export-webm" disabled={frames.length === 0 || recording} onClick={() => void saveWebm()}>
+            {recording ? 'Recording…' : 'Timelapse (WebM)'}
+          </button>
+        )}
         <button type="button" data-testid="export-grid" disabled={frames.length === 0} onClick={saveGrid}>Grid (PNG)</button>
         <button type="button" data-testid="share-link" disabled={!config} onClick={() => {
           void navigator.clipboard?.writeText(shareLink(config!, dataset)).then(() => setCopied(true));
