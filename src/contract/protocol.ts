@@ -75,6 +75,8 @@ export type Command =
   | { type: 'runs/duplicate'; id: string }
   /** Download the timelapse of the grid as an animated GIF (answered by a `download` event). */
   | { type: 'export/gif' }
+  /** Download the generator alone as a tfjs Layers model (zip: model.json, weights, README). */
+  | { type: 'export/generator' }
   /** Download the prepared images as a StyleGAN2-ADA dataset zip. */
   | { type: 'export/dataset' }
   /** Go back to the snapshot with the best (lowest) SWD so far. */

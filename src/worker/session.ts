@@ -7,6 +7,7 @@ import { assertNever, type BackendInfo, type Command, type ExploreRequest, type 
 import { renderExplorer } from '../gan/explore.ts';
 import { Timeline, timelineGif } from '../gan/timeline.ts';
 import { styleganDatasetZip } from '../data/stylegan-dataset.ts';
+import { exportGeneratorZip } from '../gan/export-model.ts';
 import type { GridImage } from '../gan/render.ts';
 import { GanTrainer } from '../gan/trainer.ts';
 import { chooseBackend } from './backend.ts';
@@ -122,6 +123,13 @@ export class Session {
         const bytes = timelineGif(this.timeline.frames);
         const buf = bytes.buffer as ArrayBuffer;
         return this.post({ type: 'download', name: `${this.run?.name ?? 'ganvas'}-timelapse.gif`.replace(/[^\p{L}\p{N}._-]+/gu, '-'), mime: 'image/gif', bytes: buf }, [buf]);
+      }
+      case 'export/generator': {
+        if (!this.trainer) return this.notice('error', 'there is no generator yet: load a dataset first');
+        const bytes = await exportGeneratorZip(this.trainer).catch((e: unknown) => e as Error);
+        if (bytes instanceof Error) return this.notice('error', bytes.message);
+        const buf = bytes.buffer as ArrayBuffer;
+        return this.post({ type: 'download', name: `ganvas-generator-step${this.trainer.step}.zip`, mime: 'application/zip', bytes: buf }, [buf]);
       }
       case 'export/dataset': {
         if (this.dataset.set.count === 0) return this.notice('error', 'there are no images to export');

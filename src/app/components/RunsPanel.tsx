@@ -30,6 +30,9 @@ export function RunsPanel({ runs, current, send, canExport }: { runs: RunSummary
       {runs.length === 0 && <p className="hint">No saved runs yet.</p>}
       <div className="row">
         <button type="button" data-testid="export-project" disabled={!canExport} onClick={() => send({ type: 'project/export' })}>Export project (.ganvas)</button>
+        <button type="button" data-testid="export-generator" disabled={!canExport} onClick={() => send({ type: 'export/generator' })} title="model.json + weights: tf.loadLayersModel in any page (DCGAN)">
+          Generator only (tfjs model)
+        </button>
         <label className="button">
           Open project…
           <input type="file" data-testid="import-project" accept=".ganvas,application/zip" onChange={(e) => {

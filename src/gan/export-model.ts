@@ -1,0 +1,90 @@
+/**
+ * The generator alone as a standard tfjs Layers model, loadable in any page with
+ * `tf.loadLayersModel('model.json')` and sampled with `model.predict(tf.randomNormal([n, zDim]))`.
+ * DCGAN only: its layers exist in tf.layers. Batch norm in a Layers model uses fixed (moving)
+ * statistics, so they are measured here on a large batch of latents — what a trained DCGAN
+ * does at inference.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { strToU8, zipSync } from 'fflate';
+import { batchNorm, convUp, dense } from './layers.ts';
+import { doublings } from './models/dcgan.ts';
+import type { GanTrainer } from './trainer.ts';
+
+const STATS_BATCH = 256;
+
+/** Mean and variance of each batch-norm input over a batch of latents, in layer order. */
+function batchNormStats(trainer: GanTrainer, n: number): { mean: tf.Tensor1D; variance: tf.Tensor1D }[] {
+  const p = trainer.model.generator.params;
+  const { zDim, width, res } = trainer.config;
+  const c0 = width * 2 ** (doublings(res) - 1);
+  const stats: { mean: tf.Tensor1D; variance: tf.Tensor1D }[] = [];
+  tf.tidy(() => {
+    const z = tf.randomNormal([STATS_BATCH, zDim], 0, 1, 'float32', 7) as tf.Tensor2D;
+    const keep = (x: tf.Tensor) => {
+      const m = tf.moments(x, [0, 1, 2]);
+      stats.push({ mean: tf.keep(m.mean as tf.Tensor1D), variance: tf.keep(m.variance as tf.Tensor1D) });
+    };
+    let x = tf.reshape(dense(p, 'g.fc', z), [STATS_BATCH, 4, 4, c0]) as tf.Tensor4D;
+    keep(x);
+    x = tf.relu(batchNorm(p, 'g.bn0', x)) as tf.Tensor4D;
+    for (let i = 1; i < n; i++) {
+      x = convUp(p, `g.up${i}`, x);
+      keep(x);
+      x = tf.relu(batchNorm(p, `g.bn${i}`, x)) as tf.Tensor4D;
+    }
+  });
+  return stats;
+}
+
+export function buildLayersGenerator(trainer: GanTrainer): tf.Sequential {
+  if (trainer.config.model !== 'dcgan') throw new Error('only the DCGAN generator can be exported as a tfjs Layers model (StyleGAN has no tf.layers equivalent): export the project instead');
+  const p = trainer.model.generator.params;
+  const { zDim, width, res } = trainer.config;
+  const n = doublings(res);
+  const stats = batchNormStats(trainer, n);
+  const model = tf.sequential();
+  const bn = (i: number) => {
+    model.add(tf.layers.batchNormalization({ epsilon: 1e-5 }));
+    model.layers[model.layers.length - 1]!.setWeights([p[`g.bn${i}.gamma`]!, p[`g.bn${i}.beta`]!, stats[i]!.mean, stats[i]!.variance]);
+    model.add(tf.layers.reLU());
+  };
+  let c = width * 2 ** (n - 1);
+  model.add(tf.layers.dense({ units: 16 * c, inputShape: [zDim], weights: [p['g.fc.w']!, p['g.fc.b']!] }));
+  model.add(tf.layers.reshape({ targetShape: [4, 4, c] }));
+  bn(0);
+  for (let i = 1; i <= n; i++) {
+    const out = i === n ? 3 : c / 2;
+    model.add(tf.layers.conv2dTranspose({ filters: out, kernelSize: 4, strides: 2, padding: 'same', weights: [p[`g.up${i}.w`]!, p[`g.up${i}.b`]!] }));
+    if (i < n) bn(i);
+    else model.add(tf.layers.activation({ activation: 'tanh' }));
+    c = out;
+  }
+  tf.dispose(stats.flatMap((s) => [s.mean, s.variance]));
+  return model;
+}
+
+const SNIPPET = (zDim: number) => `# Ganvas generator (tfjs Layers model)
+
+Serve this folder and, in any page with TensorFlow.js loaded:
+
+    const model = await tf.loadLayersModel('model.json');
+    const images = model.predict(tf.randomNormal([16, ${zDim}]));   // [16, R, R, 3] in [-1, 1]
+    await tf.browser.toPixels(images.slice([0], [1]).squeeze().add(1).div(2), canvas);
+`;
+
+/** model.json + weights + a README with the snippet above, as one zip. */
+export async function exportGeneratorZip(trainer: GanTrainer): Promise<Uint8Array> {
+  const model = buildLayersGenerator(trainer);
+  let files: Record<string, Uint8Array> = {};
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightData = artifacts.weightData as ArrayBuffer;
+      const json = { modelTopology: artifacts.modelTopology, format: 'layers-model', generatedBy: 'Ganvas', convertedBy: null, weightsManifest: [{ paths: ['generator.weights.bin'], weights: artifacts.weightSpecs }] };
+      files = { 'model.json': strToU8(JSON.stringify(json)), 'generator.weights.bin': new Uint8Array(weightData), 'README.md': strToU8(SNIPPET(trainer.config.zDim)) };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  model.dispose();
+  return zipSync(files);
+}
