@@ -29,6 +29,10 @@ describe('saved runs and project files', () => {
     await waitFor(() => textOf(page, 'notices'), (t) => /could not open broken\.ganvas: /.test(t), 10_000, 'a refusal');
     expect(await numberIn(page, 'step-count')).toBe(saved);
 
+    // The generator alone, as a tfjs model archive.
+    const [generator] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-generator').click()]);
+    expect(generator.suggestedFilename()).toMatch(/^ganvas-generator-step\d+\.zip$/);
+
     // Reload mid-run: the run is offered and resumes where it was.
     await page.goto(url.replace('dataset=shapes', 'dataset=none'));
     await waitFor(() => runs.count(), (n) => n === 1, 30_000, 'the run listed after reload');
