@@ -14,14 +14,37 @@ export type Send = (cmd: Command) => void;
 interface Watch {
   run: string | undefined;
   training: boolean;
+  /** The dataset and settings commands since the last reset, replayed when there is no autosave yet. */
+  replay: Command[];
+}
+
+/** Keeps the commands that rebuild the current dataset and settings. */
+function remember(watch: Watch, cmd: Command): void {
+  switch (cmd.type) {
+    case 'dataset/builtin':
+    case 'dataset/clear':
+      watch.replay = cmd.type === 'dataset/builtin' ? [cmd] : [];
+      break;
+    case 'dataset/files':
+      watch.replay = cmd.replace ? [cmd] : [...watch.replay, cmd];
+      break;
+    case 'dataset/remove':
+    case 'dataset/options':
+    case 'config':
+      watch.replay.push(cmd);
+      break;
+    default:
+      break;
+  }
 }
 
 export function useTrainer(startup: StartupOptions): [UiState, Send] {
   const [state, dispatch] = useReducer(reduce, initialState);
   const worker = useRef<Worker | null>(null);
+  const watchRef = useRef<Watch>({ run: undefined, training: false, replay: [] });
 
   useEffect(() => {
-    const watch: Watch = { run: undefined, training: false };
+    const watch = watchRef.current;
     let disposed = false;
     const spawn = (recovering: boolean) => {
       const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'ganvas-trainer' });
@@ -50,12 +73,15 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
       // The fault hook fires once: a restarted Worker must not crash again on purpose.
       const fault = recovering ? undefined : startup.fault;
       post({ type: 'init', backend: startup.backend, config: startup.config, autoSize: startup.autoSize, ...(fault ? { fault } : {}) });
-      if (recovering && watch.run) {
+      if (recovering) {
         const wasTraining = watch.training;
-        post({ type: 'runs/resume', id: watch.run });
+        // The last autosave if there is one; else the data and settings as they were given.
+        if (watch.run) post({ type: 'runs/resume', id: watch.run });
+        else watch.replay.forEach(post);
         if (wasTraining) post({ type: 'train/start' });
         return;
       }
+      if (startup.dataset !== 'none') remember(watch, { type: 'dataset/builtin', name: startup.dataset });
       if (startup.dataset !== 'none') post({ type: 'dataset/builtin', name: startup.dataset });
       if (startup.autostart && startup.dataset !== 'none') post({ type: 'train/start' });
     };
@@ -67,7 +93,10 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
     };
   }, [startup]);
 
-  const send = useCallback<Send>((cmd) => worker.current?.postMessage(cmd), []);
+  const send = useCallback<Send>((cmd) => {
+    remember(watchRef.current, cmd);
+    worker.current?.postMessage(cmd);
+  }, []);
   return [state, send];
 }
 

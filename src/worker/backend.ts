@@ -40,10 +40,18 @@ interface GpuLike {
   requestAdapter(): Promise<GpuAdapterLike | null>;
 }
 
+/**
+ * Adapters we probed are kept referenced for the Worker's life: in Chromium, a probed adapter
+ * being garbage-collected has been seen to take the device tfjs made from its own adapter down
+ * with it ("A valid external Instance reference no longer exists").
+ */
+const probedAdapters: GpuAdapterLike[] = [];
+
 async function webgpuAdapter(): Promise<Probe> {
   const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
   if (!gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
   const adapter = await gpu.requestAdapter().catch(() => null);
+  if (adapter) probedAdapters.push(adapter);
   if (!adapter) return { ok: false, reason: 'no WebGPU adapter was offered (GPU blocklisted or disabled)' };
   const software = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
   const name = [adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ');
@@ -79,10 +87,9 @@ async function warmUp(): Promise<string | undefined> {
 
 async function tryBackend(name: BackendName): Promise<Probe> {
   let probe: Probe = { ok: true, reason: '', software: false };
-  if (name === 'webgpu') {
-    probe = await webgpuAdapter();
-    if (!probe.ok) return probe;
-  }
+  // No adapter of our own here: tfjs requests the one it uses, and a second, unused adapter
+  // in the same Worker has been seen to destabilise SwiftShader's device.
+  if (name === 'webgpu' && !(navigator as unknown as { gpu?: GpuLike }).gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
   const ok = await (name === 'wasm' ? setWasmBackendForTraining() : tf.setBackend(name)).catch(() => false);
   if (!ok) return { ok: false, reason: `tfjs could not start the ${name} backend` };
   await tf.ready();
@@ -90,6 +97,12 @@ async function tryBackend(name: BackendName): Promise<Probe> {
     const renderer = webglRenderer();
     const software = isSoftwareRenderer(renderer);
     probe = { ok: true, software, reason: software ? `software WebGL (${renderer})` : `WebGL on ${renderer || 'a GPU'}` };
+  }
+  if (name === 'webgpu') {
+    const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+    const label = [info?.vendor, info?.architecture].filter(Boolean).join(' ');
+    const software = isSoftwareRenderer(label);
+    probe = { ok: true, software, reason: software ? `software WebGPU adapter (${label})` : `WebGPU adapter ${label}`.trim() };
   }
   if (name === 'wasm') probe = { ok: true, software: false, reason: `WebAssembly on the CPU (${wasmFlavour()})` };
   if (name === 'cpu') probe = { ok: true, software: false, reason: 'plain JavaScript on the CPU' };
