@@ -34,7 +34,7 @@ export function App() {
       <main className="layout">
         <div className="side">
           <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} limits={ui.limits} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
-          <TimelinePanel frames={ui.timeline} config={ui.config} dataset={ui.dataset?.source.kind === 'builtin' ? ui.dataset.source.name : undefined} send={send} />
+          <TimelinePanel frames={ui.timeline} metrics={ui.metrics} config={ui.config} dataset={ui.dataset?.source.kind === 'builtin' ? ui.dataset.source.name : undefined} send={send} />
           <RunsPanel runs={ui.runs} current={ui.currentRun} send={send} canExport={ui.step > 0 && ui.state !== 'loading'} />
         </div>
         <div className="main-col">

@@ -19,7 +19,11 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
   const [dragging, setDragging] = useState(false);
   const sourceName = dataset?.source.kind === 'builtin' ? dataset.source.name : '';
   const addFiles = (files: File[]) => {
-    if (files.length) send({ type: 'dataset/files', files, replace: false });
+    // A dropped project file opens the run; everything else is training data.
+    const projects = files.filter((f) => f.name.toLowerCase().endsWith('.ganvas'));
+    const images = files.filter((f) => !projects.includes(f));
+    for (const file of projects.slice(0, 1)) send({ type: 'project/import', file });
+    if (images.length) send({ type: 'dataset/files', files: images, replace: false });
   };
   const onDrop = async (e: DragEvent) => {
     e.preventDefault();
@@ -50,7 +54,7 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
         onDragLeave={() => setDragging(false)}
         onDrop={(e) => void onDrop(e)}
       >
-        <p>Drop images, a folder or a .zip here</p>
+        <p>Drop images, a folder or a .zip here (or a .ganvas project to open it)</p>
         {limits && (
           <p className="hint limits">
             PNG, JPEG, WebP, GIF, BMP · up to {limits.maxImages.toLocaleString('en')} images, {limits.maxImagePixels / 1e6} MP and {limits.maxFileBytes / 2 ** 20} MB per image ·

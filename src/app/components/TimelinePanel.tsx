@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { configToParams, type TrainConfig } from '../../contract/config.ts';
 import type { PixelsMessage } from '../../contract/protocol.ts';
+import type { MetricColumns } from '../state.ts';
 import type { Send } from '../useTrainer.ts';
 import { download } from '../useTrainer.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
@@ -14,7 +15,7 @@ export function shareLink(config: TrainConfig, dataset: string | undefined): str
 }
 
 /** How the generations grew: a scrubber over kept grids, and things to take away. */
-export function TimelinePanel({ frames, config, dataset, send }: { frames: { step: number; image: PixelsMessage }[]; config: TrainConfig | undefined; dataset: string | undefined; send: Send }) {
+export function TimelinePanel({ frames, metrics, config, dataset, send }: { frames: { step: number; image: PixelsMessage }[]; metrics: MetricColumns; config: TrainConfig | undefined; dataset: string | undefined; send: Send }) {
   const [pick, setPick] = useState<number | undefined>(undefined);
   const [copied, setCopied] = useState(false);
   const [recording, setRecording] = useState(false);
@@ -28,6 +29,8 @@ export function TimelinePanel({ frames, config, dataset, send }: { frames: { ste
   };
   const index = Math.min(pick ?? frames.length - 1, frames.length - 1);
   const frame = frames[index];
+  // The last metric report at or before the frame's step.
+  const at = frame ? metrics.step.filter((s) => s <= frame.step).length - 1 : -1;
   const saveGrid = () => {
     const grid = document.querySelector<HTMLCanvasElement>('[data-testid="sample-grid"]');
     grid?.toBlob((blob) => blob && download(`ganvas-grid-step${frame?.step ?? 0}.png`, blob, 'image/png'));
@@ -39,7 +42,10 @@ export function TimelinePanel({ frames, config, dataset, send }: { frames: { ste
         <>
           <PixelCanvas image={frame.image} className="pixelated" data-testid="timeline-frame" aria-label={`grid at step ${frame.step}`} />
           <label className="field">
-            <span>step <strong data-testid="timeline-step">{frame.step}</strong> ({index + 1} of {frames.length} snapshots, dense early, sparse later)</span>
+            <span>
+              step <strong data-testid="timeline-step">{frame.step}</strong> ({index + 1} of {frames.length} snapshots, dense early, sparse later)
+              {at >= 0 && ` · G ${metrics.gLoss[at]!.toFixed(2)} · D ${metrics.dLoss[at]!.toFixed(2)} · D(real) ${metrics.dReal[at]!.toFixed(2)} · D(fake) ${metrics.dFake[at]!.toFixed(2)}`}
+            </span>
             <input type="range" data-testid="timeline-scrubber" min={0} max={frames.length - 1} value={index} onChange={(e) => setPick(Number(e.target.value))} />
           </label>
         </>
