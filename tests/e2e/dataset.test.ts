@@ -1,13 +1,10 @@
 import { zipSync } from 'fflate';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { numberIn, openPage, textOf, waitFor, type Session } from './browser.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { numberIn, textOf, waitFor } from './browser.ts';
+import { pagePerTest } from './pages.ts';
 import { goodImages, pngFile } from './images.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const open = pagePerTest();
 
 const HEIC = Uint8Array.from([0, 0, 0, 0x18, ...Buffer.from('ftypheic'), 0, 0, 0, 0, ...Buffer.from('mif1heic')]);
 
@@ -32,7 +29,7 @@ function messyZip() {
 
 describe('dataset loading in the page', () => {
   it('takes a zip and loose files, keeps the good ones, explains the bad ones, and still trains', async () => {
-    session = await openPage(`${inject('baseUrl')}/?backend=wasm&dataset=none&autostart=0&res=16&width=8&batch=4`);
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=none&autostart=0&res=16&width=8&batch=4`);
     const { page } = session;
     await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('idle'), 60_000, 'worker ready');
     const loose = pngFile('loose.png', 20, (x) => [x * 10, 100, 200]);

@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { numberIn, openPage, textOf, waitFor, type Session } from './browser.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { numberIn, textOf, waitFor, type Session } from './browser.ts';
+import { pagePerTest } from './pages.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const open = pagePerTest();
 
 /** Distinct 8-pixel-sampled tiles of a canvas: how many different images a grid shows. */
 const distinctTiles = (s: Session, testId: string, rows: number, cols: number) =>
@@ -28,7 +25,7 @@ const distinctTiles = (s: Session, testId: string, rows: number, cols: number) =
 
 describe('explorer', () => {
   it('mixes styles, truncates and interpolates a StyleGAN while it keeps training', async () => {
-    session = await openPage(`${inject('baseUrl')}/?backend=wasm&dataset=faces&model=stylegan&res=16&width=8&wDim=32&batch=4&sampleEveryMs=300`);
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=faces&model=stylegan&res=16&width=8&wDim=32&batch=4&sampleEveryMs=300`);
     const { page } = session;
     await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('training') && t.includes('StyleGAN'), 60_000, 'StyleGAN training');
     await page.getByTestId('explorer').waitFor();
@@ -40,7 +37,7 @@ describe('explorer', () => {
     const before = await strip();
     await page.getByTestId('truncation').fill('0');
     // ψ = 0: every image is the average one, so the whole strip collapses to one picture.
-    await waitFor(() => distinctTiles(session!, 'interpolation', 1, 8), (n) => n === 1, 30_000, 'ψ = 0 to collapse the strip');
+    await waitFor(() => distinctTiles(session, 'interpolation', 1, 8), (n) => n === 1, 30_000, 'ψ = 0 to collapse the strip');
     expect(await strip()).not.toBe(before);
     await page.getByTestId('sample-grid').click({ position: { x: 5, y: 5 } });
     await waitFor(() => numberIn(page, 'step-count'), (n) => n > stepBefore + 5, 60_000, 'training to continue');
@@ -48,7 +45,7 @@ describe('explorer', () => {
   });
 
   it.each(['webgl', 'webgpu'] as const)('trains StyleGAN with lazy R1 (a double gradient) on %s', async (backend) => {
-    session = await openPage(`${inject('baseUrl')}/?backend=${backend}&dataset=shapes&model=stylegan&res=16&width=4&wDim=8&mappingLayers=1&batch=2&r1Every=2&reportEvery=1&sampleEveryMs=5000`);
+    const session = await open(`${inject('baseUrl')}/?backend=${backend}&dataset=shapes&model=stylegan&res=16&width=4&wDim=8&mappingLayers=1&batch=2&r1Every=2&reportEvery=1&sampleEveryMs=5000`);
     const { page } = session;
     await waitFor(() => numberIn(page, 'step-count'), (n) => n >= 3, 200_000, 'StyleGAN steps past an R1 step');
     expect(await textOf(page, 'status')).toMatch(/^training: .*StyleGAN.*on /);

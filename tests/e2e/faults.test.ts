@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { numberIn, openPage, textOf, waitFor, type Session } from './browser.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { numberIn, textOf, waitFor } from './browser.ts';
+import { pagePerTest } from './pages.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const open = pagePerTest();
 
 describe('faults', () => {
   it('a run that turns NaN pauses itself, rolls back to its last good snapshot, and can resume', async () => {
-    session = await openPage(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&reportEvery=2&fault=nan&faultAt=150`);
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&reportEvery=2&fault=nan&faultAt=150`);
     const { page } = session;
     const status = await waitFor(() => textOf(page, 'status'), (t) => t.includes('diverged'), 120_000, 'divergence to be caught');
     expect(status).toMatch(/^paused: training diverged at step 15\d: the losses became NaN/);
@@ -26,7 +23,7 @@ describe('faults', () => {
   });
 
   it('a crashed Worker is replaced and the run restored from its last autosave, then trains on', async () => {
-    session = await openPage(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&autosaveMs=1000&fault=worker-crash&faultAt=250`);
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&autosaveMs=1000&fault=worker-crash&faultAt=250`);
     const { page } = session;
     await waitFor(() => textOf(page, 'notices'), (t) => t.includes('crashed'), 120_000, 'the crash to be noticed');
     expect(await textOf(page, 'notices')).toMatch(/injected worker crash at step 250.*restored the last autosave/);

@@ -1,17 +1,14 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { numberIn, openPage, textOf, waitFor, type Session } from './browser.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { numberIn, textOf, waitFor } from './browser.ts';
+import { pagePerTest } from './pages.ts';
 import { goodImages } from './images.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const open = pagePerTest();
 
 describe('nothing leaves the machine', () => {
   it('a whole session (load, upload, train, export) requests nothing from another origin, under a strict CSP', async () => {
     const base = inject('baseUrl');
-    session = await openPage(`${base}/?backend=wasm&dataset=none&autostart=0&res=16&width=8&batch=4`);
+    const session = await open(`${base}/?backend=wasm&dataset=none&autostart=0&res=16&width=8&batch=4`);
     const { page, context } = session;
     const origins = new Set<string>();
     context.on('request', (r) => {

@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { numberIn, openPage, textOf, waitFor, type Session } from './browser.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { numberIn, textOf, waitFor } from './browser.ts';
+import { pagePerTest } from './pages.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const open = pagePerTest();
 
 describe('quality', () => {
   it('measures SWD as it trains, keeps the best snapshot, finds nearest training images, and goes back to the best', async () => {
-    session = await openPage(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=8&qualityEveryMs=1500`);
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=8&qualityEveryMs=1500`);
     const { page } = session;
     const first = await waitFor(() => numberIn(page, 'quality-metric'), (v) => Number.isFinite(v), 60_000, 'a first SWD');
     await waitFor(() => numberIn(page, 'quality-metric'), (v) => v !== first, 60_000, 'a second SWD');

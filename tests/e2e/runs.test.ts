@@ -1,17 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { numberIn, openPage, textOf, waitFor, type Session } from './browser.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { numberIn, textOf, waitFor } from './browser.ts';
+import { pagePerTest } from './pages.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const open = pagePerTest();
 
 describe('saved runs and project files', () => {
   it('autosaves on pause, survives a reload, resumes at the saved step, and round-trips a project file', async () => {
     const url = `${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4`;
-    session = await openPage(url);
+    const session = await open(url);
     const { page } = session;
     await waitFor(() => numberIn(page, 'step-count'), (n) => n >= 30, 60_000, 'some training');
     await page.getByTestId('train-toggle').click(); // pause → autosave

@@ -1,17 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { GifReader } from 'omggif';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { numberIn, openPage, waitFor, type Session } from './browser.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { numberIn, waitFor } from './browser.ts';
+import { pagePerTest } from './pages.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const open = pagePerTest();
 
 describe('timeline', () => {
   it('keeps grid snapshots, scrubs back to the start, and downloads the timelapse as a GIF', async () => {
-    session = await openPage(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&sampleEveryMs=100`);
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&sampleEveryMs=100`);
     const { page } = session;
     await waitFor(() => numberIn(page, 'step-count'), (n) => n > 120, 60_000, 'training');
     await page.getByTestId('train-toggle').click();

@@ -1,19 +1,16 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { numberIn, openPage, textOf, waitFor, type Session } from './browser.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { numberIn, textOf, waitFor, type Session } from './browser.ts';
+import { pagePerTest } from './pages.ts';
 import { goodImages, notAnImage } from './images.ts';
 
-let session: Session | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
+const open = pagePerTest();
 
 /** The grid's pixels as a data URL, to compare two moments of training. */
 const gridPixels = (s: Session) => s.page.getByTestId('sample-grid').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
 
 describe.each(['webgl', 'webgpu', 'wasm'] as const)('training on %s', (backend) => {
   it('uploads images, rejects a bad file, trains and shows live samples and losses', async () => {
-    session = await openPage(`${inject('baseUrl')}/?backend=${backend}&dataset=none&autostart=0&res=16&width=8&batch=4&reportEvery=1&sampleEveryMs=200`);
+    const session = await open(`${inject('baseUrl')}/?backend=${backend}&dataset=none&autostart=0&res=16&width=8&batch=4&reportEvery=1&sampleEveryMs=200`);
     const { page } = session;
     await waitFor(() => textOf(page, 'backend'), (t) => t.includes(backend), 60_000, `backend ${backend}`);
 
@@ -29,7 +26,7 @@ describe.each(['webgl', 'webgpu', 'wasm'] as const)('training on %s', (backend) 
     const first = await waitFor(() => numberIn(page, 'step-count'), (n) => n >= 2, 120_000, 'steps');
     const before = await gridPixels(session);
     await waitFor(() => numberIn(page, 'step-count'), (n) => n >= first + 6, 120_000, 'more steps');
-    await waitFor(() => gridPixels(session!), (after) => after !== before, 30_000, 'the grid to change');
+    await waitFor(() => gridPixels(session), (after) => after !== before, 30_000, 'the grid to change');
     const points = Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
     expect(points).toBeGreaterThan(0);
     expect(await textOf(page, 'status')).toMatch(/^training/);

@@ -1,0 +1,12 @@
+/** One page per test: opened by the test, closed (with its browser profile) after it. */
+import { afterEach } from 'vitest';
+import { openPage, type Session } from './browser.ts';
+
+export function pagePerTest(): (url: string) => Promise<Session> {
+  let current: Session | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (url) => (current = await openPage(url));
+}
