@@ -19,6 +19,15 @@ try {
   await s.page.setViewportSize({ width: 390, height: 844 });
   await s.page.screenshot({ path: 'docs/screenshot-phone.png', fullPage: true });
   await s.close();
+
+  // StyleGAN with the explorer: mixing grid, truncation, interpolation.
+  const g = await openPage(`${base}?dataset=faces&model=stylegan&res=16&width=16&wDim=64`);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  await g.page.getByTestId('train-toggle').click();
+  await g.page.waitForTimeout(1500);
+  await g.page.screenshot({ path: 'docs/stylegan.png', fullPage: true });
+  console.log(`stylegan: step ${await numberIn(g.page, 'step-count')} · ${await textOf(g.page, 'status')}`);
+  await g.close();
 } finally {
   await server.close();
 }
