@@ -24,6 +24,7 @@ import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, PRESETS, type TrainConfig } from '../src/contract/config.ts';
 import { makeShapes } from '../src/data/builtin/procedural.ts';
+import { backendSelfCheck } from '../src/gan/self-check.ts';
 import { GanTrainer } from '../src/gan/trainer.ts';
 import { parseArgs } from './args.ts';
 import { useNodeBackend } from './node-backend.ts';
@@ -92,17 +93,11 @@ async function installWebGpu(): Promise<string> {
   return String(info.description || info.device || info.vendor || 'unknown adapter');
 }
 
-/** conv + matmul with a known answer, so a backend that computes garbage is caught first. */
+/** A backend that computes garbage is caught before anything is timed. */
 async function checkBackend(): Promise<void> {
   if (nullGpu && tf.getBackend() === 'webgpu') return;
-  const out = tf.tidy(() => {
-    const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
-    const w = tf.ones([3, 3, 2, 1]) as tf.Tensor4D;
-    return tf.add(tf.sum(tf.conv2d(x, w, 1, 'same')), tf.sum(tf.matMul(tf.ones([2, 3]), tf.ones([3, 2]))));
-  });
-  const v = (await out.data())[0];
-  out.dispose();
-  if (v !== 212) throw new Error(`${tf.getBackend()} computed ${v} where 212 was expected`);
+  const wrong = await backendSelfCheck();
+  if (wrong) throw new Error(wrong);
 }
 
 async function timeRow(backend: Backend, spec: string, n: number): Promise<Row> {

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { backendSelfCheck } from '../gan/self-check.ts';
 import { setWasmBackendForTraining } from '../gan/wasm-kernels.ts';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -68,45 +69,36 @@ function webglRenderer(): string {
 
 const isSoftwareRenderer = (renderer: string) => /swiftshader|llvmpipe|software|basic render/i.test(renderer);
 
-/**
- * Runs a small conv + matmul and checks the numbers, so a backend that initialises but computes
- * garbage (it happens with broken drivers) is caught before training. Also compiles the first
- * shaders, so the first real step is not the slow one.
- */
-async function warmUp(): Promise<string | undefined> {
-  const out = tf.tidy(() => {
-    const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
-    const w = tf.ones([3, 3, 2, 1]) as tf.Tensor4D;
-    return tf.add(tf.sum(tf.conv2d(x, w, 1, 'same')), tf.sum(tf.matMul(tf.ones([2, 3]), tf.ones([3, 2]))));
-  });
-  const v = (await out.data())[0];
-  out.dispose();
-  // conv of ones (3×3×2 kernel, 'same' on 4×4): 4 corners·8 + 8 edges·12 + 4 inner·18 = 200; matmul: 4·3 = 12.
-  return v === 212 ? undefined : `computed ${v} where 212 was expected`;
+/** What the running backend is, once tfjs has started it. */
+function describeRunning(name: BackendName): Probe & { ok: true } {
+  switch (name) {
+    case 'webgl': {
+      const renderer = webglRenderer();
+      const software = isSoftwareRenderer(renderer);
+      return { ok: true, software, reason: software ? `software WebGL (${renderer})` : `WebGL on ${renderer || 'a GPU'}` };
+    }
+    case 'webgpu': {
+      const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+      const label = [info?.vendor, info?.architecture].filter(Boolean).join(' ');
+      const software = isSoftwareRenderer(label);
+      return { ok: true, software, reason: software ? `software WebGPU adapter (${label})` : `WebGPU adapter ${label}`.trim() };
+    }
+    case 'wasm':
+      return { ok: true, software: false, reason: `WebAssembly on the CPU (${wasmFlavour()})` };
+    case 'cpu':
+      return { ok: true, software: false, reason: 'plain JavaScript on the CPU' };
+  }
 }
 
 async function tryBackend(name: BackendName): Promise<Probe> {
-  let probe: Probe = { ok: true, reason: '', software: false };
   // No adapter of our own here: tfjs requests the one it uses, and a second, unused adapter
   // in the same Worker has been seen to destabilise SwiftShader's device.
   if (name === 'webgpu' && !(navigator as unknown as { gpu?: GpuLike }).gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
   const ok = await (name === 'wasm' ? setWasmBackendForTraining() : tf.setBackend(name)).catch(() => false);
   if (!ok) return { ok: false, reason: `tfjs could not start the ${name} backend` };
   await tf.ready();
-  if (name === 'webgl') {
-    const renderer = webglRenderer();
-    const software = isSoftwareRenderer(renderer);
-    probe = { ok: true, software, reason: software ? `software WebGL (${renderer})` : `WebGL on ${renderer || 'a GPU'}` };
-  }
-  if (name === 'webgpu') {
-    const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
-    const label = [info?.vendor, info?.architecture].filter(Boolean).join(' ');
-    const software = isSoftwareRenderer(label);
-    probe = { ok: true, software, reason: software ? `software WebGPU adapter (${label})` : `WebGPU adapter ${label}`.trim() };
-  }
-  if (name === 'wasm') probe = { ok: true, software: false, reason: `WebAssembly on the CPU (${wasmFlavour()})` };
-  if (name === 'cpu') probe = { ok: true, software: false, reason: 'plain JavaScript on the CPU' };
-  const wrong = await warmUp().catch((e: unknown) => String(e));
+  const probe = describeRunning(name);
+  const wrong = await backendSelfCheck().catch((e: unknown) => String(e));
   if (wrong) return { ok: false, reason: `the ${name} backend failed its warm-up check: ${wrong}` };
   return probe;
 }
