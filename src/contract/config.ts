@@ -4,7 +4,7 @@
  * (see `configFromParams`).
  */
 
-export const MODEL_KINDS = ['dcgan', 'stylegan'] as const;
+export const MODEL_KINDS = ['dcgan', 'stylegan', 'autoencoder', 'vae'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -117,6 +117,10 @@ export const DEFAULT_CONFIG: TrainConfig = {
 export const MODEL_DEFAULTS: Record<ModelKind, Partial<TrainConfig>> = {
   dcgan: { lrG: 2e-4, lrD: 2e-4, beta1: 0.5, beta2: 0.999 },
   stylegan: { lrG: 2.5e-3, lrD: 2.5e-3, beta1: 0, beta2: 0.99 },
+  // Not a two-player game, so no damped momentum: the usual Adam settings for an autoencoder
+  // (lrG drives the decoder, lrD the encoder; see src/gan/reconstruction.ts).
+  autoencoder: { lrG: 1e-3, lrD: 1e-3, beta1: 0.9, beta2: 0.999 },
+  vae: { lrG: 1e-3, lrD: 1e-3, beta1: 0.9, beta2: 0.999 },
 };
 
 export function applyPreset(config: TrainConfig, preset: PresetName): TrainConfig {

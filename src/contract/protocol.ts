@@ -3,7 +3,7 @@
  * over these unions exhaustively; nothing else crosses the wall.
  * Pixels travel as transferable ArrayBuffers, metrics in batches.
  */
-import type { BackendName, BackendRequest, TrainConfig } from './config.ts';
+import type { BackendName, BackendRequest, PresetName, TrainConfig } from './config.ts';
 import type { ExploreRequest } from './explore.ts';
 
 export type { ExploreRequest, StyleBand } from './explore.ts';
@@ -47,7 +47,7 @@ export interface RunSummary {
 // ---- page → worker ----
 
 export type Command =
-  /** First message: pick a backend, then wait for a dataset. `autoSize`: pick the size preset from the backend. */
+  /** First message: pick a backend, then wait for a dataset. `autoSize`: pick the size preset by timing each on the backend (worker/auto-size.ts). */
   | { type: 'init'; backend: BackendRequest; config: TrainConfig; autoSize: boolean; fault?: FaultSpec }
   | { type: 'dataset/builtin'; name: string }
   /** `replace`: start a new user dataset rather than appending to the current one. */
@@ -96,6 +96,21 @@ export interface BackendInfo {
   skipped: { name: BackendName; reason: string }[];
   /** True when the "GPU" is a software rasteriser (SwiftShader and the like). */
   software: boolean;
+}
+
+/**
+ * The start-up speed test behind the automatic size preset (worker/auto-size.ts): steps/s of each
+ * preset on this backend, smallest first, and the one picked. For "picked small: 6.1 steps/s
+ * measured (full: 0.9)".
+ */
+export interface SizeProbe {
+  /** The largest preset measured at ≥ `minStepsPerSec`; the smallest when none was. */
+  picked: PresetName;
+  minStepsPerSec: number;
+  /** `measured` false: predicted from the smaller preset and not built, since it would not fit the time cap. */
+  speeds: { preset: PresetName; stepsPerSec: number; measured: boolean }[];
+  /** How long the test held up start-up, in milliseconds. */
+  ms: number;
 }
 
 export interface DatasetInfo {
@@ -149,7 +164,8 @@ export interface MetricPoint {
 }
 
 export type WorkerEvent =
-  | { type: 'backend'; backend: BackendInfo }
+  /** Posted when the backend starts, and again with `sizing` once the start-up speed test ran (auto size only). */
+  | { type: 'backend'; backend: BackendInfo; sizing?: SizeProbe }
   | { type: 'builtins'; builtins: BuiltinInfo[]; limits: DataLimits }
   | { type: 'status'; state: RunState; message: string }
   | { type: 'config'; config: TrainConfig; params: { generator: number; discriminator: number } }

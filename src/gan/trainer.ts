@@ -9,13 +9,19 @@ import { disposeMemento, restoreMemento, takeMemento, type Memento, type Restora
 import type { NamedArray, TrainerSnapshot } from './checkpoint.ts';
 import { countParams, disposeParams, type Params } from './params.ts';
 import { isStyleGan } from './models/stylegan.ts';
+import { isAutoencoder } from './models/autoencoder.ts';
+import { reconstructionStep } from './reconstruction.ts';
 import { StyleTraining } from './style-training.ts';
 import { adamMismatch, arrayToFloat64, assignAdam, assignNamed, float64ToArray, mismatch, readAdam, readNamed } from './trainer-state.ts';
 import { Rng } from './random.ts';
 import { gridTensor, readGrid, type GridImage } from './render.ts';
 import { discriminatorStep, generatorStep, type Lens } from './steps.ts';
 
-/** Mean losses and D outputs over the steps since the last report. */
+/**
+ * Mean losses and D outputs over the steps since the last report. The autoencoder kinds have no
+ * D: gLoss is their per-pixel reconstruction MSE, dLoss the KL per latent dimension (0 for the
+ * plain autoencoder), dReal and dFake 0 (see reconstruction.ts).
+ */
 export interface StepReport {
   step: number;
   /** Steps averaged into this report. */
@@ -145,6 +151,7 @@ export class GanTrainer {
   trainStep(): void {
     const { batch, zDim } = this.config;
     const idx = tf.tensor1d(this.rng.ints(batch, this.dataCount), 'int32');
+    if (isAutoencoder(this.model)) return this.reconstructionTrainStep(idx);
     const zD = tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
     const zG = tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
     const reals = this.realBatch(idx);
@@ -156,8 +163,25 @@ export class GanTrainer {
       this.style.afterStep(this.steps + 1, this.optD, seen, zG);
       seen.dispose();
     }
-    const next = tf.tidy(() => tf.add(this.sums, tf.stack([gLoss, d.dLoss, d.dReal, d.dFake, d.realSigns])) as tf.Tensor1D);
-    tf.dispose([idx, zD, zG, reals, d.dLoss, d.dReal, d.dFake, d.realSigns, gLoss, this.sums]);
+    this.accumulate([gLoss, d.dLoss, d.dReal, d.dFake, d.realSigns]);
+    tf.dispose([idx, zD, zG, reals]);
+  }
+
+  /** Autoencoder kinds: one reconstruction step on a real batch (the VAE draws its noise here). */
+  private reconstructionTrainStep(idx: tf.Tensor1D): void {
+    if (!isAutoencoder(this.model)) return;
+    const { batch, zDim } = this.config;
+    const reals = this.realBatch(idx);
+    const noise = this.model.kind === 'vae' ? tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]) : undefined;
+    const r = reconstructionStep(this.model, { decoder: this.optG, encoder: this.optD }, reals, noise);
+    this.accumulate([r.recon, r.kl]);
+    tf.dispose([idx, reals, ...(noise ? [noise] : [])]);
+  }
+
+  /** Adds a step's scalars to the running sums (missing entries count 0) and disposes them. */
+  private accumulate(values: tf.Scalar[]): void {
+    const next = tf.tidy(() => tf.add(this.sums, tf.pad(tf.stack(values), [[0, SUMS - values.length]])) as tf.Tensor1D);
+    tf.dispose([...values, this.sums]);
     this.sums = next;
     this.pending++;
     this.steps++;
@@ -178,7 +202,8 @@ export class GanTrainer {
 
   /** Every variable a run consists of, by name: G, D, and StyleGAN's w̄ and EMA weights. */
   private allParams(): Params {
-    return { ...this.model.generator.params, ...this.model.discriminator.params, ...this.style?.state };
+    const buffers = isAutoencoder(this.model) ? this.model.buffers : {};
+    return { ...this.model.generator.params, ...this.model.discriminator.params, ...this.style?.state, ...buffers };
   }
 
   private get restorable(): Restorable {
@@ -252,6 +277,7 @@ export class GanTrainer {
    */
   generate(z: tf.Tensor2D, psi = 1): tf.Tensor4D {
     if (this.style) return this.style.sample(z, psi);
+    if (isAutoencoder(this.model)) return this.model.sample(z, psi);
     return tf.tidy(() => this.model.generator.apply(psi === 1 ? z : tf.mul(z, psi)));
   }
 
@@ -290,6 +316,7 @@ export class GanTrainer {
     else {
       disposeParams(this.model.generator.params);
       disposeParams(this.model.discriminator.params);
+      if (isAutoencoder(this.model)) disposeParams(this.model.buffers);
     }
     this.optG.dispose();
     this.optD.dispose();

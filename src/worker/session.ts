@@ -2,7 +2,7 @@
  * One training session in the Worker: the loop's scheduling (run, pause, single step), how often
  * to read metrics and render the grid, and turning engine results into events. No maths here.
  */
-import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type TrainConfig } from '../contract/config.ts';
+import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type PresetName, type TrainConfig } from '../contract/config.ts';
 import { assertNever, type BackendInfo, type Command, type ExploreRequest, type FaultSpec, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
 import { renderExplorer } from '../gan/explore.ts';
 import { Timeline, timelineGif } from '../gan/timeline.ts';
@@ -11,6 +11,7 @@ import { exportGeneratorZip } from '../gan/export-model.ts';
 import type { GridImage } from '../gan/render.ts';
 import { GanTrainer } from '../gan/trainer.ts';
 import { chooseBackend } from './backend.ts';
+import { measureSizes } from './auto-size.ts';
 import { BUILTIN_NAMES, BUILTINS } from '../data/builtin/registry.ts';
 import { contactSheet, meanImage } from '../data/preview.ts';
 import type { RgbaImage } from '../data/types.ts';
@@ -31,7 +32,7 @@ const POST_EVERY_MS = 250;
 const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
 /** Errors that mean the GPU device or context is gone (WebGPU device loss, WebGL context loss). */
 const DEVICE_LOST = /device (was )?lost|context (was )?lost|external Instance reference no longer exists|CONTEXT_LOST_WEBGL|GPUDevice.*destroyed/i;
-const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN' };
+const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN', autoencoder: 'autoencoder (MSE baseline)', vae: 'VAE (MSE + KL baseline)' };
 
 export class Session {
   private config: TrainConfig;
@@ -177,13 +178,19 @@ export class Session {
     this.status('loading', 'starting the compute backend');
     this.backend = await chooseBackend(request);
     this.post({ type: 'backend', backend: this.backend });
-    // Without a real GPU the 32×32 model is too slow to watch; start small and say so.
-    const weak = this.backend.software || this.backend.name === 'cpu' || this.backend.name === 'wasm';
-    this.config = autoSize ? applyPreset(config, weak ? 'tiny' : 'small') : config;
+    this.config = autoSize ? applyPreset(config, await this.sizeTest(config)) : config;
     await this.dataset.reprepare(this.config.res, this.dataset.options, () => {});
     this.postConfig();
     await this.postRuns().catch(() => this.notice('warning', 'saved runs are unavailable: this browser blocks storage for the page'));
     this.status('idle', 'choose a dataset, or press Train on the built-in one');
+  }
+
+  /** Times each size preset on this backend (a few seconds at most) and says what it found. */
+  private async sizeTest(config: TrainConfig): Promise<PresetName> {
+    this.status('loading', `timing a training step at each size on ${this.backend!.name}`);
+    const sizing = await measureSizes(config);
+    this.post({ type: 'backend', backend: this.backend!, sizing });
+    return sizing.picked;
   }
 
   private async setConfig(config: TrainConfig): Promise<void> {

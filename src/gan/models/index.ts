@@ -1,5 +1,6 @@
 import type { ModelKind, TrainConfig } from '../../contract/config.ts';
 import type { Rng } from '../random.ts';
+import { buildAutoencoder } from './autoencoder.ts';
 import { buildDcgan } from './dcgan.ts';
 import { buildStylegan } from './stylegan.ts';
 import type { GanModel } from './types.ts';
@@ -8,6 +9,8 @@ import type { GanModel } from './types.ts';
 const BUILDERS: Record<ModelKind, (config: TrainConfig, rng: Rng) => GanModel> = {
   dcgan: (c, rng) => buildDcgan({ res: c.res, width: c.width, zDim: c.zDim }, rng),
   stylegan: (c, rng) => buildStylegan({ res: c.res, width: c.width, zDim: c.zDim, wDim: c.wDim, mappingLayers: c.mappingLayers }, rng),
+  autoencoder: (c, rng) => buildAutoencoder('autoencoder', { res: c.res, width: c.width, zDim: c.zDim }, rng),
+  vae: (c, rng) => buildAutoencoder('vae', { res: c.res, width: c.width, zDim: c.zDim }, rng),
 };
 
 export function buildModel(config: TrainConfig, rng: Rng): GanModel {

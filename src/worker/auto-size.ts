@@ -1,0 +1,117 @@
+/**
+ * The automatic size preset: at start-up, time a training step of each preset on the backend that
+ * was chosen, and propose the largest one that still trains at ≥ 2 steps/s, so a person on any
+ * machine sees the grid change within seconds. The test stops at the first preset that is too
+ * slow (a larger one is slower still) and never holds start-up past a time cap.
+ *
+ * A step cannot be interrupted (on WASM and CPU it is synchronous), so the cap is kept by not
+ * starting what would not fit: the next preset's step time is predicted from the last one
+ * measured, scaled by the pixels a step processes (res² · batch). On WASM with our kernels that
+ * predicts DCGAN's tiny → small (×8; measured ×9) and small → full (×4; measured ×4) well; on a GPU,
+ * where small steps cost mostly overhead, it overestimates, which errs toward measuring less.
+ */
+import { PRESETS, applyPreset, type PresetName, type TrainConfig } from '../contract/config.ts';
+import type { SizeProbe } from '../contract/protocol.ts';
+import { GanTrainer } from '../gan/trainer.ts';
+
+export const SIZE_TEST = {
+  /** Below this a person waits too long between visible changes of the grid. */
+  minStepsPerSec: 2,
+  /** Start-up may wait this long for the test, about one slow step past it at worst. */
+  budgetMs: 3500,
+  /** Timed steps per preset, after one untimed warm-up step (shader compile, first allocations). */
+  timedSteps: 2,
+} as const;
+export type SizeTestOptions = { [K in keyof typeof SIZE_TEST]: number };
+
+/** Smallest first: the order the presets are tried in. */
+export const SIZE_ORDER: readonly PresetName[] = ['tiny', 'small', 'full'];
+
+/** One preset built for timing: a step that resolves once its work is done on the device. */
+export interface StepRig {
+  step(): Promise<void>;
+  dispose(): void;
+}
+
+/** What the test needs from the outside, so that it can run on a fake clock in tests. */
+export interface SizeTestDeps {
+  build(preset: PresetName): StepRig;
+  now(): number;
+}
+
+/** Relative cost of a step: the pixels it pushes through D and G. */
+const pixelsPerStep = (p: PresetName) => PRESETS[p].res * PRESETS[p].res * PRESETS[p].batch;
+
+/**
+ * Times the presets smallest first and picks the largest fast enough. Pure scheduling: every
+ * number comes from `deps`, every preset built is disposed.
+ */
+export async function runSizeTest(deps: SizeTestDeps, opts: SizeTestOptions = SIZE_TEST): Promise<SizeProbe> {
+  const start = deps.now();
+  const deadline = start + opts.budgetMs;
+  const speeds: SizeProbe['speeds'] = [];
+  let picked = SIZE_ORDER[0]!;
+  for (const preset of SIZE_ORDER) {
+    const last = speeds.at(-1);
+    if (last) {
+      const predictedMs = (1000 / last.stepsPerSec) * (pixelsPerStep(preset) / pixelsPerStep(last.preset));
+      if (deps.now() + predictedMs * (1 + opts.timedSteps) > deadline) {
+        speeds.push({ preset, stepsPerSec: 1000 / predictedMs, measured: false });
+        break;
+      }
+    }
+    const rate = await timePreset(deps, preset, deadline, opts.timedSteps);
+    speeds.push({ preset, stepsPerSec: rate, measured: true });
+    if (rate < opts.minStepsPerSec) break;
+    picked = preset;
+  }
+  return { picked, minStepsPerSec: opts.minStepsPerSec, speeds, ms: deps.now() - start };
+}
+
+/**
+ * Steps/s of one preset: a warm-up step, then up to `timed` steps while the next one is expected
+ * to end before the deadline. With no timed step, the warm-up's own time (compile included) gives
+ * a lower bound on the rate, which is still enough to say "fast enough".
+ */
+async function timePreset(deps: SizeTestDeps, preset: PresetName, deadline: number, timed: number): Promise<number> {
+  const rig = deps.build(preset);
+  try {
+    let t = deps.now();
+    await rig.step();
+    let lastMs = deps.now() - t;
+    let total = 0;
+    let steps = 0;
+    while (steps < timed && deps.now() + lastMs <= deadline) {
+      t = deps.now();
+      await rig.step();
+      lastMs = deps.now() - t;
+      total += lastMs;
+      steps++;
+    }
+    return steps > 0 ? (1000 * steps) / total : 1000 / lastMs;
+  } finally {
+    rig.dispose();
+  }
+}
+
+/**
+ * The real rig: a trainer for the requested model at a preset, on a set of blank images with the
+ * built-in datasets' shape (res × res RGB; what the pixels are does not change the cost).
+ */
+export function trainerRig(config: TrainConfig, preset: PresetName): StepRig {
+  const c = applyPreset(config, preset);
+  const blank = { res: c.res, count: c.batch, pixels: new Float32Array(c.res * c.res * 3 * c.batch), names: [] };
+  const trainer = new GanTrainer(c, blank);
+  return {
+    async step() {
+      trainer.trainStep();
+      await trainer.report(); // the read waits for the step's work on the device
+    },
+    dispose: () => trainer.dispose(),
+  };
+}
+
+/** The start-up test on the current tfjs backend, for `config`'s model. */
+export function measureSizes(config: TrainConfig, opts: SizeTestOptions = SIZE_TEST): Promise<SizeProbe> {
+  return runSizeTest({ build: (p) => trainerRig(config, p), now: () => performance.now() }, opts);
+}

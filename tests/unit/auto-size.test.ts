@@ -1,0 +1,123 @@
+/**
+ * The start-up size test (src/worker/auto-size.ts): the choice from measured step times and the
+ * time cap, on a fake clock where each preset's step takes a set number of milliseconds; then
+ * once on the real engine (WASM, tiny preset only) to check it builds, times and frees a trainer.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PresetName } from '../../src/contract/config.ts';
+import { measureSizes, runSizeTest, SIZE_TEST, type SizeTestDeps } from '../../src/worker/auto-size.ts';
+import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
+
+type StepTimes = Record<PresetName, { warm: number; step: number }>;
+
+/** A clock that only moves when a fake step runs; records what was built and disposed. */
+function fakeMachine(times: StepTimes) {
+  let clock = 0;
+  const built: PresetName[] = [];
+  let live = 0;
+  const deps: SizeTestDeps = {
+    now: () => clock,
+    build(preset) {
+      built.push(preset);
+      live++;
+      let steps = 0;
+      return {
+        async step() {
+          clock += steps++ === 0 ? times[preset].warm : times[preset].step;
+        },
+        dispose: () => void live--,
+      };
+    },
+  };
+  return { deps, built, live: () => live, clock: () => clock };
+}
+
+const rate = (ms: number) => 1000 / ms;
+
+describe('runSizeTest', () => {
+  it('picks the largest preset at ≥ 2 steps/s and reports every measured rate', async () => {
+    const m = fakeMachine({ tiny: { warm: 30, step: 20 }, small: { warm: 150, step: 100 }, full: { warm: 400, step: 600 } });
+    const probe = await runSizeTest(m.deps);
+    expect(probe.picked).toBe('small');
+    expect(probe.speeds).toEqual([
+      { preset: 'tiny', stepsPerSec: rate(20), measured: true },
+      { preset: 'small', stepsPerSec: rate(100), measured: true },
+      { preset: 'full', stepsPerSec: rate(600), measured: true },
+    ]);
+    expect(probe.ms).toBe(m.clock());
+    expect(m.live()).toBe(0);
+  });
+
+  it('picks full when every preset is fast enough', async () => {
+    const m = fakeMachine({ tiny: { warm: 500, step: 5 }, small: { warm: 500, step: 10 }, full: { warm: 500, step: 40 } });
+    expect((await runSizeTest(m.deps)).picked).toBe('full');
+  });
+
+  it('stops at the first preset that is too slow: the larger one is never built', async () => {
+    const m = fakeMachine({ tiny: { warm: 100, step: 80 }, small: { warm: 700, step: 600 }, full: { warm: 10, step: 10 } });
+    const probe = await runSizeTest(m.deps);
+    expect(probe.picked).toBe('tiny');
+    expect(m.built).toEqual(['tiny', 'small']);
+    expect(probe.speeds.map((s) => s.preset)).toEqual(['tiny', 'small']);
+    expect(probe.speeds[1]!.stepsPerSec).toBeLessThan(SIZE_TEST.minStepsPerSec);
+  });
+
+  it('falls back to tiny when even tiny is too slow', async () => {
+    const m = fakeMachine({ tiny: { warm: 900, step: 800 }, small: { warm: 1, step: 1 }, full: { warm: 1, step: 1 } });
+    const probe = await runSizeTest(m.deps);
+    expect(probe.picked).toBe('tiny');
+    expect(m.built).toEqual(['tiny']);
+  });
+
+  it('does not build a preset predicted not to fit the time left, and says it was predicted', async () => {
+    // tiny: 50 ms/step (16²·16 pixels); small has 8× the pixels → ~400 ms, three steps fit in 3.5 s;
+    // small measures 450 ms → full (4× the pixels) predicts 1.8 s a step, three do not fit.
+    const m = fakeMachine({ tiny: { warm: 60, step: 50 }, small: { warm: 500, step: 450 }, full: { warm: 2000, step: 1800 } });
+    const probe = await runSizeTest(m.deps);
+    expect(probe.picked).toBe('small');
+    expect(m.built).toEqual(['tiny', 'small']);
+    expect(probe.speeds[2]).toEqual({ preset: 'full', stepsPerSec: rate(450 * 4), measured: false });
+    expect(m.clock()).toBeLessThanOrEqual(SIZE_TEST.budgetMs);
+  });
+
+  it('keeps within the cap: times fewer steps when the next would end past it', async () => {
+    const times = { tiny: { warm: 20, step: 10 }, small: { warm: 1000, step: 300 }, full: { warm: 1300, step: 1200 } };
+    const m = fakeMachine(times);
+    const probe = await runSizeTest(m.deps, { ...SIZE_TEST, budgetMs: 3500 });
+    // After tiny and small (1640 ms), full predicts 4 × 300 = 1200 ms a step, 3600 for three: not built.
+    expect(m.built).toEqual(['tiny', 'small']);
+    expect(probe.picked).toBe('small');
+    // With 5240 ms full just fits the prediction; after its warm-up one timed step fits, not two.
+    const roomy = fakeMachine(times);
+    const wide = await runSizeTest(roomy.deps, { ...SIZE_TEST, budgetMs: 5240 });
+    expect(roomy.built).toEqual(['tiny', 'small', 'full']);
+    expect(wide.speeds[2]).toEqual({ preset: 'full', stepsPerSec: rate(1200), measured: true });
+    expect(roomy.clock()).toBe(1640 + 1300 + 1200);
+    expect(wide.picked).toBe('small');
+  });
+
+  it('judges from the warm-up alone when no timed step fits, and never exceeds the cap by more than one step', async () => {
+    const m = fakeMachine({ tiny: { warm: 4000, step: 100 }, small: { warm: 1, step: 1 }, full: { warm: 1, step: 1 } });
+    const probe = await runSizeTest(m.deps);
+    expect(probe.speeds).toEqual([{ preset: 'tiny', stepsPerSec: rate(4000), measured: true }]);
+    expect(m.clock()).toBe(4000);
+    expect(m.live()).toBe(0);
+  });
+});
+
+describe('measureSizes on the engine', () => {
+  beforeAll(useFastBackend);
+
+  it('builds, times and frees a real trainer for the requested model', async () => {
+    const before = tf.memory().numTensors;
+    // A budget that the tiny preset's warm-up uses up: one preset built, nothing left behind.
+    const probe = await measureSizes(tinyConfig(), { ...SIZE_TEST, budgetMs: 1 });
+    const measured = probe.speeds.filter((s) => s.measured);
+    expect(measured.map((s) => s.preset)).toEqual(['tiny']);
+    expect(measured[0]!.stepsPerSec).toBeGreaterThan(0);
+    expect(Number.isFinite(measured[0]!.stepsPerSec)).toBe(true);
+    expect(probe.picked).toBe('tiny');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
