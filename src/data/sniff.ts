@@ -102,11 +102,15 @@ export function detectFormat(bytes: Uint8Array): ImageFormat {
 
 export type WalkEnd = 'end' | 'truncated' | 'stopped';
 
-/** Visits PNG chunks in order (type, data offset, data length); `visit` returns true to stop. */
+/**
+ * Visits PNG chunks in order (type, data offset, data length); `visit` returns true to stop.
+ * A chunk is visited only when it is whole (length, type, data and CRC all present).
+ */
 function walkPng(bytes: Uint8Array, visit: (type: number, data: number, len: number) => boolean): WalkEnd {
   for (let p = 8; p + 8 <= bytes.length; ) {
     const len = u32be(bytes, p);
     const type = u32be(bytes, p + 4);
+    if (p + 12 + len > bytes.length) break;
     if (visit(type, p + 8, len)) return 'stopped';
     if (type === 0x49454e44) return 'end'; // IEND
     p += 12 + len;
@@ -198,17 +202,26 @@ export function readDimensions(bytes: Uint8Array, format: ImageFormat): Dimensio
   }
 }
 
-/** Whether the file runs to its format's end marker (only PNG and JPEG have a cheap, reliable one). */
-function endsProperly(bytes: Uint8Array, format: DecodableFormat): boolean {
-  if (format === 'png') return walkPng(bytes, () => false) === 'end';
-  if (format === 'jpeg') return walkJpeg(bytes, () => false) === 'end';
-  return true;
+const IHDR = 0x49484452;
+
+/**
+ * What is wrong with a PNG's chunk structure, if anything: it must run to its end chunk and
+ * carry exactly one image header. Decoders size their buffers from the LAST IHDR they meet (pngjs
+ * does), so a second one could declare any size behind the first one's small, checked size.
+ */
+function pngStructure(bytes: Uint8Array): string | undefined {
+  let headers = 0;
+  const end = walkPng(bytes, (type) => type === IHDR && ++headers > 1);
+  if (end === 'stopped') return 'corrupt PNG (more than one image header)';
+  return end === 'end' ? undefined : 'truncated PNG (no end chunk)';
 }
 
-const TRUNCATED: Partial<Record<DecodableFormat, string>> = {
-  png: 'truncated PNG (no end chunk)',
-  jpeg: 'truncated JPEG (no end-of-image marker)',
-};
+/** What is wrong with the file's structure (only PNG and JPEG have a cheap, reliable check). */
+function structuralProblem(bytes: Uint8Array, format: DecodableFormat): string | undefined {
+  if (format === 'png') return pngStructure(bytes);
+  if (format === 'jpeg' && walkJpeg(bytes, () => false) !== 'end') return 'truncated JPEG (no end-of-image marker)';
+  return undefined;
+}
 
 /** "12.3 MB", "64 MB", "900 KB", "12 bytes" (binary units, as file managers mostly show them). */
 export function formatSize(bytes: number): string {
@@ -241,7 +254,8 @@ export function checkFile(nb: NamedBytes, limits: FileLimits = DEFAULT_FILE_LIMI
   const refusal = UNSUPPORTED[format];
   if (refusal !== undefined) return { ok: false, reason: refusal };
   const decodable = format as DecodableFormat;
-  if (!endsProperly(bytes, decodable)) return { ok: false, reason: TRUNCATED[decodable] ?? 'truncated file' };
+  const broken = structuralProblem(bytes, decodable);
+  if (broken !== undefined) return { ok: false, reason: broken };
   const dims = readDimensions(bytes, decodable);
   const problem = checkDimensions(dims, decodable, limits);
   if (problem !== undefined) return { ok: false, reason: problem };

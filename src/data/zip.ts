@@ -94,6 +94,8 @@ class EntryScreen {
       return `file too large: ${formatSize(info.originalSize)} exceeds the limit of ${formatSize(this.limits.maxEntryBytes)}`;
     }
     if (info.compression !== 0 && info.compression !== 8) return `unsupported zip compression method ${info.compression}`;
+    // A stored entry is copied at its *compressed* size: it must equal the size screened above.
+    if (info.compression === 0 && info.size !== info.originalSize) return 'corrupt entry in zip archive (its two sizes disagree)';
     return undefined;
   }
 
@@ -105,6 +107,25 @@ class EntryScreen {
   }
 }
 
+/** Every central-directory header takes at least 46 bytes, so no archive holds more entries than length / 46. */
+const MIN_CENTRAL_HEADER_BYTES = 46;
+
+/**
+ * The entry count the archive's end record declares (the zip64 record's when there is one), found
+ * the way fflate finds it; undefined without an end record. fflate walks that many headers even
+ * past the end of the file, so a zip64 record claiming 4 billion entries would hang it.
+ */
+export function declaredEntries(bytes: Uint8Array): number | undefined {
+  const u16 = (p: number): number => (bytes[p] ?? 0) | ((bytes[p + 1] ?? 0) << 8);
+  const u32 = (p: number): number => u16(p) + u16(p + 2) * 65536;
+  for (let e = bytes.length - 22; e >= 0 && bytes.length - e <= 65558; e--) {
+    if (u32(e) !== 0x06054b50) continue;
+    const zip64 = e >= 20 && u32(e - 20) === 0x07064b50 ? u32(e - 12) : -1;
+    return zip64 >= 0 && u32(zip64) === 0x06064b50 ? u32(zip64 + 32) : u16(e + 8);
+  }
+  return undefined;
+}
+
 /** How many damaged entries we skip over (one re-read each) before giving up on the archive. */
 const MAX_BROKEN_ENTRIES = 8;
 
@@ -113,6 +134,10 @@ const MAX_BROKEN_ENTRIES = 8;
  * entry refused. Never throws: an unreadable archive is one rejection.
  */
 export function expandArchive(nb: NamedBytes, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Expanded {
+  const declared = declaredEntries(nb.bytes) ?? 0;
+  if (declared * MIN_CENTRAL_HEADER_BYTES > nb.bytes.length) {
+    return { files: [], rejections: [{ name: nb.name, reason: `corrupt zip archive (its directory claims ${declared} entries, more than the file can hold)` }] };
+  }
   const broken = new Set<number>();
   const brokenRejections: Rejection[] = [];
   for (;;) {
