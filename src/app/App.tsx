@@ -1,28 +1,39 @@
 import { useCallback, useMemo, useState } from 'react';
 import { Explorer } from './components/Explorer.tsx';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
+import { Dialog } from './components/Dialog.tsx';
 import { RunsPanel } from './components/RunsPanel.tsx';
+import { ShortcutsHelp } from './components/ShortcutsHelp.tsx';
 import { TimelinePanel } from './components/TimelinePanel.tsx';
-import { StatusBar } from './components/StatusBar.tsx';
+import { TopBar } from './components/TopBar.tsx';
 import { TrainPanel } from './components/TrainPanel.tsx';
+import { saveGridPng } from './grid-png.ts';
+import { useShortcuts } from './shortcuts.ts';
+import { useTheme } from './theme.ts';
 import { readStartup } from './url.ts';
 import { useTrainer } from './useTrainer.ts';
 
 export function App() {
   const startup = useMemo(() => readStartup(window.location.search), []);
   const [ui, send] = useTrainer(startup);
+  const [theme, setTheme] = useTheme();
+  const [dialog, setDialog] = useState<'how' | 'shortcuts' | null>(null);
   const [pins, setPins] = useState<[number, number]>([0, 1]);
   // Clicks alternate: the newest pick becomes B, the previous B becomes A.
   const pick = useCallback((i: number) => setPins(([, b]) => [b, i]), []);
+  const canTrain = (ui.dataset?.count ?? 0) > 0 && ui.state !== 'loading';
+  useShortcuts({
+    toggle: () => (ui.state === 'training' ? send({ type: 'train/pause' }) : canTrain && send({ type: 'train/start' })),
+    step: () => ui.state !== 'training' && canTrain && send({ type: 'train/step' }),
+    exportGrid: () => ui.samples && saveGridPng(ui.samples.step),
+    help: () => setDialog((d) => (d === 'shortcuts' ? null : 'shortcuts')),
+    how: () => setDialog('how'),
+  });
+  const close = useCallback(() => setDialog(null), []);
   return (
     <div className="app">
-      <header className="topbar">
-        <div>
-          <h1>Ganvas</h1>
-          <p className="tagline">Train a GAN in your browser and watch it learn. Your images never leave this page.</p>
-        </div>
-        <StatusBar state={ui.state} message={ui.message} backend={ui.backend} />
-      </header>
+      <TopBar state={ui.state} message={ui.message} backend={ui.backend} theme={theme} setTheme={setTheme}
+        onHow={() => setDialog('how')} onShortcuts={() => setDialog('shortcuts')} />
       {startup.issues.length > 0 && (
         <ul className="url-issues" role="alert">{startup.issues.map((m) => <li key={m}>{m}</li>)}</ul>
       )}
@@ -42,6 +53,9 @@ export function App() {
           {ui.samples && ui.config && <Explorer model={ui.config.model} frame={ui.explorer} pins={pins} send={send} />}
         </div>
       </main>
+      <Dialog open={dialog === 'shortcuts'} onClose={close} labelledBy="shortcuts-title" className="small-dialog">
+        <ShortcutsHelp onClose={close} />
+      </Dialog>
     </div>
   );
 }

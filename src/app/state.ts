@@ -41,9 +41,13 @@ export interface UiState {
   quality: QualityPoint[];
   best: { step: number; swd: number } | undefined;
   nearest: (WorkerEvent & { type: 'nearest' }) | undefined;
+  /** The last perceptual path length measured (on demand). */
+  ppl: (WorkerEvent & { type: 'ppl' }) | undefined;
   runs: RunSummary[];
   currentRun: string | undefined;
   notices: { level: 'info' | 'warning' | 'error'; message: string; id: number }[];
+  /** Slow motion: which player is learning right now. */
+  phase: 'd' | 'g' | null;
 }
 
 export const initialState: UiState = {
@@ -66,9 +70,11 @@ export const initialState: UiState = {
   quality: [],
   best: undefined,
   nearest: undefined,
+  ppl: undefined,
   runs: [],
   currentRun: undefined,
   notices: [],
+  phase: null,
   samples: undefined,
 };
 
@@ -95,8 +101,10 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, backend: e.backend };
     case 'builtins':
       return { ...s, builtins: e.builtins, limits: e.limits };
+    case 'phase':
+      return { ...s, phase: e.phase };
     case 'status':
-      return { ...s, state: e.state, message: e.message, progress: e.state === 'loading' ? s.progress : undefined };
+      return { ...s, phase: e.state === 'training' ? s.phase : null, state: e.state, message: e.message, progress: e.state === 'loading' ? s.progress : undefined };
     case 'config':
       return { ...s, config: e.config, params: e.params };
     case 'dataset':
@@ -120,6 +128,8 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, quality: [...s.quality.filter((q) => q.step < e.point.step), e.point], best: e.best };
     case 'nearest':
       return { ...s, nearest: e };
+    case 'ppl':
+      return { ...s, ppl: e };
     case 'explorer':
       return { ...s, explorer: { step: e.step, mix: e.mix, interpolation: e.interpolation, noise: e.noise } };
     case 'runs':
@@ -134,7 +144,7 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, samples: { step: e.step, width: e.width, height: e.height, pixels: e.pixels } };
     case 'step':
       return e.step === 0
-        ? { ...s, step: 0, imagesPerSec: 0, metrics: initialState.metrics, quality: [], best: undefined, nearest: undefined }
+        ? { ...s, step: 0, imagesPerSec: 0, metrics: initialState.metrics, quality: [], best: undefined, nearest: undefined, ppl: undefined }
         : { ...s, step: e.step };
     default:
       return assertNever(e);

@@ -31,6 +31,7 @@ function remember(watch: Watch, cmd: Command): void {
     case 'dataset/remove':
     case 'dataset/options':
     case 'config':
+    case 'train/game':
       watch.replay.push(cmd);
       break;
     default:

@@ -78,6 +78,10 @@ export interface TrainConfig {
   r1Every: number;
   /** StyleGAN: half-life of the generator's weight average, in images. */
   emaHalfLife: number;
+  /** Discriminator updates per round (GAN Lab's game control); 0 freezes D. */
+  dSteps: number;
+  /** Generator updates per round; 0 freezes G. */
+  gSteps: number;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -107,6 +111,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   r1Gamma: 0,
   r1Every: 16,
   emaHalfLife: 10_000,
+  dSteps: 1,
+  gSteps: 1,
 };
 
 /**
@@ -155,6 +161,8 @@ const NUMERIC_LIMITS: Record<NumericKey, [min: number, max: number, integer: boo
   r1Gamma: [0, 100, false],
   r1Every: [1, 64, true],
   emaHalfLife: [1, 1e7, false],
+  dSteps: [0, 5, true],
+  gSteps: [0, 5, true],
 };
 
 type BooleanKey = { [K in keyof TrainConfig]: TrainConfig[K] extends boolean ? K : never }[keyof TrainConfig];
@@ -177,6 +185,7 @@ export function validateConfig(config: TrainConfig): ConfigIssue[] {
   if (!(MODEL_KINDS as readonly string[]).includes(config.model)) {
     issues.push({ field: 'model', message: `model must be one of ${MODEL_KINDS.join(', ')} (got ${config.model})` });
   }
+  if (config.dSteps === 0 && config.gSteps === 0) issues.push({ field: 'dSteps', message: 'dSteps and gSteps cannot both be 0: nobody would learn' });
   return issues;
 }
 

@@ -63,6 +63,8 @@ export type Command =
   | { type: 'train/start' }
   | { type: 'train/pause' }
   | { type: 'train/step' }
+  /** Game controls, changed live without rebuilding the model (GAN Lab's D/G steps, slow motion). */
+  | { type: 'train/game'; dSteps: number; gSteps: number; slowMotion: boolean }
   /** Fresh weights, same settings and data. */
   | { type: 'train/reset' }
   /** Encode the current run as a .ganvas project file (answered by a `project` event). */
@@ -83,6 +85,8 @@ export type Command =
   | { type: 'train/best' }
   /** Find each grid sample's nearest training image (memorisation check). */
   | { type: 'quality/nearest' }
+  /** Measure the perceptual path length of the displayed generator (answered by a `ppl` event). */
+  | { type: 'quality/ppl' }
   /** Explorer settings; the Worker redraws the explorer now and with every grid. null: closed. */
   | { type: 'explore'; request: ExploreRequest | null };
 
@@ -168,6 +172,8 @@ export type WorkerEvent =
   | { type: 'backend'; backend: BackendInfo; sizing?: SizeProbe }
   | { type: 'builtins'; builtins: BuiltinInfo[]; limits: DataLimits }
   | { type: 'status'; state: RunState; message: string }
+  /** Slow motion: which player is updating now (null between rounds). */
+  | { type: 'phase'; phase: 'd' | 'g' | null }
   | { type: 'config'; config: TrainConfig; params: { generator: number; discriminator: number } }
   | { type: 'dataset'; dataset: DatasetInfo }
   | { type: 'dataset/progress'; done: number; total: number }
@@ -188,6 +194,8 @@ export type WorkerEvent =
   | { type: 'quality'; point: QualityPoint; best: { step: number; swd: number } | undefined }
   /** Nearest training image per grid sample, laid out like the grid. */
   | { type: 'nearest'; step: number; image: PixelsMessage; distances: number[]; nearCopy: boolean[]; nearCopyFraction: number; medianDistance: number }
+  /** Perceptual path length (mean after outlier rejection) and the spread of d/ε² over `pairs` pairs. */
+  | { type: 'ppl'; step: number; space: 'w' | 'z'; mean: number; median: number; p90: number; pairs: number }
   | { type: 'runs'; runs: RunSummary[]; current: string | undefined }
   /** Something the person should read now, beside the status line. */
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };

@@ -71,3 +71,22 @@ export function generatorStep(model: GanModel, optimizer: Adam, z: tf.Tensor2D, 
     return value;
   });
 }
+
+/**
+ * D's numbers on a batch without updating anything: a frozen player (0 steps in a round) still
+ * reports where it stands, so the chart does not show a made-up zero.
+ */
+export function discriminatorEval(model: GanModel, reals: tf.Tensor4D, z: tf.Tensor2D, opts: StepOptions = {}): DStepResult {
+  const { lens = identity, generate = (zz: tf.Tensor2D) => model.generator.apply(zz) } = opts;
+  return tf.tidy(() => {
+    const logits = model.discriminator.apply(tf.concat([lens(reals), lens(generate(z))], 0));
+    const [realLogits, fakeLogits] = tf.split(logits, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+    return { dLoss: discriminatorLoss(realLogits, fakeLogits), dReal: meanProbability(realLogits), dFake: meanProbability(fakeLogits), realSigns: tf.sum(tf.sign(realLogits)) as tf.Scalar };
+  });
+}
+
+/** G's loss without updating it (see `discriminatorEval`). */
+export function generatorEval(model: GanModel, z: tf.Tensor2D, opts: StepOptions = {}): tf.Scalar {
+  const { lens = identity, generate = (zz: tf.Tensor2D) => model.generator.apply(zz) } = opts;
+  return tf.tidy(() => generatorLoss(model.discriminator.apply(lens(generate(z)))));
+}

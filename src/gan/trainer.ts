@@ -15,7 +15,7 @@ import { StyleTraining } from './style-training.ts';
 import { adamMismatch, arrayToFloat64, assignAdam, assignNamed, float64ToArray, mismatch, readAdam, readNamed } from './trainer-state.ts';
 import { Rng } from './random.ts';
 import { gridTensor, readGrid, type GridImage } from './render.ts';
-import { discriminatorStep, generatorStep, type Lens } from './steps.ts';
+import { discriminatorEval, discriminatorStep, generatorEval, generatorStep, type DStepResult, type Lens } from './steps.ts';
 
 /**
  * Mean losses and D outputs over the steps since the last report. The autoencoder kinds have no
@@ -70,7 +70,7 @@ export class GanTrainer {
   private readonly style: StyleTraining | undefined;
   private steps = 0;
 
-  constructor(readonly config: TrainConfig, dataset: PreparedSet) {
+  constructor(public config: TrainConfig, dataset: PreparedSet) {
     this.rng = new Rng(config.seed);
     this.augRng = new Rng(config.seed ^ 0xa06);
     this.model = buildModel(config, this.rng);
@@ -86,6 +86,11 @@ export class GanTrainer {
     this.style = isStyleGan(this.model) ? new StyleTraining(this.model, config) : undefined;
     this.data = uploadDataset(dataset, config.res);
     this.dataCount = dataset.count;
+  }
+
+  /** Game controls change live: the make-up of a round, and nothing else about the run. */
+  setRound(dSteps: number, gSteps: number): void {
+    this.config = { ...this.config, dSteps, gSteps };
   }
 
   get step(): number {
@@ -147,23 +152,56 @@ export class GanTrainer {
     return readGrid(grid);
   }
 
-  /** One D step then one G step, each on fresh latents; D sees a fresh real batch. */
+  /**
+   * One round of the game: `dSteps` D updates, then `gSteps` G updates, each on fresh latents
+   * (and D on a fresh real batch). The default 1 + 1 is the classic alternation. Reported
+   * numbers are means over the round; a frozen player (0 steps) is evaluated without an update.
+   */
   trainStep(): void {
     const { batch, zDim } = this.config;
     const idx = tf.tensor1d(this.rng.ints(batch, this.dataCount), 'int32');
     if (isAutoencoder(this.model)) return this.reconstructionTrainStep(idx);
-    const zD = tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
-    const zG = tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
+    const dSteps = this.config.dSteps ?? 1;
+    const gSteps = this.config.gSteps ?? 1;
+    const latents = () => tf.tensor2d(this.rng.normals(batch * zDim), [batch, zDim]);
+    // Draw order for the default round (idx, zD, zG) is kept, so seeded runs reproduce.
+    const zD = latents();
+    const zG = latents();
     const reals = this.realBatch(idx);
     const opts = { lens: this.lens, ...(this.style ? { generate: this.style.mixingGenerator(this.rng) } : {}) };
-    const d = discriminatorStep(this.model, this.optD, reals, zD, opts);
-    const gLoss = generatorStep(this.model, this.optG, zG, opts);
+    const dResults: DStepResult[] = [];
+    if (dSteps === 0) dResults.push(discriminatorEval(this.model, reals, zD, opts));
+    for (let i = 0; i < dSteps; i++) {
+      if (i === 0) {
+        dResults.push(discriminatorStep(this.model, this.optD, reals, zD, opts));
+        continue;
+      }
+      const more = { idx: tf.tensor1d(this.rng.ints(batch, this.dataCount), 'int32'), z: latents() };
+      const moreReals = this.realBatch(more.idx);
+      dResults.push(discriminatorStep(this.model, this.optD, moreReals, more.z, opts));
+      tf.dispose([more.idx, more.z, moreReals]);
+    }
+    const gLosses: tf.Scalar[] = [];
+    if (gSteps === 0) gLosses.push(generatorEval(this.model, zG, opts));
+    for (let i = 0; i < gSteps; i++) {
+      const z = i === 0 ? zG : latents();
+      gLosses.push(generatorStep(this.model, this.optG, z, opts));
+      if (i > 0) z.dispose();
+    }
     if (this.style) {
       const seen = tf.tidy(() => this.lens(reals));
       this.style.afterStep(this.steps + 1, this.optD, seen, zG);
       seen.dispose();
     }
-    this.accumulate([gLoss, d.dLoss, d.dReal, d.dFake, d.realSigns]);
+    // One value per reported number; a round of several steps averages them (and frees the rest).
+    const mean = (xs: tf.Scalar[]): tf.Scalar => {
+      if (xs.length === 1) return xs[0]!;
+      const m = tf.tidy(() => tf.mean(tf.stack(xs)) as tf.Scalar);
+      tf.dispose(xs);
+      return m;
+    };
+    const pick = (key: keyof DStepResult) => mean(dResults.map((r) => r[key]));
+    this.accumulate([mean(gLosses), pick('dLoss'), pick('dReal'), pick('dFake'), pick('realSigns')]);
     tf.dispose([idx, zD, zG, reals]);
   }
 

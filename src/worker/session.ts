@@ -17,6 +17,7 @@ import { contactSheet, meanImage } from '../data/preview.ts';
 import type { RgbaImage } from '../data/types.ts';
 import { DatasetStore, LoadCancelled } from './dataset.ts';
 import { QualityTracker } from '../gan/metrics/tracker.ts';
+import { pathLength, pathModelOf } from '../gan/metrics/ppl.ts';
 import { MAX_IMAGES } from '../data/load.ts';
 import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS } from '../data/sniff.ts';
 import { MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES } from '../data/zip.ts';
@@ -29,6 +30,8 @@ export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /** Metrics and step counts are posted at most this often, whatever the step rate. */
 const POST_EVERY_MS = 250;
+/** Slow motion's pace: one round of the game per second. */
+const SLOW_ROUND_MS = 1000;
 const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
 /** Errors that mean the GPU device or context is gone (WebGPU device loss, WebGL context loss). */
 const DEVICE_LOST = /device (was )?lost|context (was )?lost|external Instance reference no longer exists|CONTEXT_LOST_WEBGL|GPUDevice.*destroyed/i;
@@ -55,6 +58,7 @@ export class Session {
   private readonly quality = new QualityTracker();
   private readonly timeline = new Timeline();
   private lastQuality = 0;
+  private slowMotion = false;
 
   constructor(private readonly post: Post) {
     this.config = DEFAULT_CONFIG;
@@ -141,6 +145,8 @@ export class Session {
         return this.backToBest();
       case 'quality/nearest':
         return this.postNearest();
+      case 'quality/ppl':
+        return this.measurePpl();
       case 'explore':
         this.explore = cmd.request ?? undefined;
         return this.renderExplorer();
@@ -167,6 +173,12 @@ export class Session {
         await deleteRun(cmd.id);
         if (this.run?.id === cmd.id) this.run = undefined;
         return this.postRuns();
+      case 'train/game':
+        this.slowMotion = cmd.slowMotion;
+        this.config = { ...this.config, dSteps: cmd.dSteps, gSteps: cmd.gSteps };
+        this.trainer?.setRound(cmd.dSteps, cmd.gSteps);
+        if (!cmd.slowMotion) this.post({ type: 'phase', phase: null });
+        return this.postConfig();
       default:
         assertNever(cmd);
     }
@@ -256,13 +268,27 @@ export class Session {
   private async loop(): Promise<void> {
     while (this.running) {
       // Each iteration goes through the command queue, so commands land between steps.
-      await this.handleIteration();
+      if (this.slowMotion) await this.slowRound();
+      else await this.handleIteration();
       await yieldToEvents();
     }
   }
 
-  private handleIteration(): Promise<void> {
-    const next = this.queue.then(() => (this.running ? this.iteration(false) : undefined)).catch((e: unknown) => this.fail(e));
+  /**
+   * Slow motion: one round a second, announcing the player who learns (D first, then G) and
+   * showing every round's grid, so a person can follow the game move by move.
+   */
+  private async slowRound(): Promise<void> {
+    this.post({ type: 'phase', phase: 'd' });
+    await sleep(SLOW_ROUND_MS / 2);
+    await this.handleIteration(true);
+    if (!this.running) return;
+    this.post({ type: 'phase', phase: 'g' });
+    await sleep(SLOW_ROUND_MS / 2);
+  }
+
+  private handleIteration(single = false): Promise<void> {
+    const next = this.queue.then(() => (this.running ? this.iteration(single) : undefined)).catch((e: unknown) => this.fail(e));
     this.queue = next;
     return next;
   }
@@ -469,6 +495,33 @@ export class Session {
     }, [buf]);
   }
 
+  /**
+   * Perceptual path length, in chunks: while training runs, a training step goes in whenever
+   * the measurement has held the loop for PPL_HOLD_MS, so a slow model (StyleGAN at 32 px on
+   * WASM: seconds) does not stall training; a fast one is measured on one set of weights.
+   */
+  private async measurePpl(): Promise<void> {
+    const trainer = this.trainer;
+    if (!trainer) return this.notice('info', 'there is no generator yet: load a dataset first');
+    const step = trainer.step;
+    let held = performance.now();
+    const between = async () => {
+      if (this.running && performance.now() - held >= PPL_HOLD_MS) {
+        await this.iteration(false);
+        held = performance.now();
+      }
+      // A divergence rollback or a rebuild in that step replaced the weights being measured.
+      if (this.trainer !== trainer || !this.running) throw new PplInterrupted();
+    };
+    try {
+      const { space, mean, median, p90, pairs } = await pathLength(pathModelOf(trainer), {}, this.running ? between : undefined);
+      this.post({ type: 'ppl', step, space, mean, median, p90, pairs });
+    } catch (e) {
+      if (!(e instanceof PplInterrupted)) throw e;
+      this.notice('info', 'the path length measurement stopped: the model changed while it ran');
+    }
+  }
+
   private async renderExplorer(): Promise<void> {
     if (!this.explore || !this.trainer) return;
     const images = await renderExplorer(this.trainer, this.explore);
@@ -501,6 +554,12 @@ export class Session {
     this.status('error', message);
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** See `measurePpl`. */
+const PPL_HOLD_MS = 250;
+class PplInterrupted extends Error {}
 
 /** A macrotask without setTimeout's 4 ms clamp, so messages (pause) get through between steps. */
 function yieldToEvents(): Promise<void> {

@@ -3,6 +3,7 @@ import type { BuiltinInfo, DataLimits, DatasetInfo, PixelsMessage } from '../../
 import { filesFromDrop } from '../files.ts';
 import type { Send } from '../useTrainer.ts';
 import { DatasetView } from './DatasetView.tsx';
+import { useI18n } from '../i18n/index.tsx';
 
 interface Props {
   dataset: DatasetInfo | undefined;
@@ -16,6 +17,7 @@ interface Props {
 
 /** Data in: built-in sets, files, folders, zips; what was kept and what was not, and why. */
 export function DatasetPanel({ dataset, preview, builtins, limits, progress, send, busy }: Props) {
+  const { t, num } = useI18n();
   const [dragging, setDragging] = useState(false);
   const sourceName = dataset?.source.kind === 'builtin' ? dataset.source.name : '';
   const addFiles = (files: File[]) => {
@@ -33,11 +35,11 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
 
   return (
     <section className="panel" aria-labelledby="data-heading">
-      <h2 id="data-heading">1 · Data</h2>
+      <h2 id="data-heading">{t('data.heading')}</h2>
       <label className="field">
-        <span>Built-in dataset</span>
+        <span>{t('data.builtin')}</span>
         <select data-testid="dataset-builtin" value={sourceName} disabled={busy} onChange={(e) => e.target.value && send({ type: 'dataset/builtin', name: e.target.value })}>
-          <option value="">— your own images —</option>
+          <option value="">{t('data.ownImages')}</option>
           {builtins.map((b) => (
             <option key={b.name} value={b.name}>
               {b.label}
@@ -54,42 +56,41 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
         onDragLeave={() => setDragging(false)}
         onDrop={(e) => void onDrop(e)}
       >
-        <p>Drop images, a folder or a .zip here (or a .ganvas project to open it)</p>
+        <p>{t('data.drop')}</p>
         {limits && (
           <p className="hint limits">
-            PNG, JPEG, WebP, GIF, BMP · up to {limits.maxImages.toLocaleString('en')} images, {limits.maxImagePixels / 1e6} MP and {limits.maxFileBytes / 2 ** 20} MB per image ·
-            zips up to {limits.maxArchiveBytes / 2 ** 20} MB unpacked and {limits.maxArchiveEntries.toLocaleString('en')} files
+            {t('data.limits', { images: num(limits.maxImages), megapixels: limits.maxImagePixels / 1e6, fileMb: limits.maxFileBytes / 2 ** 20, zipMb: limits.maxArchiveBytes / 2 ** 20, entries: num(limits.maxArchiveEntries) })}
           </p>
         )}
         <label className="button">
-          Choose files…
+          {t('data.chooseFiles')}
           <input data-testid="dataset-input" type="file" multiple accept="image/*,.zip,application/zip" disabled={busy}
             onChange={(e) => { addFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
         </label>
         <label className="button">
-          Choose a folder…
+          {t('data.chooseFolder')}
           <input type="file" multiple disabled={busy} {...{ webkitdirectory: '' }}
             onChange={(e) => { addFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
         </label>
       </div>
       {busy && progress && progress.total > 0 && (
         <div className="loading-row">
-          <progress max={progress.total} value={progress.done} aria-label="loading images" />
+          <progress max={progress.total} value={progress.done} aria-label={t('data.loadingImages')} />
           <span>{progress.done}/{progress.total}</span>
-          <button type="button" onClick={() => send({ type: 'dataset/cancel' })}>Cancel</button>
+          <button type="button" onClick={() => send({ type: 'dataset/cancel' })}>{t('data.cancel')}</button>
         </div>
       )}
       <p className="dataset-summary">
-        <span data-testid="dataset-count">{dataset?.count ?? 0}</span> images
-        {dataset && dataset.count > 0 && ` at ${dataset.res}×${dataset.res}`}
-        {dataset && dataset.duplicates > 0 && ` · ${dataset.duplicates} duplicate(s) skipped`}
+        <span data-testid="dataset-count">{dataset?.count ?? 0}</span> {t('data.count')}
+        {dataset && dataset.count > 0 && ` ${t('data.at', { res: dataset.res })}`}
+        {dataset && dataset.duplicates > 0 && ` · ${t('data.duplicates', { n: dataset.duplicates })}`}
         {dataset?.source.kind === 'user' && (
-          <button type="button" className="link" disabled={busy} onClick={() => send({ type: 'dataset/clear' })}>clear</button>
+          <button type="button" className="link" disabled={busy} onClick={() => send({ type: 'dataset/clear' })}>{t('data.clear')}</button>
         )}
       </p>
       {dataset?.licence && <p className="licence">{dataset.licence}</p>}
       {dataset && <DatasetView dataset={dataset} preview={preview} send={send} busy={busy} />}
-      <ul data-testid="dataset-errors" className="rejections" aria-label="files not used">
+      <ul data-testid="dataset-errors" className="rejections" aria-label={t('data.rejected')}>
         {dataset?.rejected.map((r, i) => (
           <li key={i}>
             <strong>{r.name}</strong>: {r.reason}
@@ -98,7 +99,7 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
       </ul>
       {dataset && dataset.warnings.length > 0 && (
         <details className="warnings">
-          <summary>{dataset.warnings.length} warning(s)</summary>
+          <summary>{t('data.warnings', { n: dataset.warnings.length })}</summary>
           <ul>{dataset.warnings.map((w, i) => <li key={i}><strong>{w.name}</strong>: {w.reason}</li>)}</ul>
         </details>
       )}

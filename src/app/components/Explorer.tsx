@@ -3,6 +3,8 @@ import type { ModelKind } from '../../contract/config.ts';
 import type { ExploreRequest, PixelsMessage, StyleBand } from '../../contract/protocol.ts';
 import type { Send } from '../useTrainer.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
+import { useI18n, type MessageKey } from '../i18n/index.tsx';
+import { Help } from './Help.tsx';
 
 export interface ExplorerFrame {
   step: number;
@@ -11,10 +13,10 @@ export interface ExplorerFrame {
   noise: PixelsMessage | undefined;
 }
 
-const BANDS: { band: StyleBand; label: string }[] = [
-  { band: 'coarse', label: 'coarse (4–8 px: pose, shape)' },
-  { band: 'middle', label: 'middle' },
-  { band: 'fine', label: 'fine (colour, texture)' },
+const BANDS: { band: StyleBand; label: MessageKey }[] = [
+  { band: 'coarse', label: 'explore.band.coarse' },
+  { band: 'middle', label: 'explore.band.middle' },
+  { band: 'fine', label: 'explore.band.fine' },
 ];
 
 /**
@@ -22,6 +24,7 @@ const BANDS: { band: StyleBand; label: string }[] = [
  * training steps. Pins come from clicks on the live grid.
  */
 export function Explorer({ model, frame, pins, send }: { model: ModelKind; frame: ExplorerFrame | undefined; pins: [number, number]; send: Send }) {
+  const { t } = useI18n();
   const [psi, setPsi] = useState(1);
   const [fromB, setFromB] = useState<StyleBand[]>(['coarse']);
   const [noiseSeed, setNoiseSeed] = useState(1);
@@ -37,45 +40,49 @@ export function Explorer({ model, frame, pins, send }: { model: ModelKind; frame
 
   return (
     <section className="panel explorer" data-testid="explorer" aria-labelledby="explore-heading">
-      <h2 id="explore-heading">3 · Explore</h2>
-      <p className="hint">Click two samples in the live grid to pin them as A and B (now #{pins[0] + 1} and #{pins[1] + 1}). Everything here updates while training runs.</p>
-      <label className="field">
-        <span>Truncation ψ = {psi.toFixed(2)} {style ? '(w = w̄ + ψ(w − w̄))' : '(z scaled by ψ)'}: lower trades variety for typical-looking samples</span>
-        <input type="range" data-testid="truncation" min={0} max={1.5} step={0.05} value={psi} onChange={(e) => setPsi(Number(e.target.value))} />
-      </label>
+      <h2 id="explore-heading">{t('explore.heading')}</h2>
+      <p className="hint">{t('explore.pins', { a: pins[0] + 1, b: pins[1] + 1 })}</p>
+      <div className="field">
+        <span className="field-head">
+          <label htmlFor="truncation">{t('explore.psi', { psi: psi.toFixed(2) })} {style ? t('explore.psiStyle') : t('explore.psiZ')}: {t('explore.psiHint')}</label> <Help topic="explain.psi" />
+        </span>
+        <input id="truncation" type="range" data-testid="truncation" min={0} max={1.5} step={0.05} value={psi} onChange={(e) => setPsi(Number(e.target.value))} />
+      </div>
       <figure>
-        <PixelCanvas image={frame?.interpolation} data-testid="interpolation" className="pixelated strip" aria-label="interpolation from A to B" />
-        <figcaption>A → B, {style && space === 'w' ? 'linear in W (after the mapping network)' : 'spherical in z'}</figcaption>
+        <PixelCanvas image={frame?.interpolation} data-testid="interpolation" className="pixelated strip" aria-label={t('explore.interpAlt')} />
+        <figcaption>{style && space === 'w' ? t('explore.interpW') : t('explore.interpZ')}</figcaption>
       </figure>
       {style && (
-        <div className="row" role="radiogroup" aria-label="interpolation space">
-          <label className="flag"><input type="radio" name="space" checked={space === 'w'} onChange={() => setSpace('w')} /> in W (lerp)</label>
-          <label className="flag"><input type="radio" name="space" checked={space === 'z'} onChange={() => setSpace('z')} /> in z (slerp)</label>
-          <span className="hint">W is usually smoother: the mapping network unwarps z.</span>
+        <div className="row" role="radiogroup" aria-label={t('explore.space')}>
+          <label className="flag"><input type="radio" name="space" checked={space === 'w'} onChange={() => setSpace('w')} /> {t('explore.inW')}</label>
+          <label className="flag"><input type="radio" name="space" checked={space === 'z'} onChange={() => setSpace('z')} /> {t('explore.inZ')}</label>
+          <span className="hint">{t('explore.spaceHint')}</span>
         </div>
       )}
       {frame && <Animation strip={frame.interpolation} />}
       {style ? (
         <>
           <fieldset className="bands">
-            <legend>Styles taken from the top row (B); the rest from the left column (A)</legend>
+            <legend>{t('explore.bands')}</legend>
+            <Help topic="explain.mixing" />
             {BANDS.map(({ band, label }) => (
               <label key={band} className="flag">
                 <input type="checkbox" checked={fromB.includes(band)} onChange={(e) => setFromB(e.target.checked ? [...fromB, band] : fromB.filter((b) => b !== band))} />
-                {label}
+                {t(label)}
               </label>
             ))}
           </fieldset>
-          <PixelCanvas image={frame?.mix} data-testid="style-mix-grid" className="pixelated mix" aria-label="style mixing grid" />
+          <PixelCanvas image={frame?.mix} data-testid="style-mix-grid" className="pixelated mix" aria-label={t('explore.mixAlt')} />
           <div className="row">
-            <button type="button" onClick={() => setNoiseSeed(noiseSeed + 4)} disabled={noiseOff}>Resample noise</button>
-            <label className="flag"><input type="checkbox" checked={noiseOff} onChange={(e) => setNoiseOff(e.target.checked)} /> noise off</label>
+            <button type="button" onClick={() => setNoiseSeed(noiseSeed + 4)} disabled={noiseOff}>{t('explore.resample')}</button>
+            <label className="flag"><input type="checkbox" checked={noiseOff} onChange={(e) => setNoiseOff(e.target.checked)} /> {t('explore.noiseOff')}</label>
+            <Help topic="explain.noise" />
           </div>
-          <PixelCanvas image={frame?.noise} className="pixelated strip" aria-label="sample A with different noise" />
-          <p className="hint">Same w, different per-pixel noise: only fine, stochastic detail should change.</p>
+          <PixelCanvas image={frame?.noise} className="pixelated strip" aria-label={t('explore.noiseAlt')} />
+          <p className="hint">{t('explore.noiseHint')}</p>
         </>
       ) : (
-        <p className="hint" data-testid="style-mix-grid">Style mixing needs the style-based generator: choose StyleGAN in Settings.</p>
+        <p className="hint" data-testid="style-mix-grid">{t('explore.needsStyle')}</p>
       )}
     </section>
   );
@@ -83,6 +90,7 @@ export function Explorer({ model, frame, pins, send }: { model: ModelKind; frame
 
 /** Plays the interpolation strip as a loop, frame by frame. */
 function Animation({ strip }: { strip: PixelsMessage }) {
+  const { t } = useI18n();
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const c = canvas.current;
@@ -101,5 +109,5 @@ function Animation({ strip }: { strip: PixelsMessage }) {
     }, 160);
     return () => clearInterval(timer);
   }, [strip]);
-  return <canvas ref={canvas} className="pixelated anim" aria-label="interpolation as an animation" />;
+  return <canvas ref={canvas} className="pixelated anim" aria-label={t('explore.animAlt')} />;
 }

@@ -2,19 +2,25 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MetricColumns } from '../state.ts';
+import { useI18n, type MessageKey } from '../i18n/index.tsx';
 
-const SERIES: { key: keyof Omit<MetricColumns, 'step'>; label: string; color: string; scale: string }[] = [
-  { key: 'gLoss', label: 'G loss', color: '#e8590c', scale: 'loss' },
-  { key: 'dLoss', label: 'D loss', color: '#1c7ed6', scale: 'loss' },
-  { key: 'dReal', label: 'D(real)', color: '#2f9e44', scale: 'prob' },
-  { key: 'dFake', label: 'D(fake)', color: '#ae3ec9', scale: 'prob' },
-  { key: 'augmentP', label: 'augment p', color: '#868e96', scale: 'prob' },
+const SERIES: { key: keyof Omit<MetricColumns, 'step'>; label: MessageKey; color: string; scale: string }[] = [
+  { key: 'gLoss', label: 'chart.gLoss', color: '#e8590c', scale: 'loss' },
+  { key: 'dLoss', label: 'chart.dLoss', color: '#1c7ed6', scale: 'loss' },
+  { key: 'dReal', label: 'chart.dReal', color: '#2f9e44', scale: 'prob' },
+  { key: 'dFake', label: 'chart.dFake', color: '#ae3ec9', scale: 'prob' },
+  { key: 'augmentP', label: 'chart.augmentP', color: '#868e96', scale: 'prob' },
 ];
 
+/** A reconstruction baseline has no judge: its two losses are the pixel error and the KL term. */
+const AE_LABELS: Partial<Record<keyof MetricColumns, MessageKey>> = { gLoss: 'chart.recon', dLoss: 'chart.kl' };
+
 /** Losses on the left axis, D's mean outputs (probabilities) on the right. */
-export function LossChart({ metrics }: { metrics: MetricColumns }) {
+export function LossChart({ metrics, reconstruction }: { metrics: MetricColumns; reconstruction: boolean }) {
+  const { t } = useI18n();
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const latest = useRef(metrics);
 
   useEffect(() => {
     const el = host.current!;
@@ -24,13 +30,13 @@ export function LossChart({ metrics }: { metrics: MetricColumns }) {
       legend: { show: true },
       scales: { x: { time: false }, prob: { range: [0, 1] } },
       axes: [
-        { label: 'step', stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } },
-        { scale: 'loss', label: 'loss', stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } },
-        { scale: 'prob', side: 1, label: 'D output', stroke: 'currentColor', grid: { show: false } },
+        { label: t('chart.step'), stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } },
+        { scale: 'loss', label: t('chart.loss'), stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } },
+        { scale: 'prob', side: 1, label: t('chart.dOutput'), stroke: 'currentColor', grid: { show: false } },
       ],
-      series: [{ label: 'step' }, ...SERIES.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, scale: s.scale, points: { show: false } }))],
+      series: [{ label: t('chart.step') }, ...SERIES.map((s) => ({ label: t((reconstruction && AE_LABELS[s.key]) || s.label), stroke: s.color, width: 1.5, scale: s.scale, points: { show: false } }))],
     };
-    plot.current = new uPlot(opts, [[], ...SERIES.map(() => [])], el);
+    plot.current = new uPlot(opts, [latest.current.step, ...SERIES.map((s) => latest.current[s.key])], el);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: 220 }));
     resize.observe(el);
     return () => {
@@ -38,9 +44,11 @@ export function LossChart({ metrics }: { metrics: MetricColumns }) {
       plot.current?.destroy();
       plot.current = null;
     };
-  }, []);
+    // Rebuilt when the language or the kind of model changes its labels.
+  }, [t, reconstruction]);
 
   useEffect(() => {
+    latest.current = metrics;
     plot.current?.setData([metrics.step, ...SERIES.map((s) => metrics[s.key])]);
   }, [metrics]);
 

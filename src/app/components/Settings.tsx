@@ -1,33 +1,56 @@
-import { useEffect, useState } from 'react';
-import { MODEL_DEFAULTS, PRESETS, presetOf, validateConfig, type ModelKind, type PresetName, type TrainConfig } from '../../contract/config.ts';
+import { useEffect, useState, type ReactNode } from 'react';
+import { MODEL_DEFAULTS, MODEL_KINDS, PRESETS, presetOf, validateConfig, type ModelKind, type PresetName, type TrainConfig } from '../../contract/config.ts';
 import type { Send } from '../useTrainer.ts';
+import { useI18n, type MessageKey } from '../i18n/index.tsx';
+import { Help } from './Help.tsx';
 
-const PRESET_LABELS: Record<PresetName, string> = {
-  tiny: 'Tiny · 16×16, narrow (fast anywhere)',
-  small: 'Small · 32×32 (needs a GPU to be quick)',
-  full: 'Full · 64×64 (GPU)',
+const PRESET_LABELS: Record<PresetName, MessageKey> = {
+  tiny: 'settings.preset.tiny',
+  small: 'settings.preset.small',
+  full: 'settings.preset.full',
 };
 
-type NumField = 'batch' | 'lrG' | 'lrD' | 'beta1' | 'seed';
-const FIELDS: { key: NumField; label: string; step: string; hint: string }[] = [
-  { key: 'batch', label: 'Batch size', step: '1', hint: 'images per step' },
-  { key: 'lrG', label: 'G learning rate', step: '0.0001', hint: 'Adam step size for the generator' },
-  { key: 'lrD', label: 'D learning rate', step: '0.0001', hint: 'Adam step size for the discriminator' },
-  { key: 'beta1', label: 'Adam β1', step: '0.05', hint: '0.5 damps oscillation in the two-player game' },
-  { key: 'seed', label: 'Seed', step: '1', hint: 'same seed, same run' },
+/** Every model kind gets a label; a kind without one shows its key, which a test catches. */
+const MODEL_LABELS: Record<string, MessageKey> = {
+  dcgan: 'settings.model.dcgan',
+  stylegan: 'settings.model.stylegan',
+  autoencoder: 'settings.model.autoencoder',
+  vae: 'settings.model.vae',
+};
+
+type NumField = 'batch' | 'lrG' | 'lrD' | 'beta1' | 'seed' | 'r1Gamma' | 'emaHalfLife';
+const FIELDS: { key: NumField; label: MessageKey; step: string; help: MessageKey; only?: ModelKind }[] = [
+  { key: 'batch', label: 'settings.batch', step: '1', help: 'explain.batch' },
+  { key: 'lrG', label: 'settings.lrG', step: '0.0001', help: 'explain.lr' },
+  { key: 'lrD', label: 'settings.lrD', step: '0.0001', help: 'explain.lr' },
+  { key: 'beta1', label: 'settings.beta1', step: '0.05', help: 'explain.beta1' },
+  { key: 'seed', label: 'settings.seed', step: '1', help: 'explain.seed' },
+  { key: 'r1Gamma', label: 'settings.r1Gamma', step: '0.01', help: 'explain.r1', only: 'stylegan' },
+  { key: 'emaHalfLife', label: 'settings.emaHalfLife', step: '1000', help: 'explain.ema', only: 'stylegan' },
 ];
 
 type FlagField = 'augColor' | 'augTranslation' | 'augCutout' | 'ada' | 'xflip';
-const FLAGS: { key: FlagField; label: string; hint: string }[] = [
-  { key: 'augColor', label: 'Augment colour', hint: 'DiffAugment: brightness, saturation and contrast jitter on what D sees, real and fake alike' },
-  { key: 'augTranslation', label: 'Augment translation', hint: 'DiffAugment: shift by up to 1/8 of the image, zero-padded' },
-  { key: 'augCutout', label: 'Augment cutout', hint: 'DiffAugment: blank a half-size square at random' },
-  { key: 'ada', label: 'Adaptive (ADA)', hint: 'apply each augmentation with probability p, raised while D is too sure of the reals (target 0.6)' },
-  { key: 'xflip', label: 'Mirror reals', hint: 'flip training images left–right at random: doubles a small dataset' },
+const FLAGS: { key: FlagField; label: MessageKey; help: MessageKey }[] = [
+  { key: 'augColor', label: 'settings.augColor', help: 'explain.augment' },
+  { key: 'augTranslation', label: 'settings.augTranslation', help: 'explain.augment' },
+  { key: 'augCutout', label: 'settings.augCutout', help: 'explain.augment' },
+  { key: 'ada', label: 'settings.ada', help: 'explain.augmentP' },
+  { key: 'xflip', label: 'settings.xflip', help: 'explain.xflip' },
 ];
+
+/** A labelled control with its explanation beside the label (not inside it, so the name stays short). */
+function Field({ id, label, help, children }: { id: string; label: string; help: MessageKey; children: ReactNode }) {
+  return (
+    <div className="field">
+      <span className="field-head"><label htmlFor={id}>{label}</label> <Help topic={help} /></span>
+      {children}
+    </div>
+  );
+}
 
 /** Settings are edited as a draft and applied together: applying rebuilds the model. */
 export function Settings({ config, send, locked }: { config: TrainConfig | undefined; send: Send; locked: boolean }) {
+  const { t } = useI18n();
   const [draft, setDraft] = useState<TrainConfig | undefined>(config);
   useEffect(() => setDraft(config), [config]);
   if (!draft || !config) return null;
@@ -36,46 +59,42 @@ export function Settings({ config, send, locked }: { config: TrainConfig | undef
   const preset = presetOf(draft);
   return (
     <details className="settings" open={!locked && changed ? true : undefined}>
-      <summary>Settings {locked && <small>(pause to change)</small>}</summary>
+      <summary>{t('settings.summary')} {locked && <small>{t('settings.locked')}</small>}</summary>
       <fieldset disabled={locked}>
-        <label className="field">
-          <span>Model</span>
-          <select data-testid="setting-model" value={draft.model} onChange={(e) => {
+        <Field id="setting-model" label={t('settings.model')} help="explain.model">
+          <select id="setting-model" data-testid="setting-model" value={draft.model} onChange={(e) => {
             const model = e.target.value as ModelKind;
             setDraft({ ...draft, model, ...MODEL_DEFAULTS[model] });
           }}>
-            <option value="dcgan">DCGAN (Radford et al. 2015)</option>
-            <option value="stylegan">StyleGAN2-style: mapping network, styles, noise</option>
+            {MODEL_KINDS.map((m) => <option key={m} value={m}>{MODEL_LABELS[m] ? t(MODEL_LABELS[m]) : m}</option>)}
           </select>
-        </label>
-        <label className="field">
-          <span>Size</span>
-          <select data-testid="preset" value={preset ?? ''} onChange={(e) => setDraft({ ...draft, ...PRESETS[e.target.value as PresetName] })}>
-            {!preset && <option value="">custom ({draft.res}×{draft.res}, width {draft.width})</option>}
-            {(Object.keys(PRESETS) as PresetName[]).map((p) => <option key={p} value={p}>{PRESET_LABELS[p]}</option>)}
+        </Field>
+        <Field id="setting-preset" label={t('settings.size')} help="explain.size">
+          <select id="setting-preset" data-testid="preset" value={preset ?? ''} onChange={(e) => setDraft({ ...draft, ...PRESETS[e.target.value as PresetName] })}>
+            {!preset && <option value="">{t('settings.custom', { res: draft.res, width: draft.width })}</option>}
+            {(Object.keys(PRESETS) as PresetName[]).map((p) => <option key={p} value={p}>{t(PRESET_LABELS[p])}</option>)}
           </select>
-        </label>
-        {FIELDS.map((f) => (
-          <label className="field" key={f.key} title={f.hint}>
-            <span>{f.label}</span>
-            <input type="number" step={f.step} value={draft[f.key]} data-testid={`setting-${f.key}`}
+        </Field>
+        {FIELDS.filter((f) => !f.only || f.only === draft.model).map((f) => (
+          <Field key={f.key} id={`setting-${f.key}`} label={t(f.label)} help={f.help}>
+            <input id={`setting-${f.key}`} type="number" step={f.step} value={draft[f.key]} data-testid={`setting-${f.key}`}
               onChange={(e) => setDraft({ ...draft, [f.key]: e.target.value === '' ? NaN : Number(e.target.value) })} />
-          </label>
+          </Field>
         ))}
-        <div className="flags" role="group" aria-label="augmentation for small datasets">
+        <div className="flags" role="group" aria-label={t('settings.augGroup')}>
           {FLAGS.map((f) => (
-            <label key={f.key} title={f.hint} className="flag">
+            <label key={f.key} title={t(f.help)} className="flag">
               <input type="checkbox" checked={draft[f.key]} data-testid={`setting-${f.key}`} onChange={(e) => setDraft({ ...draft, [f.key]: e.target.checked })} />
-              {f.label}
+              {t(f.label)}
             </label>
           ))}
         </div>
         {issues.map((i) => <p key={i.field} className="error" role="alert">{i.message}</p>)}
         <div className="row">
           <button type="button" disabled={!changed || issues.length > 0} onClick={() => send({ type: 'config', config: draft })}>
-            Apply (restarts the model)
+            {t('settings.apply')}
           </button>
-          <button type="button" className="secondary" disabled={!changed} onClick={() => setDraft(config)}>Revert</button>
+          <button type="button" className="secondary" disabled={!changed} onClick={() => setDraft(config)}>{t('settings.revert')}</button>
         </div>
       </fieldset>
     </details>

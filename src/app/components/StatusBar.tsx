@@ -1,21 +1,24 @@
 import type { BackendInfo, RunState } from '../../contract/protocol.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { Help } from './Help.tsx';
 
 /** Run state and the active backend, with why the better backends were skipped. */
 export function StatusBar({ state, message, backend }: { state: RunState; message: string; backend: BackendInfo | undefined }) {
+  const { t } = useI18n();
   return (
     <div className="statusbar">
       <p data-testid="status" className={`status status-${state}`} role="status" aria-live="polite">
         {state}: {message}
       </p>
       <details className="backend">
-        <summary data-testid="backend">{backend ? `${backend.name}${backend.software ? ' (software)' : ''}` : 'choosing backend…'}</summary>
+        <summary data-testid="backend">{backend ? `${backend.name}${backend.software ? ` ${t('status.software')}` : ''}` : t('status.choosing')}</summary>
         {backend && (
           <div>
             <p>{backend.reason}</p>
             {backend.skipped.length > 0 && (
-              <ul>{backend.skipped.map((s) => <li key={s.name}>{s.name} skipped: {s.reason}</li>)}</ul>
+              <ul>{backend.skipped.map((s) => <li key={s.name}>{t('status.skipped', { name: s.name, reason: s.reason })}</li>)}</ul>
             )}
-            <p className="hint">Force one with <code>?backend=webgpu</code>, <code>webgl</code>, <code>wasm</code> or <code>cpu</code>.</p>
+            <p className="hint">{t('status.force')} <Help topic="explain.backend" /></p>
           </div>
         )}
       </details>

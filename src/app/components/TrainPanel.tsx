@@ -1,60 +1,84 @@
 import type { UiState } from '../state.ts';
 import type { Send } from '../useTrainer.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { Help } from './Help.tsx';
 import { LossChart } from './LossChart.tsx';
 import { PixelCanvas } from './PixelCanvas.tsx';
 import { QualityPanel } from './QualityPanel.tsx';
 import { SampleGrid } from './SampleGrid.tsx';
 import { Settings } from './Settings.tsx';
+import { GameControls } from './GameControls.tsx';
+import { Tour } from './Tour.tsx';
 
 const fmt = (n: number | undefined, digits = 3) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
 
+/** Proper names of the architectures (not translated). */
+const MODEL_NAMES: Record<string, string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN', autoencoder: 'Autoencoder', vae: 'VAE' };
+/** Baselines trained on per-pixel error: no discriminator, so no D(real)/D(fake). */
+export const isReconstruction = (model: string | undefined) => model === 'autoencoder' || model === 'vae';
+
 /** Train and watch: controls, the live grid, the loss chart and the settings. */
 export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPick: (index: number) => void }) {
+  const { t, num } = useI18n();
   const training = ui.state === 'training';
   const canTrain = (ui.dataset?.count ?? 0) > 0 && ui.state !== 'loading';
   const last = ui.metrics.step.length - 1;
+  const reconstruction = isReconstruction(ui.config?.model);
+  const augmentP = ui.metrics.augmentP[last] ?? 0;
   return (
     <section className="panel train" aria-labelledby="train-heading">
-      <h2 id="train-heading">2 · Train</h2>
+      <h2 id="train-heading">{t('train.heading')}</h2>
       <div className="row controls">
-        <button type="button" data-testid="train-toggle" className="primary" disabled={!canTrain && !training}
+        <button type="button" data-testid="train-toggle" className="primary" disabled={!canTrain && !training} aria-keyshortcuts="Space"
           onClick={() => send({ type: training ? 'train/pause' : 'train/start' })}>
-          {training ? 'Pause' : ui.step > 0 ? 'Resume' : 'Train'}
+          {training ? t('train.pause') : ui.step > 0 ? t('train.resume') : t('train.train')}
         </button>
-        <button type="button" data-testid="train-step" disabled={!canTrain || training} onClick={() => send({ type: 'train/step' })}>
-          Single step
+        <button type="button" data-testid="train-step" disabled={!canTrain || training} aria-keyshortcuts="S" onClick={() => send({ type: 'train/step' })}>
+          {t('train.step')}
         </button>
         <button type="button" data-testid="train-reset" className="secondary" disabled={!canTrain || ui.step === 0} onClick={() => send({ type: 'train/reset' })}>
-          Reset weights
+          {t('train.reset')}
         </button>
-        <span className="stat">step <strong data-testid="step-count">{ui.step}</strong></span>
-        <span className="stat"><strong data-testid="images-per-sec">{ui.imagesPerSec.toFixed(1)}</strong> img/s</span>
+        <span className="stat">{t('train.stepCount')} <strong data-testid="step-count">{ui.step}</strong></span>
+        <span className="stat"><strong data-testid="images-per-sec">{ui.imagesPerSec.toFixed(1)}</strong> {t('train.imagesPerSec')}</span>
       </div>
+      {ui.config && !reconstruction && <GameControls config={ui.config} phase={ui.phase} send={send} />}
+      <Tour active={ui.step > 0 && ui.dataset?.source.kind === 'builtin'} />
       <div className="watch">
-        <div>
+        <div data-tour="grid">
           <SampleGrid frame={ui.samples} side={ui.config?.gridSide ?? 1} onPick={onPick} />
-          {ui.augmented && (ui.metrics.augmentP[last] ?? 0) > 0 && (
+          <p className="hint">
+            <Help topic="explain.grid" /> <Help topic="explain.modeCollapse" />
+          </p>
+          {ui.augmented && augmentP > 0 && (
             <figure className="augmented">
-              <PixelCanvas image={ui.augmented} className="pixelated" data-testid="augmented-view" aria-label="augmented reals and fakes as D sees them" />
-              <figcaption>what D sees: augmented reals, then fakes. Cutout squares or shifts appearing in the samples above would mean augmentation leaks into G.</figcaption>
+              <PixelCanvas image={ui.augmented} className="pixelated" data-testid="augmented-view" aria-label={t('train.augmentedAlt')} />
+              <figcaption>{t('train.augmentedCaption')}</figcaption>
             </figure>
           )}
         </div>
         <div className="chart-box">
-          <LossChart metrics={ui.metrics} />
-          <p className="readout" data-testid="readout">
-            D(real) <strong>{fmt(ui.metrics.dReal[last])}</strong> · D(fake) <strong>{fmt(ui.metrics.dFake[last])}</strong> ·
-            G loss {fmt(ui.metrics.gLoss[last])} · D loss {fmt(ui.metrics.dLoss[last])}
-            {(ui.metrics.augmentP[last] ?? 0) > 0 && <> · augment p <strong data-testid="augment-p">{fmt(ui.metrics.augmentP[last], 2)}</strong></>}
+          <div data-tour="losses">
+            <LossChart metrics={ui.metrics} reconstruction={reconstruction} />
+          </div>
+          <p className="readout" data-testid="readout" data-tour="dreal">
+            {reconstruction
+              ? t('train.readoutAe', { g: fmt(ui.metrics.gLoss[last], 4), d: fmt(ui.metrics.dLoss[last]) })
+              : t('train.readout', { real: fmt(ui.metrics.dReal[last]), fake: fmt(ui.metrics.dFake[last]), g: fmt(ui.metrics.gLoss[last]), d: fmt(ui.metrics.dLoss[last]) })}
+            {augmentP > 0 && <> · {t('train.augmentP')} <strong data-testid="augment-p">{fmt(augmentP, 2)}</strong> <Help topic="explain.augmentP" /></>}
+            {' '}<Help topic="explain.losses" /> {!reconstruction && <Help topic="explain.dReal" />}
           </p>
           <QualityPanel quality={ui.quality} best={ui.best} nearest={ui.nearest} send={send} idle={!ui.samples} />
-          <p className="hint">D outputs the probability that an image is real. When G wins the game, D can no longer tell: both drift toward 0.5.</p>
+          {!reconstruction && <p className="hint">{t('train.dHint')}</p>}
         </div>
       </div>
       <Settings config={ui.config} send={send} locked={training || ui.state === 'loading'} />
       {ui.config && (
         <p className="hint">
-          {ui.config.model === 'stylegan' ? 'StyleGAN' : 'DCGAN'} {ui.config.res}×{ui.config.res} · G {ui.params.generator.toLocaleString('en')} / D {ui.params.discriminator.toLocaleString('en')} parameters · batch {ui.config.batch}
+          {t(reconstruction ? 'train.summaryAe' : 'train.summary', {
+            model: MODEL_NAMES[ui.config.model] ?? ui.config.model, res: ui.config.res,
+            g: num(ui.params.generator), d: num(ui.params.discriminator), batch: ui.config.batch,
+          })}
         </p>
       )}
     </section>

@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { en } from '../../src/app/i18n/en.ts';
+import { zh } from '../../src/app/i18n/zh.ts';
+import { format, pickLang } from '../../src/app/i18n/core.ts';
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('UI text in two languages', () => {
+  it('has every key, non-empty, with the same placeholders, in both languages', () => {
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      expect(en[key].trim(), key).not.toBe('');
+      expect(zh[key].trim(), key).not.toBe('');
+      expect(placeholders(zh[key]), key).toEqual(placeholders(en[key]));
+    }
+  });
+
+  it('translates: Chinese text differs from English except for symbols and names', () => {
+    const same = (Object.keys(en) as (keyof typeof en)[]).filter((k) => en[k] === zh[k]);
+    // Names and notation that read the same in both (checked by hand).
+    expect(same.sort()).toEqual(['chart.kl', 'settings.beta1'].sort());
+  });
+
+  it('fills placeholders and leaves unknown ones visible', () => {
+    expect(format('step {step} of {n}', { step: 3 })).toBe('step 3 of {n}');
+  });
+
+  it('picks the language from ?lang=, then the stored choice, then the browser', () => {
+    expect(pickLang('?lang=zh', 'en', ['en-GB'])).toBe('zh');
+    expect(pickLang('', 'zh', ['en-GB'])).toBe('zh');
+    expect(pickLang('', null, ['fr-FR', 'zh-CN'])).toBe('zh');
+    expect(pickLang('?lang=xx', null, ['de'])).toBe('en');
+  });
+
+  it('keeps UI text out of components: no hard-coded words in JSX text or labels', () => {
+    const dir = join(__dirname, '../../src/app/components');
+    const allowed = new Set(['Ganvas', 'Esc']);
+    const offenders: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.tsx'))) {
+      const source = ts.createSourceFile(file, readFileSync(join(dir, file), 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+      const visit = (node: ts.Node): void => {
+        if (ts.isJsxText(node) && /[A-Za-z]{2,}/.test(node.text) && !allowed.has(node.text.trim())) offenders.push(`${file}: ${node.text.trim()}`);
+        if (ts.isJsxAttribute(node) && ['aria-label', 'title', 'placeholder', 'alt'].includes(node.name.getText()) && node.initializer && ts.isStringLiteral(node.initializer) && /[A-Za-z]{2,}/.test(node.initializer.text)) {
+          offenders.push(`${file}: ${node.name.getText()}="${node.initializer.text}"`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+    expect(offenders).toEqual([]);
+  });
+});
