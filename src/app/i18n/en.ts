@@ -92,6 +92,11 @@ export const en = {
   'quality.nearest': 'Is it copying? Find nearest training images',
   'quality.nearestAlt': 'nearest training image for each sample',
   'quality.nearestCaption': 'The training image closest to each grid sample (step {step}). {percent}% are near-copies (distance under 0.2 on normalised 8×8 thumbnails); median distance {median}.',
+  'ppl.measure': 'Measure path length',
+  'ppl.measuring': 'Measuring…',
+  'ppl.label': 'Perceptual path length:',
+  'ppl.detail': 'in {space} · step {step} · median {median}, 90th percentile {p90} over {pairs} pairs',
+  'ppl.explain': 'Lower means a smoother latent space: small moves in the latent change the image little.',
 
   'settings.summary': 'Settings',
   'settings.locked': '(pause to change)',

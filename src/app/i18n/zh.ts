@@ -90,6 +90,11 @@ export const zh: Messages = {
   'quality.nearest': '是在照抄吗？查找最近的训练图片',
   'quality.nearestAlt': '每个样本最近的训练图片',
   'quality.nearestCaption': '与每个样本最接近的训练图片（第 {step} 步）。{percent}% 几乎是复制品（在归一化的 8×8 缩略图上距离小于 0.2）；中位距离 {median}。',
+  'ppl.measure': '测量路径长度',
+  'ppl.measuring': '测量中…',
+  'ppl.label': '感知路径长度：',
+  'ppl.detail': '在 {space} 空间 · 第 {step} 步 · {pairs} 对样本的中位数 {median}，第 90 百分位 {p90}',
+  'ppl.explain': '越低说明潜空间越平滑：潜向量的微小移动只让图片变化很小。',
 
   'settings.summary': '设置',
   'settings.locked': '（暂停后才能修改）',

@@ -24,7 +24,7 @@
  *   pixel, more on GPU backends (fused, reordered, sometimes half-precision textures on WebGL),
  *   which at ε = 1e-4 becomes a visible share of the step, and is squared in d. At 1e-2 it is
  *   negligible, and the finite-difference bias is small: on WASM, tiny-preset models after 20
- *   steps gave PPL at ε = 1e-2 within 0.7% (DCGAN 16 and 32 px) and 0.3% (StyleGAN) of ε = 1e-4.
+ *   steps gave PPL at ε = 1e-2 within 1% (DCGAN 16 and 32 px: 0.7%, 0.9%) and 0.3% (StyleGAN) of ε = 1e-4.
  *   `epsilon` is an option for anyone who wants to compare.
  * - DCGAN's G normalises with batch statistics (it keeps no running averages), so its images,
  *   and its PPL, depend a little on the chunk: keep `chunk` fixed when comparing numbers.
