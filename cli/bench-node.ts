@@ -1,37 +1,40 @@
-/** Node rows of the benchmark: bare engine steps, median of N after a warm-up step. */
+/** Node rows of the benchmark: bare engine steps (gan/step-timing.ts), as the page's bare Worker times them. */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CONFIG, PRESETS } from '../src/contract/config.ts';
+import { DEFAULT_CONFIG, PRESETS, type PresetName } from '../src/contract/config.ts';
 import { makeShapes } from '../src/data/builtin/procedural.ts';
+import { timeTrainerSteps } from '../src/gan/step-timing.ts';
 import { GanTrainer } from '../src/gan/trainer.ts';
-import type { BenchRow } from './bench.ts';
+import type { StepRow } from './bench-table.ts';
 import { useNodeBackend, type NodeBackend } from './node-backend.ts';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function timeSteps(trainer: GanTrainer, n: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    trainer.trainStep();
-    await trainer.report(); // the read waits for the step to finish
-    times.push(performance.now() - t);
-  }
-  return times;
+export interface NodePlan {
+  backend: NodeBackend;
+  preset: PresetName;
+  steps: number;
+  maxMs: number;
+  note: string;
 }
 
-export async function benchNode(steps: number, report: (r: BenchRow) => void): Promise<void> {
-  const config = { ...DEFAULT_CONFIG, ...PRESETS.small, batch: 32 };
-  const data = makeShapes({ res: config.res, count: 256 });
-  const plan: [NodeBackend, number, string][] = [
-    ['wasm', steps, 'tfjs-backend-wasm + our training kernels, 1 thread'],
-    ['cpu', 1, 'tfjs CPU backend (plain JS)'],
-  ];
-  for (const [backend, n, note] of plan) {
-    await useNodeBackend(backend);
-    const trainer = new GanTrainer(config, data);
-    const [first] = await timeSteps(trainer, 1);
-    const ms = median(await timeSteps(trainer, n));
-    report({ where: 'node', backend, note: `${note}, median of ${n}`, msPerStep: ms, imagesPerSec: (config.batch * 1000) / ms, firstStepMs: first! });
+export async function benchNode(plan: NodePlan[], report: (r: StepRow) => void): Promise<void> {
+  for (const p of plan) {
+    await useNodeBackend(p.backend);
+    const config = { ...DEFAULT_CONFIG, ...PRESETS[p.preset] };
+    const trainer = new GanTrainer(config, makeShapes({ res: config.res }));
+    const t = await timeTrainerSteps(trainer, { steps: p.steps, maxMs: p.maxMs, now: () => performance.now() });
+    // The CPU backend's one step is the measurement: it compiles nothing, so the first step is typical.
+    const single = t.steps === 0 && p.steps === 0;
+    report({
+      where: 'node',
+      backend: p.backend,
+      model: 'DCGAN',
+      res: config.res,
+      width: config.width,
+      batch: config.batch,
+      msPerStep: single ? t.firstStepMs : t.msPerStep,
+      firstStepMs: t.firstStepMs,
+      kernelsPerStep: t.kernelsPerStep,
+      note: `${p.note}; ${single ? 'one step' : `median of ${t.steps}`}${t.tensorGrowth ? `; ${t.tensorGrowth} tensors leaked` : ''}`,
+    });
     trainer.dispose();
     tf.disposeVariables();
   }

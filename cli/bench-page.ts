@@ -1,43 +1,83 @@
 /**
- * Page rows of the benchmark: the real page (production build) in headless Chromium, training
- * the same model in its Worker, read from the page's own img/s readout. This is the whole loop
- * (steps, metric reads, grid renders, messages), not bare steps.
+ * Page rows of the benchmark, in headless Chromium on a fresh production build (the app plus the
+ * bench's bare-steps page, built together into a temporary folder, served with the app's
+ * headers). Per backend: bare steps in a Worker (src/worker/bare-steps.worker.ts), then, if a
+ * step finished at all, the app's own loop (cli/bench-page-loop.ts) on the same settings.
  */
-import { execSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { preview } from 'vite';
-import { numberIn, openPage, textOf } from '../tests/e2e/browser.ts';
-import type { BenchRow } from './bench.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, preview } from 'vite';
+import { openPage } from '../tests/e2e/browser.ts';
+import type { BareMessage } from '../src/worker/bare-steps-protocol.ts';
+import { median } from '../src/gan/step-timing.ts';
+import { imagesPerSec, type LoopRow, type StepRow } from './bench-table.ts';
+import { benchLoop } from './bench-page-loop.ts';
 
-const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export interface PagePlan {
+  backends: string[];
+  /** App and bare-page URL parameters for the model size, e.g. `preset=small&batch=32`. */
+  query: string;
+  res: number;
+  width: number;
+  batch: number;
+  bareSteps: number;
+  /** A backend whose bare steps take longer than this is reported as it stands. */
+  bareSeconds: number;
+  /** Seconds of the app's loop, per backend; the longer run (memory over time) gets more. */
+  loopSeconds: (backend: string) => number;
+}
 
-export async function benchPage(seconds: number, report: (r: BenchRow) => void): Promise<void> {
-  if (!existsSync('dist/index.html')) execSync('npx vite build', { stdio: 'inherit' });
-  const server = await preview({ preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
-  const base = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function bareSteps(base: string, backend: string, plan: PagePlan): Promise<StepRow> {
+  const maxMs = plan.bareSeconds * 1000;
+  const s = await openPage(`${base}/cli/bench-page/bare.html?backend=${backend}&${plan.query}&dataset=shapes&steps=${plan.bareSteps}&maxMs=${maxMs}`);
+  const row: StepRow = { where: 'page', backend, model: 'DCGAN', res: plan.res, width: plan.width, batch: plan.batch, msPerStep: undefined, firstStepMs: undefined, kernelsPerStep: undefined, note: '' };
   try {
-    for (const backend of BACKENDS) {
-      const s = await openPage(`${base}/?backend=${backend}&preset=small&batch=32&dataset=shapes&autostart=1&reportEvery=1`);
-      try {
-        const t0 = Date.now();
-        let firstGrid: number | undefined;
-        let step = 0;
-        while (Date.now() - t0 < seconds * 1000) {
-          await new Promise((r) => setTimeout(r, 500));
-          step = await numberIn(s.page, 'step-count');
-          if (firstGrid === undefined && step > 0) firstGrid = Date.now() - t0;
-          if ((await textOf(s.page, 'status')).startsWith('error')) break;
-        }
-        const used = await textOf(s.page, 'backend');
-        const imgs = await numberIn(s.page, 'images-per-sec');
-        const note = `in the page's Worker (${used.trim()}), ${step} steps in ${seconds} s; first step after ${((firstGrid ?? NaN) / 1000).toFixed(1)} s of page load`;
-        if (!used.startsWith(backend) || !(imgs > 0)) report({ where: 'page', backend, note: `did not train: ${await textOf(s.page, 'status')} (${used})`, msPerStep: NaN, imagesPerSec: 0 });
-        else report({ where: 'page', backend, note, msPerStep: (32 * 1000) / imgs, imagesPerSec: imgs });
-      } finally {
-        await s.close();
+    const until = Date.now() + maxMs + 60_000; // + backend start-up and the last step
+    let messages: BareMessage[] = [];
+    while (Date.now() < until) {
+      messages = await s.page.evaluate(() => (window as unknown as { __bare: BareMessage[] }).__bare);
+      if (messages.some((m) => m.type === 'done' || m.type === 'error')) break;
+      await sleep(500);
+    }
+    const error = messages.find((m) => m.type === 'error');
+    const started = messages.find((m) => m.type === 'backend');
+    const steps = messages.flatMap((m) => (m.type === 'step' ? [m] : []));
+    if (started) row.backend = started.backend.software ? `${started.backend.name} (software)` : started.backend.name;
+    if (started && started.backend.name !== backend) row.note = `asked for ${backend}, got ${started.backend.name}: ${started.backend.skipped.map((k) => k.reason).join('; ')}`;
+    row.firstStepMs = steps.find((m) => m.index === 0)?.ms;
+    const timed = steps.filter((m) => m.index > 0).map((m) => m.ms);
+    row.msPerStep = timed.length ? median(timed) : undefined;
+    row.kernelsPerStep = steps.find((m) => m.kernels !== undefined)?.kernels;
+    const done = messages.find((m) => m.type === 'done');
+    const leak = done?.type === 'done' && done.timing.tensorGrowth ? `; ${done.timing.tensorGrowth} tensors leaked` : '';
+    row.note ||= error?.type === 'error' ? `failed: ${error.message}` : steps.length === 0 ? `no step finished in ${((maxMs + 60_000) / 1000).toFixed(0)} s` : `bare steps in a Worker, median of ${timed.length}${leak}`;
+    return row;
+  } finally {
+    await s.close();
+  }
+}
+
+export async function benchPage(plan: PagePlan, onStep: (r: StepRow) => void, onLoop: (r: LoopRow) => void): Promise<void> {
+  const outDir = mkdtempSync(join(tmpdir(), 'ganvas-bench-'));
+  try {
+    await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true, rollupOptions: { input: { main: 'index.html', bare: 'cli/bench-page/bare.html' } } } });
+    const server = await preview({ build: { outDir }, preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
+    const base = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
+    try {
+      for (const backend of plan.backends) {
+        const bare = await bareSteps(base, backend, plan);
+        onStep(bare);
+        if (bare.firstStepMs === undefined) continue; // it cannot train here: no loop to watch either
+        const loop = await benchLoop({ base, backend, query: `${plan.query}&dataset=shapes`, batch: plan.batch, res: plan.res, seconds: plan.loopSeconds(backend), readySeconds: 90 });
+        onLoop({ ...loop, bareImagesPerSec: imagesPerSec(bare) });
       }
+    } finally {
+      await server.close();
     }
   } finally {
-    await server.close();
+    rmSync(outDir, { recursive: true, force: true });
   }
 }

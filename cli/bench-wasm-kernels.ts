@@ -9,15 +9,15 @@
  *   G: z[100] → dense 4·4·128 → BN, ReLU → convT 4×4 s2 → 64 → BN, ReLU → 32 → BN, ReLU → 3, tanh
  *   D: conv 4×4 s2 3 → 32 → 64 → 128, leaky ReLU 0.2 → dense → 1 logit; non-saturating loss.
  * `--profile` prints the wasm kernels that take the most time in one step.
- * `--torch` also times the same step in PyTorch with /usr/bin/python3 (apt-get install python3-torch),
+ * `--torch` also times the same step in PyTorch (cli/torch-peer.ts; /usr/bin/python3, apt-get install python3-torch),
  * on 1 thread and on all cores. `--cpu-steps N` (default 1; a CPU step takes 1–2 minutes here)
  * and `--no-cpu` set the tfjs CPU part.
  */
 import * as os from 'node:os';
-import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmBackendForTraining } from '../src/gan/wasm-kernels.ts';
+import { torchStepsPerSecond } from './torch-peer.ts';
 
 const BATCH = 32;
 const Z = 100;
@@ -162,40 +162,6 @@ function profileWasm(bench: Bench): void {
   }
 }
 
-const TORCH_STEP = `
-import time, sys, torch, torch.nn as nn
-torch.manual_seed(0)
-torch.set_num_threads(int(sys.argv[1]))
-B = 32
-G = nn.Sequential(nn.Linear(100, 2048), nn.Unflatten(1, (128, 4, 4)), nn.BatchNorm2d(128), nn.ReLU(),
-    nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
-    nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.BatchNorm2d(32), nn.ReLU(),
-    nn.ConvTranspose2d(32, 3, 4, 2, 1), nn.Tanh())
-D = nn.Sequential(nn.Conv2d(3, 32, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(32, 64, 4, 2, 1), nn.LeakyReLU(0.2),
-    nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(2048, 1))
-oG = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
-oD = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
-real = torch.rand(B, 3, 32, 32) * 2 - 1
-sp = nn.functional.softplus
-def step():
-    with torch.no_grad():
-        fake = G(torch.randn(B, 100))
-    oD.zero_grad(); ld = sp(-D(real)).mean() + sp(D(fake)).mean(); ld.backward(); oD.step()
-    oG.zero_grad(); lg = sp(-D(G(torch.randn(B, 100)))).mean(); lg.backward(); oG.step()
-    return ld.item() + lg.item()
-for _ in range(3): step()
-n, t0 = 0, time.perf_counter()
-while n < 5 or time.perf_counter() - t0 < 5: step(); n += 1
-print(n / (time.perf_counter() - t0), torch.__version__, torch.get_num_threads())
-`;
-
-function torchStepsPerSecond(threads: number): { sps: number; label: string } | null {
-  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_STEP, String(threads)], { encoding: 'utf8' });
-  if (r.status !== 0) return null;
-  const [sps, version, used] = r.stdout.trim().split(/\s+/);
-  return { sps: Number(sps), label: `PyTorch ${version} CPU, ${used} thread${used === '1' ? '' : 's'}` };
-}
-
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -232,8 +198,8 @@ async function main(): Promise<void> {
         console.log('PyTorch: not available (/usr/bin/python3 -c "import torch" failed)');
         break;
       }
-      rows.push({ label: torch.label, sps: torch.sps });
-      console.log(`${torch.label}: ${torch.sps.toFixed(2)} steps/s`);
+      rows.push({ label: torch.label, sps: torch.stepsPerSec });
+      console.log(`${torch.label}: ${torch.stepsPerSec.toFixed(2)} steps/s`);
     }
   }
   console.log('\nratios (row ÷ column), same run:');

@@ -1,48 +1,78 @@
 /**
- * npm run bench: images/s of one DCGAN training step (one D + one G Adam step) at 32×32,
- * batch 32 — in Node on each backend that trains there, and in the page's Worker in headless
- * Chromium on each browser backend. Numbers with the machine named, never assertions.
+ * npm run bench: how fast Ganvas trains its DCGAN, everywhere it can run here, in one run:
+ *   - bare steps (one D + one G Adam step and a loss read): Node WASM per size preset, a Worker
+ *     in headless Chromium per browser backend, and the PyTorch peer of each size on 1 and all
+ *     threads (cli/torch-peer.ts); every tfjs row as a ratio of PyTorch at the same size;
+ *   - the app's own loop in the page per backend: loop vs bare images/s, main-thread long tasks,
+ *     Train → first grid, the Worker's tensors and heaps from start to end of the run.
+ * Numbers with the machine named, never assertions; paste the Markdown into docs/bench.md.
  *
- *   npm run bench                 # everything
- *   npm run bench -- --only node  # Node rows only
- *   npm run bench -- --steps 10 --page-seconds 40
+ *   npm run bench                      # everything (~10 min on 2 cores)
+ *   npm run bench -- --quick           # small preset only, page WASM only (~3 min)
+ *   npm run bench -- --only node|page|torch
+ *   npm run bench -- --node-cpu        # add Node's tfjs CPU backend (one step: minutes)
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus } from 'node:os';
+import { PRESETS, type PresetName } from '../src/contract/config.ts';
 import { parseArgs } from './args.ts';
-import { benchNode } from './bench-node.ts';
+import { benchNode, type NodePlan } from './bench-node.ts';
 import { benchPage } from './bench-page.ts';
-
-export interface BenchRow {
-  where: 'node' | 'page';
-  backend: string;
-  note: string;
-  msPerStep: number;
-  imagesPerSec: number;
-  firstStepMs?: number;
-}
+import { imagesPerSec, loopTable, machineLabel, machineLine, stepTable, type LoopRow, type StepRow } from './bench-table.ts';
+import { ensureTorch, torchStepsPerSecond } from './torch-peer.ts';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const quick = args.has('quick');
   const only = args.get('only');
-  const steps = Number(args.get('steps') ?? 8);
-  const pageSeconds = Number(args.get('page-seconds') ?? 45);
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`machine: ${cpu} × ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
-  console.log('model: DCGAN 32×32, width 32, zDim 100 (G 372,771 / D 167,649 parameters), batch 32, one D + one G Adam step\n');
-  const rows: BenchRow[] = [];
-  const print = (r: BenchRow) =>
-    console.log(
-      `${r.where.padEnd(5)} ${r.backend.padEnd(7)} ${r.imagesPerSec.toFixed(1).padStart(8)} img/s ${r.msPerStep.toFixed(0).padStart(7)} ms/step` +
-        `${r.firstStepMs !== undefined ? `  first step ${r.firstStepMs.toFixed(0)} ms` : ''}  ${r.note}`,
-    );
-  const keep = (r: BenchRow) => print(rows[rows.push(r) - 1]!);
-  if (only !== 'page') await benchNode(steps, keep);
-  if (only !== 'node') await benchPage(pageSeconds, keep);
-  const base = rows.find((r) => r.where === 'node' && r.backend === 'cpu');
-  if (base) {
-    console.log('\nratio to Node cpu (same run):');
-    for (const r of rows) console.log(`  ${r.where} ${r.backend}: ${(r.imagesPerSec / base.imagesPerSec).toFixed(2)}×`);
+  const runs = (part: string) => only === undefined || only === part;
+  const presets: PresetName[] = quick ? ['small'] : ['tiny', 'small', 'full'];
+  const machine = machineLabel();
+  console.log(`machine: ${machineLine()}`);
+  console.log('model: Ganvas DCGAN (src/gan/models/dcgan.ts), zDim 100, Adam; a step is one D + one G step and a loss read\n');
+  const steps: StepRow[] = [];
+  const loops: LoopRow[] = [];
+  const logStep = (r: StepRow) => {
+    steps.push(r);
+    console.log(`  ${r.where} ${r.backend} ${r.res}px b${r.batch}: ${imagesPerSec(r)?.toFixed(1) ?? '–'} images/s, ${r.msPerStep?.toFixed(0) ?? '–'} ms/step, first ${r.firstStepMs?.toFixed(0) ?? '–'} ms, ${r.kernelsPerStep ?? '–'} kernels; ${r.note}`);
+  };
+
+  if (runs('node')) {
+    const plan: NodePlan[] = presets.map((preset) => ({ backend: 'wasm', preset, steps: 8, maxMs: 40_000, note: 'tfjs-backend-wasm + our kernels, 1 thread, SIMD' }));
+    if (args.has('node-cpu')) plan.push({ backend: 'cpu', preset: 'small', steps: 0, maxMs: 0, note: 'tfjs CPU backend (plain JS)' });
+    await benchNode(plan, logStep);
   }
+  if (runs('torch') && ensureTorch((line) => console.log(`  ${line}`))) {
+    for (const preset of presets) {
+      for (const threads of [...new Set([1, cpus().length])]) {
+        const t = torchStepsPerSecond(threads, PRESETS[preset], quick ? 3 : 5);
+        if (!t) {
+          console.log('  PyTorch: the step script failed');
+          continue;
+        }
+        logStep({ where: 'pytorch', backend: `cpu, ${t.threads} thread${t.threads === 1 ? '' : 's'}`, model: 'DCGAN', ...PRESETS[preset], msPerStep: 1000 / t.stepsPerSec, firstStepMs: undefined, kernelsPerStep: undefined, threads: t.threads, note: `PyTorch ${t.version}, mean after 3 warm-up steps` });
+      }
+    }
+  }
+  if (runs('page')) {
+    const small = PRESETS.small;
+    await benchPage(
+      {
+        backends: quick ? ['wasm'] : ['wasm', 'webgl', 'webgpu', 'cpu'],
+        query: `preset=small&batch=${small.batch}`,
+        ...small,
+        bareSteps: 8,
+        bareSeconds: 30,
+        loopSeconds: (b) => (b === 'wasm' ? (quick ? 40 : 90) : 40),
+      },
+      logStep,
+      (r) => {
+        loops.push(r);
+        console.log(`  page loop ${r.backend}: ${r.loopImagesPerSec?.toFixed(1) ?? '–'} images/s over ${r.steps} steps; ${r.note}`);
+      },
+    );
+  }
+  console.log(`\n${machineLine()}\n\n${stepTable(steps, machine)}`);
+  if (loops.length) console.log(`\nThe app's loop in the page (DCGAN small, built-in "shapes"):\n\n${loopTable(loops, steps, machine)}`);
 }
 
 main().catch((e: unknown) => {
