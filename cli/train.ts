@@ -10,12 +10,13 @@ import { encodePng } from '../src/data/node/decode.ts';
 import { rgbaFromFloat } from '../src/data/prepare.ts';
 import { GanTrainer } from '../src/gan/trainer.ts';
 import { QualityTracker } from '../src/gan/metrics/tracker.ts';
+import { pathLength, pathModelOf } from '../src/gan/metrics/ppl.ts';
 import { parseArgs } from './args.ts';
 import { loadDataset } from './node-data.ts';
 import { useNodeBackend, type NodeBackend } from './node-backend.ts';
 
 const USAGE = `usage: npm run train -- [--data faces|animals|shapes|DIR] [--model dcgan|stylegan] [--steps N] [--res 16|32|64]
-       [--width W] [--batch B] [--lrG X] [--lrD X] [--seed S] [--backend wasm|cpu] [--out DIR] [--every K] [--samples K]
+       [--width W] [--batch B] [--lrG X] [--lrD X] [--seed S] [--backend wasm|cpu] [--out DIR] [--every K] [--samples K] [--ppl [PAIRS]]
        (any training setting of the page's URL works as --name value, e.g. --augTranslation 1 --ada 1)`;
 
 async function main(): Promise<void> {
@@ -60,6 +61,10 @@ async function main(): Promise<void> {
   const samples = Number(args.get('samples') ?? 0);
   if (samples > 0) await writeSamples(trainer, samples, config.res, join(out, 'samples'));
   console.log(`wrote ${join(out, 'grid.png')}, ${join(out, 'metrics.jsonl')}${samples > 0 ? ` and ${samples} samples in ${join(out, 'samples')}` : ''}`);
+  if (args.has('ppl')) {
+    const r = await pathLength(pathModelOf(trainer), args.get('ppl') === 'true' ? {} : { pairs: Number(args.get('ppl')) });
+    console.log(`perceptual path length in ${r.space === 'w' ? 'W (lerp)' : 'z (slerp)'}: ${r.mean.toPrecision(4)} · median ${r.median.toPrecision(4)} · p90 ${r.p90.toPrecision(4)} · ${r.pairs} pairs`);
+  }
   trainer.dispose();
 }
 
