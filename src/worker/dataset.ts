@@ -61,6 +61,12 @@ export class DatasetStore {
     this.set = emptySet(this.res);
   }
 
+  /** The store as it is now, and a function that puts it back (a refused load must leave no trace). */
+  mark(): () => void {
+    const saved = { source: this.source, files: [...this.files], fingerprints: new Set(this.fingerprints), rejected: [...this.rejected], warnings: [...this.warnings], duplicates: this.duplicates, look: this.look, res: this.res, set: this.set };
+    return () => Object.assign(this, saved);
+  }
+
   /** Cancels a load in progress (called outside the command queue). */
   cancel(): void {
     this.loading?.abort(new LoadCancelled('loading was cancelled; the images loaded before it are kept'));

@@ -22,6 +22,8 @@ import { MAX_IMAGES } from '../data/load.ts';
 import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS } from '../data/sniff.ts';
 import { MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES } from '../data/zip.ts';
 import { divergence, DivergenceGuard } from './guard.ts';
+import { memoryProblem, type DeviceLimits } from '../gan/memory.ts';
+import { deviceLimits } from './limits.ts';
 import { newRun, partsOf, projectFileName, snapshotOf, type RunIdentity } from './project.ts';
 import { deleteRun, duplicateRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
 import { decodeProject, encodeProject } from '../gan/checkpoint.ts';
@@ -35,11 +37,14 @@ const SLOW_ROUND_MS = 1000;
 const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
 /** Errors that mean the GPU device or context is gone (WebGPU device loss, WebGL context loss). */
 const DEVICE_LOST = /device (was )?lost|context (was )?lost|external Instance reference no longer exists|CONTEXT_LOST_WEBGL|GPUDevice.*destroyed/i;
+/** Snapshots kept on the device beside the run: the divergence ring (3) and the best by SWD (1). */
+const SNAPSHOTS_KEPT = 4;
 const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN', autoencoder: 'autoencoder (MSE baseline)', vae: 'VAE (MSE + KL baseline)' };
 
 export class Session {
   private config: TrainConfig;
   private backend: BackendInfo | undefined;
+  private limits: DeviceLimits | undefined;
   private dataset: DatasetStore;
   private trainer: GanTrainer | undefined;
   private running = false;
@@ -84,16 +89,16 @@ export class Session {
         return this.init(cmd.backend, cmd.config, cmd.autoSize);
       case 'dataset/builtin':
         this.status('loading', `loading the built-in set "${cmd.name}"`);
-        await this.dataset.loadBuiltin(cmd.name);
-        return this.datasetChanged();
+        return this.loadData(() => this.dataset.loadBuiltin(cmd.name));
       case 'dataset/files':
         this.status('loading', `reading ${cmd.files.length} file(s)`);
-        try {
-          await this.dataset.addFiles(cmd.files, cmd.replace, this.progress);
-        } catch (e) {
-          if (!(e instanceof LoadCancelled)) throw e;
-        }
-        return this.datasetChanged();
+        return this.loadData(async () => {
+          try {
+            await this.dataset.addFiles(cmd.files, cmd.replace, this.progress);
+          } catch (e) {
+            if (!(e instanceof LoadCancelled)) throw e;
+          }
+        });
       case 'dataset/remove':
         this.dataset.remove(cmd.names);
         return this.datasetChanged();
@@ -190,6 +195,7 @@ export class Session {
     this.status('loading', 'starting the compute backend');
     this.backend = await chooseBackend(request);
     this.post({ type: 'backend', backend: this.backend });
+    this.limits = deviceLimits(this.backend.name);
     this.config = autoSize ? applyPreset(config, await this.sizeTest(config)) : config;
     await this.dataset.reprepare(this.config.res, this.dataset.options, () => {});
     this.postConfig();
@@ -206,11 +212,32 @@ export class Session {
   }
 
   private async setConfig(config: TrainConfig): Promise<void> {
+    const tooBig = this.tooBig(config, this.dataset.set.count);
+    if (tooBig) {
+      this.postConfig(); // the settings shown go back to the ones in force
+      return this.status(this.trainer?.step ? 'paused' : 'idle', `settings not applied, the current run is kept: ${tooBig}`);
+    }
     this.config = config;
     this.status('loading', `preparing images at ${config.res}×${config.res}`);
     await this.dataset.reprepare(config.res, this.dataset.options, this.progress);
     this.postDataset();
     await this.rebuild();
+  }
+
+  /** Why `config` on `images` images cannot fit this device, checked before anything is built. */
+  private tooBig(config: TrainConfig, images: number): string | undefined {
+    return this.limits && images > 0 ? memoryProblem(config, images, this.limits, { snapshots: SNAPSHOTS_KEPT }) : undefined;
+  }
+
+  /** Loads data; a set too large for the device beside the current model is undone, the run kept. */
+  private async loadData(load: () => Promise<void>): Promise<void> {
+    const undo = this.dataset.mark();
+    await load();
+    const tooBig = this.trainer && this.tooBig(this.config, this.dataset.set.count);
+    if (!tooBig) return this.datasetChanged();
+    undo();
+    this.postDataset();
+    this.status(this.running ? 'training' : this.trainer!.step > 0 ? 'paused' : 'idle', `those images were not loaded, the current run is kept: ${tooBig}`);
   }
 
   private readonly progress = (done: number, total: number) => this.post({ type: 'dataset/progress', done, total });
@@ -249,6 +276,8 @@ export class Session {
     this.trainer = undefined;
     this.postConfig();
     if (this.dataset.set.count === 0) return this.status('idle', 'add images or pick a built-in set');
+    const tooBig = this.tooBig(this.config, this.dataset.set.count);
+    if (tooBig) return this.status('error', `cannot build this model: ${tooBig}`);
     this.trainer = new GanTrainer(this.config, this.dataset.set);
     this.post({ type: 'step', step: 0 });
     this.postConfig();
@@ -387,6 +416,8 @@ export class Session {
     if (!parts.dataset && this.dataset.set.res !== snapshot.config.res) {
       return this.notice('error', `could not open ${what}: it holds no images and the current ones are ${this.dataset.set.res}×${this.dataset.set.res}, not ${snapshot.config.res}×${snapshot.config.res}`);
     }
+    const tooBig = this.tooBig(snapshot.config, (parts.dataset ?? this.dataset.set).count);
+    if (tooBig) return this.notice('error', `could not open ${what}: ${tooBig}`);
     const trainer = new GanTrainer(snapshot.config, parts.dataset ?? this.dataset.set);
     const problem = trainer.importState(snapshot);
     if (problem) {
