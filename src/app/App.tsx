@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useMemo, useState } from 'react';
 import { Explorer } from './components/Explorer.tsx';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
 import { Dialog } from './components/Dialog.tsx';
@@ -12,6 +12,21 @@ import { useShortcuts } from './shortcuts.ts';
 import { useTheme } from './theme.ts';
 import { readStartup } from './url.ts';
 import { useTrainer } from './useTrainer.ts';
+import type { HowTarget } from './components/HowItWorks.tsx';
+
+// The long explanations load on first open, not with the page.
+const HowItWorks = lazy(() => import('./components/HowItWorks.tsx').then((m) => ({ default: m.HowItWorks })));
+
+/** "Show me" from the explanations: bring that part of the page into view and focus it. */
+function goTo(target: HowTarget): void {
+  const selector: Record<HowTarget, string> = { data: '#data-heading', train: '#train-heading', explorer: '#explore-heading', settings: '.settings > summary' };
+  const el = document.querySelector<HTMLElement>(selector[target]);
+  if (!el) return;
+  if (target === 'settings') (el.parentElement as HTMLDetailsElement).open = true;
+  el.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  if (el.tabIndex < 0) el.tabIndex = -1;
+  el.focus({ preventScroll: true });
+}
 
 export function App() {
   const startup = useMemo(() => readStartup(window.location.search), []);
@@ -50,9 +65,14 @@ export function App() {
         </div>
         <div className="main-col">
           <TrainPanel ui={ui} send={send} onPick={pick} />
-          {ui.samples && ui.config && <Explorer model={ui.config.model} frame={ui.explorer} pins={pins} send={send} />}
+          {ui.samples && ui.config && <Explorer model={ui.config.model} frame={ui.explorer} pins={pins} ppl={ui.ppl} send={send} />}
         </div>
       </main>
+      <Dialog open={dialog === 'how'} onClose={close} labelledBy="how-title" className="how-dialog">
+        <Suspense fallback={null}>
+          <HowItWorks onClose={close} onGo={goTo} />
+        </Suspense>
+      </Dialog>
       <Dialog open={dialog === 'shortcuts'} onClose={close} labelledBy="shortcuts-title" className="small-dialog">
         <ShortcutsHelp onClose={close} />
       </Dialog>

@@ -63,7 +63,7 @@ describe('accessibility and layout', () => {
       await page.setViewportSize({ width, height: 900 });
       await page.waitForTimeout(300);
       await page.screenshot({ path: `${SHOTS}/main-${width}.png`, fullPage: true });
-      const overflow = await page.evaluate(() => ({ page: document.documentElement.scrollWidth - window.innerWidth, wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.tagName + (e.getAttribute('data-testid') ? `[${e.getAttribute('data-testid')}]` : '')).slice(0, 5) }));
+      const overflow = await page.evaluate(() => ({ page: document.documentElement.scrollWidth - window.innerWidth, wide: Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.tagName + (e.getAttribute('data-testid') ? `[${e.getAttribute('data-testid')}]` : '')).slice(0, 5) }));
       expect(overflow, `at ${width} px`).toEqual({ page: 0, wide: [] });
     }
   });

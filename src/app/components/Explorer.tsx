@@ -1,10 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ModelKind } from '../../contract/config.ts';
-import type { ExploreRequest, PixelsMessage, StyleBand } from '../../contract/protocol.ts';
+import type { ExploreRequest, PixelsMessage, StyleBand, WorkerEvent } from '../../contract/protocol.ts';
 import type { Send } from '../useTrainer.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { Help } from './Help.tsx';
+import { PathLength } from './PathLength.tsx';
+
+type Ppl = WorkerEvent & { type: 'ppl' };
 
 export interface ExplorerFrame {
   step: number;
@@ -23,7 +26,7 @@ const BANDS: { band: StyleBand; label: MessageKey }[] = [
  * Explore the generator while it trains: the Worker redraws these with every grid, between
  * training steps. Pins come from clicks on the live grid.
  */
-export function Explorer({ model, frame, pins, send }: { model: ModelKind; frame: ExplorerFrame | undefined; pins: [number, number]; send: Send }) {
+export function Explorer({ model, frame, pins, ppl, send }: { model: ModelKind; frame: ExplorerFrame | undefined; pins: [number, number]; ppl: Ppl | undefined; send: Send }) {
   const { t } = useI18n();
   const [psi, setPsi] = useState(1);
   const [fromB, setFromB] = useState<StyleBand[]>(['coarse']);
@@ -84,6 +87,7 @@ export function Explorer({ model, frame, pins, send }: { model: ModelKind; frame
       ) : (
         <p className="hint" data-testid="style-mix-grid">{t('explore.needsStyle')}</p>
       )}
+      <PathLength ppl={ppl} send={send} />
     </section>
   );
 }
