@@ -1,0 +1,34 @@
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { WorkerEvent } from '../../src/contract/protocol.ts';
+import { Session } from '../../src/worker/session.ts';
+import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
+
+beforeAll(async () => {
+  // Importing the Worker's session points tfjs-wasm at the page's URLs for its binaries; in Node
+  // they are read from the package.
+  const dir = `${process.cwd()}/node_modules/@tensorflow/tfjs-backend-wasm/dist/`;
+  const names = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+  setWasmPaths(Object.fromEntries(names.map((n) => [n, dir + n])) as Record<(typeof names)[number], string>);
+  await useFastBackend();
+});
+
+describe('the Worker session measures path length on demand', () => {
+  it('answers quality/ppl with a ppl event for the current step, and a notice without a model', async () => {
+    const events: WorkerEvent[] = [];
+    const session = new Session((e) => events.push(e));
+    await session.handle({ type: 'quality/ppl' });
+    expect(events.filter((e) => e.type === 'notice')).toHaveLength(1);
+    await session.handle({ type: 'config', config: tinyConfig({ gridSide: 2 }) });
+    await session.handle({ type: 'dataset/builtin', name: 'shapes' });
+    await session.handle({ type: 'train/step' });
+    await session.handle({ type: 'train/step' });
+    await session.handle({ type: 'quality/ppl' });
+    const ppl = events.filter((e) => e.type === 'ppl');
+    expect(ppl).toHaveLength(1);
+    expect(ppl[0]).toMatchObject({ step: 2, space: 'z', pairs: 256 });
+    expect(ppl[0]!.mean).toBeGreaterThan(0);
+    expect(ppl[0]!.p90).toBeGreaterThanOrEqual(ppl[0]!.median);
+    expect(events.filter((e) => e.type === 'status' && e.state === 'error')).toEqual([]);
+  });
+});
