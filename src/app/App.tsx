@@ -12,6 +12,8 @@ import { useShortcuts } from './shortcuts.ts';
 import { useTheme } from './theme.ts';
 import { readStartup } from './url.ts';
 import { useTrainer } from './useTrainer.ts';
+import { useI18n } from './i18n/index.tsx';
+import { localizeWorkerText } from './i18n/worker-text.ts';
 import type { HowTarget } from './components/HowItWorks.tsx';
 
 // The long explanations load on first open, not with the page.
@@ -31,6 +33,7 @@ function goTo(target: HowTarget): void {
 export function App() {
   const startup = useMemo(() => readStartup(window.location.search), []);
   const [ui, send] = useTrainer(startup);
+  const { lang } = useI18n();
   const [theme, setTheme] = useTheme();
   const [dialog, setDialog] = useState<'how' | 'shortcuts' | null>(null);
   const [pins, setPins] = useState<[number, number]>([0, 1]);
@@ -54,7 +57,7 @@ export function App() {
       )}
       {ui.notices.length > 0 && (
         <ul className="notices" data-testid="notices" role="alert">
-          {ui.notices.map((n) => <li key={n.id} className={`notice-${n.level}`}>{n.message}</li>)}
+          {ui.notices.map((n) => <li key={n.id} className={`notice-${n.level}`}>{localizeWorkerText(lang, n.message)}</li>)}
         </ul>
       )}
       <main className="layout">

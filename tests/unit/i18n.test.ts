@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { en } from '../../src/app/i18n/en.ts';
 import { zh } from '../../src/app/i18n/zh.ts';
 import { format, pickLang } from '../../src/app/i18n/core.ts';
+import { localizeWorkerText } from '../../src/app/i18n/worker-text.ts';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -51,5 +52,17 @@ describe('UI text in two languages', () => {
       visit(source);
     }
     expect(offenders).toEqual([]);
+  });
+});
+
+describe("the Worker's messages in Chinese", () => {
+  it('rebuilds known messages with their values and passes unknown ones through', () => {
+    expect(localizeWorkerText('zh', '110 images ready: press Train')).toBe('110 张图片已就绪：点“开始训练”');
+    expect(localizeWorkerText('zh', 'paused at step 42')).toBe('已暂停于第 42 步');
+    expect(localizeWorkerText('zh', '16×16 DCGAN, batch 16, on wasm')).toMatch(/^16×16 DCGAN，批大小 16，运行于 wasm$/);
+    expect(localizeWorkerText('zh', 'training diverged at step 120: the losses became NaN or infinite. Rolled back to step 100. Try lower learning rates.'))
+      .toMatch(/第 120 步发散.*回滚到第 100 步/);
+    expect(localizeWorkerText('zh', 'something new and unexpected')).toBe('something new and unexpected');
+    expect(localizeWorkerText('en', '110 images ready: press Train')).toBe('110 images ready: press Train');
   });
 });

@@ -4,6 +4,7 @@ import { filesFromDrop } from '../files.ts';
 import type { Send } from '../useTrainer.ts';
 import { DatasetView } from './DatasetView.tsx';
 import { useI18n } from '../i18n/index.tsx';
+import { localizeWorkerText } from '../i18n/worker-text.ts';
 
 interface Props {
   dataset: DatasetInfo | undefined;
@@ -17,7 +18,7 @@ interface Props {
 
 /** Data in: built-in sets, files, folders, zips; what was kept and what was not, and why. */
 export function DatasetPanel({ dataset, preview, builtins, limits, progress, send, busy }: Props) {
-  const { t, num } = useI18n();
+  const { t, num, lang } = useI18n();
   const [dragging, setDragging] = useState(false);
   const sourceName = dataset?.source.kind === 'builtin' ? dataset.source.name : '';
   const addFiles = (files: File[]) => {
@@ -93,14 +94,14 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
       <ul data-testid="dataset-errors" className="rejections" aria-label={t('data.rejected')}>
         {dataset?.rejected.map((r, i) => (
           <li key={i}>
-            <strong>{r.name}</strong>: {r.reason}
+            <strong>{r.name}</strong>: {localizeWorkerText(lang, r.reason)}
           </li>
         ))}
       </ul>
       {dataset && dataset.warnings.length > 0 && (
         <details className="warnings">
           <summary>{t('data.warnings', { n: dataset.warnings.length })}</summary>
-          <ul>{dataset.warnings.map((w, i) => <li key={i}><strong>{w.name}</strong>: {w.reason}</li>)}</ul>
+          <ul>{dataset.warnings.map((w, i) => <li key={i}><strong>{w.name}</strong>: {localizeWorkerText(lang, w.reason)}</li>)}</ul>
         </details>
       )}
     </section>

@@ -1,14 +1,16 @@
 import type { BackendInfo, RunState } from '../../contract/protocol.ts';
 import { useI18n } from '../i18n/index.tsx';
+import { localizeWorkerText } from '../i18n/worker-text.ts';
 import { Help } from './Help.tsx';
 
 /** Run state and the active backend, with why the better backends were skipped. */
 export function StatusBar({ state, message, backend }: { state: RunState; message: string; backend: BackendInfo | undefined }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   return (
     <div className="statusbar">
       <p data-testid="status" className={`status status-${state}`} role="status" aria-live="polite">
-        {state}: {message}
+        {/* The state word stays English (the UI contract: tests read it); the translation follows it. */}
+        {state}{lang === 'en' ? '' : ` (${t(`state.${state}`)})`}: {localizeWorkerText(lang, message)}
       </p>
       <details className="backend">
         <summary data-testid="backend">{backend ? `${backend.name}${backend.software ? ` ${t('status.software')}` : ''}` : t('status.choosing')}</summary>

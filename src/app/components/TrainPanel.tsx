@@ -47,8 +47,8 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
       <div className="watch">
         <div data-tour="grid">
           <SampleGrid frame={ui.samples} side={ui.config?.gridSide ?? 1} onPick={onPick} />
-          <p className="hint">
-            <Help topic="explain.grid" /> <Help topic="explain.modeCollapse" />
+          <p className="hint questions">
+            <Help topic="explain.grid" label="help.q.grid" /> <Help topic="explain.modeCollapse" label="help.q.collapse" />
           </p>
           {ui.augmented && augmentP > 0 && (
             <figure className="augmented">
@@ -66,7 +66,9 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
               ? t('train.readoutAe', { g: fmt(ui.metrics.gLoss[last], 4), d: fmt(ui.metrics.dLoss[last]) })
               : t('train.readout', { real: fmt(ui.metrics.dReal[last]), fake: fmt(ui.metrics.dFake[last]), g: fmt(ui.metrics.gLoss[last]), d: fmt(ui.metrics.dLoss[last]) })}
             {augmentP > 0 && <> · {t('train.augmentP')} <strong data-testid="augment-p">{fmt(augmentP, 2)}</strong> <Help topic="explain.augmentP" /></>}
-            {' '}<Help topic="explain.losses" /> {!reconstruction && <Help topic="explain.dReal" />}
+          </p>
+          <p className="hint questions">
+            <Help topic="explain.losses" label="help.q.losses" /> {!reconstruction && <Help topic="explain.dReal" label="help.q.dReal" />}
           </p>
           <QualityPanel quality={ui.quality} best={ui.best} nearest={ui.nearest} send={send} idle={!ui.samples} />
           {!reconstruction && <p className="hint">{t('train.dHint')}</p>}
