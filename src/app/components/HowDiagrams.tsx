@@ -47,29 +47,32 @@ function Markers() {
 
 const arrow = (k: 'flow' | 'fb-d' | 'fb-g') => `url(#how-arrow-${k})`;
 
-/** z → G → fakes; fakes and reals → D → "real?"; D's update (dashed) and G's update (solid). */
+/**
+ * z → G → fakes; fakes and reals → D → "real?"; D's update (dashed loop) and G's update (solid,
+ * back to G). Laid out in 480 units so its text stays ~10 px on a 390 px phone.
+ */
 export function GameDiagram({ text }: { text: HowText['gameFig'] }) {
   return (
     <figure className="how-fig">
-      <svg className="how-svg" viewBox="0 0 580 300" role="img" aria-label={text.label}>
+      <svg className="how-svg how-svg-game" viewBox="0 40 480 310" role="img" aria-label={text.label}>
         <Markers />
-        <Box x={10} y={60} w={65} h={50} title="z" symbol sub={text.z} kind="data" />
-        <Box x={105} y={60} w={90} h={50} title="G" symbol sub={text.g} kind="net" />
-        <Box x={225} y={60} w={120} h={50} title={text.fake} kind="data" />
-        <Box x={225} y={200} w={120} h={50} title={text.real} kind="data" />
-        <Box x={375} y={130} w={95} h={50} title="D" symbol sub={text.d} kind="net" />
-        <Box x={495} y={130} w={80} h={50} title={text.out} sub={text.outSub} />
+        <Box x={4} y={55} w={54} h={50} title="z" symbol sub={text.z} kind="data" />
+        <Box x={78} y={55} w={86} h={50} title="G" symbol sub={text.g} kind="net" />
+        <Box x={184} y={55} w={140} h={50} title={text.fake} kind="data" />
+        <Box x={336} y={55} w={140} h={50} title={text.real} kind="data" />
+        <Box x={280} y={160} w={100} h={50} title="D" symbol sub={text.d} kind="net" />
+        <Box x={280} y={255} w={100} h={50} title={text.out} sub={text.outSub} />
         <g className="flow">
-          <line x1={75} y1={85} x2={103} y2={85} markerEnd={arrow('flow')} />
-          <line x1={195} y1={85} x2={223} y2={85} markerEnd={arrow('flow')} />
-          <line x1={345} y1={85} x2={373} y2={143} markerEnd={arrow('flow')} />
-          <line x1={345} y1={225} x2={373} y2={167} markerEnd={arrow('flow')} />
-          <line x1={470} y1={155} x2={493} y2={155} markerEnd={arrow('flow')} />
+          <line x1={58} y1={80} x2={76} y2={80} markerEnd={arrow('flow')} />
+          <line x1={164} y1={80} x2={182} y2={80} markerEnd={arrow('flow')} />
+          <line x1={254} y1={105} x2={306} y2={158} markerEnd={arrow('flow')} />
+          <line x1={406} y1={105} x2={354} y2={158} markerEnd={arrow('flow')} />
+          <line x1={330} y1={210} x2={330} y2={253} markerEnd={arrow('flow')} />
         </g>
-        <path className="fb-g" d="M535,128 C535,30 150,30 150,58" markerEnd={arrow('fb-g')} />
-        <text className="lbl lbl-g" x={342} y={28}>{text.gLearns}</text>
-        <path className="fb-d" d="M535,182 C535,240 422,240 422,184" markerEnd={arrow('fb-d')} />
-        <text className="lbl lbl-d" x={478} y={268}>{text.dLearns}</text>
+        <path className="fb-d" d="M380,280 C432,280 432,185 382,185" markerEnd={arrow('fb-d')} />
+        <text className="lbl lbl-d" x={476} y={336}>{text.dLearns}</text>
+        <path className="fb-g" d="M280,280 C121,280 121,200 121,107" markerEnd={arrow('fb-g')} />
+        <text className="lbl lbl-g" x={6} y={336}>{text.gLearns}</text>
       </svg>
       <figcaption>{text.caption}</figcaption>
     </figure>
@@ -90,35 +93,35 @@ export function StyleDiagram({ text }: { text: HowText['styleFig'] }) {
   ];
   return (
     <figure className="how-fig">
-      <svg className="how-svg" viewBox="0 0 520 400" role="img" aria-label={text.label}>
+      <svg className="how-svg how-svg-style" viewBox="0 0 420 395" role="img" aria-label={text.label}>
         <Markers />
-        <Box x={10} y={15} w={50} h={40} title="z" symbol kind="data" />
-        <Box x={90} y={15} w={210} h={40} title={text.mapping} kind="net" />
-        <Box x={330} y={15} w={50} h={40} title="w" symbol kind="data" />
+        <Box x={4} y={15} w={40} h={40} title="z" symbol kind="data" />
+        <Box x={62} y={15} w={188} h={40} title={text.mapping} kind="net" />
+        <Box x={266} y={15} w={48} h={40} title="w" symbol kind="data" />
         <g className="flow">
-          <line x1={60} y1={35} x2={88} y2={35} markerEnd={arrow('flow')} />
-          <line x1={300} y1={35} x2={328} y2={35} markerEnd={arrow('flow')} />
+          <line x1={44} y1={35} x2={60} y2={35} markerEnd={arrow('flow')} />
+          <line x1={250} y1={35} x2={264} y2={35} markerEnd={arrow('flow')} />
         </g>
-        <Box x={140} y={70} w={160} h={34} title={text.constant} />
-        <line className="flow" x1={220} y1={104} x2={220} y2={BLOCK_Y[0] - 2} markerEnd={arrow('flow')} />
+        <Box x={76} y={70} w={180} h={34} title={text.constant} />
+        <line className="flow" x1={166} y1={104} x2={166} y2={BLOCK_Y[0] - 2} markerEnd={arrow('flow')} />
         {BLOCKS.map((r, i) => (
           <g key={r}>
-            <Box x={140} y={BLOCK_Y[i]} w={160} h={BLOCK_H} title={text.block.replaceAll('{r}', String(r))} kind="net" />
-            <line className="flow" x1={220} y1={BLOCK_Y[i] + BLOCK_H} x2={220} y2={(BLOCK_Y[i + 1] ?? 345) - 2} markerEnd={arrow('flow')} />
-            <line className="style-line" x1={355} y1={mid(i)} x2={342} y2={mid(i)} />
-            <Box x={316} y={mid(i) - 12} w={26} h={24} title="A" symbol />
-            <line className="style-line" x1={316} y1={mid(i)} x2={302} y2={mid(i)} markerEnd={arrow('fb-g')} />
-            <Box x={20} y={mid(i) - 13} w={82} h={26} title={text.noise} />
-            <line className="flow" x1={102} y1={mid(i)} x2={138} y2={mid(i)} markerEnd={arrow('flow')} />
+            <Box x={96} y={BLOCK_Y[i]} w={140} h={BLOCK_H} title={text.block.replaceAll('{r}', String(r))} kind="net" />
+            <line className="flow" x1={166} y1={BLOCK_Y[i] + BLOCK_H} x2={166} y2={(BLOCK_Y[i + 1] ?? 345) - 2} markerEnd={arrow('flow')} />
+            <line className="style-line" x1={290} y1={mid(i)} x2={276} y2={mid(i)} />
+            <Box x={250} y={mid(i) - 12} w={26} h={24} title="A" symbol />
+            <line className="style-line" x1={250} y1={mid(i)} x2={238} y2={mid(i)} markerEnd={arrow('fb-g')} />
+            <Box x={6} y={mid(i) - 13} w={66} h={26} title={text.noise} />
+            <line className="flow" x1={72} y1={mid(i)} x2={94} y2={mid(i)} markerEnd={arrow('flow')} />
           </g>
         ))}
-        <line className="style-line" x1={355} y1={55} x2={355} y2={mid(BLOCKS.length - 1)} />
-        <Box x={160} y={347} w={120} h={40} title={text.image} kind="data" />
+        <line className="style-line" x1={290} y1={55} x2={290} y2={mid(BLOCKS.length - 1)} />
+        <Box x={106} y={347} w={120} h={40} title={text.image} kind="data" />
         {bands.map((b) => (
           <g key={b.name}>
-            <path className="bracket" d={`M388,${b.top} h6 V${b.bottom} h-6`} />
-            <text className="band" x={402} y={(b.top + b.bottom) / 2 - 2}>{b.name}</text>
-            <text className="band-sub" x={402} y={(b.top + b.bottom) / 2 + 14}>{b.sub}</text>
+            <path className="bracket" d={`M300,${b.top} h6 V${b.bottom} h-6`} />
+            <text className="band" x={314} y={(b.top + b.bottom) / 2 - 2}>{b.name}</text>
+            <text className="band-sub" x={314} y={(b.top + b.bottom) / 2 + 14}>{b.sub}</text>
           </g>
         ))}
       </svg>

@@ -83,7 +83,7 @@ export const howEn = {
     middleSub: 'features',
     fine: 'fine',
     fineSub: 'colour, texture',
-    caption: 'StyleGAN at 32 px. A: a learned affine map from w to one block’s style. Every block takes the same w (or, in style mixing, a different w per block) and its own noise.',
+    caption: 'StyleGAN at 32 px. A: a learned affine map from w to one block’s style. Every block takes the same w (in style mixing, some blocks take another sample’s w) and its own noise.',
   },
 
   smallData: {

@@ -76,7 +76,7 @@ export const howZh: HowText = {
     middleSub: '特征',
     fine: '细',
     fineSub: '颜色、纹理',
-    caption: '32 像素的 StyleGAN。A：从 w 到某一块风格的、学出来的仿射变换。每个块使用同一个 w（风格混合时则各块可用不同的 w），并有各自的噪声。',
+    caption: '32 像素的 StyleGAN。A：从 w 到某一块风格的、学出来的仿射变换。每个块使用同一个 w（风格混合时，部分块改用另一个样本的 w），并有各自的噪声。',
   },
 
   smallData: {
