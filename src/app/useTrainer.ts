@@ -47,7 +47,8 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
   useEffect(() => {
     const watch = watchRef.current;
     let disposed = false;
-    const spawn = (recovering: boolean) => {
+    /** `recovering`: why the previous Worker died, when this one replaces it. */
+    const spawn = (recovering: string | undefined) => {
       const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'ganvas-trainer' });
       worker.current = w;
       w.onmessage = (e: MessageEvent<WorkerEvent>) => {
@@ -58,7 +59,8 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
           watch.run = ev.current;
           if (ev.runs.length > 0) void navigator.storage?.persist?.();
         }
-        if (ev.type === 'status') watch.training = ev.state === 'training';
+        // 'loading' says nothing about the loop: a lost device reports it just before the Worker dies.
+        if (ev.type === 'status' && ev.state !== 'loading') watch.training = ev.state === 'training';
         dispatch(ev);
       };
       w.onerror = (e) => {
@@ -68,12 +70,12 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
         const why = e.message || 'unknown error';
         const restore = watch.run ? 'Restarted it and restored the last autosave.' : 'Restarted it; there was no autosave to restore yet.';
         dispatch({ type: 'notice', level: 'warning', message: `The training worker crashed (${why}). ${restore}` });
-        spawn(true);
+        spawn(why);
       };
       const post = (cmd: Command) => w.postMessage(cmd);
       // The fault hook fires once: a restarted Worker must not crash again on purpose.
       const fault = recovering ? undefined : startup.fault;
-      post({ type: 'init', backend: startup.backend, config: startup.config, autoSize: startup.autoSize, ...(fault ? { fault } : {}) });
+      post({ type: 'init', backend: startup.backend, config: startup.config, autoSize: startup.autoSize, ...(fault ? { fault } : {}), ...(recovering ? { recovered: recovering } : {}) });
       if (recovering) {
         const wasTraining = watch.training;
         // The last autosave if there is one; else the data and settings as they were given.
@@ -86,7 +88,7 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
       if (startup.dataset !== 'none') post({ type: 'dataset/builtin', name: startup.dataset });
       if (startup.autostart && startup.dataset !== 'none') post({ type: 'train/start' });
     };
-    spawn(false);
+    spawn(undefined);
     return () => {
       disposed = true;
       worker.current?.terminate();

@@ -48,7 +48,8 @@ export interface RunSummary {
 
 export type Command =
   /** First message: pick a backend, then wait for a dataset. `autoSize`: pick the size preset by timing each on the backend (worker/auto-size.ts). */
-  | { type: 'init'; backend: BackendRequest; config: TrainConfig; autoSize: boolean; fault?: FaultSpec }
+  /** `recovered`: this Worker replaces one that died, and why (said when training resumes). */
+  | { type: 'init'; backend: BackendRequest; config: TrainConfig; autoSize: boolean; fault?: FaultSpec; recovered?: string }
   | { type: 'dataset/builtin'; name: string }
   /** `replace`: start a new user dataset rather than appending to the current one. */
   | { type: 'dataset/files'; files: File[]; replace: boolean }

@@ -24,6 +24,7 @@ import { MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES } from '../data/zip.ts';
 import { divergence, DivergenceGuard } from './guard.ts';
 import { memoryProblem, type DeviceLimits } from '../gan/memory.ts';
 import { deviceLimits } from './limits.ts';
+import { loseDevice, watchDevice } from './device.ts';
 import { newRun, partsOf, projectFileName, snapshotOf, type RunIdentity } from './project.ts';
 import { deleteRun, duplicateRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
 import { decodeProject, encodeProject } from '../gan/checkpoint.ts';
@@ -36,7 +37,7 @@ const POST_EVERY_MS = 250;
 const SLOW_ROUND_MS = 1000;
 const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
 /** Errors that mean the GPU device or context is gone (WebGPU device loss, WebGL context loss). */
-const DEVICE_LOST = /device (was )?lost|context (was )?lost|external Instance reference no longer exists|CONTEXT_LOST_WEBGL|GPUDevice.*destroyed/i;
+const DEVICE_LOST = /device (was |is )?lost|context (was |is )?lost|external Instance reference no longer exists|CONTEXT_LOST_WEBGL|GPUDevice.*destroyed/i;
 /** Snapshots kept on the device beside the run: the divergence ring (3) and the best by SWD (1). */
 const SNAPSHOTS_KEPT = 4;
 const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN', autoencoder: 'autoencoder (MSE baseline)', vae: 'VAE (MSE + KL baseline)' };
@@ -55,6 +56,10 @@ export class Session {
   private windowStart = { time: 0, step: 0 };
   private readonly guard = new DivergenceGuard();
   private fault: FaultSpec | undefined;
+  /** Why the previous Worker died, when this one was started to recover; said once training resumes. */
+  private recovered: string | undefined;
+  /** Set once the device is lost: the watcher and the loop may both report the same loss. */
+  private lost = false;
   /** Every metric point of the current run, for saving and restoring the chart. */
   private history: MetricPoint[] = [];
   private run: RunIdentity | undefined;
@@ -86,6 +91,7 @@ export class Session {
     switch (cmd.type) {
       case 'init':
         this.fault = cmd.fault;
+        this.recovered = cmd.recovered?.replace(/^Uncaught (Error: )?/, '');
         return this.init(cmd.backend, cmd.config, cmd.autoSize);
       case 'dataset/builtin':
         this.status('loading', `loading the built-in set "${cmd.name}"`);
@@ -196,6 +202,7 @@ export class Session {
     this.backend = await chooseBackend(request);
     this.post({ type: 'backend', backend: this.backend });
     this.limits = deviceLimits(this.backend.name);
+    watchDevice(this.backend.name, (why) => this.fail(new Error(why)));
     this.config = autoSize ? applyPreset(config, await this.sizeTest(config)) : config;
     await this.dataset.reprepare(this.config.res, this.dataset.options, () => {});
     this.postConfig();
@@ -289,7 +296,10 @@ export class Session {
     if (!this.trainer) return this.status('idle', 'add images or pick a built-in set before training');
     if (this.running) return;
     this.running = true;
-    this.status('training', `${this.config.res}×${this.config.res} ${MODEL_LABEL[this.config.model]}, batch ${this.config.batch}, on ${this.backend?.name ?? 'cpu'}`);
+    const step = this.trainer.step;
+    const recovered = this.recovered && ` (recovered after ${this.recovered}; continuing from ${step > 0 ? `the autosave at step ${step}` : 'step 0: there was no autosave yet'})`;
+    this.recovered = undefined;
+    this.status('training', `${this.config.res}×${this.config.res} ${MODEL_LABEL[this.config.model]}, batch ${this.config.batch}, on ${this.backend?.name ?? 'cpu'}${recovered ?? ''}`);
     this.windowStart = { time: performance.now(), step: this.trainer.step };
     void this.loop();
   }
@@ -351,6 +361,7 @@ export class Session {
   private inject(fault: FaultSpec, trainer: GanTrainer): void {
     this.fault = undefined;
     if (fault.kind === 'nan') trainer.poison();
+    if (fault.kind === 'device-lost') loseDevice(this.backend?.name ?? 'cpu', fault.at);
     if (fault.kind === 'worker-crash') {
       setTimeout(() => {
         throw new Error(`injected worker crash at step ${fault.at}`);
@@ -573,12 +584,16 @@ export class Session {
   private fail(e: unknown): void {
     this.running = false;
     const message = e instanceof Error ? e.message : String(e);
-    if (DEVICE_LOST.test(message) && this.backend && this.backend.name !== 'cpu' && this.backend.name !== 'wasm') {
-      // Nothing on a lost GPU can be trusted, snapshots included: hand over to the page's crash
+    if (DEVICE_LOST.test(message) && this.backend) {
+      if (this.lost) return;
+      this.lost = true;
+      // Nothing on a lost device can be trusted, snapshots included: hand over to the page's crash
       // recovery, which starts a fresh Worker (and backend) and reloads the last autosave.
-      this.status('loading', `the ${this.backend.name} device was lost (${message}); restarting`);
+      const name = this.backend.name;
+      const why = message.startsWith(`the ${name} device was lost`) ? message : `the ${name} device was lost at step ${this.trainer?.step ?? 0} (${message})`;
+      this.status('loading', `${why}; restarting`);
       setTimeout(() => {
-        throw new Error(`the ${this.backend!.name} device was lost: ${message}`);
+        throw new Error(why);
       });
       return;
     }

@@ -1,8 +1,24 @@
 import { describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { numberIn, textOf, waitFor } from './browser.ts';
 import { pagePerTest } from './pages.ts';
 
 const open = pagePerTest();
+
+/** Every value `step-count` shows, recorded in the page as it changes (polling could miss a dip). */
+async function recordSteps(page: Page): Promise<() => Promise<number[]>> {
+  await page.evaluate(() => {
+    const seen: number[] = [];
+    (window as unknown as { steps: number[] }).steps = seen;
+    const read = () => {
+      const m = document.querySelector('[data-testid="step-count"]')?.textContent?.match(/\d+/);
+      if (m && seen[seen.length - 1] !== Number(m[0])) seen.push(Number(m[0]));
+    };
+    new MutationObserver(read).observe(document.body, { subtree: true, childList: true, characterData: true });
+    read();
+  });
+  return () => page.evaluate(() => (window as unknown as { steps: number[] }).steps);
+}
 
 describe('faults', () => {
   it('a run that turns NaN pauses itself, rolls back to its last good snapshot, and can resume', async () => {
@@ -31,5 +47,30 @@ describe('faults', () => {
     expect(restored).toMatch(/^training/);
     await waitFor(() => numberIn(page, 'step-count'), (n) => n > 300, 120_000, 'training past the crash');
     expect(session.errors.filter((e) => !e.includes('injected worker crash'))).toEqual([]);
+  });
+
+  // Software GPUs are slow here: the smallest model, one report per step, grids rarely. WASM has
+  // no device: its loss is simulated by an error through the same path.
+  it.each([['webgl', 40], ['webgpu', 40], ['wasm', 300]] as const)('a lost %s device: a fresh Worker restores the last autosave, says so, and trains on', async (backend, at) => {
+    const session = await open(`${inject('baseUrl')}/?backend=${backend}&dataset=shapes&res=16&width=4&zDim=16&batch=2&reportEvery=1&sampleEveryMs=3000&qualityEveryMs=600000&autosaveMs=1000&fault=device-lost&faultAt=${at}`);
+    const { page } = session;
+    const steps = await recordSteps(page);
+    await waitFor(() => textOf(page, 'backend'), (t) => t.includes(backend), 60_000, `the ${backend} backend`);
+    const status = await waitFor(() => textOf(page, 'status'), (t) => /^training.*recovered after/.test(t), 180_000, 'training to resume after the device loss');
+    const m = status.match(new RegExp(`recovered after the ${backend} device was lost at step (\\d+) \\(.+\\); continuing from the autosave at step (\\d+)`));
+    expect(m, status).not.toBeNull();
+    const [lostAt, resumedFrom] = [Number(m![1]), Number(m![2])];
+    expect(lostAt).toBeGreaterThanOrEqual(at);
+    expect(resumedFrom).toBeGreaterThan(0);
+    expect(resumedFrom).toBeLessThanOrEqual(lostAt);
+    expect(await textOf(page, 'notices')).toMatch(new RegExp(`${backend} device was lost.*restored the last autosave`));
+    await waitFor(() => numberIn(page, 'step-count'), (n) => n > lostAt + 5, 180_000, 'training past the loss');
+    // Once the count has dropped back to the autosave, it never goes below it.
+    const seen = await steps();
+    const dip = seen.findIndex((n, i) => i > 0 && n < seen[i - 1]!);
+    expect(dip, JSON.stringify(seen)).toBeGreaterThan(0);
+    expect(Math.min(...seen.slice(dip)), JSON.stringify(seen)).toBe(resumedFrom);
+    expect(await textOf(page, 'backend')).toMatch(/webgpu|webgl|wasm|cpu/);
+    expect(session.errors.filter((e) => !/device was lost|Device is lost|GPU|WebGL|destroyed|Invalid/i.test(e))).toEqual([]);
   });
 });
