@@ -75,7 +75,7 @@ export interface LoopPlan {
 
 export async function benchLoop(plan: LoopPlan): Promise<LoopRow> {
   const s = await openPage('about:blank');
-  const row: LoopRow = { backend: plan.backend, res: plan.res, batch: plan.batch, loopImagesPerSec: undefined, bareImagesPerSec: undefined, trainToFirstGridMs: undefined, longTasks: { count: 0, totalMs: 0 }, tensors: undefined, workerHeapMB: undefined, mainHeapMB: undefined, steps: 0, seconds: 0, note: '' };
+  const row: LoopRow = { backend: plan.backend, res: plan.res, batch: plan.batch, loopImagesPerSec: undefined, bareImagesPerSec: undefined, trainToFirstGridMs: undefined, longTasks: { count: 0, totalMs: 0 }, tensors: [], workerHeapMB: [], mainHeapMB: [], steps: 0, seconds: 0, note: '' };
   try {
     await s.page.addInitScript(installProbe);
     await s.page.goto(`${plan.base}/?backend=${plan.backend}&${plan.query}&autostart=0`);
@@ -95,21 +95,28 @@ export async function benchLoop(plan: LoopPlan): Promise<LoopRow> {
       document.querySelector<HTMLButtonElement>('[data-testid="train-toggle"]')!.click();
     });
     const t0 = Date.now();
-    let start: { tensors: number; heapMB: number; mainMB: number } | undefined;
+    const sample = async () => {
+      const w = await workerMemory(s.page, cdp);
+      if (!w) return;
+      row.tensors.push(w.tensors);
+      row.workerHeapMB.push(w.heapMB);
+      row.mainHeapMB.push(await mainHeapMB(s.page));
+    };
+    let half = false;
     while (Date.now() - t0 < plan.seconds * 1000) {
       await sleep(1000);
       if ((await textOf(s.page, 'status')).startsWith('error')) {
         row.note = await textOf(s.page, 'status');
         break;
       }
-      // Memory at the start of training: once the first trained grid has arrived.
-      if (!start && (await readProbe(s.page)).grids.some(([, step]) => step > 0)) {
-        const w = await workerMemory(s.page, cdp);
-        if (w) start = { ...w, mainMB: await mainHeapMB(s.page) };
+      // Memory once the first trained grid has arrived, then half-way through the run.
+      if (row.tensors.length === 0 && (await readProbe(s.page)).grids.some(([, step]) => step > 0)) await sample();
+      else if (!half && row.tensors.length > 0 && Date.now() - t0 >= (plan.seconds * 1000) / 2) {
+        half = true;
+        await sample();
       }
     }
-    const end = await workerMemory(s.page, cdp);
-    const endMain = await mainHeapMB(s.page);
+    if (row.tensors.length > 0) await sample();
     const p = await readProbe(s.page);
     const after = (t: number) => t >= p.click;
     const trainedSteps = p.steps.filter(([t, step]) => after(t) && step > 0);
@@ -123,11 +130,6 @@ export async function benchLoop(plan: LoopPlan): Promise<LoopRow> {
     row.trainToFirstGridMs = grid && grid[0] - p.click;
     const long = p.longTasks.filter(([t]) => after(t));
     row.longTasks = { count: long.length, totalMs: long.reduce((a, [, ms]) => a + ms, 0) };
-    if (start && end) {
-      row.tensors = [start.tensors, end.tensors];
-      row.workerHeapMB = [start.heapMB, end.heapMB];
-      row.mainHeapMB = [start.mainMB, endMain];
-    }
     return row;
   } finally {
     await s.close();

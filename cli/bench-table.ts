@@ -32,9 +32,10 @@ export interface LoopRow {
   bareImagesPerSec: number | undefined;
   trainToFirstGridMs: number | undefined;
   longTasks: { count: number; totalMs: number };
-  tensors: [start: number, end: number] | undefined;
-  workerHeapMB: [start: number, end: number] | undefined;
-  mainHeapMB: [start: number, end: number] | undefined;
+  /** Sampled at the first trained grid, half-way and at the end: a leak grows at every sample, a cache once. */
+  tensors: number[];
+  workerHeapMB: number[];
+  mainHeapMB: number[];
   steps: number;
   seconds: number;
   note: string;
@@ -55,7 +56,7 @@ export function machineLabel(): string {
 }
 
 const num = (v: number | undefined, digits = 0) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
-const pair = (p: [number, number] | undefined, digits = 0) => (p ? `${p[0].toFixed(digits)} → ${p[1].toFixed(digits)}` : '–');
+const series = (xs: number[], digits = 0) => (xs.length ? xs.map((x) => x.toFixed(digits)).join(' → ') : '–');
 
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -98,9 +99,9 @@ export function loopTable(rows: LoopRow[], torch: StepRow[], machine: string): s
       ratio(r.loopImagesPerSec, pt && imagesPerSec(pt)),
       num(r.trainToFirstGridMs),
       `${r.longTasks.count}, ${r.longTasks.totalMs.toFixed(0)} ms`,
-      pair(r.tensors),
-      pair(r.workerHeapMB, 1),
-      pair(r.mainHeapMB, 1),
+      series(r.tensors),
+      series(r.workerHeapMB, 1),
+      series(r.mainHeapMB, 1),
       `${r.steps} steps in ${r.seconds.toFixed(0)} s${r.note ? `; ${r.note}` : ''}`,
     ];
   });

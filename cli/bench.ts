@@ -10,6 +10,7 @@
  *   npm run bench                      # everything (~10 min on 2 cores)
  *   npm run bench -- --quick           # small preset only, page WASM only (~3 min)
  *   npm run bench -- --only node|page|torch
+ *   npm run bench -- --only page --backends webgl,cpu
  *   npm run bench -- --node-cpu        # add Node's tfjs CPU backend (one step: minutes)
  */
 import { cpus } from 'node:os';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     const small = PRESETS.small;
     await benchPage(
       {
-        backends: quick ? ['wasm'] : ['wasm', 'webgl', 'webgpu', 'cpu'],
+        backends: args.get('backends')?.split(',') ?? (quick ? ['wasm'] : ['wasm', 'webgl', 'webgpu', 'cpu']),
         query: `preset=small&batch=${small.batch}`,
         ...small,
         bareSteps: 8,
