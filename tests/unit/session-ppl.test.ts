@@ -1,3 +1,5 @@
+/// <reference types="vite/client" />
+// (The session pulls in the Worker's backend module, whose wasm binaries are Vite `?url` imports.)
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../../src/contract/protocol.ts';
