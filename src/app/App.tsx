@@ -21,6 +21,11 @@ const HowItWorks = lazy(() => import('./components/HowItWorks.tsx').then((m) => 
 
 /** "Show me" from the explanations: bring that part of the page into view and focus it. */
 function goTo(target: HowTarget): void {
+  // After the dialog has closed and handed focus back to its opener, not before.
+  requestAnimationFrame(() => setTimeout(() => focusPart(target)));
+}
+
+function focusPart(target: HowTarget): void {
   const selector: Record<HowTarget, string> = { data: '#data-heading', train: '#train-heading', explorer: '#explore-heading', settings: '.settings > summary' };
   const el = document.querySelector<HTMLElement>(selector[target]);
   if (!el) return;

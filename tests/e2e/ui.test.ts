@@ -51,6 +51,16 @@ describe('accessibility and layout', () => {
     await page.getByTestId('shortcuts-open').click();
     await page.getByTestId('shortcuts-help').waitFor();
     expect(await axeProblems(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+
+    // How it works: a modal page of its own, whose "Show me" lands on the part it explains.
+    await page.getByTestId('how-open').click();
+    await page.getByTestId('how-it-works').waitFor();
+    expect(await page.locator('#how-title').textContent()).toMatch(/原理|工作/);
+    expect(await axeProblems(page)).toEqual([]);
+    await page.getByTestId('how-go-explorer').click();
+    await page.getByTestId('how-it-works').waitFor({ state: 'detached' });
+    await waitFor(() => page.evaluate(() => document.activeElement?.id ?? ''), (id) => id === 'explore-heading', 5_000, 'focus on the explorer');
   });
 
   it('fits a 390 px phone and a 1280 px laptop without horizontal scrolling', async () => {
