@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { configFromParams, DEFAULT_CONFIG, PRESETS } from '../src/contract/config.ts';
 import { encodePng } from '../src/data/node/decode.ts';
 import { rgbaFromFloat } from '../src/data/prepare.ts';
-import { GanTrainer } from '../src/gan/trainer.ts';
+import { GanTrainer, type StepReport } from '../src/gan/trainer.ts';
 import { QualityTracker } from '../src/gan/metrics/tracker.ts';
 import { pathLength, pathModelOf } from '../src/gan/metrics/ppl.ts';
 import { parseArgs } from './args.ts';
 import { loadDataset } from './node-data.ts';
 import { useNodeBackend, type NodeBackend } from './node-backend.ts';
 
-const USAGE = `usage: npm run train -- [--data faces|animals|shapes|DIR] [--model dcgan|stylegan] [--steps N] [--res 16|32|64]
+const USAGE = `usage: npm run train -- [--data faces|animals|shapes|DIR] [--model dcgan|stylegan|autoencoder|vae] [--steps N] [--res 16|32|64]
        [--width W] [--batch B] [--lrG X] [--lrD X] [--seed S] [--backend wasm|cpu] [--out DIR] [--every K] [--samples K] [--ppl [PAIRS]]
        (any training setting of the page's URL works as --name value, e.g. --augTranslation 1 --ada 1)`;
 
@@ -35,8 +35,13 @@ async function main(): Promise<void> {
   if (set.count === 0) throw new Error('no usable images');
   await mkdir(out, { recursive: true });
   const trainer = new GanTrainer(config, set);
+  // The autoencoder kinds report reconstruction MSE in gLoss and KL per latent dimension in dLoss.
+  const reconstructs = config.model === 'autoencoder' || config.model === 'vae';
+  const losses = (r: StepReport) =>
+    reconstructs ? `MSE ${r.gLoss.toFixed(4)} KL/dim ${r.dLoss.toFixed(3)}` : `G ${r.gLoss.toFixed(3)} D ${r.dLoss.toFixed(3)} D(real) ${r.dReal.toFixed(2)} D(fake) ${r.dFake.toFixed(2)}`;
   const p = trainer.parameterCounts();
-  console.log(`${set.count} images at ${config.res}px · DCGAN G ${p.generator} / D ${p.discriminator} params · batch ${config.batch} · ${backend}`);
+  const [g, d] = reconstructs ? ['decoder', 'encoder'] : ['G', 'D'];
+  console.log(`${set.count} images at ${config.res}px · ${config.model} ${g} ${p.generator} / ${d} ${p.discriminator} params · batch ${config.batch} · ${backend}`);
 
   const quality = new QualityTracker();
   quality.setDataset(set);
@@ -51,7 +56,7 @@ async function main(): Promise<void> {
         const eta = (secs / s) * (steps - s);
         const q = (await quality.evaluate(trainer))!;
         metrics.push(JSON.stringify({ ...r, swd: q.swd, swdPerLevel: q.perLevel }));
-        console.log(`step ${s}/${steps} · ${((s * config.batch) / secs).toFixed(1)} img/s · ETA ${eta.toFixed(0)} s · G ${r.gLoss.toFixed(3)} D ${r.dLoss.toFixed(3)} D(real) ${r.dReal.toFixed(2)} D(fake) ${r.dFake.toFixed(2)} · SWD ${q.swd.toFixed(1)}`);
+        console.log(`step ${s}/${steps} · ${((s * config.batch) / secs).toFixed(1)} img/s · ETA ${eta.toFixed(0)} s · ${losses(r)} · SWD ${q.swd.toFixed(1)}`);
       } else metrics.push(JSON.stringify(r));
     }
   }

@@ -1,20 +1,37 @@
 /**
  * The generator alone as a standard tfjs Layers model, loadable in any page with
  * `tf.loadLayersModel('model.json')` and sampled with `model.predict(tf.randomNormal([n, zDim]))`.
- * DCGAN only: its layers exist in tf.layers. Batch norm in a Layers model uses fixed (moving)
- * statistics, so they are measured here on a large batch of latents — what a trained DCGAN
- * does at inference.
+ * DCGAN only (and the autoencoders, whose decoder is the DCGAN generator): its layers exist in
+ * tf.layers. Batch norm in a Layers model uses fixed (moving) statistics, so they are measured
+ * here on a large batch of latents — what a trained DCGAN does at inference.
  */
 import * as tf from '@tensorflow/tfjs';
 import { strToU8, zipSync } from 'fflate';
-import { batchNorm, convUp, dense } from './layers.ts';
+import { batchNorm, convUp } from './layers.ts';
+import { codeGaussian, isAutoencoder } from './models/autoencoder.ts';
 import { doublings } from './models/dcgan.ts';
 import type { GanTrainer } from './trainer.ts';
 
 const STATS_BATCH = 256;
 
+/**
+ * G's first dense layer as the exported model needs it (new tensors: dispose them). The
+ * autoencoder decodes μ + σ ⊙ z, which folds into the layer, so the export still takes z ~ N(0, I):
+ * (μ + σ ⊙ z) W + b = z (diag(σ) W) + (μ W + b).
+ */
+function inputLayer(trainer: GanTrainer): [tf.Tensor2D, tf.Tensor1D] {
+  const model = trainer.model;
+  const w = model.generator.params['g.fc.w'] as tf.Tensor2D;
+  const b = model.generator.params['g.fc.b'] as tf.Tensor1D;
+  return tf.tidy(() => {
+    if (!isAutoencoder(model) || model.kind === 'vae') return [tf.clone(w), tf.clone(b)];
+    const { mean, std } = codeGaussian(model.buffers);
+    return [tf.mul(tf.expandDims(std, 1), w), tf.add(tf.reshape(tf.matMul(tf.expandDims(mean, 0), w), [-1]), b)];
+  });
+}
+
 /** Mean and variance of each batch-norm input over a batch of latents, in layer order. */
-function batchNormStats(trainer: GanTrainer, n: number): { mean: tf.Tensor1D; variance: tf.Tensor1D }[] {
+function batchNormStats(trainer: GanTrainer, n: number, fc: [tf.Tensor2D, tf.Tensor1D]): { mean: tf.Tensor1D; variance: tf.Tensor1D }[] {
   const p = trainer.model.generator.params;
   const { zDim, width, res } = trainer.config;
   const c0 = width * 2 ** (doublings(res) - 1);
@@ -25,7 +42,7 @@ function batchNormStats(trainer: GanTrainer, n: number): { mean: tf.Tensor1D; va
       const m = tf.moments(x, [0, 1, 2]);
       stats.push({ mean: tf.keep(m.mean as tf.Tensor1D), variance: tf.keep(m.variance as tf.Tensor1D) });
     };
-    let x = tf.reshape(dense(p, 'g.fc', z), [STATS_BATCH, 4, 4, c0]) as tf.Tensor4D;
+    let x = tf.reshape(tf.add(tf.matMul(z, fc[0]), fc[1]), [STATS_BATCH, 4, 4, c0]) as tf.Tensor4D;
     keep(x);
     x = tf.relu(batchNorm(p, 'g.bn0', x)) as tf.Tensor4D;
     for (let i = 1; i < n; i++) {
@@ -38,11 +55,12 @@ function batchNormStats(trainer: GanTrainer, n: number): { mean: tf.Tensor1D; va
 }
 
 export function buildLayersGenerator(trainer: GanTrainer): tf.Sequential {
-  if (trainer.config.model !== 'dcgan') throw new Error('only the DCGAN generator can be exported as a tfjs Layers model (StyleGAN has no tf.layers equivalent): export the project instead');
+  if (trainer.config.model === 'stylegan') throw new Error('only the DCGAN generator (or an autoencoder\'s decoder, which is one) can be exported as a tfjs Layers model (StyleGAN has no tf.layers equivalent): export the project instead');
   const p = trainer.model.generator.params;
   const { zDim, width, res } = trainer.config;
   const n = doublings(res);
-  const stats = batchNormStats(trainer, n);
+  const fc = inputLayer(trainer);
+  const stats = batchNormStats(trainer, n, fc);
   const model = tf.sequential();
   const bn = (i: number) => {
     model.add(tf.layers.batchNormalization({ epsilon: 1e-5 }));
@@ -50,7 +68,7 @@ export function buildLayersGenerator(trainer: GanTrainer): tf.Sequential {
     model.add(tf.layers.reLU());
   };
   let c = width * 2 ** (n - 1);
-  model.add(tf.layers.dense({ units: 16 * c, inputShape: [zDim], weights: [p['g.fc.w']!, p['g.fc.b']!] }));
+  model.add(tf.layers.dense({ units: 16 * c, inputShape: [zDim], weights: fc }));
   model.add(tf.layers.reshape({ targetShape: [4, 4, c] }));
   bn(0);
   for (let i = 1; i <= n; i++) {
@@ -60,7 +78,7 @@ export function buildLayersGenerator(trainer: GanTrainer): tf.Sequential {
     else model.add(tf.layers.activation({ activation: 'tanh' }));
     c = out;
   }
-  tf.dispose(stats.flatMap((s) => [s.mean, s.variance]));
+  tf.dispose([...fc, ...stats.flatMap((s) => [s.mean, s.variance])]);
   return model;
 }
 

@@ -43,7 +43,7 @@ export interface ReconstructionOptimizers {
 }
 
 /** `noise` [B, zDim] ~ N(0, I) draws the VAE's reparameterised codes; the autoencoder takes none. */
-export function reconstructionStep(model: AutoencoderModel, opt: ReconstructionOptimizers, reals: tf.Tensor4D, noise?: tf.Tensor2D): ReconstructionResult {
+export function reconstructionStep(model: AutoencoderModel, opt: ReconstructionOptimizers, reals: tf.Tensor4D, noise?: tf.Tensor2D, pixelVariance = VAE_PIXEL_VARIANCE): ReconstructionResult {
   const vae = model.kind === 'vae';
   if (vae && !noise) throw new Error('the VAE step needs a noise batch');
   return tf.tidy(() => {
@@ -67,7 +67,7 @@ export function reconstructionStep(model: AutoencoderModel, opt: ReconstructionO
       kl = tf.keep(tf.div(klPerImage, model.zDim) as tf.Scalar);
       if (!vae) return mse;
       const pixels = reals.shape[1] * reals.shape[2] * reals.shape[3];
-      return tf.add(tf.div(mse, 2 * VAE_PIXEL_VARIANCE), tf.div(klPerImage, pixels)) as tf.Scalar;
+      return tf.add(tf.div(mse, 2 * pixelVariance), tf.div(klPerImage, pixels)) as tf.Scalar;
     });
     opt.decoder.apply(pick(grads, model.decoder.params));
     opt.encoder.apply(pick(grads, model.encoder.params));

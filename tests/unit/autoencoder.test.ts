@@ -154,3 +154,27 @@ describe('autoencoder state', () => {
     [a, b, dcgan].forEach((t) => t.dispose());
   });
 });
+
+describe('autoencoder decoder export', () => {
+  it('exports a Layers model that takes z ~ N(0, I) and matches trainer.generate (code Gaussian folded in)', async () => {
+    const { exportGeneratorZip } = await import('../../src/gan/export-model.ts');
+    const { strFromU8, unzipSync } = await import('fflate');
+    const trainer = new GanTrainer(aeConfig('autoencoder'), gradients());
+    for (let i = 0; i < 30; i++) trainer.trainStep();
+    await trainer.report();
+    const files = unzipSync(await exportGeneratorZip(trainer));
+    const json = JSON.parse(strFromU8(files['model.json']!));
+    const bin = files['generator.weights.bin']!;
+    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer }));
+    const z = tf.randomNormal([256, 16], 0, 1, 'float32', 7) as tf.Tensor2D; // the batch the BN statistics came from
+    const ours = trainer.generate(z);
+    const raw = trainer.model.generator.apply(z); // without the code Gaussian: must differ
+    const theirs = model.predict(z) as tf.Tensor4D;
+    const gap = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+    expect(gap(ours, theirs)).toBeLessThan(1e-3);
+    expect(gap(raw, theirs)).toBeGreaterThan(1e-2);
+    tf.dispose([z, ours, raw, theirs]);
+    model.dispose();
+    trainer.dispose();
+  });
+});

@@ -104,7 +104,7 @@ export function buildAutoencoder(kind: AutoencoderKind, opts: DcganOptions, rng:
 }
 
 /** μ and σ of the autoencoder's fitted code distribution (σ from E[z²] − μ², floored). */
-function codeGaussian(buffers: Params): { mean: tf.Tensor1D; std: tf.Tensor1D } {
+export function codeGaussian(buffers: Params): { mean: tf.Tensor1D; std: tf.Tensor1D } {
   const mean = buffers['ae.code.mean'] as tf.Tensor1D;
   const variance = tf.sub(buffers['ae.code.meanSq']!, tf.square(mean));
   return { mean, std: tf.sqrt(tf.maximum(variance, 1e-8)) as tf.Tensor1D };
