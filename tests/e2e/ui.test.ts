@@ -120,3 +120,30 @@ describe('keyboard and language', () => {
     expect(await textOf(page, 'train-toggle')).toBe('开始训练');
   });
 });
+
+describe('game controls', () => {
+  it('changes D and G steps per round live and plays the game in slow motion, naming who learns', async () => {
+    const { page } = await open(`${inject('baseUrl')}/?${quiet}&dataset=faces`);
+    await ready(page);
+    await page.getByTestId('d-steps').selectOption('3');
+    await page.getByTestId('g-steps').selectOption('0');
+    // G frozen: nobody may set D to 0 now.
+    expect(await page.getByTestId('d-steps').locator('option[value="0"]').isDisabled()).toBe(true);
+    await page.getByTestId('g-steps').selectOption('1');
+    await page.getByTestId('slow-motion').check();
+    await page.getByTestId('train-toggle').click();
+    const phases = new Set<string>();
+    const start = Date.now();
+    while (Date.now() - start < 4_000) {
+      const p = page.getByTestId('phase');
+      if (await p.count()) phases.add((await p.getAttribute('data-phase')) ?? '');
+      await page.waitForTimeout(100);
+    }
+    expect([...phases].sort()).toEqual(['d', 'g']);
+    const steps = await numberIn(page, 'step-count');
+    expect(steps).toBeGreaterThanOrEqual(2);
+    expect(steps).toBeLessThanOrEqual(6); // one round a second, not full speed
+    await page.getByTestId('slow-motion').uncheck();
+    await waitFor(() => numberIn(page, 'step-count'), (n) => n > steps + 20, 30_000, 'full speed again');
+  });
+});

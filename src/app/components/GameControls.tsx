@@ -39,7 +39,7 @@ export function GameControls({ config, phase, send }: { config: TrainConfig; pha
         <input type="checkbox" data-testid="slow-motion" checked={slow} onChange={(e) => game({ slowMotion: e.target.checked })} />
         {t('train.slow')}
       </label>
-      {phase && <p className="phase" data-testid="phase" role="status">{t(phase === 'd' ? 'train.phase.d' : 'train.phase.g')}</p>}
+      {phase && <p className="phase" data-testid="phase" data-phase={phase} role="status">{t(phase === 'd' ? 'train.phase.d' : 'train.phase.g')}</p>}
     </fieldset>
   );
 }
