@@ -16,8 +16,18 @@ try {
   await s.page.waitForTimeout(500);
   await s.page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
   console.log(`step ${await numberIn(s.page, 'step-count')} · ${await textOf(s.page, 'backend')} · ${await textOf(s.page, 'status')}`);
+  // The timelapse of this run, as the page exports it.
+  const [gif] = await Promise.all([s.page.waitForEvent('download'), s.page.getByTestId('export-gif').click()]);
+  await gif.saveAs('docs/timelapse.gif');
+  await s.page.getByTestId('lang-switch').click();
+  await s.page.screenshot({ path: 'docs/screenshot-zh.png', fullPage: true });
+  await s.page.getByTestId('lang-switch').click();
   await s.page.setViewportSize({ width: 390, height: 844 });
   await s.page.screenshot({ path: 'docs/screenshot-phone.png', fullPage: true });
+  await s.page.setViewportSize({ width: 1280, height: 900 });
+  await s.page.getByTestId('how-open').click();
+  await s.page.getByTestId('how-it-works').waitFor();
+  await s.page.screenshot({ path: 'docs/how-it-works.png' });
   await s.close();
 
   // StyleGAN with the explorer: mixing grid, truncation, interpolation.
