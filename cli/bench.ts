@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   if (runs('torch') && ensureTorch((line) => console.log(`  ${line}`))) {
     for (const preset of presets) {
       for (const threads of [...new Set([1, cpus().length])]) {
-        const t = torchStepsPerSecond(threads, PRESETS[preset], quick ? 3 : 5);
+        const t = torchStepsPerSecond(threads, PRESETS[preset], quick ? 3 : 5, 3);
         if (!t) {
           console.log('  PyTorch: the step script failed');
           continue;

@@ -10,7 +10,7 @@ const PYTHON = '/usr/bin/python3';
 
 const TORCH_STEP = `
 import time, sys, torch, torch.nn as nn
-threads, res, width, B, min_seconds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+threads, res, width, B, min_seconds, min_steps = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 torch.manual_seed(0)
 torch.set_num_threads(threads)
 n = {16: 2, 32: 3, 64: 4}[res]
@@ -46,7 +46,7 @@ def step():
     return ld.item() + lg.item()
 for _ in range(3): step()
 n, t0 = 0, time.perf_counter()
-while n < 5 or time.perf_counter() - t0 < min_seconds: step(); n += 1
+while n < min_steps or time.perf_counter() - t0 < min_seconds: step(); n += 1
 print(n / (time.perf_counter() - t0), torch.__version__, torch.get_num_threads())
 `;
 
@@ -88,9 +88,9 @@ export function ensureTorch(log: (line: string) => void): boolean {
   return true;
 }
 
-/** Steps/s of one D + G step: 3 untimed steps, then at least 5 steps and `minSeconds`. */
-export function torchStepsPerSecond(threads: number, shape: TorchShape = DCGAN_SMALL, minSeconds = 5): TorchResult | null {
-  const args = [String(threads), String(shape.res), String(shape.width), String(shape.batch), String(minSeconds)];
+/** Steps/s of one D + G step: 3 untimed steps, then at least `minSteps` steps and `minSeconds`. */
+export function torchStepsPerSecond(threads: number, shape: TorchShape = DCGAN_SMALL, minSeconds = 5, minSteps = 5): TorchResult | null {
+  const args = [String(threads), String(shape.res), String(shape.width), String(shape.batch), String(minSeconds), String(minSteps)];
   const r = spawnSync(PYTHON, ['-c', TORCH_STEP, ...args], { encoding: 'utf8' });
   if (r.status !== 0) return null;
   const [sps, version, used] = r.stdout.trim().split(/\s+/);
