@@ -1,7 +1,7 @@
 /** The page's state, folded from Worker events by one reducer. */
 import type { TrainConfig } from '../contract/config.ts';
 import type { ExplorerFrame } from './components/Explorer.tsx';
-import { assertNever, type BackendInfo, type BuiltinInfo, type DataLimits, type DatasetInfo, type MetricPoint, type PixelsMessage, type QualityPoint, type RunState, type RunSummary, type WorkerEvent } from '../contract/protocol.ts';
+import { assertNever, type BackendInfo, type BuiltinInfo, type DataLimits, type DatasetInfo, type MetricPoint, type PixelsMessage, type QualityPoint, type RunState, type RunSummary, type SizeProbe, type WorkerEvent } from '../contract/protocol.ts';
 
 export interface SamplesFrame {
   step: number;
@@ -48,6 +48,8 @@ export interface UiState {
   notices: { level: 'info' | 'warning' | 'error'; message: string; id: number }[];
   /** Slow motion: which player is learning right now. */
   phase: 'd' | 'g' | null;
+  /** The start-up speed test that picked the size preset, when it ran. */
+  sizing: SizeProbe | undefined;
 }
 
 export const initialState: UiState = {
@@ -75,6 +77,7 @@ export const initialState: UiState = {
   currentRun: undefined,
   notices: [],
   phase: null,
+  sizing: undefined,
   samples: undefined,
 };
 
@@ -98,7 +101,7 @@ function appendMetrics(m: MetricColumns, points: MetricPoint[]): MetricColumns {
 export function reduce(s: UiState, e: WorkerEvent): UiState {
   switch (e.type) {
     case 'backend':
-      return { ...s, backend: e.backend };
+      return { ...s, backend: e.backend, sizing: e.sizing ?? s.sizing };
     case 'builtins':
       return { ...s, builtins: e.builtins, limits: e.limits };
     case 'phase':

@@ -81,6 +81,10 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
             model: MODEL_NAMES[ui.config.model] ?? ui.config.model, res: ui.config.res,
             g: num(ui.params.generator), d: num(ui.params.discriminator), batch: ui.config.batch,
           })}
+          {ui.sizing && <> · <span data-testid="auto-size">{t('train.autoSize', {
+            picked: ui.sizing.picked,
+            measured: ui.sizing.speeds.map((s) => t(s.measured ? 'train.speed' : 'train.speedPredicted', { preset: s.preset, speed: s.stepsPerSec.toFixed(1) })).join(', '),
+          })}</span></>}
         </p>
       )}
     </section>

@@ -63,6 +63,8 @@ export const en = {
   'train.summary': '{model} {res}×{res} · G {g} / D {d} parameters · batch {batch}',
   'train.summaryAe': '{model} {res}×{res} · decoder {g} / encoder {d} parameters · batch {batch}',
   'train.autoSize': 'Size picked by measuring this machine: {picked} ({measured}).',
+  'train.speed': '{preset} {speed} steps/s',
+  'train.speedPredicted': '{preset} ~{speed} steps/s predicted',
   'train.game': 'Game controls',
   'train.dSteps': 'D steps per round',
   'train.gSteps': 'G steps per round',

@@ -61,6 +61,8 @@ export const zh: Messages = {
   'train.summary': '{model} {res}×{res} · G {g} / D {d} 个参数 · 批大小 {batch}',
   'train.summaryAe': '{model} {res}×{res} · 解码器 {g} / 编码器 {d} 个参数 · 批大小 {batch}',
   'train.autoSize': '根据本机实测速度选择的尺寸：{picked}（{measured}）。',
+  'train.speed': '{preset} 每秒 {speed} 步',
+  'train.speedPredicted': '{preset} 预计每秒约 {speed} 步',
   'train.game': '博弈控制',
   'train.dSteps': '每轮 D 的步数',
   'train.gSteps': '每轮 G 的步数',
