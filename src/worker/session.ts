@@ -38,6 +38,8 @@ const SLOW_ROUND_MS = 1000;
 const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
 /** Errors that mean the GPU device or context is gone (WebGPU device loss, WebGL context loss). */
 const DEVICE_LOST = /device (was |is )?lost|context (was |is )?lost|external Instance reference no longer exists|CONTEXT_LOST_WEBGL|GPUDevice.*destroyed/i;
+/** A pause between two iterations this long means the Worker was frozen or asleep, not training. */
+const STALL_MS = 2000;
 /** Snapshots kept on the device beside the run: the divergence ring (3) and the best by SWD (1). */
 const SNAPSHOTS_KEPT = 4;
 const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN', autoencoder: 'autoencoder (MSE baseline)', vae: 'VAE (MSE + KL baseline)' };
@@ -309,7 +311,11 @@ export class Session {
       // Each iteration goes through the command queue, so commands land between steps.
       if (this.slowMotion) await this.slowRound();
       else await this.handleIteration();
+      const idle = performance.now();
       await yieldToEvents();
+      // Time the Worker did not run (a frozen tab, a sleeping laptop) is not training time: the
+      // speed window starts again, or the first report after waking shows a collapse in images/s.
+      if (performance.now() - idle > STALL_MS && this.trainer) this.windowStart = { time: performance.now(), step: this.trainer.step };
     }
   }
 
