@@ -12,6 +12,7 @@
  *   npm run bench -- --only node|page|torch
  *   npm run bench -- --only page --backends webgl,cpu
  *   npm run bench -- --node-cpu        # add Node's tfjs CPU backend (one step: minutes)
+ *   npm run bench -- --loop-seconds 420  # a longer WASM loop run (tensor count past its caches)
  */
 import { cpus } from 'node:os';
 import { PRESETS, type PresetName } from '../src/contract/config.ts';
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
         ...small,
         bareSteps: 8,
         bareSeconds: 30,
-        loopSeconds: (b) => (b === 'wasm' ? (quick ? 40 : 90) : 40),
+        loopSeconds: (b) => (b === 'wasm' ? Number(args.get('loop-seconds') ?? (quick ? 40 : 90)) : 40),
       },
       logStep,
       (r) => {
