@@ -19,6 +19,10 @@ import type { BackendInfo } from '../contract/protocol.ts';
 /**
  * Threads stay off: tfjs-wasm starts its pthread workers from the *source text* of its factory
  * function, which a bundler's minifier has renamed against outer variables ("e is not defined").
+ * Both that script and the pthread worker are `blob:` URLs made inside tfjs (not configurable by
+ * `setWasmPaths`, which only maps the .wasm files), and the production CSP (`worker-src 'self'`,
+ * `script-src 'self'`) refuses them too; threads need the two scripts served as assets and a
+ * patched tfjs init, not measured yet (issue #7).
  */
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
