@@ -50,6 +50,8 @@ export interface UiState {
   phase: 'd' | 'g' | null;
   /** The start-up speed test that picked the size preset, when it ran. */
   sizing: SizeProbe | undefined;
+  /** The autoencoder/VAE baseline trained beside the GAN, while it trains and once it is done. */
+  baseline: (WorkerEvent & { type: 'baseline' }) | undefined;
 }
 
 export const initialState: UiState = {
@@ -78,6 +80,7 @@ export const initialState: UiState = {
   notices: [],
   phase: null,
   sizing: undefined,
+  baseline: undefined,
   samples: undefined,
 };
 
@@ -131,6 +134,8 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, quality: [...s.quality.filter((q) => q.step < e.point.step), e.point], best: e.best };
     case 'nearest':
       return { ...s, nearest: e };
+    case 'baseline':
+      return { ...s, baseline: e };
     case 'ppl':
       return { ...s, ppl: e };
     case 'explorer':
@@ -147,7 +152,7 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, samples: { step: e.step, width: e.width, height: e.height, pixels: e.pixels } };
     case 'step':
       return e.step === 0
-        ? { ...s, step: 0, imagesPerSec: 0, metrics: initialState.metrics, quality: [], best: undefined, nearest: undefined, ppl: undefined }
+        ? { ...s, step: 0, imagesPerSec: 0, metrics: initialState.metrics, quality: [], best: undefined, nearest: undefined, ppl: undefined, baseline: undefined }
         : { ...s, step: e.step };
     default:
       return assertNever(e);

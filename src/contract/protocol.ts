@@ -88,6 +88,9 @@ export type Command =
   | { type: 'quality/nearest' }
   /** Measure the perceptual path length of the displayed generator (answered by a `ppl` event). */
   | { type: 'quality/ppl' }
+  /** Train an MSE baseline on the same data beside the GAN, for as many steps as the GAN has had. */
+  | { type: 'baseline/train'; kind: 'autoencoder' | 'vae' }
+  | { type: 'baseline/stop' }
   /** Explorer settings; the Worker redraws the explorer now and with every grid. null: closed. */
   | { type: 'explore'; request: ExploreRequest | null };
 
@@ -193,6 +196,11 @@ export type WorkerEvent =
   /** The timeline was cut back to `step` (rollback) or cleared (step -1). */
   | { type: 'timeline/truncate'; step: number }
   | { type: 'quality'; point: QualityPoint; best: { step: number; swd: number } | undefined }
+  /**
+   * The baseline's progress and samples; once `done`, its SWD beside the GAN's, measured the same way.
+   * `recon` is its mean per-pixel squared error on the last slice.
+   */
+  | { type: 'baseline'; kind: 'autoencoder' | 'vae'; step: number; total: number; image: PixelsMessage; recon: number; done: boolean; swd?: number; gan?: { step: number; swd: number } }
   /** Nearest training image per grid sample, laid out like the grid. */
   | { type: 'nearest'; step: number; image: PixelsMessage; distances: number[]; nearCopy: boolean[]; nearCopyFraction: number; medianDistance: number }
   /** Perceptual path length (mean after outlier rejection) and the spread of d/ε² over `pairs` pairs. */

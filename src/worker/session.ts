@@ -3,7 +3,7 @@
  * to read metrics and render the grid, and turning engine results into events. No maths here.
  */
 import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type PresetName, type TrainConfig } from '../contract/config.ts';
-import { assertNever, type BackendInfo, type Command, type ExploreRequest, type FaultSpec, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
+import { assertNever, type BackendInfo, type Command, type QualityPoint, type ExploreRequest, type FaultSpec, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
 import { renderExplorer } from '../gan/explore.ts';
 import { Timeline, timelineGif } from '../gan/timeline.ts';
 import { styleganDatasetZip } from '../data/stylegan-dataset.ts';
@@ -28,6 +28,7 @@ import { loseDevice, watchDevice } from './device.ts';
 import { newRun, partsOf, projectFileName, snapshotOf, type RunIdentity } from './project.ts';
 import { deleteRun, duplicateRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
 import { decodeProject, encodeProject } from '../gan/checkpoint.ts';
+import { BaselineRun, baselineSteps } from './baseline.ts';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -35,6 +36,8 @@ export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 const POST_EVERY_MS = 250;
 /** Slow motion's pace: one round of the game per second. */
 const SLOW_ROUND_MS = 1000;
+/** Baseline training slices: short, so the GAN's loop and commands are never held up for long. */
+const BASELINE_SLICE_MS = 150;
 const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
 /** Errors that mean the GPU device or context is gone (WebGPU device loss, WebGL context loss). */
 const DEVICE_LOST = /device (was |is )?lost|context (was |is )?lost|external Instance reference no longer exists|CONTEXT_LOST_WEBGL|GPUDevice.*destroyed/i;
@@ -71,6 +74,7 @@ export class Session {
   private readonly timeline = new Timeline();
   private lastQuality = 0;
   private slowMotion = false;
+  private baseline: BaselineRun | undefined;
 
   constructor(private readonly post: Post) {
     this.config = DEFAULT_CONFIG;
@@ -186,6 +190,10 @@ export class Session {
         await deleteRun(cmd.id);
         if (this.run?.id === cmd.id) this.run = undefined;
         return this.postRuns();
+      case 'baseline/train':
+        return this.startBaseline(cmd.kind);
+      case 'baseline/stop':
+        return this.stopBaseline();
       case 'train/game':
         this.slowMotion = cmd.slowMotion;
         this.config = { ...this.config, dSteps: cmd.dSteps, gSteps: cmd.gSteps };
@@ -275,6 +283,7 @@ export class Session {
 
   /** Fresh weights for the current config and data; shows the untrained grid. */
   private async rebuild(): Promise<void> {
+    this.stopBaseline();
     this.cutTimeline(-1);
     this.guard.clear();
     this.quality.reset();
@@ -502,11 +511,12 @@ export class Session {
     }
   }
 
-  private async evaluate(): Promise<void> {
+  private async evaluate(): Promise<QualityPoint | undefined> {
     this.lastQuality = performance.now();
     const point = await this.quality.evaluate(this.trainer!);
     const best = this.quality.best?.point;
     if (point) this.post({ type: 'quality', point, best: best && { step: best.step, swd: best.swd } });
+    return point;
   }
 
   private async backToBest(): Promise<void> {
@@ -548,6 +558,50 @@ export class Session {
    * the measurement has held the loop for PPL_HOLD_MS, so a slow model (StyleGAN at 32 px on
    * WASM: seconds) does not stall training; a fast one is measured on one set of weights.
    */
+  private startBaseline(kind: 'autoencoder' | 'vae'): void {
+    if (!this.trainer || this.dataset.set.count === 0) return this.notice('info', 'there is no generator yet: load a dataset first');
+    this.stopBaseline();
+    const run = new BaselineRun(kind, this.config, this.dataset.set, baselineSteps(this.trainer.step));
+    this.baseline = run;
+    void this.baselineLoop(run);
+  }
+
+  private stopBaseline(): void {
+    this.baseline?.dispose();
+    this.baseline = undefined;
+  }
+
+  /** Slices of baseline training go through the command queue, between the GAN's own steps. */
+  private async baselineLoop(run: BaselineRun): Promise<void> {
+    let lastPost = 0;
+    while (this.baseline === run) {
+      const next = this.queue.then(async () => {
+        if (this.baseline !== run) return;
+        const recon = await run.slice(BASELINE_SLICE_MS);
+        if (!run.done && performance.now() - lastPost < 1000) return;
+        lastPost = performance.now();
+        const grid = await run.grid();
+        const scores = run.done ? { swd: await run.swd(), gan: await this.ganScore() } : {};
+        const image: PixelsMessage = { width: grid.width, height: grid.height, pixels: grid.pixels.buffer as ArrayBuffer };
+        this.post({ type: 'baseline', kind: run.kind, step: run.trainer.step, total: run.target, image, recon, done: run.done, ...scores }, [image.pixels]);
+        if (run.done) this.stopBaseline();
+      }).catch((e: unknown) => {
+        this.stopBaseline();
+        this.fail(e);
+      });
+      this.queue = next;
+      await next;
+      await yieldToEvents();
+    }
+  }
+
+  /** The GAN's SWD now, measured the same way as the baseline's (and shown on its own chart too). */
+  private async ganScore(): Promise<{ step: number; swd: number } | undefined> {
+    if (!this.trainer) return undefined;
+    const point = await this.evaluate();
+    return point && { step: point.step, swd: point.swd };
+  }
+
   private async measurePpl(): Promise<void> {
     const trainer = this.trainer;
     if (!trainer) return this.notice('info', 'there is no generator yet: load a dataset first');

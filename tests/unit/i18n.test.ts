@@ -22,7 +22,7 @@ describe('UI text in two languages', () => {
   it('translates: Chinese text differs from English except for symbols and names', () => {
     const same = (Object.keys(en) as (keyof typeof en)[]).filter((k) => en[k] === zh[k]);
     // Names and notation that read the same in both (checked by hand).
-    expect(same.sort()).toEqual(['chart.kl', 'settings.beta1'].sort());
+    expect(same.sort()).toEqual(['baseline.vae', 'chart.kl', 'settings.beta1'].sort());
   });
 
   it('fills placeholders and leaves unknown ones visible', () => {

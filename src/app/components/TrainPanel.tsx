@@ -9,6 +9,7 @@ import { SampleGrid } from './SampleGrid.tsx';
 import { Settings } from './Settings.tsx';
 import { GameControls } from './GameControls.tsx';
 import { Tour } from './Tour.tsx';
+import { BaselineCompare } from './BaselineCompare.tsx';
 
 const fmt = (n: number | undefined, digits = 3) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
 
@@ -56,6 +57,7 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
               <figcaption>{t('train.augmentedCaption')}</figcaption>
             </figure>
           )}
+          {!reconstruction && <BaselineCompare baseline={ui.baseline} send={send} disabled={!ui.samples || ui.state === 'loading'} />}
         </div>
         <div className="chart-box">
           <div data-tour="losses">
