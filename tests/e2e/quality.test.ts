@@ -22,3 +22,16 @@ describe('quality', () => {
     expect(session.errors).toEqual([]);
   });
 });
+
+describe('the autoencoder baseline', () => {
+  it('trains beside the GAN and shows its blurry samples with an SWD measured like the GAN’s', async () => {
+    const { page } = await open(`${inject('baseUrl')}/?backend=wasm&dataset=faces&autostart=0&res=16&width=8&batch=8&sampleEveryMs=300`);
+    await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('idle'), 60_000, 'idle');
+    await page.getByTestId('train-step').click();
+    await waitFor(() => numberIn(page, 'step-count'), (n) => n >= 1, 30_000, 'a GAN step');
+    await page.getByTestId('baseline-autoencoder').click();
+    const caption = await waitFor(() => textOf(page, 'baseline-caption'), (t) => /SWD [\d.]+\. The GAN: SWD [\d.]+/.test(t), 120_000, 'the baseline done and scored');
+    expect(caption).toMatch(/^Autoencoder after 200 steps/);
+    expect(await page.getByTestId('baseline-grid').evaluate((c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(16);
+  });
+});
