@@ -12,7 +12,7 @@ import { GanTrainer } from '../gan/trainer.ts';
 
 /** Steps for a fair comparison: as many as the GAN has had, within what a person will wait for. */
 export function baselineSteps(ganSteps: number): number {
-  return Math.max(200, Math.min(3000, ganSteps || 500));
+  return Math.max(50, Math.min(3000, ganSteps || 500));
 }
 
 export class BaselineRun {

@@ -31,7 +31,7 @@ describe('the autoencoder baseline', () => {
     await waitFor(() => numberIn(page, 'step-count'), (n) => n >= 1, 30_000, 'a GAN step');
     await page.getByTestId('baseline-autoencoder').click();
     const caption = await waitFor(() => textOf(page, 'baseline-caption'), (t) => /SWD [\d.]+\. The GAN: SWD [\d.]+/.test(t), 120_000, 'the baseline done and scored');
-    expect(caption).toMatch(/^Autoencoder after 200 steps/);
+    expect(caption).toMatch(/^Autoencoder after 50 steps/);
     expect(await page.getByTestId('baseline-grid').evaluate((c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(16);
   });
 });

@@ -34,11 +34,13 @@ function fakeMachine(times: StepTimes) {
 }
 
 const rate = (ms: number) => 1000 / ms;
+/** The cap logic below is written for a 2 steps/s floor; the product's floor is SIZE_TEST's. */
+const AT_2 = { ...SIZE_TEST, minStepsPerSec: 2 };
 
 describe('runSizeTest', () => {
   it('picks the largest preset at ≥ 2 steps/s and reports every measured rate', async () => {
     const m = fakeMachine({ tiny: { warm: 30, step: 20 }, small: { warm: 150, step: 100 }, full: { warm: 400, step: 600 } });
-    const probe = await runSizeTest(m.deps);
+    const probe = await runSizeTest(m.deps, AT_2);
     expect(probe.picked).toBe('small');
     expect(probe.speeds).toEqual([
       { preset: 'tiny', stepsPerSec: rate(20), measured: true },
@@ -51,21 +53,21 @@ describe('runSizeTest', () => {
 
   it('picks full when every preset is fast enough', async () => {
     const m = fakeMachine({ tiny: { warm: 500, step: 5 }, small: { warm: 500, step: 10 }, full: { warm: 500, step: 40 } });
-    expect((await runSizeTest(m.deps)).picked).toBe('full');
+    expect((await runSizeTest(m.deps, AT_2)).picked).toBe('full');
   });
 
   it('stops at the first preset that is too slow: the larger one is never built', async () => {
     const m = fakeMachine({ tiny: { warm: 100, step: 80 }, small: { warm: 700, step: 600 }, full: { warm: 10, step: 10 } });
-    const probe = await runSizeTest(m.deps);
+    const probe = await runSizeTest(m.deps, AT_2);
     expect(probe.picked).toBe('tiny');
     expect(m.built).toEqual(['tiny', 'small']);
     expect(probe.speeds.map((s) => s.preset)).toEqual(['tiny', 'small']);
-    expect(probe.speeds[1]!.stepsPerSec).toBeLessThan(SIZE_TEST.minStepsPerSec);
+    expect(probe.speeds[1]!.stepsPerSec).toBeLessThan(AT_2.minStepsPerSec);
   });
 
   it('falls back to tiny when even tiny is too slow', async () => {
     const m = fakeMachine({ tiny: { warm: 900, step: 800 }, small: { warm: 1, step: 1 }, full: { warm: 1, step: 1 } });
-    const probe = await runSizeTest(m.deps);
+    const probe = await runSizeTest(m.deps, AT_2);
     expect(probe.picked).toBe('tiny');
     expect(m.built).toEqual(['tiny']);
   });
@@ -74,7 +76,7 @@ describe('runSizeTest', () => {
     // tiny: 50 ms/step (16²·16 pixels); small has 8× the pixels → ~400 ms, three steps fit in 3.5 s;
     // small measures 450 ms → full (4× the pixels) predicts 1.8 s a step, three do not fit.
     const m = fakeMachine({ tiny: { warm: 60, step: 50 }, small: { warm: 500, step: 450 }, full: { warm: 2000, step: 1800 } });
-    const probe = await runSizeTest(m.deps);
+    const probe = await runSizeTest(m.deps, AT_2);
     expect(probe.picked).toBe('small');
     expect(m.built).toEqual(['tiny', 'small']);
     expect(probe.speeds[2]).toEqual({ preset: 'full', stepsPerSec: rate(450 * 4), measured: false });
@@ -84,13 +86,13 @@ describe('runSizeTest', () => {
   it('keeps within the cap: times fewer steps when the next would end past it', async () => {
     const times = { tiny: { warm: 20, step: 10 }, small: { warm: 1000, step: 300 }, full: { warm: 1300, step: 1200 } };
     const m = fakeMachine(times);
-    const probe = await runSizeTest(m.deps, { ...SIZE_TEST, budgetMs: 3500 });
+    const probe = await runSizeTest(m.deps, { ...AT_2, budgetMs: 3500 });
     // After tiny and small (1640 ms), full predicts 4 × 300 = 1200 ms a step, 3600 for three: not built.
     expect(m.built).toEqual(['tiny', 'small']);
     expect(probe.picked).toBe('small');
     // With 5240 ms full just fits the prediction; after its warm-up one timed step fits, not two.
     const roomy = fakeMachine(times);
-    const wide = await runSizeTest(roomy.deps, { ...SIZE_TEST, budgetMs: 5240 });
+    const wide = await runSizeTest(roomy.deps, { ...AT_2, budgetMs: 5240 });
     expect(roomy.built).toEqual(['tiny', 'small', 'full']);
     expect(wide.speeds[2]).toEqual({ preset: 'full', stepsPerSec: rate(1200), measured: true });
     expect(roomy.clock()).toBe(1640 + 1300 + 1200);
@@ -99,7 +101,7 @@ describe('runSizeTest', () => {
 
   it('judges from the warm-up alone when no timed step fits, and never exceeds the cap by more than one step', async () => {
     const m = fakeMachine({ tiny: { warm: 4000, step: 100 }, small: { warm: 1, step: 1 }, full: { warm: 1, step: 1 } });
-    const probe = await runSizeTest(m.deps);
+    const probe = await runSizeTest(m.deps, AT_2);
     expect(probe.speeds).toEqual([{ preset: 'tiny', stepsPerSec: rate(4000), measured: true }]);
     expect(m.clock()).toBe(4000);
     expect(m.live()).toBe(0);
