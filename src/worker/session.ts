@@ -29,6 +29,7 @@ import { newRun, partsOf, projectFileName, snapshotOf, type RunIdentity } from '
 import { deleteRun, duplicateRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
 import { decodeProject, encodeProject } from '../gan/checkpoint.ts';
 import { BaselineRun, baselineSteps } from './baseline.ts';
+import { Cadence, SHARES } from './cadence.ts';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -57,7 +58,10 @@ export class Session {
   private queue: Promise<unknown> = Promise.resolve();
   private points: MetricPoint[] = [];
   private lastPost = 0;
-  private lastRender = 0;
+  /** Side work's pace: its configured interval, within its share of the loop's time. */
+  private readonly renderPace = new Cadence(SHARES.render);
+  private readonly qualityPace = new Cadence(SHARES.quality);
+  private readonly savePace = new Cadence(SHARES.autosave);
   private windowStart = { time: 0, step: 0 };
   private readonly guard = new DivergenceGuard();
   private fault: FaultSpec | undefined;
@@ -68,11 +72,9 @@ export class Session {
   /** Every metric point of the current run, for saving and restoring the chart. */
   private history: MetricPoint[] = [];
   private run: RunIdentity | undefined;
-  private lastSave = 0;
   private explore: ExploreRequest | undefined;
   private readonly quality = new QualityTracker();
   private readonly timeline = new Timeline();
-  private lastQuality = 0;
   private slowMotion = false;
   private baseline: BaselineRun | undefined;
 
@@ -367,9 +369,9 @@ export class Session {
       }
     }
     if (single || now - this.lastPost >= POST_EVERY_MS) this.flush(now);
-    if (single || now - this.lastRender >= this.config.sampleEveryMs) await this.render();
-    if (!single && now - this.lastQuality >= this.config.qualityEveryMs) await this.evaluate();
-    if (!single && now - this.lastSave >= this.config.autosaveMs) await this.autosave();
+    if (single || this.renderPace.due(now, this.config.sampleEveryMs)) await this.renderPace.run(() => this.render());
+    if (!single && this.qualityPace.due(now, this.config.qualityEveryMs)) await this.qualityPace.run(() => this.evaluate());
+    if (!single && this.savePace.due(now, this.config.autosaveMs)) await this.savePace.run(() => this.autosave());
   }
 
   /** Test hooks (`?fault=`), each fired once: after recovery the run must pass this step. */
@@ -419,7 +421,6 @@ export class Session {
   /** Saves the run to IndexedDB; a failure is reported and training goes on. */
   private async autosave(): Promise<void> {
     if (!this.trainer || this.trainer.step === 0) return;
-    this.lastSave = performance.now();
     try {
       const snapshot = await this.snapshot();
       await saveRun({ id: this.run!.id, name: this.run!.name, step: this.trainer.step, updated: snapshot.meta.updated, res: this.config.res, model: this.config.model }, encodeProject(snapshot));
@@ -495,7 +496,6 @@ export class Session {
   private async render(): Promise<void> {
     const trainer = this.trainer!;
     const grid = await trainer.renderGrid();
-    this.lastRender = performance.now();
     if (this.timeline.due(trainer.step)) {
       this.timeline.add({ ...grid, step: trainer.step });
       const copy = new Uint8ClampedArray(grid.pixels).buffer;
@@ -512,7 +512,6 @@ export class Session {
   }
 
   private async evaluate(): Promise<QualityPoint | undefined> {
-    this.lastQuality = performance.now();
     const point = await this.quality.evaluate(this.trainer!);
     const best = this.quality.best?.point;
     if (point) this.post({ type: 'quality', point, best: best && { step: best.step, swd: best.swd } });
