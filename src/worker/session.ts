@@ -306,7 +306,11 @@ export class Session {
   }
 
   private start(): void {
-    if (!this.trainer) return this.status('idle', 'add images or pick a built-in set before training');
+    if (!this.trainer) {
+      // No model: either no images yet, or the settings were refused as too large (say so again).
+      const tooBig = this.tooBig(this.config, this.dataset.set.count);
+      return tooBig ? this.status('error', `cannot build this model: ${tooBig}`) : this.status('idle', 'add images or pick a built-in set before training');
+    }
     if (this.running) return;
     this.running = true;
     const step = this.trainer.step;

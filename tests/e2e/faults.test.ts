@@ -46,6 +46,15 @@ describe('faults', () => {
     expect(session.errors.filter((e) => !e.includes('injected worker crash'))).toEqual([]);
   });
 
+  it('a model too large for the device is refused before it is built, with the estimate and the limit', async () => {
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&model=stylegan&res=64&width=64&batch=256`);
+    const { page } = session;
+    const status = await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('error'), 60_000, 'the refusal');
+    expect(status).toMatch(/^error: cannot build this model: 64×64 StyleGAN at batch 256 on \d+ images needs about \d+\.\d GiB; WASM can address about 2\.0 GiB: lower the batch/);
+    expect(await numberIn(page, 'step-count')).toBe(0);
+    expect(session.errors).toEqual([]);
+  });
+
   // Software GPUs are slow here: the smallest model, one report per step, grids rarely. WASM has
   // no device: its loss is simulated by an error through the same path. SwiftShader's first WebGPU
   // device in a page dies by itself after the first step here (it did before this hook existed),
