@@ -10,6 +10,10 @@ import type { StartupOptions } from './url.ts';
 
 export type Send = (cmd: Command) => void;
 
+/** This many crashes within the window: stop restarting on the same backend. */
+const CRASH_LIMIT = 3;
+const CRASH_WINDOW_MS = 120_000;
+
 /** What the page remembers about the run, to restore it into a fresh Worker. */
 interface Watch {
   run: string | undefined;
@@ -47,6 +51,10 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
   useEffect(() => {
     const watch = watchRef.current;
     let disposed = false;
+    // A device that keeps dying (or a Worker that keeps crashing) must not restart forever.
+    const crashes: number[] = [];
+    let backend = startup.backend;
+    let running: string | undefined;
     /** `recovering`: why the previous Worker died, when this one replaces it. */
     const spawn = (recovering: string | undefined) => {
       const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'ganvas-trainer' });
@@ -55,6 +63,7 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
         const ev = e.data;
         if (ev.type === 'project') download(ev.name, ev.bytes, 'application/zip');
         if (ev.type === 'download') download(ev.name, ev.bytes, ev.mime);
+        if (ev.type === 'backend') running = ev.backend.name;
         if (ev.type === 'runs') {
           watch.run = ev.current;
           if (ev.runs.length > 0) void navigator.storage?.persist?.();
@@ -68,14 +77,29 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
         w.terminate();
         if (disposed) return;
         const why = e.message || 'unknown error';
-        const restore = watch.run ? 'Restarted it and restored the last autosave.' : 'Restarted it; there was no autosave to restore yet.';
-        dispatch({ type: 'notice', level: 'warning', message: `The training worker crashed (${why}). ${restore}` });
+        const now = Date.now();
+        crashes.push(now);
+        const recent = crashes.filter((t) => now - t < CRASH_WINDOW_MS).length;
+        if (recent >= CRASH_LIMIT) {
+          if (running === 'wasm' || running === 'cpu') {
+            dispatch({ type: 'notice', level: 'error', message: `The training worker crashed ${recent} times in two minutes (last: ${why}); it was not restarted again. Reload the page to try again.` });
+            dispatch({ type: 'status', state: 'error', message: `the training worker keeps crashing: ${why}` });
+            return;
+          }
+          // The GPU path keeps failing: go on where there is no device to lose.
+          dispatch({ type: 'notice', level: 'warning', message: `The ${running ?? 'GPU'} backend failed ${recent} times in two minutes (last: ${why}); continuing on WebAssembly (CPU).` });
+          backend = 'wasm';
+          crashes.length = 0;
+        } else {
+          const restore = watch.run ? 'Restarted it and restored the last autosave.' : 'Restarted it; there was no autosave to restore yet.';
+          dispatch({ type: 'notice', level: 'warning', message: `The training worker crashed (${why}). ${restore}` });
+        }
         spawn(why);
       };
       const post = (cmd: Command) => w.postMessage(cmd);
       // The fault hook fires once: a restarted Worker must not crash again on purpose.
       const fault = recovering ? undefined : startup.fault;
-      post({ type: 'init', backend: startup.backend, config: startup.config, autoSize: startup.autoSize, ...(fault ? { fault } : {}), ...(recovering ? { recovered: recovering } : {}) });
+      post({ type: 'init', backend, config: startup.config, autoSize: startup.autoSize, ...(fault ? { fault } : {}), ...(recovering ? { recovered: recovering } : {}) });
       if (recovering) {
         const wasTraining = watch.training;
         // The last autosave if there is one; else the data and settings as they were given.
