@@ -5,9 +5,7 @@
 import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type PresetName, type TrainConfig } from '../contract/config.ts';
 import { assertNever, type BackendInfo, type Command, type QualityPoint, type ExploreRequest, type FaultSpec, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
 import { renderExplorer } from '../gan/explore.ts';
-import { Timeline, timelineGif } from '../gan/timeline.ts';
-import { styleganDatasetZip } from '../data/stylegan-dataset.ts';
-import { exportGeneratorZip } from '../gan/export-model.ts';
+import { Timeline } from '../gan/timeline.ts';
 import type { GridImage } from '../gan/render.ts';
 import { GanTrainer } from '../gan/trainer.ts';
 import { chooseBackend } from './backend.ts';
@@ -29,6 +27,7 @@ import { newRun, partsOf, projectFileName, snapshotOf, type RunIdentity } from '
 import { deleteRun, duplicateRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
 import { decodeProject, encodeProject } from '../gan/checkpoint.ts';
 import { BaselineRun, baselineSteps } from './baseline.ts';
+import { datasetZip, generatorZip, nearestSheet, timelapseGif, type Outcome } from './downloads.ts';
 import { Cadence, SHARES } from './cadence.ts';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
@@ -143,27 +142,16 @@ export class Session {
         if (!this.trainer) return this.status('idle', 'add images before training');
         await this.iteration(true);
         return this.status('paused', `paused at step ${this.trainer.step}`);
-      case 'export/gif': {
-        const bytes = timelineGif(this.timeline.frames);
-        const buf = bytes.buffer as ArrayBuffer;
-        return this.post({ type: 'download', name: `${this.run?.name ?? 'ganvas'}-timelapse.gif`.replace(/[^\p{L}\p{N}._-]+/gu, '-'), mime: 'image/gif', bytes: buf }, [buf]);
-      }
-      case 'export/generator': {
-        if (!this.trainer) return this.notice('error', 'there is no generator yet: load a dataset first');
-        const bytes = await exportGeneratorZip(this.trainer).catch((e: unknown) => e as Error);
-        if (bytes instanceof Error) return this.notice('error', bytes.message);
-        const buf = bytes.buffer as ArrayBuffer;
-        return this.post({ type: 'download', name: `ganvas-generator-step${this.trainer.step}.zip`, mime: 'application/zip', bytes: buf }, [buf]);
-      }
-      case 'export/dataset': {
-        if (this.dataset.set.count === 0) return this.notice('error', 'there are no images to export');
-        const buf = styleganDatasetZip(this.dataset.set).buffer as ArrayBuffer;
-        return this.post({ type: 'download', name: `ganvas-dataset-${this.dataset.set.res}px.zip`, mime: 'application/zip', bytes: buf }, [buf]);
-      }
+      case 'export/gif':
+        return this.deliver(timelapseGif(this.timeline, this.run?.name));
+      case 'export/generator':
+        return this.deliver(await generatorZip(this.trainer));
+      case 'export/dataset':
+        return this.deliver(datasetZip(this.dataset.set));
       case 'train/best':
         return this.backToBest();
       case 'quality/nearest':
-        return this.postNearest();
+        return this.deliver(await nearestSheet(this.trainer, this.quality, this.dataset.set, this.config.gridSide));
       case 'quality/ppl':
         return this.measurePpl();
       case 'explore':
@@ -535,25 +523,10 @@ export class Session {
     this.status('paused', `back at step ${best.point.step}, the best SWD so far (${best.point.swd.toFixed(1)}): press Resume to continue from here`);
   }
 
-  private async postNearest(): Promise<void> {
-    if (!this.trainer) return;
-    const found = await this.quality.nearestForGrid(this.trainer);
-    if (!found) return;
-    const set = this.dataset.set;
-    const size = set.res * set.res * 3;
-    const pixels = new Float32Array(found.matches.length * size);
-    found.matches.forEach((m, i) => pixels.set(set.pixels.subarray(m.index * size, (m.index + 1) * size), i * size));
-    const sheet = contactSheet({ res: set.res, count: found.matches.length, pixels, names: [] }, found.matches.length, this.config.gridSide);
-    const buf = new Uint8ClampedArray(sheet.data).buffer;
-    this.post({
-      type: 'nearest',
-      step: this.trainer.step,
-      image: { width: sheet.width, height: sheet.height, pixels: buf },
-      distances: found.matches.map((m) => m.distance),
-      nearCopy: found.matches.map((m) => m.nearCopy),
-      nearCopyFraction: found.summary.nearCopyFraction,
-      medianDistance: found.summary.medianDistance,
-    }, [buf]);
+  /** Posts what a download or a check produced, or tells the person why there is nothing. */
+  private deliver(outcome: Outcome<WorkerEvent>): void {
+    if ('problem' in outcome) return this.notice('error', outcome.problem);
+    this.post(outcome.event, outcome.transfer);
   }
 
   /**
