@@ -4,7 +4,7 @@
  * under docs/.   npx tsx scripts/screenshots.ts [seconds]
  */
 import { preview } from 'vite';
-import { numberIn, openPage, textOf } from '../tests/e2e/browser.ts';
+import { numberIn, openPage, textOf, waitFor } from '../tests/e2e/browser.ts';
 
 const seconds = Number(process.argv[2] ?? 60);
 const server = await preview({ preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
@@ -14,6 +14,10 @@ try {
   await new Promise((r) => setTimeout(r, seconds * 1000));
   await s.page.getByTestId('train-toggle').click();
   await s.page.waitForTimeout(500);
+  // The autoencoder beside it, for as many steps as the GAN had.
+  await s.page.getByTestId('baseline-autoencoder').click();
+  await waitFor(() => textOf(s.page, 'baseline-caption'), (t) => /The GAN/.test(t), 300_000, 'the baseline');
+  console.log(await textOf(s.page, 'baseline-caption'));
   await s.page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
   console.log(`step ${await numberIn(s.page, 'step-count')} · ${await textOf(s.page, 'backend')} · ${await textOf(s.page, 'status')}`);
   // The timelapse of this run, as the page exports it.

@@ -198,7 +198,7 @@ export const en = {
   'baseline.vae': 'VAE',
   'baseline.alt': 'samples of the {name} baseline',
   'baseline.progress': '{name}: step {step} of {total} · reconstruction error {recon}',
-  'baseline.done': '{name} after {step} steps: SWD {swd}. The GAN: SWD {ganSwd} at step {ganStep}. Same data, size and metric (lower is closer to the data). Early on the autoencoder is ahead: copying pixels is an easier task than the game. Train the GAN longer and compare again, looking at edges and texture, which the autoencoder smears.',
+  'baseline.done': '{name} after {step} steps: SWD {swd}. The GAN: SWD {ganSwd} at step {ganStep}. Same data, size and metric (lower is closer to the data). Look at the samples too: the autoencoder’s are averaged and smooth, the GAN’s keep hard edges and texture, and its mistakes with them.',
   'explain.baseline': 'An autoencoder learns to copy images through a small code, judged pixel by pixel (MSE); a VAE also makes its codes a usable random space. Unsure where an edge goes, MSE is lowest for the average of the options — a blur. The GAN’s judge is a learned network instead, and blur is easy for it to spot. This trains one on the same images for as many steps as the GAN has had, beside it.',
   'help.open': 'What is this?',
   'help.q.grid': 'What am I looking at?',

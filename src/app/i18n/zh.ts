@@ -196,7 +196,7 @@ export const zh: Messages = {
   'baseline.vae': 'VAE',
   'baseline.alt': '{name} 基线的样本',
   'baseline.progress': '{name}：第 {step} 步，共 {total} 步 · 重建误差 {recon}',
-  'baseline.done': '{name} 训练 {step} 步后：SWD {swd}。GAN：第 {ganStep} 步 SWD {ganSwd}。数据、尺寸和指标都相同（越低越接近数据）。刚开始时自编码器领先：复制像素比博弈容易。让 GAN 多训练一会儿再比较，看看边缘和纹理，自编码器会把它们抹平。',
+  'baseline.done': '{name} 训练 {step} 步后：SWD {swd}。GAN：第 {ganStep} 步 SWD {ganSwd}。数据、尺寸和指标都相同（越低越接近数据）。也看看样本本身：自编码器的样本是平均出来的、很平滑；GAN 的样本保留了锐利的边缘和纹理，也保留了它的错误。',
   'explain.baseline': '自编码器学习通过一个很小的编码复制图片，按逐像素误差（MSE）评判；VAE 还让编码成为可采样的随机空间。拿不准边缘在哪里时，各种可能的平均值让 MSE 最小——也就是一片模糊。GAN 的裁判是一个学出来的网络，模糊很容易被它识破。这里用同样的图片、与 GAN 相同的步数，在旁边训练一个做对比。',
   'help.open': '这是什么？',
   'help.q.grid': '我在看什么？',
