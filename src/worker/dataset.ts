@@ -171,7 +171,9 @@ async function builtinSet(name: BuiltinName, res: number, look: Look): Promise<P
   const entry = BUILTINS[name];
   if (entry.kind === 'procedural') return makeShapes({ res });
   const url = new URL(entry.file, new URL(import.meta.env.BASE_URL, self.location.origin));
-  const response = await fetch(url);
+  const response = await fetch(url).catch((e: unknown) => {
+    throw new Error(`could not download the built-in set "${name}": the page seems to be offline (${e instanceof Error ? e.message : String(e)})`);
+  });
   if (!response.ok) throw new Error(`could not load the built-in dataset "${name}" (HTTP ${response.status})`);
   const bitmap = await createImageBitmap(await response.blob(), { premultiplyAlpha: 'none' });
   const sheet = bitmapToRgba(bitmap);

@@ -239,7 +239,16 @@ export class Session {
   /** Loads data; a set too large for the device beside the current model is undone, the run kept. */
   private async loadData(load: () => Promise<void>): Promise<void> {
     const undo = this.dataset.mark();
-    await load();
+    try {
+      await load();
+    } catch (e) {
+      // A set that could not be fetched (offline) or read leaves the current images and run as they were.
+      if (!this.trainer || e instanceof LoadCancelled) throw e;
+      undo();
+      this.notice('error', `${e instanceof Error ? e.message : String(e)}. The current images are kept.`);
+      this.postDataset();
+      return this.status(this.running ? 'training' : this.trainer.step > 0 ? 'paused' : 'idle', `${this.dataset.set.count} images ready: press Train`);
+    }
     const tooBig = this.trainer && this.tooBig(this.config, this.dataset.set.count);
     if (!tooBig) return this.datasetChanged();
     undo();

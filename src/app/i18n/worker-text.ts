@@ -31,6 +31,7 @@ const ZH: Rule[] = [
   [/^The training worker crashed \((.+)\)\. Restarted it and restored the last autosave\.$/, (m) => `训练线程崩溃了（${m[1]}）。已重启并恢复最近一次自动保存。`],
   [/^The training worker crashed \((.+)\)\. Restarted it; there was no autosave to restore yet\.$/, (m) => `训练线程崩溃了（${m[1]}）。已重启；还没有可恢复的自动保存。`],
   [/^The (\w+) backend failed (\d+) times in two minutes \(last: (.+)\); continuing on WebAssembly \(CPU\)\.$/, (m) => `${m[1]} 后端在两分钟内失败了 ${m[2]} 次（最近一次：${m[3]}）；改用 WebAssembly（CPU）继续。`],
+  [/^could not download the built-in set "(.+)": the page seems to be offline \((.+)\)\. The current images are kept\.$/, (m) => `无法下载内置数据集“${m[1]}”：页面似乎处于离线状态（${m[2]}）。当前的图片保留不变。`],
   [/^empty file \(0 bytes\)$/, () => '空文件（0 字节）'],
   [/^not an image \(unrecognised content\)$/, () => '不是图片（无法识别的内容）'],
   [/^corrupt or unreadable zip archive$/, () => 'zip 压缩包损坏或无法读取'],
