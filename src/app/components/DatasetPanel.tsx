@@ -35,7 +35,7 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
   };
 
   return (
-    <section className="panel" aria-labelledby="data-heading">
+    <section className="panel data" aria-labelledby="data-heading">
       <h2 id="data-heading">{t('data.heading')}</h2>
       <label className="field">
         <span>{t('data.builtin')}</span>
