@@ -1,5 +1,6 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { wasmThreadsAssets } from './build/wasm-threads.ts';
 
 /**
  * Cross-origin isolation (COOP + COEP) lets the WASM backend use threads (SharedArrayBuffer).
@@ -38,7 +39,8 @@ function contentSecurityPolicy(): Plugin {
 
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
-  worker: { format: 'es' },
+  // tfjs-wasm runs in our Worker, so its threads' scripts are that bundle's assets.
+  worker: { format: 'es', plugins: () => [wasmThreadsAssets()] },
   server: { headers: isolationHeaders },
   preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },

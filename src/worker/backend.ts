@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { backendSelfCheck } from '../gan/self-check.ts';
 import { setWasmBackendForTraining } from '../gan/wasm-kernels.ts';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -17,12 +17,16 @@ import type { BackendName, BackendRequest } from '../contract/config.ts';
 import type { BackendInfo } from '../contract/protocol.ts';
 
 /**
- * Threads stay off: tfjs-wasm starts its pthread workers from the *source text* of its factory
- * function, which a bundler's minifier has renamed against outer variables ("e is not defined").
- * Both that script and the pthread worker are `blob:` URLs made inside tfjs (not configurable by
- * `setWasmPaths`, which only maps the .wasm files), and the production CSP (`worker-src 'self'`,
- * `script-src 'self'`) refuses them too; threads need the two scripts served as assets and a
- * patched tfjs init, not measured yet (issue #7).
+ * Threads stay off, by measurement. The threaded-SIMD binary does start in the production page
+ * under its CSP (no `blob:`): build/wasm-threads.ts serves tfjs's pthread script and emscripten
+ * glue as same-origin assets instead of the `blob:` URLs tfjs makes (one of them from a minified
+ * function's source text, which broke), and lifts tfjs's `hardwareConcurrency / 2` thread cap
+ * that kept a 2-core machine at one thread. Measured in the built page (bare DCGAN steps in the
+ * Worker, res 32, width 32, batch 32, headless Chromium, 2-core shared machine under load 3–4
+ * from other work, 4 alternations in one run, 2026-11-27): one thread (SIMD binary) 85, 85, 81,
+ * 88 images/s; 2 threads 65, 61, 66, 61: 0.74×. The threaded binary at 1 thread matched the
+ * SIMD one (~89), so the loss is XNNPACK's second thread waiting on a busy core. To enable:
+ * drop this line and `setThreadsCount(2)` (falling back to one thread if the module fails).
  */
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
@@ -110,7 +114,8 @@ async function tryBackend(name: BackendName): Promise<Probe> {
 function wasmFlavour(): string {
   const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-  return [simd ? 'SIMD' : 'no SIMD', threads ? 'threads' : 'one thread'].join(', ');
+  const count = threads ? getThreadsCount() : 1;
+  return [simd ? 'SIMD' : 'no SIMD', count > 1 ? `${count} threads` : 'one thread'].join(', ');
 }
 
 /** Forced: that backend first. Then hardware GPUs, WASM, software GPUs, CPU. */
