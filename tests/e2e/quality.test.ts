@@ -35,3 +35,14 @@ describe('the autoencoder baseline', () => {
     expect(await page.getByTestId('baseline-grid').evaluate((c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(16);
   });
 });
+
+describe('the VAE as the main model', () => {
+  it('trains from ?model=vae with its own losses on the chart and no game controls', async () => {
+    const { page } = await open(`${inject('baseUrl')}/?backend=wasm&dataset=faces&model=vae&res=16&width=8&batch=8&qualityEveryMs=1500`);
+    await waitFor(() => numberIn(page, 'step-count'), (n) => n > 20, 60_000, 'VAE steps');
+    expect(await textOf(page, 'readout')).toMatch(/reconstruction error \d/);
+    expect(await page.getByTestId('game-controls').count()).toBe(0);
+    expect(await page.getByTestId('loss-chart').textContent()).toMatch(/reconstruction/);
+    await waitFor(() => numberIn(page, 'quality-metric'), (v) => Number.isFinite(v), 60_000, 'an SWD for the VAE');
+  });
+});
