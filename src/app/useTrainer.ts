@@ -4,15 +4,14 @@
  * is restored from its last autosave, so a crash costs at most one autosave interval.
  */
 import { useCallback, useEffect, useReducer, useRef } from 'react';
+import type { BackendName } from '../contract/config.ts';
 import type { Command, WorkerEvent } from '../contract/protocol.ts';
 import { initialState, reduce, type UiState } from './state.ts';
 import type { StartupOptions } from './url.ts';
+import { afterCrash } from './crash-policy.ts';
 
 export type Send = (cmd: Command) => void;
 
-/** This many crashes within the window: stop restarting on the same backend. */
-const CRASH_LIMIT = 3;
-const CRASH_WINDOW_MS = 120_000;
 
 /** What the page remembers about the run, to restore it into a fresh Worker. */
 interface Watch {
@@ -54,7 +53,7 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
     // A device that keeps dying (or a Worker that keeps crashing) must not restart forever.
     const crashes: number[] = [];
     let backend = startup.backend;
-    let running: string | undefined;
+    let running: BackendName | undefined;
     /** `recovering`: why the previous Worker died, when this one replaces it. */
     const spawn = (recovering: string | undefined) => {
       const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'ganvas-trainer' });
@@ -79,17 +78,16 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
         const why = e.message || 'unknown error';
         const now = Date.now();
         crashes.push(now);
-        const recent = crashes.filter((t) => now - t < CRASH_WINDOW_MS).length;
-        if (recent >= CRASH_LIMIT) {
-          if (running === 'wasm' || running === 'cpu') {
-            dispatch({ type: 'notice', level: 'error', message: `The training worker crashed ${recent} times in two minutes (last: ${why}); it was not restarted again. Reload the page to try again.` });
-            dispatch({ type: 'status', state: 'error', message: `the training worker keeps crashing: ${why}` });
-            return;
-          }
+        const next = afterCrash(crashes, now, running);
+        if (next.action === 'stop') {
+          dispatch({ type: 'notice', level: 'error', message: `The training worker crashed ${next.failures} times in two minutes (last: ${why}); it was not restarted again. Reload the page to try again.` });
+          dispatch({ type: 'status', state: 'error', message: `the training worker keeps crashing: ${why}` });
+          return;
+        }
+        if (next.action === 'fallback') {
           // The GPU path keeps failing: go on where there is no device to lose.
-          dispatch({ type: 'notice', level: 'warning', message: `The ${running ?? 'GPU'} backend failed ${recent} times in two minutes (last: ${why}); continuing on WebAssembly (CPU).` });
-          backend = 'wasm';
-          crashes.length = 0;
+          dispatch({ type: 'notice', level: 'warning', message: `The ${running ?? 'GPU'} backend failed ${next.failures} times in two minutes (last: ${why}); continuing on WebAssembly (CPU).` });
+          backend = next.to;
         } else {
           const restore = watch.run ? 'Restarted it and restored the last autosave.' : 'Restarted it; there was no autosave to restore yet.';
           dispatch({ type: 'notice', level: 'warning', message: `The training worker crashed (${why}). ${restore}` });
