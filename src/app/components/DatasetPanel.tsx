@@ -5,6 +5,10 @@ import type { Send } from '../useTrainer.ts';
 import { DatasetView } from './DatasetView.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { localizeWorkerText } from '../i18n/worker-text.ts';
+import type { MessageKey } from '../i18n/index.tsx';
+
+/** The built-in sets the page knows by name; a new one shows the Worker's English label until added here. */
+const BUILTIN_LABELS: Record<string, MessageKey> = { faces: 'data.builtin.faces', animals: 'data.builtin.animals', shapes: 'data.builtin.shapes' };
 
 interface Props {
   dataset: DatasetInfo | undefined;
@@ -43,7 +47,7 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
           <option value="">{t('data.ownImages')}</option>
           {builtins.map((b) => (
             <option key={b.name} value={b.name}>
-              {b.label}
+              {BUILTIN_LABELS[b.name] ? t(BUILTIN_LABELS[b.name]!) : b.label}
             </option>
           ))}
         </select>

@@ -17,6 +17,9 @@ export const en = {
 
   'data.heading': '1 · Data',
   'data.builtin': 'Built-in dataset',
+  'data.builtin.faces': 'Emoji faces',
+  'data.builtin.animals': 'Emoji animals',
+  'data.builtin.shapes': 'Shapes (drawn by code)',
   'data.ownImages': '— your own images —',
   'data.drop': 'Drop images, a folder or a .zip here (or a .ganvas project to open it)',
   'data.limits': 'PNG, JPEG, WebP, GIF, BMP · up to {images} images, {megapixels} MP and {fileMb} MB per image · zips up to {zipMb} MB unpacked and {entries} files',

@@ -15,6 +15,9 @@ export const zh: Messages = {
 
   'data.heading': '1 · 数据',
   'data.builtin': '内置数据集',
+  'data.builtin.faces': 'Emoji 人脸',
+  'data.builtin.animals': 'Emoji 动物',
+  'data.builtin.shapes': '几何图形（由代码绘制）',
   'data.ownImages': '— 你自己的图片 —',
   'data.drop': '把图片、文件夹或 .zip 拖到这里（拖入 .ganvas 项目文件则打开它）',
   'data.limits': 'PNG、JPEG、WebP、GIF、BMP · 最多 {images} 张图片，每张不超过 {megapixels} 百万像素、{fileMb} MB · zip 解压后不超过 {zipMb} MB、{entries} 个文件',
