@@ -89,7 +89,7 @@ describe('keyboard and language', () => {
     await waitFor(() => numberIn(page, 'dataset-count'), (n) => n > 0, 60_000, 'images from the keyboard choice');
     await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('idle'), 60_000, 'idle with data');
 
-    // Shortcuts act when no control has the key: Escape-free way out of the select is Tab to the page tools... use the body.
+    // Shortcuts act only when no control owns the key (a focused select would take Space), so leave the select first.
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('s');
     await waitFor(() => numberIn(page, 'step-count'), (n) => n === 1, 30_000, 's = single step');
