@@ -15,6 +15,12 @@ export function baselineSteps(ganSteps: number): number {
   return Math.max(50, Math.min(3000, ganSteps || 500));
 }
 
+/** The baseline's config: the GAN's data side and size, the autoencoder's own optimizer. */
+export function baselineConfig(kind: AutoencoderKind, gan: TrainConfig): TrainConfig {
+  // Augmentation and the game's round only concern a discriminator; the baseline has none.
+  return { ...gan, model: kind, ...MODEL_DEFAULTS[kind], augColor: false, augTranslation: false, augCutout: false, ada: false, dSteps: 1, gSteps: 1 };
+}
+
 export class BaselineRun {
   readonly trainer: GanTrainer;
   private readonly quality = new QualityTracker();
@@ -25,9 +31,7 @@ export class BaselineRun {
     dataset: PreparedSet,
     readonly target: number,
   ) {
-    // Augmentation and the game's round only concern a discriminator; the baseline has none.
-    const config: TrainConfig = { ...gan, model: kind, ...MODEL_DEFAULTS[kind], augColor: false, augTranslation: false, augCutout: false, ada: false, dSteps: 1, gSteps: 1 };
-    this.trainer = new GanTrainer(config, dataset);
+    this.trainer = new GanTrainer(baselineConfig(kind, gan), dataset);
     this.quality.setDataset(dataset);
   }
 

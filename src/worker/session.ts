@@ -20,13 +20,13 @@ import { MAX_IMAGES } from '../data/load.ts';
 import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS } from '../data/sniff.ts';
 import { MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES } from '../data/zip.ts';
 import { divergence, DivergenceGuard } from './guard.ts';
-import { memoryProblem, type DeviceLimits } from '../gan/memory.ts';
+import { estimateMemory, formatBytes, memoryProblem, type DeviceLimits } from '../gan/memory.ts';
 import { deviceLimits } from './limits.ts';
 import { loseDevice, watchDevice } from './device.ts';
 import { newRun, partsOf, projectFileName, snapshotOf, type RunIdentity } from './project.ts';
 import { deleteRun, duplicateRun, listRuns, loadRun, renameRun, saveRun } from './runs.ts';
 import { decodeProject, encodeProject } from '../gan/checkpoint.ts';
-import { BaselineRun, baselineSteps } from './baseline.ts';
+import { BaselineRun, baselineConfig, baselineSteps } from './baseline.ts';
 import { datasetZip, generatorZip, nearestSheet, timelapseGif, type Outcome } from './downloads.ts';
 import { Cadence, SHARES } from './cadence.ts';
 
@@ -546,9 +546,21 @@ export class Session {
   private startBaseline(kind: 'autoencoder' | 'vae'): void {
     if (!this.trainer || this.dataset.set.count === 0) return this.notice('info', 'there is no generator yet: load a dataset first');
     this.stopBaseline();
+    const tooBig = this.baselineTooBig(kind);
+    if (tooBig) return this.notice('error', tooBig);
     const run = new BaselineRun(kind, this.config, this.dataset.set, baselineSteps(this.trainer.step));
     this.baseline = run;
     void this.baselineLoop(run);
+  }
+
+  /** The baseline lives beside the GAN: both must fit the device together. */
+  private baselineTooBig(kind: 'autoencoder' | 'vae'): string | undefined {
+    if (!this.limits) return undefined;
+    const images = this.dataset.set.count;
+    const gan = estimateMemory(this.config, images, { snapshots: SNAPSHOTS_KEPT }).bytes.total;
+    const base = estimateMemory(baselineConfig(kind, this.config), images).bytes.total;
+    if (gan + base <= this.limits.totalBytes) return undefined;
+    return `no room for the ${kind} beside this GAN: together they need about ${formatBytes(gan + base)}; ${this.limits.total}`;
   }
 
   private stopBaseline(): void {

@@ -1,0 +1,49 @@
+/// <reference types="vite/client" />
+// (The session pulls in the Worker's backend module, whose wasm binaries are Vite `?url` imports.)
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { WorkerEvent } from '../../src/contract/protocol.ts';
+import { Session } from '../../src/worker/session.ts';
+import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
+
+beforeAll(async () => {
+  const dir = `${process.cwd()}/node_modules/@tensorflow/tfjs-backend-wasm/dist/`;
+  const names = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+  setWasmPaths(Object.fromEntries(names.map((n) => [n, dir + n])) as Record<(typeof names)[number], string>);
+  await useFastBackend();
+});
+
+const until = async (ok: () => boolean, ms: number) => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('the autoencoder baseline in the Worker session', () => {
+  it('trains beside the GAN through the command queue, scores both, and frees its tensors', async () => {
+    const events: WorkerEvent[] = [];
+    const session = new Session((e) => events.push(e));
+    await session.handle({ type: 'config', config: tinyConfig({ gridSide: 2 }) });
+    await session.handle({ type: 'dataset/builtin', name: 'shapes' });
+    for (let i = 0; i < 3; i++) await session.handle({ type: 'train/step' });
+    await session.handle({ type: 'baseline/train', kind: 'vae' });
+    const done = () => events.find((e): e is WorkerEvent & { type: 'baseline' } => e.type === 'baseline' && e.done);
+    await until(() => done() !== undefined, 60_000);
+    const last = done()!;
+    expect(last.kind).toBe('vae');
+    expect(last.step).toBe(50); // the GAN had 3 steps: the floor of 50
+    expect(Number.isFinite(last.swd)).toBe(true);
+    expect(last.gan?.step).toBe(3);
+    expect(Number.isFinite(last.gan?.swd)).toBe(true);
+    expect(events.filter((e) => e.type === 'status' && e.state === 'error')).toEqual([]);
+    // A second baseline leaves the tensor count where the first left it: nothing leaks.
+    const settled = tf.memory().numTensors;
+    events.length = 0;
+    await session.handle({ type: 'baseline/train', kind: 'autoencoder' });
+    await until(() => done() !== undefined, 60_000);
+    expect(tf.memory().numTensors).toBe(settled);
+  });
+});
