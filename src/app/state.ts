@@ -136,6 +136,8 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, nearest: e };
     case 'baseline':
       return { ...s, baseline: e };
+    case 'baseline/stopped':
+      return { ...s, baseline: undefined };
     case 'ppl':
       return { ...s, ppl: e };
     case 'explorer':

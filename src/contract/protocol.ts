@@ -200,6 +200,8 @@ export type WorkerEvent =
    * The baseline's progress and samples; once `done`, its SWD beside the GAN's, measured the same way.
    * `recon` is its mean per-pixel squared error on the last slice.
    */
+  /** The baseline was stopped (cancelled, or the data or model changed) before it finished. */
+  | { type: 'baseline/stopped' }
   | { type: 'baseline'; kind: 'autoencoder' | 'vae'; step: number; total: number; image: PixelsMessage; recon: number; done: boolean; swd?: number; gan?: { step: number; swd: number } }
   /** Nearest training image per grid sample, laid out like the grid. */
   | { type: 'nearest'; step: number; image: PixelsMessage; distances: number[]; nearCopy: boolean[]; nearCopyFraction: number; medianDistance: number }

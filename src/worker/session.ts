@@ -268,6 +268,7 @@ export class Session {
   }
 
   private async datasetChanged(): Promise<void> {
+    this.stopBaseline(); // it was learning the images that just changed
     this.postDataset();
     if (this.dataset.set.count === 0) {
       this.running = false;
@@ -563,8 +564,11 @@ export class Session {
     return `no room for the ${kind} beside this GAN: together they need about ${formatBytes(gan + base)}; ${this.limits.total}`;
   }
 
+  /** Ends the baseline; one stopped before it finished is taken off the page. */
   private stopBaseline(): void {
-    this.baseline?.dispose();
+    if (!this.baseline) return;
+    if (!this.baseline.done) this.post({ type: 'baseline/stopped' });
+    this.baseline.dispose();
     this.baseline = undefined;
   }
 

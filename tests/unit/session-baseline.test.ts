@@ -45,5 +45,15 @@ describe('the autoencoder baseline in the Worker session', () => {
     await session.handle({ type: 'baseline/train', kind: 'autoencoder' });
     await until(() => done() !== undefined, 60_000);
     expect(tf.memory().numTensors).toBe(settled);
+
+    // Cancelled before it finishes: the page is told, so its buttons come back.
+    events.length = 0;
+    // (Both queued at once: the stop lands before the first training slice, on any machine.)
+    const started = session.handle({ type: 'baseline/train', kind: 'autoencoder' });
+    await session.handle({ type: 'baseline/stop' });
+    await started;
+    expect(events.some((e) => e.type === 'baseline/stopped')).toBe(true);
+    expect(done()).toBeUndefined();
+    expect(tf.memory().numTensors).toBe(settled);
   });
 });
