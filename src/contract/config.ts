@@ -7,6 +7,9 @@
 export const MODEL_KINDS = ['dcgan', 'stylegan', 'autoencoder', 'vae'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
+/** Proper names of the architectures, the same in every language and message. */
+export const MODEL_NAMES: Record<ModelKind, string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN', autoencoder: 'Autoencoder', vae: 'VAE' };
+
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export type BackendRequest = BackendName | 'auto';

@@ -10,7 +10,7 @@
  * the same layer shapes the builders use; the factors that turn them into bytes are measured
  * (tests/unit/memory.test.ts compares the estimate with tfjs's own peak byte count).
  */
-import type { BackendName, TrainConfig } from '../contract/config.ts';
+import { MODEL_NAMES, type BackendName, type TrainConfig } from '../contract/config.ts';
 
 const FLOAT = 4;
 const KIB = 1024;
@@ -167,7 +167,6 @@ export function formatBytes(n: number): string {
   return `${Math.max(1, Math.round(n / KIB))} KiB`;
 }
 
-const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN', autoencoder: 'autoencoder', vae: 'VAE' };
 
 /** What to change, from the biggest share of the estimate. */
 function advice(e: MemoryEstimate): string {
@@ -185,7 +184,7 @@ function advice(e: MemoryEstimate): string {
  */
 export function memoryProblem(config: TrainConfig, images: number, limits: DeviceLimits, opts: EstimateOptions = {}): string | undefined {
   const e = estimateMemory(config, images, opts);
-  const what = `${config.res}×${config.res} ${MODEL_LABEL[config.model]} at batch ${config.batch}`;
+  const what = `${config.res}×${config.res} ${MODEL_NAMES[config.model]} at batch ${config.batch}`;
   if (limits.tensorBytes !== undefined && e.largest.bytes > limits.tensorBytes) {
     const fix = e.largest.what.startsWith('the dataset') ? 'use fewer images (or a lower resolution)' : 'lower the batch';
     return `${what}: ${e.largest.what} is one tensor of about ${formatBytes(e.largest.bytes)}; ${limits.tensor ?? `the largest ${limits.backend} tensor is ${formatBytes(limits.tensorBytes)}`}: ${fix}`;

@@ -2,7 +2,7 @@
  * One training session in the Worker: the loop's scheduling (run, pause, single step), how often
  * to read metrics and render the grid, and turning engine results into events. No maths here.
  */
-import { applyPreset, DEFAULT_CONFIG, type BackendRequest, type PresetName, type TrainConfig } from '../contract/config.ts';
+import { applyPreset, DEFAULT_CONFIG, MODEL_NAMES, type BackendRequest, type PresetName, type TrainConfig } from '../contract/config.ts';
 import { assertNever, type BackendInfo, type Command, type QualityPoint, type ExploreRequest, type FaultSpec, type MetricPoint, type PixelsMessage, type RunState, type WorkerEvent } from '../contract/protocol.ts';
 import { renderExplorer } from '../gan/explore.ts';
 import { Timeline } from '../gan/timeline.ts';
@@ -45,7 +45,6 @@ const DEVICE_LOST = /device (was |is )?lost|context (was |is )?lost|external Ins
 const STALL_MS = 2000;
 /** Snapshots kept on the device beside the run: the divergence ring (3) and the best by SWD (1). */
 const SNAPSHOTS_KEPT = 4;
-const MODEL_LABEL: Record<TrainConfig['model'], string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN', autoencoder: 'autoencoder (MSE baseline)', vae: 'VAE (MSE + KL baseline)' };
 
 export class Session {
   private config: TrainConfig;
@@ -314,7 +313,7 @@ export class Session {
     const step = this.trainer.step;
     const recovered = this.recovered && ` (recovered after ${this.recovered}; continuing from ${step > 0 ? `the autosave at step ${step}` : 'step 0: there was no autosave yet'})`;
     this.recovered = undefined;
-    this.status('training', `${this.config.res}×${this.config.res} ${MODEL_LABEL[this.config.model]}, batch ${this.config.batch}, on ${this.backend?.name ?? 'cpu'}${recovered ?? ''}`);
+    this.status('training', `${this.config.res}×${this.config.res} ${MODEL_NAMES[this.config.model]}, batch ${this.config.batch}, on ${this.backend?.name ?? 'cpu'}${recovered ?? ''}`);
     this.windowStart = { time: performance.now(), step: this.trainer.step };
     void this.loop();
   }

@@ -1,10 +1,16 @@
 import type { TrainConfig } from '../../contract/config.ts';
 import type { Send } from '../useTrainer.ts';
-import { useI18n } from '../i18n/index.tsx';
+import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { Help } from './Help.tsx';
 import { useState } from 'react';
 
 const COUNTS = [0, 1, 2, 3, 4, 5];
+
+/** The two players' step counts; neither may reach 0 while the other is 0. */
+const PLAYERS = [
+  { phase: 'd', key: 'dSteps', other: 'gSteps', label: 'train.dSteps', testId: 'd-steps' },
+  { phase: 'g', key: 'gSteps', other: 'dSteps', label: 'train.gSteps', testId: 'g-steps' },
+] as const satisfies readonly { phase: 'd' | 'g'; key: 'dSteps' | 'gSteps'; other: 'dSteps' | 'gSteps'; label: MessageKey; testId: string }[];
 
 /**
  * GAN Lab's game controls for image GANs: how many D and G updates make a round, and slow
@@ -23,18 +29,14 @@ export function GameControls({ config, phase, send }: { config: TrainConfig; pha
     <fieldset className="game row" data-testid="game-controls">
       <legend>{t('train.game')}</legend>
       <Help topic="explain.game" />
-      <label className={`flag player${phase === 'd' ? ' active' : ''}`}>
-        {t('train.dSteps')}
-        <select data-testid="d-steps" value={config.dSteps} onChange={(e) => game({ dSteps: Number(e.target.value) })}>
-          {COUNTS.map((n) => <option key={n} value={n} disabled={n === 0 && config.gSteps === 0}>{n}</option>)}
-        </select>
-      </label>
-      <label className={`flag player${phase === 'g' ? ' active' : ''}`}>
-        {t('train.gSteps')}
-        <select data-testid="g-steps" value={config.gSteps} onChange={(e) => game({ gSteps: Number(e.target.value) })}>
-          {COUNTS.map((n) => <option key={n} value={n} disabled={n === 0 && config.dSteps === 0}>{n}</option>)}
-        </select>
-      </label>
+      {PLAYERS.map(({ phase: who, key, other, label, testId }) => (
+        <label key={key} className={`flag player${phase === who ? ' active' : ''}`}>
+          {t(label)}
+          <select data-testid={testId} value={config[key]} onChange={(e) => game({ [key]: Number(e.target.value) })}>
+            {COUNTS.map((n) => <option key={n} value={n} disabled={n === 0 && config[other] === 0}>{n}</option>)}
+          </select>
+        </label>
+      ))}
       <label className="flag">
         <input type="checkbox" data-testid="slow-motion" checked={slow} onChange={(e) => game({ slowMotion: e.target.checked })} />
         {t('train.slow')}

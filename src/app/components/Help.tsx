@@ -12,14 +12,10 @@ export function Help({ topic, label }: { topic: MessageKey; label?: MessageKey }
   const text = t(topic);
   return (
     <span className="help">
-      {label ? (
-        <button type="button" className="link help-link" aria-expanded={open} aria-controls={id} title={text} data-help={topic} onClick={() => setOpen(!open)}>
-          {t(label)}
-        </button>
-      ) : (
-        <button type="button" className="help-button" aria-expanded={open} aria-controls={id} aria-label={t('help.open')} title={text}
-          data-help={topic} onClick={() => setOpen(!open)}>?</button>
-      )}
+      <button type="button" className={label ? 'link help-link' : 'help-button'} aria-expanded={open} aria-controls={id} title={text} data-help={topic}
+        aria-label={label ? undefined : t('help.open')} onClick={() => setOpen(!open)}>
+        {label ? t(label) : '?'}
+      </button>
       {open && <span id={id} role="note" className="help-text">{text}</span>}
     </span>
   );

@@ -10,8 +10,8 @@ const PRESET_LABELS: Record<PresetName, MessageKey> = {
   full: 'settings.preset.full',
 };
 
-/** Every model kind gets a label; a kind without one shows its key, which a test catches. */
-const MODEL_LABELS: Record<string, MessageKey> = {
+/** Every model kind gets a label (the Record makes a new kind a compile error until it has one). */
+const MODEL_LABELS: Record<ModelKind, MessageKey> = {
   dcgan: 'settings.model.dcgan',
   stylegan: 'settings.model.stylegan',
   autoencoder: 'settings.model.autoencoder',
@@ -66,7 +66,7 @@ export function Settings({ config, send, locked }: { config: TrainConfig | undef
             const model = e.target.value as ModelKind;
             setDraft({ ...draft, model, ...MODEL_DEFAULTS[model] });
           }}>
-            {MODEL_KINDS.map((m) => <option key={m} value={m}>{MODEL_LABELS[m] ? t(MODEL_LABELS[m]) : m}</option>)}
+            {MODEL_KINDS.map((m) => <option key={m} value={m}>{t(MODEL_LABELS[m])}</option>)}
           </select>
         </Field>
         <Field id="setting-preset" label={t('settings.size')} help="explain.size">

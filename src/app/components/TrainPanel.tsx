@@ -1,3 +1,4 @@
+import { MODEL_NAMES } from '../../contract/config.ts';
 import type { UiState } from '../state.ts';
 import type { Send } from '../useTrainer.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -13,8 +14,6 @@ import { BaselineCompare } from './BaselineCompare.tsx';
 
 const fmt = (n: number | undefined, digits = 3) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
 
-/** Proper names of the architectures (not translated). */
-const MODEL_NAMES: Record<string, string> = { dcgan: 'DCGAN', stylegan: 'StyleGAN', autoencoder: 'Autoencoder', vae: 'VAE' };
 /** Baselines trained on per-pixel error: no discriminator, so no D(real)/D(fake). */
 export const isReconstruction = (model: string | undefined) => model === 'autoencoder' || model === 'vae';
 
@@ -80,7 +79,7 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
       {ui.config && (
         <p className="hint">
           {t(reconstruction ? 'train.summaryAe' : 'train.summary', {
-            model: MODEL_NAMES[ui.config.model] ?? ui.config.model, res: ui.config.res,
+            model: MODEL_NAMES[ui.config.model], res: ui.config.res,
             g: num(ui.params.generator), d: num(ui.params.discriminator), batch: ui.config.batch,
           })}
           {ui.sizing && <> · <span data-testid="auto-size">{t('train.autoSize', {

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { convDown, dense } from '../layers.ts';
-import { ParamBuilder, type Params } from '../params.ts';
+import type { Params } from '../params.ts';
 import type { Rng } from '../random.ts';
-import { buildDcganGenerator, doublings, type DcganOptions } from './dcgan.ts';
+import { buildConvDownStack, buildDcganGenerator, type DcganOptions } from './dcgan.ts';
 import type { GanModel, Generator, Network } from './types.ts';
 
 /**
@@ -46,32 +45,6 @@ export interface AutoencoderModel extends GanModel {
 
 /** Running averages of the code statistics follow roughly the last 1 / (1 − β) = 100 batches. */
 export const CODE_STATS_BETA = 0.99;
-const INIT_STD = 0.02;
-
-function buildEncoder(opts: DcganOptions, outputs: number, rng: Rng): Encoder {
-  const n = doublings(opts.res);
-  const b = new ParamBuilder(rng);
-  let c = 3;
-  for (let i = 1; i <= n; i++) {
-    const out = opts.width * 2 ** (i - 1);
-    b.normal(`e.down${i}.w`, [4, 4, c, out], INIT_STD);
-    b.zeros(`e.down${i}.b`, [out]);
-    c = out;
-  }
-  b.normal('e.fc.w', [16 * c, outputs], INIT_STD);
-  b.zeros('e.fc.b', [outputs]);
-  const p = b.params;
-  return {
-    params: p,
-    apply(img) {
-      return tf.tidy(() => {
-        let x = img;
-        for (let i = 1; i <= n; i++) x = tf.leakyRelu(convDown(p, `e.down${i}`, x), 0.2);
-        return dense(p, 'e.fc', tf.reshape(x, [img.shape[0], -1]));
-      });
-    },
-  };
-}
 
 function codeBuffers(zDim: number): Params {
   const make = (value: number) => tf.tidy(() => tf.variable(tf.fill([zDim], value), false));
@@ -81,7 +54,7 @@ function codeBuffers(zDim: number): Params {
 
 export function buildAutoencoder(kind: AutoencoderKind, opts: DcganOptions, rng: Rng): AutoencoderModel {
   const decoder = buildDcganGenerator(opts, rng);
-  const encoder = buildEncoder(opts, kind === 'vae' ? 2 * opts.zDim : opts.zDim, rng);
+  const encoder = buildConvDownStack(opts, 'e', kind === 'vae' ? 2 * opts.zDim : opts.zDim, rng);
   const buffers = kind === 'autoencoder' ? codeBuffers(opts.zDim) : {};
   return {
     kind,

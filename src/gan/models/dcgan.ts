@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNorm, convDown, convUp, dense } from '../layers.ts';
 import { ParamBuilder } from '../params.ts';
 import type { Rng } from '../random.ts';
-import type { Discriminator, GanModel, Generator } from './types.ts';
+import type { Discriminator, GanModel, Generator, Network } from './types.ts';
 
 /**
  * DCGAN (Radford et al. 2015), sized for a browser.
@@ -72,29 +72,38 @@ export function buildDcganGenerator(opts: DcganOptions, rng: Rng): Generator {
   };
 }
 
-export function buildDcganDiscriminator(opts: DcganOptions, rng: Rng): Discriminator {
+/**
+ * DCGAN's downsampling stack: 4×4 stride-2 convs with leaky ReLU, channels doubling from
+ * `width`, down to 4×4, then one dense layer to `outputs`. Parameters are named `<prefix>.down<i>`
+ * and `<prefix>.fc`. D is this with one output; the autoencoder's encoder reuses it for its code.
+ */
+export function buildConvDownStack(opts: DcganOptions, prefix: string, outputs: number, rng: Rng): Network<tf.Tensor4D, tf.Tensor2D> {
   const n = doublings(opts.res);
   const b = new ParamBuilder(rng);
   let c = 3;
   for (let i = 1; i <= n; i++) {
     const out = opts.width * 2 ** (i - 1);
-    b.normal(`d.down${i}.w`, [4, 4, c, out], INIT_STD);
-    b.zeros(`d.down${i}.b`, [out]);
+    b.normal(`${prefix}.down${i}.w`, [4, 4, c, out], INIT_STD);
+    b.zeros(`${prefix}.down${i}.b`, [out]);
     c = out;
   }
-  b.normal('d.fc.w', [16 * c, 1], INIT_STD);
-  b.zeros('d.fc.b', [1]);
+  b.normal(`${prefix}.fc.w`, [16 * c, outputs], INIT_STD);
+  b.zeros(`${prefix}.fc.b`, [outputs]);
   const p = b.params;
   return {
     params: p,
     apply(img) {
       return tf.tidy(() => {
         let x = img;
-        for (let i = 1; i <= n; i++) x = tf.leakyRelu(convDown(p, `d.down${i}`, x), 0.2);
-        return dense(p, 'd.fc', tf.reshape(x, [img.shape[0], -1]));
+        for (let i = 1; i <= n; i++) x = tf.leakyRelu(convDown(p, `${prefix}.down${i}`, x), 0.2);
+        return dense(p, `${prefix}.fc`, tf.reshape(x, [img.shape[0], -1]));
       });
     },
   };
+}
+
+export function buildDcganDiscriminator(opts: DcganOptions, rng: Rng): Discriminator {
+  return buildConvDownStack(opts, 'd', 1, rng);
 }
 
 export function buildDcgan(opts: DcganOptions, rng: Rng): GanModel {
