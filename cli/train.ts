@@ -11,6 +11,7 @@ import { rgbaFromFloat } from '../src/data/prepare.ts';
 import { GanTrainer, type StepReport } from '../src/gan/trainer.ts';
 import { QualityTracker } from '../src/gan/metrics/tracker.ts';
 import { pathLength, pathModelOf } from '../src/gan/metrics/ppl.ts';
+import { DIVERSITY_IMAGES, referenceSpread, sampleDiversity } from '../src/gan/metrics/diversity.ts';
 import { parseArgs } from './args.ts';
 import { loadDataset } from './node-data.ts';
 import { useNodeBackend, type NodeBackend } from './node-backend.ts';
@@ -45,18 +46,23 @@ async function main(): Promise<void> {
 
   const quality = new QualityTracker();
   quality.setDataset(set);
+  const spread = set.count >= 2 ? referenceSpread(set) : NaN;
   const metrics: string[] = [];
   const t0 = performance.now();
   for (let s = 1; s <= steps; s++) {
     trainer.trainStep();
-    if (s % config.reportEvery === 0 || s === steps) {
+    const progress = s % every === 0 || s === steps;
+    // A progress line needs the losses up to its step, so it reads a report of its own when
+    // `every` is not a multiple of reportEvery (the mean then covers the steps since the last read).
+    if (s % config.reportEvery === 0 || progress) {
       const r = (await trainer.report())!;
-      if (s % every === 0 || s === steps) {
+      if (progress) {
         const secs = (performance.now() - t0) / 1000;
         const eta = (secs / s) * (steps - s);
         const q = (await quality.evaluate(trainer))!;
-        metrics.push(JSON.stringify({ ...r, swd: q.swd, swdPerLevel: q.perLevel }));
-        console.log(`step ${s}/${steps} · ${((s * config.batch) / secs).toFixed(1)} img/s · ETA ${eta.toFixed(0)} s · ${losses(r)} · SWD ${q.swd.toFixed(1)}`);
+        const diversity = Number.isFinite(spread) ? sampleDiversity(await trainer.samplePixels(DIVERSITY_IMAGES), DIVERSITY_IMAGES, config.res, spread) : NaN;
+        metrics.push(JSON.stringify({ ...r, swd: q.swd, swdPerLevel: q.perLevel, diversity }));
+        console.log(`step ${s}/${steps} · ${((s * config.batch) / secs).toFixed(1)} img/s · ETA ${eta.toFixed(0)} s · ${losses(r)} · SWD ${q.swd.toFixed(1)} · diversity ${diversity.toFixed(2)}`);
       } else metrics.push(JSON.stringify(r));
     }
   }
