@@ -46,8 +46,8 @@ export function App() {
   const pick = useCallback((i: number) => setPins(([, b]) => [b, i]), []);
   const canTrain = (ui.dataset?.count ?? 0) > 0 && ui.state !== 'loading';
   useShortcuts({
-    toggle: () => (ui.state === 'training' ? send({ type: 'train/pause' }) : canTrain && send({ type: 'train/start' })),
-    step: () => ui.state !== 'training' && canTrain && send({ type: 'train/step' }),
+    toggle: () => (ui.looping ? send({ type: 'train/pause' }) : canTrain && send({ type: 'train/start' })),
+    step: () => !ui.looping && canTrain && send({ type: 'train/step' }),
     exportGrid: () => ui.samples && saveGridPng(ui.samples.step),
     help: () => setDialog((d) => (d === 'shortcuts' ? null : 'shortcuts')),
     how: () => setDialog('how'),
@@ -67,7 +67,7 @@ export function App() {
       )}
       <main className="layout">
         <div className="side">
-          <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} limits={ui.limits} progress={ui.progress} send={send} busy={ui.state === 'loading'} />
+          <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} limits={ui.limits} progress={ui.progress} change={ui.dataChange} send={send} busy={ui.state === 'loading'} />
           <TimelinePanel frames={ui.timeline} metrics={ui.metrics} config={ui.config} dataset={ui.dataset?.source.kind === 'builtin' ? ui.dataset.source.name : undefined} send={send} />
           <RunsPanel runs={ui.runs} current={ui.currentRun} send={send} canExport={ui.step > 0 && ui.state !== 'loading'} />
         </div>

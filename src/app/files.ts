@@ -35,3 +35,17 @@ export async function filesFromDrop(data: DataTransfer): Promise<File[]> {
   for (const entry of entries) await walk(entry, out);
   return out;
 }
+
+/**
+ * What to call a new dataset, for its runs and files: the folder the images came from, the zip's
+ * name, or `fallback` ("my images") for loose files.
+ */
+export function datasetLabel(files: File[], fallback: string): string {
+  const paths = files.map((f) => f.webkitRelativePath || f.name);
+  const tops = new Set(paths.map((p) => (p.includes('/') ? p.split('/')[0]! : '')));
+  const [top] = [...tops];
+  if (tops.size === 1 && top) return top;
+  const only = files.length === 1 ? files[0]!.name : '';
+  if (/\.zip$/i.test(only)) return only.replace(/\.zip$/i, '');
+  return fallback;
+}

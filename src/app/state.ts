@@ -23,6 +23,15 @@ export interface MetricColumns {
 export interface UiState {
   state: RunState;
   message: string;
+  /**
+   * Whether the training loop runs. It outlives a 'loading' status (new data arriving while it
+   * trains), so Pause stays a working button then.
+   */
+  looping: boolean;
+  /** What the last new images did to the model, until dismissed or the next change. */
+  dataChange: (WorkerEvent & { type: 'dataset/changed' }) | undefined;
+  /** The run being trained, named after its data. */
+  runName: string | undefined;
   backend: BackendInfo | undefined;
   builtins: BuiltinInfo[];
   limits: DataLimits | undefined;
@@ -57,6 +66,9 @@ export interface UiState {
 export const initialState: UiState = {
   state: 'loading',
   message: 'starting the training worker',
+  looping: false,
+  dataChange: undefined,
+  runName: undefined,
   backend: undefined,
   builtins: [],
   limits: undefined,
@@ -109,8 +121,14 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, builtins: e.builtins, limits: e.limits };
     case 'phase':
       return { ...s, phase: e.phase };
-    case 'status':
-      return { ...s, phase: e.state === 'training' ? s.phase : null, state: e.state, message: e.message, progress: e.state === 'loading' ? s.progress : undefined };
+    case 'status': {
+      const looping = e.state === 'loading' ? s.looping : e.state === 'training';
+      return { ...s, phase: e.state === 'training' ? s.phase : null, state: e.state, message: e.message, looping, progress: e.state === 'loading' ? s.progress : undefined };
+    }
+    case 'dataset/changed':
+      return { ...s, dataChange: e };
+    case 'run':
+      return { ...s, runName: e.name };
     case 'config':
       return { ...s, config: e.config, params: e.params };
     case 'dataset':

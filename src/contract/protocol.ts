@@ -15,7 +15,8 @@ export type RunState = 'idle' | 'loading' | 'training' | 'paused' | 'error';
 /** Where the training images came from. */
 export type DatasetSource =
   | { kind: 'builtin'; name: string }
-  | { kind: 'user' }
+  /** The person's own images; `label` names them (their folder or zip, or "my images"). */
+  | { kind: 'user'; label: string }
   /** Restored from a saved run or project file: prepared images only, no source files. */
   | { kind: 'saved'; name: string }
   | { kind: 'none' };
@@ -51,8 +52,11 @@ export type Command =
   /** `recovered`: this Worker replaces one that died, and why (said when training resumes). */
   | { type: 'init'; backend: BackendRequest; config: TrainConfig; autoSize: boolean; fault?: FaultSpec; recovered?: string }
   | { type: 'dataset/builtin'; name: string }
-  /** `replace`: start a new user dataset rather than appending to the current one. */
-  | { type: 'dataset/files'; files: File[]; replace: boolean }
+  /**
+   * `replace`: start a new user dataset rather than appending to the current one. `label` names
+   * a new dataset, and so its runs (the folder or zip it came from, in the page's language).
+   */
+  | { type: 'dataset/files'; files: File[]; replace: boolean; label: string }
   | { type: 'dataset/clear' }
   /** How images become squares: crop or letterbox, and the colour behind transparency. */
   | { type: 'dataset/options'; fit: 'center' | 'pad'; background: [number, number, number] }
@@ -181,6 +185,12 @@ export type WorkerEvent =
   | { type: 'config'; config: TrainConfig; params: { generator: number; discriminator: number } }
   | { type: 'dataset'; dataset: DatasetInfo }
   | { type: 'dataset/progress'; done: number; total: number }
+  /**
+   * What new images did to the model. `fresh`: another dataset, so a new model and run named
+   * `run` (the previous run was saved as `saved`, when it had trained). `appended`: more of the
+   * person's images; the model `run` continues on all `count` (the page offers a fresh start).
+   */
+  | { type: 'dataset/changed'; change: 'fresh' | 'appended'; run: string; count: number; saved?: string }
   /** The prepared images as the model sees them, and their mean. */
   | { type: 'dataset/preview'; sheet: PixelsMessage; mean: PixelsMessage }
   | { type: 'metrics'; points: MetricPoint[] }
@@ -208,6 +218,8 @@ export type WorkerEvent =
   /** Perceptual path length (mean after outlier rejection) and the spread of d/ε² over `pairs` pairs. */
   | { type: 'ppl'; step: number; space: 'w' | 'z'; mean: number; median: number; p90: number; pairs: number }
   | { type: 'runs'; runs: RunSummary[]; current: string | undefined }
+  /** The name of the run being trained now (a new model, an opened run, a rename). */
+  | { type: 'run'; name: string }
   /** Something the person should read now, beside the status line. */
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
 

@@ -80,9 +80,17 @@ export class DatasetStore {
     this.set = set;
   }
 
-  /** Files added to a built-in set start a new user dataset; otherwise they append. */
-  async addFiles(files: File[], replace: boolean, onProgress: Progress): Promise<void> {
-    const fresh = replace || this.source.kind !== 'user';
+  /** Whether files added now start a new dataset (`replace`, or the current one is not the person's own). */
+  replacedBy(replace: boolean): boolean {
+    return replace || this.source.kind !== 'user';
+  }
+
+  /**
+   * Files added to a built-in or saved set start a new user dataset named `label`; otherwise they
+   * append. Says which happened (nothing, when no image could be used).
+   */
+  async addFiles(files: File[], replace: boolean, label: string, onProgress: Progress): Promise<'fresh' | 'appended' | 'none'> {
+    const fresh = this.replacedBy(replace);
     const incoming: NamedBytes[] = [];
     const archiveRejections: RejectedFile[] = [];
     let duplicates = 0;
@@ -99,8 +107,13 @@ export class DatasetStore {
     }
     const room = MAX_IMAGES - (fresh ? 0 : this.set.count);
     const result = await this.guarded((signal) => loadImages(incoming, browserDecoder, { ...this.look, res: this.res, maxImages: room }, onProgress, signal));
+    if (fresh && result.set.count === 0) {
+      // Nothing usable: keep the images and the model there are, and say why beside them.
+      this.rejected = [...archiveRejections, ...result.rejections];
+      return 'none';
+    }
     if (fresh) this.clear();
-    this.source = { kind: 'user' };
+    if (this.source.kind !== 'user') this.source = { kind: 'user', label };
     const kept = new Set(result.set.names);
     for (const nb of incoming) {
       if (!kept.has(nb.name)) continue;
@@ -111,6 +124,7 @@ export class DatasetStore {
     this.warnings.push(...result.warnings);
     this.duplicates += duplicates + result.duplicates;
     this.set = appendSets(this.set, result.set);
+    return fresh ? 'fresh' : result.set.count > 0 ? 'appended' : 'none';
   }
 
   /** Takes a prepared set from a saved run (no source files come with it). */

@@ -18,9 +18,10 @@ export interface RunIdentity {
   created: string;
 }
 
-export function newRun(label: string): RunIdentity {
+/** A new run called `name` (after its data, e.g. "faces · 118"; the runs list shows when it was saved). */
+export function newRun(name: string): RunIdentity {
   const now = new Date();
-  return { id: `run-${now.getTime().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`, name: `${label} · ${now.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}`, created: now.toISOString() };
+  return { id: `run-${now.getTime().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`, name, created: now.toISOString() };
 }
 
 const toHistory = (p: MetricPoint): HistoryEntry => ({ step: p.step, gLoss: p.gLoss, dLoss: p.dLoss, dReal: p.dReal, dFake: p.dFake, imagesPerSec: p.imagesPerSec });

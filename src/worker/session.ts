@@ -29,6 +29,7 @@ import { decodeProject, encodeProject } from '../gan/checkpoint.ts';
 import { BaselineRun, baselineConfig, baselineSteps } from './baseline.ts';
 import { datasetZip, generatorZip, nearestSheet, timelapseGif, type Outcome } from './downloads.ts';
 import { Cadence, SHARES } from './cadence.ts';
+import { RateMeter } from './rate.ts';
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -60,7 +61,7 @@ export class Session {
   private readonly renderPace = new Cadence(SHARES.render);
   private readonly qualityPace = new Cadence(SHARES.quality);
   private readonly savePace = new Cadence(SHARES.autosave);
-  private windowStart = { time: 0, step: 0 };
+  private readonly rate = new RateMeter();
   private readonly guard = new DivergenceGuard();
   private fault: FaultSpec | undefined;
   /** Why the previous Worker died, when this one was started to recover; said once training resumes. */
@@ -75,6 +76,8 @@ export class Session {
   private readonly timeline = new Timeline();
   private slowMotion = false;
   private baseline: BaselineRun | undefined;
+  /** Set when a command that replaces the data or the model arrives: a path length measurement in progress stops. */
+  private pplStop = false;
 
   constructor(private readonly post: Post) {
     this.config = DEFAULT_CONFIG;
@@ -88,6 +91,11 @@ export class Session {
       this.dataset.cancel();
       return Promise.resolve();
     }
+    // Pause takes effect at once, even behind a long command (a load): the loop stops after the
+    // step it is in; the queued part below reports it.
+    if (cmd.type === 'train/pause') this.running = false;
+    // New data or a new model ends a path length measurement of the old one instead of waiting for it.
+    if (REPLACES_MODEL.has(cmd.type)) this.pplStop = true;
     const next = this.queue.then(() => this.apply(cmd)).catch((e: unknown) => this.fail(e));
     this.queue = next;
     return next;
@@ -100,15 +108,17 @@ export class Session {
         this.recovered = cmd.recovered?.replace(/^Uncaught (Error: )?/, '');
         return this.init(cmd.backend, cmd.config, cmd.autoSize);
       case 'dataset/builtin':
-        this.status('loading', `loading the built-in set "${cmd.name}"`);
-        return this.loadData(() => this.dataset.loadBuiltin(cmd.name));
+        return this.loadData(true, `loading the built-in set "${cmd.name}"`, async () => {
+          await this.dataset.loadBuiltin(cmd.name);
+          return 'fresh';
+        });
       case 'dataset/files':
-        this.status('loading', `reading ${cmd.files.length} file(s)`);
-        return this.loadData(async () => {
+        return this.loadData(this.dataset.replacedBy(cmd.replace), `reading ${cmd.files.length} file(s)`, async () => {
           try {
-            await this.dataset.addFiles(cmd.files, cmd.replace, this.progress);
+            return await this.dataset.addFiles(cmd.files, cmd.replace, cmd.label, this.progress);
           } catch (e) {
             if (!(e instanceof LoadCancelled)) throw e;
+            return 'none';
           }
         });
       case 'dataset/remove':
@@ -130,17 +140,17 @@ export class Session {
       case 'train/start':
         return this.start();
       case 'train/pause':
-        this.running = false;
         if (!this.trainer) return;
         this.flush(performance.now());
         this.status('paused', `paused at step ${this.trainer.step}`);
         await this.evaluate();
-        return this.autosave();
+        await this.autosave();
+        return;
       case 'train/step':
         this.running = false;
         if (!this.trainer) return this.status('idle', 'add images before training');
         await this.iteration(true);
-        return this.status('paused', `paused at step ${this.trainer.step}`);
+        return this.loopStatus();
       case 'export/gif':
         return this.deliver(timelapseGif(this.timeline, this.run?.name));
       case 'export/generator':
@@ -157,7 +167,7 @@ export class Session {
         this.explore = cmd.request ?? undefined;
         return this.renderExplorer();
       case 'train/reset':
-        this.running = false;
+        // Fresh weights; a loop that was training goes on training them.
         return this.rebuild();
       case 'project/export':
         return this.exportProject();
@@ -170,7 +180,10 @@ export class Session {
       }
       case 'runs/rename':
         await renameRun(cmd.id, cmd.name);
-        if (this.run?.id === cmd.id) this.run = { ...this.run, name: cmd.name };
+        if (this.run?.id === cmd.id) {
+          this.run = { ...this.run, name: cmd.name };
+          this.post({ type: 'run', name: cmd.name });
+        }
         return this.postRuns();
       case 'runs/duplicate':
         await duplicateRun(cmd.id, newRun('copy').id);
@@ -235,24 +248,39 @@ export class Session {
     return this.limits && images > 0 ? memoryProblem(config, images, this.limits, { snapshots: SNAPSHOTS_KEPT }) : undefined;
   }
 
-  /** Loads data; a set too large for the device beside the current model is undone, the run kept. */
-  private async loadData(load: () => Promise<void>): Promise<void> {
+  /**
+   * Loads data. New data (another source) gets a fresh model, after the current run is saved;
+   * more of the same data keeps the model. A set that cannot be loaded, or is too large for the
+   * device beside the current model, is undone and the run kept. Whatever happens, the status
+   * ends by saying what the loop is doing.
+   */
+  private async loadData(replaces: boolean, what: string, load: () => Promise<DataChange>): Promise<void> {
+    const saved = replaces ? await this.saveBeforeReplacing() : undefined;
+    this.status('loading', what);
     const undo = this.dataset.mark();
+    let change: DataChange;
     try {
-      await load();
+      change = await load();
     } catch (e) {
       // A set that could not be fetched (offline) or read leaves the current images and run as they were.
-      if (!this.trainer || e instanceof LoadCancelled) throw e;
+      if (!this.trainer) throw e;
       undo();
       this.notice('error', `${e instanceof Error ? e.message : String(e)}. The current images are kept.`);
       this.postDataset();
-      return this.status(this.running ? 'training' : this.trainer.step > 0 ? 'paused' : 'idle', `${this.dataset.set.count} images ready: press Train`);
+      return this.loopStatus();
     }
     const tooBig = this.trainer && this.tooBig(this.config, this.dataset.set.count);
-    if (!tooBig) return this.datasetChanged();
+    if (!tooBig) return this.datasetChanged(change, saved);
     undo();
     this.postDataset();
-    this.status(this.running ? 'training' : this.trainer!.step > 0 ? 'paused' : 'idle', `those images were not loaded, the current run is kept: ${tooBig}`);
+    this.notice('error', `those images were not loaded, the current run is kept: ${tooBig}`);
+    this.loopStatus();
+  }
+
+  /** Autosaves the current run before new data replaces it; its name, when it was saved. */
+  private async saveBeforeReplacing(): Promise<string | undefined> {
+    if (!this.trainer || this.trainer.step === 0) return undefined;
+    return (await this.autosave()) ? this.run?.name : undefined;
   }
 
   private readonly progress = (done: number, total: number) => this.post({ type: 'dataset/progress', done, total });
@@ -266,18 +294,24 @@ export class Session {
     this.post({ type: 'dataset/preview', ...preview }, [preview.sheet.pixels, preview.mean.pixels]);
   }
 
-  private async datasetChanged(): Promise<void> {
+  /** Follows a change of the images: a fresh model for new data, the same model for more or fewer of them. */
+  private async datasetChanged(change: DataChange = 'edited', saved?: string): Promise<void> {
     this.stopBaseline(); // it was learning the images that just changed
     this.postDataset();
+    if (change === 'none') return this.loopStatus();
     if (this.dataset.set.count === 0) {
       this.running = false;
       return this.status('idle', 'the dataset is empty: add images or pick a built-in set');
     }
-    if (this.trainer) {
-      this.trainer.setDataset(this.dataset.set);
-      this.quality.setDataset(this.dataset.set);
-    } else await this.rebuild();
-    if (!this.running) this.status(this.trainer!.step > 0 ? 'paused' : 'idle', `${this.dataset.set.count} images ready: press Train`);
+    if (change === 'fresh' || !this.trainer) {
+      await this.rebuild(); // it ends with the loop's status
+      if (change === 'fresh' && this.run) this.post({ type: 'dataset/changed', change: 'fresh', run: this.run.name, count: this.dataset.set.count, ...(saved ? { saved } : {}) });
+      return;
+    }
+    this.trainer.setDataset(this.dataset.set);
+    this.quality.setDataset(this.dataset.set);
+    if (change === 'appended' && this.trainer.step > 0 && this.run) this.post({ type: 'dataset/changed', change: 'appended', run: this.run.name, count: this.dataset.set.count });
+    this.loopStatus();
   }
 
   /** Fresh weights for the current config and data; shows the untrained grid. */
@@ -292,14 +326,41 @@ export class Session {
     this.trainer?.dispose();
     this.trainer = undefined;
     this.postConfig();
-    if (this.dataset.set.count === 0) return this.status('idle', 'add images or pick a built-in set');
+    if (this.dataset.set.count === 0) {
+      this.running = false;
+      return this.status('idle', 'add images or pick a built-in set');
+    }
     const tooBig = this.tooBig(this.config, this.dataset.set.count);
-    if (tooBig) return this.status('error', `cannot build this model: ${tooBig}`);
+    if (tooBig) {
+      this.running = false;
+      return this.status('error', `cannot build this model: ${tooBig}`);
+    }
     this.trainer = new GanTrainer(this.config, this.dataset.set);
+    this.run = newRun(this.runLabel());
+    this.post({ type: 'run', name: this.run.name });
+    this.rate.restart(0);
     this.post({ type: 'step', step: 0 });
     this.postConfig();
     await this.render();
+    // The page must stop naming the old run as current: after a crash it would resume that one.
+    await this.postRuns().catch(() => undefined);
+    this.loopStatus();
+  }
+
+  /** Says what the loop is doing now: the one status every command ends with. */
+  private loopStatus(): void {
+    const trainer = this.trainer;
+    if (!trainer) return this.status('idle', 'add images or pick a built-in set');
+    if (this.running) return this.status('training', this.trainingMessage());
+    if (trainer.step > 0) return this.status('paused', `paused at step ${trainer.step}`);
     this.status('idle', `${this.dataset.set.count} images ready: press Train`);
+  }
+
+  private trainingMessage(): string {
+    const step = this.trainer?.step ?? 0;
+    const recovered = this.recovered && ` (recovered after ${this.recovered}; continuing from ${step > 0 ? `the autosave at step ${step}` : 'step 0: there was no autosave yet'})`;
+    this.recovered = undefined;
+    return `${this.config.res}×${this.config.res} ${MODEL_NAMES[this.config.model]}, batch ${this.config.batch}, on ${this.backend?.name ?? 'cpu'}${recovered ?? ''}`;
   }
 
   private start(): void {
@@ -310,11 +371,8 @@ export class Session {
     }
     if (this.running) return;
     this.running = true;
-    const step = this.trainer.step;
-    const recovered = this.recovered && ` (recovered after ${this.recovered}; continuing from ${step > 0 ? `the autosave at step ${step}` : 'step 0: there was no autosave yet'})`;
-    this.recovered = undefined;
-    this.status('training', `${this.config.res}×${this.config.res} ${MODEL_NAMES[this.config.model]}, batch ${this.config.batch}, on ${this.backend?.name ?? 'cpu'}${recovered ?? ''}`);
-    this.windowStart = { time: performance.now(), step: this.trainer.step };
+    this.status('training', this.trainingMessage());
+    this.rate.restart(this.trainer.step);
     void this.loop();
   }
 
@@ -327,7 +385,7 @@ export class Session {
       await yieldToEvents();
       // Time the Worker did not run (a frozen tab, a sleeping laptop) is not training time: the
       // speed window starts again, or the first report after waking shows a collapse in images/s.
-      if (performance.now() - idle > STALL_MS && this.trainer) this.windowStart = { time: performance.now(), step: this.trainer.step };
+      if (performance.now() - idle > STALL_MS && this.trainer) this.rate.restart(this.trainer.step);
     }
   }
 
@@ -361,9 +419,7 @@ export class Session {
       if (problem) return this.recover(problem, r.step);
       if (r) {
         this.guard.good(trainer);
-        const t = performance.now();
-        const imagesPerSec = ((r.step - this.windowStart.step) * this.config.batch * 1000) / Math.max(1, t - this.windowStart.time);
-        this.windowStart = { time: t, step: r.step };
+        const imagesPerSec = this.rate.stepsPerSec(r.step) * this.config.batch;
         const point: MetricPoint = { step: r.step, gLoss: r.gLoss, dLoss: r.dLoss, dReal: r.dReal, dFake: r.dFake, imagesPerSec: single ? 0 : imagesPerSec, augmentP: r.augmentP };
         this.points.push(point);
         this.history.push(point);
@@ -403,9 +459,12 @@ export class Session {
     this.status('paused', `training diverged at step ${step}: ${problem}. Rolled back to step ${back}. Try lower learning rates (Settings), or press Resume to continue from step ${back}.`);
   }
 
+  /** A run is named after its data: "faces · 118", "holiday photos · 40"; a reopened run keeps its name. */
   private runLabel(): string {
     const src = this.dataset.info().source;
-    return src.kind === 'builtin' || src.kind === 'saved' ? src.name : src.kind === 'user' ? 'my images' : 'run';
+    if (src.kind === 'saved') return src.name;
+    const data = src.kind === 'builtin' ? src.name : src.kind === 'user' ? src.label : 'run';
+    return `${data} · ${this.dataset.set.count}`;
   }
 
   private async snapshot() {
@@ -419,20 +478,25 @@ export class Session {
     this.post({ type: 'project', name: projectFileName(this.run!, this.trainer.step), bytes: bytes.buffer as ArrayBuffer }, [bytes.buffer as ArrayBuffer]);
   }
 
-  /** Saves the run to IndexedDB; a failure is reported and training goes on. */
-  private async autosave(): Promise<void> {
-    if (!this.trainer || this.trainer.step === 0) return;
+  /** Saves the run to IndexedDB; a failure is reported and training goes on. True when saved. */
+  private async autosave(): Promise<boolean> {
+    if (!this.trainer || this.trainer.step === 0) return false;
     try {
       const snapshot = await this.snapshot();
       await saveRun({ id: this.run!.id, name: this.run!.name, step: this.trainer.step, updated: snapshot.meta.updated, res: this.config.res, model: this.config.model }, encodeProject(snapshot));
       await this.postRuns();
+      return true;
     } catch (e) {
       this.notice('warning', `autosave failed: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
     }
   }
 
+  /** `current` names only a run that is saved: the page resumes it after a crash. */
   private async postRuns(): Promise<void> {
-    this.post({ type: 'runs', runs: await listRuns(), current: this.run?.id });
+    const runs = await listRuns();
+    const current = runs.some((r) => r.id === this.run?.id) ? this.run?.id : undefined;
+    this.post({ type: 'runs', runs, current });
   }
 
   /** Opens a project file or saved run; a bad one is refused and the current run is untouched. */
@@ -461,6 +525,7 @@ export class Session {
     this.config = snapshot.config;
     if (parts.dataset) this.dataset.restore(parts.dataset, snapshot.meta.name);
     this.run = parts.run;
+    this.post({ type: 'run', name: parts.run.name });
     this.history = parts.history;
     this.timeline.restore(parts.timeline);
     for (const f of parts.timeline) {
@@ -606,17 +671,21 @@ export class Session {
     const trainer = this.trainer;
     if (!trainer) return this.notice('info', 'there is no generator yet: load a dataset first');
     const step = trainer.step;
+    const wasRunning = this.running;
     let held = performance.now();
+    this.pplStop = false;
     const between = async () => {
       if (this.running && performance.now() - held >= PPL_HOLD_MS) {
         await this.iteration(false);
         held = performance.now();
       }
-      // A divergence rollback or a rebuild in that step replaced the weights being measured.
-      if (this.trainer !== trainer || !this.running) throw new PplInterrupted();
+      await yieldToEvents(); // lets a pause or new data arrive (handle() sets the flags below)
+      // A divergence rollback or a rebuild in that step replaced the weights being measured;
+      // new data or settings are waiting; or the person paused.
+      if (this.trainer !== trainer || this.pplStop || this.running !== wasRunning) throw new PplInterrupted();
     };
     try {
-      const { space, mean, median, p90, pairs } = await pathLength(pathModelOf(trainer), {}, this.running ? between : undefined);
+      const { space, mean, median, p90, pairs } = await pathLength(pathModelOf(trainer), {}, between);
       this.post({ type: 'ppl', step, space, mean, median, p90, pairs });
     } catch (e) {
       if (!(e instanceof PplInterrupted)) throw e;
@@ -665,6 +734,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** See `measurePpl`. */
 const PPL_HOLD_MS = 250;
+/** Commands after which a measurement of the current model is moot. */
+const REPLACES_MODEL = new Set<Command['type']>(['dataset/builtin', 'dataset/files', 'dataset/remove', 'dataset/options', 'dataset/clear', 'config', 'train/reset', 'project/import', 'runs/resume']);
+/** What a load did to the images: another source (`fresh`), more of the same, or nothing (cancelled). */
+type DataChange = 'fresh' | 'appended' | 'edited' | 'none';
 class PplInterrupted extends Error {}
 
 /** A macrotask without setTimeout's 4 ms clamp, so messages (pause) get through between steps. */

@@ -26,9 +26,10 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openPage(url: string): Promise<Session> {
+/** `locale`: the browser's language, as a visitor's browser would send it (the page follows it). */
+export async function openPage(url: string, options: { locale?: string } = {}): Promise<Session> {
   const profile = mkdtempSync(join(tmpdir(), 'ganvas-e2e-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 }, ...options });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

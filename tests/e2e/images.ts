@@ -22,3 +22,15 @@ export function goodImages() {
 }
 
 export const notAnImage = { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('these are my notes, not a picture') };
+
+/** `n` distinct small pictures (a blob of a different colour and place in each), as a person's own set. */
+export function ownImages(n: number, prefix = 'photo') {
+  return Array.from({ length: n }, (_, i) =>
+    pngFile(`${prefix}-${i}.png`, 32, (x, y) => {
+      const cx = 8 + ((i * 7) % 16);
+      const cy = 8 + ((i * 5) % 16);
+      const inside = (x - cx) ** 2 + (y - cy) ** 2 < 40 + (i % 5) * 12;
+      return inside ? [(i * 53) % 256, (i * 97) % 256, 200 - ((i * 31) % 150)] : [230, 225, 210];
+    }),
+  );
+}

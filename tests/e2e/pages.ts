@@ -2,11 +2,11 @@
 import { afterEach } from 'vitest';
 import { openPage, type Session } from './browser.ts';
 
-export function pagePerTest(): (url: string) => Promise<Session> {
+export function pagePerTest(): (url: string, options?: { locale?: string }) => Promise<Session> {
   let current: Session | undefined;
   afterEach(async () => {
     await current?.close();
     current = undefined;
   });
-  return async (url) => (current = await openPage(url));
+  return async (url, options) => (current = await openPage(url, options));
 }

@@ -1,6 +1,7 @@
 import { useState, type DragEvent } from 'react';
-import type { BuiltinInfo, DataLimits, DatasetInfo, PixelsMessage } from '../../contract/protocol.ts';
-import { filesFromDrop } from '../files.ts';
+import type { BuiltinInfo, DataLimits, DatasetInfo, PixelsMessage, WorkerEvent } from '../../contract/protocol.ts';
+import { datasetLabel, filesFromDrop } from '../files.ts';
+import { DataChange } from './DataChange.tsx';
 import type { Send } from '../useTrainer.ts';
 import { DatasetView } from './DatasetView.tsx';
 import { useI18n } from '../i18n/index.tsx';
@@ -16,12 +17,14 @@ interface Props {
   builtins: BuiltinInfo[];
   limits: DataLimits | undefined;
   progress: { done: number; total: number } | undefined;
+  change: (WorkerEvent & { type: 'dataset/changed' }) | undefined;
   send: Send;
+  /** A load or the start-up is in progress: new images still go in (they queue behind it). */
   busy: boolean;
 }
 
 /** Data in: built-in sets, files, folders, zips; what was kept and what was not, and why. */
-export function DatasetPanel({ dataset, preview, builtins, limits, progress, send, busy }: Props) {
+export function DatasetPanel({ dataset, preview, builtins, limits, progress, change, send, busy }: Props) {
   const { t, num, lang } = useI18n();
   const [dragging, setDragging] = useState(false);
   const sourceName = dataset?.source.kind === 'builtin' ? dataset.source.name : '';
@@ -30,7 +33,7 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
     const projects = files.filter((f) => f.name.toLowerCase().endsWith('.ganvas'));
     const images = files.filter((f) => !projects.includes(f));
     for (const file of projects.slice(0, 1)) send({ type: 'project/import', file });
-    if (images.length) send({ type: 'dataset/files', files: images, replace: false });
+    if (images.length) send({ type: 'dataset/files', files: images, replace: false, label: datasetLabel(images, t('data.myImages')) });
   };
   const onDrop = async (e: DragEvent) => {
     e.preventDefault();
@@ -43,7 +46,7 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
       <h2 id="data-heading">{t('data.heading')}</h2>
       <label className="field">
         <span>{t('data.builtin')}</span>
-        <select data-testid="dataset-builtin" value={sourceName} disabled={busy} onChange={(e) => e.target.value && send({ type: 'dataset/builtin', name: e.target.value })}>
+        <select data-testid="dataset-builtin" value={sourceName} onChange={(e) => e.target.value && send({ type: 'dataset/builtin', name: e.target.value })}>
           <option value="">{t('data.ownImages')}</option>
           {builtins.map((b) => (
             <option key={b.name} value={b.name}>
@@ -69,12 +72,12 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
         )}
         <label className="button">
           {t('data.chooseFiles')}
-          <input data-testid="dataset-input" type="file" multiple accept="image/*,.zip,application/zip" disabled={busy}
+          <input data-testid="dataset-input" type="file" multiple accept="image/*,.zip,application/zip"
             onChange={(e) => { addFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
         </label>
         <label className="button">
           {t('data.chooseFolder')}
-          <input type="file" multiple disabled={busy} {...{ webkitdirectory: '' }}
+          <input data-testid="dataset-folder" type="file" multiple {...{ webkitdirectory: '' }}
             onChange={(e) => { addFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
         </label>
       </div>
@@ -93,6 +96,7 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, sen
           <button type="button" className="link" disabled={busy} onClick={() => send({ type: 'dataset/clear' })}>{t('data.clear')}</button>
         )}
       </p>
+      <DataChange change={change} send={send} />
       {dataset?.licence && <p className="licence">{dataset.licence}</p>}
       {dataset && <DatasetView dataset={dataset} preview={preview} send={send} busy={busy} />}
       <ul data-testid="dataset-errors" className="rejections" aria-label={t('data.rejected')}>

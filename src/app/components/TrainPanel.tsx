@@ -20,7 +20,9 @@ export const isReconstruction = (model: string | undefined) => model === 'autoen
 /** Train and watch: controls, the live grid, the loss chart and the settings. */
 export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPick: (index: number) => void }) {
   const { t, num } = useI18n();
-  const training = ui.state === 'training';
+  // The loop, not the status word: while new images load during training the status says
+  // 'loading' and the loop still runs, so the button must still pause it.
+  const training = ui.looping;
   const canTrain = (ui.dataset?.count ?? 0) > 0 && ui.state !== 'loading';
   const last = ui.metrics.step.length - 1;
   const reconstruction = isReconstruction(ui.config?.model);
@@ -40,7 +42,8 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
           {t('train.reset')}
         </button>
         <span className="stat">{t('train.stepCount')} <strong data-testid="step-count">{ui.step}</strong></span>
-        <span className="stat"><strong data-testid="images-per-sec">{ui.imagesPerSec.toFixed(1)}</strong> {t('train.imagesPerSec')}</span>
+        <span className="stat"><strong data-testid="images-per-sec">{ui.imagesPerSec.toFixed(0)}</strong> {t('train.imagesPerSec')}</span>
+        {ui.runName && <span className="stat run-label">{t('train.run')} <strong data-testid="run-name">{ui.runName}</strong></span>}
       </div>
       {ui.config && !reconstruction && <GameControls config={ui.config} phase={ui.phase} send={send} />}
       <Tour active={ui.step > 0 && ui.dataset?.source.kind === 'builtin'} />
