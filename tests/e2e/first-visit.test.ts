@@ -111,7 +111,7 @@ describe('first visit: open the page, add your images, watch it learn', () => {
     // 6. More of the person's own images: the same model continues on all of them, and a fresh
     //    start is one click away.
     before = await here(page);
-    await page.getByTestId('dataset-input').setInputFiles(ownImages(4, 'more'));
+    await page.getByTestId('dataset-input').setInputFiles(ownImages(4, 'more', 100));
     await waitFor(() => numberIn(page, 'dataset-count'), (n) => n === 10, 30_000, 'appended');
     await waitFor(() => page.getByTestId('data-change').getAttribute('data-change'), (c) => c === 'appended', 10_000, 'the continue notice');
     await waitFor(() => status(page), (t) => t.startsWith('training'), 20_000, 'still training');

@@ -24,8 +24,8 @@ export function goodImages() {
 export const notAnImage = { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('these are my notes, not a picture') };
 
 /** `n` distinct small pictures (a blob of a different colour and place in each), as a person's own set. */
-export function ownImages(n: number, prefix = 'photo') {
-  return Array.from({ length: n }, (_, i) =>
+export function ownImages(n: number, prefix = 'photo', first = 0) {
+  return Array.from({ length: n }, (_, k) => k + first).map((i) =>
     pngFile(`${prefix}-${i}.png`, 32, (x, y) => {
       const cx = 8 + ((i * 7) % 16);
       const cy = 8 + ((i * 5) % 16);
