@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /** Worker entry: wires messages to the session. No maths and no scheduling here. */
 import type { Command, WorkerEvent } from '../contract/protocol.ts';
-import { Session } from './session.ts';
+import { Session } from './session/session.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 

@@ -4,7 +4,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../../src/contract/protocol.ts';
 import { divergence } from '../../src/worker/guard.ts';
-import { Session } from '../../src/worker/session.ts';
+import { Session } from '../../src/worker/session/session.ts';
 import { GanTrainer } from '../../src/gan/trainer.ts';
 import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
 

@@ -4,7 +4,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../../src/contract/protocol.ts';
-import { Session } from '../../src/worker/session.ts';
+import { Session } from '../../src/worker/session/session.ts';
 import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(async () => {
