@@ -10,7 +10,7 @@ import { TrainPanel } from './components/TrainPanel.tsx';
 import { saveGridPng } from './grid-png.ts';
 import { useShortcuts } from './shortcuts.ts';
 import { useTheme } from './theme.ts';
-import { readStartup } from './url.ts';
+import { readStartup, testHooksOn } from './url.ts';
 import { useTrainer } from './useTrainer.ts';
 import { useI18n } from './i18n/index.tsx';
 import { localizeWorkerText } from './i18n/worker-text.ts';
@@ -36,7 +36,7 @@ function focusPart(target: HowTarget): void {
 }
 
 export function App() {
-  const startup = useMemo(() => readStartup(window.location.search), []);
+  const startup = useMemo(() => readStartup(window.location.search, testHooksOn(window.localStorage)), []);
   const [ui, send] = useTrainer(startup);
   const { lang } = useI18n();
   const [theme, setTheme] = useTheme();

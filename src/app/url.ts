@@ -19,7 +19,12 @@ export interface StartupOptions {
 
 export const DEFAULT_DATASET = 'faces';
 
-export function readStartup(search: string): StartupOptions {
+/**
+ * `testHooks`: whether the fault hooks may fire. Only a test turns them on (it sets
+ * `localStorage['ganvas:test-hooks'] = '1'` before the page loads), so no link can crash a
+ * visitor's Worker.
+ */
+export function readStartup(search: string, testHooks = false): StartupOptions {
   const params = new URLSearchParams(search);
   const { config, issues } = configFromParams(params, DEFAULT_CONFIG);
   const messages = issues.map((i: ConfigIssue) => i.message);
@@ -32,12 +37,21 @@ export function readStartup(search: string): StartupOptions {
     autoSize: !params.has('res') && !params.has('preset') && !params.has('width'),
     dataset: params.get('dataset') ?? DEFAULT_DATASET,
     autostart: params.get('autostart') !== '0',
-    fault: readFault(params),
+    fault: testHooks ? readFault(params) : undefined,
     issues: messages,
   };
 }
 
 const FAULTS: FaultSpec['kind'][] = ['nan', 'device-lost', 'worker-crash'];
+
+/** The switch a test sets to let `?fault=` through (see readStartup). */
+export function testHooksOn(storage: Pick<Storage, 'getItem'> | undefined): boolean {
+  try {
+    return storage?.getItem('ganvas:test-hooks') === '1';
+  } catch {
+    return false; // storage blocked: no hooks
+  }
+}
 
 function readFault(params: URLSearchParams): FaultSpec | undefined {
   const kind = params.get('fault') as FaultSpec['kind'] | null;

@@ -26,10 +26,17 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** `locale`: the browser's language, as a visitor's browser would send it (the page follows it). */
-export async function openPage(url: string, options: { locale?: string } = {}): Promise<Session> {
+export interface PageOptions {
+  /** The browser's language, as a visitor's browser would send it (the page follows it). */
+  locale?: string;
+  /** Let the page honour `?fault=` (the switch only tests set, before the page loads). */
+  testHooks?: boolean;
+}
+
+export async function openPage(url: string, { testHooks, ...options }: PageOptions = {}): Promise<Session> {
   const profile = mkdtempSync(join(tmpdir(), 'ganvas-e2e-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 }, ...options });
+  if (testHooks) await context.addInitScript(() => localStorage.setItem('ganvas:test-hooks', '1'));
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

@@ -19,7 +19,7 @@ async function recordSteps(page: Page): Promise<() => Promise<number[]>> {
 
 describe('faults', () => {
   it('a run that turns NaN pauses itself, rolls back to its last good snapshot, and can resume', async () => {
-    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&reportEvery=2&fault=nan&faultAt=150`);
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&reportEvery=2&fault=nan&faultAt=150`, { testHooks: true });
     const { page } = session;
     const status = await waitFor(() => textOf(page, 'status'), (t) => t.includes('diverged'), 120_000, 'divergence to be caught');
     expect(status).toMatch(/^paused: training diverged at step 15\d: the losses became NaN/);
@@ -36,7 +36,7 @@ describe('faults', () => {
   });
 
   it('a crashed Worker is replaced and the run restored from its last autosave, then trains on', async () => {
-    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&autosaveMs=1000&fault=worker-crash&faultAt=250`);
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&autosaveMs=1000&fault=worker-crash&faultAt=250`, { testHooks: true });
     const { page } = session;
     await waitFor(() => textOf(page, 'notices'), (t) => t.includes('crashed'), 120_000, 'the crash to be noticed');
     expect(await textOf(page, 'notices')).toMatch(/injected worker crash at step 250.*restored the last autosave/);
@@ -60,7 +60,7 @@ describe('faults', () => {
   // device in a page dies by itself after the first step here (it did before this hook existed),
   // so the WebGPU loss is injected at step 1, before any autosave.
   it.each([['webgl', 40], ['webgpu', 1], ['wasm', 300]] as const)('a lost %s device: a fresh Worker restores the last autosave, says so, and trains on', async (backend, at) => {
-    const session = await open(`${inject('baseUrl')}/?backend=${backend}&dataset=shapes&res=16&width=4&zDim=16&batch=2&reportEvery=1&sampleEveryMs=3000&qualityEveryMs=600000&autosaveMs=1000&fault=device-lost&faultAt=${at}`);
+    const session = await open(`${inject('baseUrl')}/?backend=${backend}&dataset=shapes&res=16&width=4&zDim=16&batch=2&reportEvery=1&sampleEveryMs=3000&qualityEveryMs=600000&autosaveMs=1000&fault=device-lost&faultAt=${at}`, { testHooks: true });
     const { page } = session;
     const steps = await recordSteps(page);
     await waitFor(() => textOf(page, 'backend'), (t) => t.includes(backend), 60_000, `the ${backend} backend`);
