@@ -28,16 +28,21 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def build_dcgan(res, width, zdim):
-    """G and D with Ganvas's layer list; see src/gan/models/dcgan.ts for shapes and why."""
+def build_dcgan(res, width, zdim, g_slope=0.2):
+    """G and D with Ganvas's layer list; see src/gan/models/dcgan.ts for shapes and why.
+
+    G's hidden activation is leaky ReLU with negative slope `g_slope` (Ganvas's G_SLOPE, 0.2);
+    0 is the DCGAN paper's ReLU, which projects saved before the change still use.
+    """
     n = int(math.log2(res / 4))
     c0 = width * 2 ** (n - 1)
-    g = [nn.Linear(zdim, 16 * c0), nn.Unflatten(1, (c0, 4, 4)), nn.BatchNorm2d(c0, eps=1e-5), nn.ReLU()]
+    act = lambda: nn.LeakyReLU(g_slope) if g_slope > 0 else nn.ReLU()
+    g = [nn.Linear(zdim, 16 * c0), nn.Unflatten(1, (c0, 4, 4)), nn.BatchNorm2d(c0, eps=1e-5), act()]
     c = c0
     for i in range(1, n + 1):
         out = 3 if i == n else c // 2
         g.append(nn.ConvTranspose2d(c, out, 4, 2, 1))
-        g += [nn.Tanh()] if i == n else [nn.BatchNorm2d(out, eps=1e-5), nn.ReLU()]
+        g += [nn.Tanh()] if i == n else [nn.BatchNorm2d(out, eps=1e-5), act()]
         c = out
     d = []
     c = 3
@@ -50,7 +55,7 @@ def build_dcgan(res, width, zdim):
 
 
 def dcgan_init(module):
-    """DCGAN paper init, as Ganvas's ParamBuilder does it."""
+    """The DCGAN paper's init (Ganvas's init 'paper'); Ganvas's 'fan-in' init is PyTorch's default, left as built."""
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -113,7 +118,7 @@ def load_ganvas(G, D, directory, res, width):
 
 
 def lockstep(a, data):
-    G, D = build_dcgan(a.res, a.width, a.zdim)
+    G, D = build_dcgan(a.res, a.width, a.zdim, a.g_slope)
     load_ganvas(G, D, a.lockstep, a.res, a.width)
     oG = torch.optim.Adam(G.parameters(), a.lr, betas=(0.5, 0.999), eps=1e-8)
     oD = torch.optim.Adam(D.parameters(), a.lr, betas=(0.5, 0.999), eps=1e-8)
@@ -141,6 +146,8 @@ def main():
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--out', required=True)
     p.add_argument('--lockstep', default=None)
+    p.add_argument('--g-slope', type=float, default=0.2, help="negative slope of G's leaky ReLU (0: ReLU)")
+    p.add_argument('--init', choices=['fan-in', 'paper'], default='fan-in')
     a = p.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
@@ -148,9 +155,10 @@ def main():
     data = torch.from_numpy(data).permute(0, 3, 1, 2).contiguous()
     if a.lockstep:
         return lockstep(a, data)
-    G, D = build_dcgan(a.res, a.width, a.zdim)
-    dcgan_init(G)
-    dcgan_init(D)
+    G, D = build_dcgan(a.res, a.width, a.zdim, a.g_slope)
+    if a.init == 'paper':
+        dcgan_init(G)
+        dcgan_init(D)
     oG = torch.optim.Adam(G.parameters(), a.lr, betas=(0.5, 0.999), eps=1e-8)
     oD = torch.optim.Adam(D.parameters(), a.lr, betas=(0.5, 0.999), eps=1e-8)
     B = a.batch

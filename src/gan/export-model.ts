@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { strToU8, zipSync } from 'fflate';
 import { batchNorm, convUp } from './layers.ts';
 import { codeGaussian, isAutoencoder } from './models/autoencoder.ts';
-import { doublings } from './models/dcgan.ts';
+import { doublings, gActivation, isDcganGenerator, RELU_SLOPE } from './models/dcgan.ts';
 import type { GanTrainer } from './trainer.ts';
 
 const STATS_BATCH = 256;
@@ -30,8 +30,12 @@ function inputLayer(trainer: GanTrainer): [tf.Tensor2D, tf.Tensor1D] {
   });
 }
 
+/** G's hidden activation slope: 0.2 (leaky ReLU) for a new model, 0 (ReLU) in a project saved before it. */
+const slopeOf = (trainer: GanTrainer) => (isDcganGenerator(trainer.model.generator) ? trainer.model.generator.slope : RELU_SLOPE);
+
 /** Mean and variance of each batch-norm input over a batch of latents, in layer order. */
 function batchNormStats(trainer: GanTrainer, n: number, fc: [tf.Tensor2D, tf.Tensor1D]): { mean: tf.Tensor1D; variance: tf.Tensor1D }[] {
+  const slope = slopeOf(trainer);
   const p = trainer.model.generator.params;
   const { zDim, width, res } = trainer.config;
   const c0 = width * 2 ** (doublings(res) - 1);
@@ -44,11 +48,11 @@ function batchNormStats(trainer: GanTrainer, n: number, fc: [tf.Tensor2D, tf.Ten
     };
     let x = tf.reshape(tf.add(tf.matMul(z, fc[0]), fc[1]), [STATS_BATCH, 4, 4, c0]) as tf.Tensor4D;
     keep(x);
-    x = tf.relu(batchNorm(p, 'g.bn0', x)) as tf.Tensor4D;
+    x = gActivation(batchNorm(p, 'g.bn0', x), slope);
     for (let i = 1; i < n; i++) {
       x = convUp(p, `g.up${i}`, x);
       keep(x);
-      x = tf.relu(batchNorm(p, `g.bn${i}`, x)) as tf.Tensor4D;
+      x = gActivation(batchNorm(p, `g.bn${i}`, x), slope);
     }
   });
   return stats;
@@ -61,11 +65,12 @@ export function buildLayersGenerator(trainer: GanTrainer): tf.Sequential {
   const n = doublings(res);
   const fc = inputLayer(trainer);
   const stats = batchNormStats(trainer, n, fc);
+  const slope = slopeOf(trainer);
   const model = tf.sequential();
   const bn = (i: number) => {
     model.add(tf.layers.batchNormalization({ epsilon: 1e-5 }));
     model.layers[model.layers.length - 1]!.setWeights([p[`g.bn${i}.gamma`]!, p[`g.bn${i}.beta`]!, stats[i]!.mean, stats[i]!.variance]);
-    model.add(tf.layers.reLU());
+    model.add(slope === 0 ? tf.layers.reLU() : tf.layers.leakyReLU({ alpha: slope }));
   };
   let c = width * 2 ** (n - 1);
   model.add(tf.layers.dense({ units: 16 * c, inputShape: [zDim], weights: fc }));

@@ -10,6 +10,7 @@ import type { NamedArray, TrainerSnapshot } from './checkpoint.ts';
 import { countParams, disposeParams, type Params } from './params.ts';
 import { isStyleGan } from './models/stylegan.ts';
 import { isAutoencoder } from './models/autoencoder.ts';
+import { isDcganGenerator, RELU_SLOPE } from './models/dcgan.ts';
 import { reconstructionStep } from './reconstruction.ts';
 import { StyleTraining } from './style-training.ts';
 import { adamMismatch, arrayToFloat64, assignAdam, assignNamed, float64ToArray, mismatch, readAdam, readNamed } from './trainer-state.ts';
@@ -275,6 +276,7 @@ export class GanTrainer {
       ...(aug.spare !== undefined ? { 'rng.aug.spare': float64ToArray(aug.spare) } : {}),
     };
     if (isStyleGan(this.model)) extras['noise.counter'] = float64ToArray(this.model.noiseCounter.value);
+    if (isDcganGenerator(this.model.generator)) extras['g.slope'] = float64ToArray(this.model.generator.slope);
     return { config: this.config, step: this.steps, rng: this.rng.save(), params, optimizers, extras };
   }
 
@@ -300,6 +302,8 @@ export class GanTrainer {
     if (p !== undefined) this.ada = makeAda(this.config, p);
     const counter = arrayToFloat64(state.extras?.['noise.counter']);
     if (counter !== undefined && isStyleGan(this.model)) this.model.noiseCounter.value = counter;
+    // DCGAN's G (and the autoencoders' decoder) trained with ReLU until projects carried its slope.
+    if (isDcganGenerator(this.model.generator)) this.model.generator.slope = arrayToFloat64(state.extras?.['g.slope']) ?? RELU_SLOPE;
     return undefined;
   }
 
