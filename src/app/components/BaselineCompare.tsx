@@ -3,6 +3,7 @@ import type { Send } from '../useTrainer.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { Help } from './Help.tsx';
 import { PixelCanvas } from './PixelCanvas.tsx';
+import { Collapsible } from './Collapsible.tsx';
 
 type Baseline = WorkerEvent & { type: 'baseline' };
 
@@ -14,12 +15,14 @@ export function BaselineCompare({ baseline, send, disabled }: { baseline: Baseli
   const { t } = useI18n();
   const running = baseline !== undefined && !baseline.done;
   const name = baseline && t(baseline.kind === 'vae' ? 'baseline.vae' : 'baseline.autoencoder');
+  // Folded to its title and where it stands: one line under the grid until someone asks.
+  const state = !baseline ? '' : baseline.done
+    ? t('baseline.summaryDone', { name: name!, swd: baseline.swd?.toFixed(1) ?? '–', ganSwd: baseline.gan?.swd.toFixed(1) ?? '–' })
+    : t('baseline.summaryRunning', { name: name!, step: baseline.step, total: baseline.total });
   return (
-    <div className="baseline" data-testid="baseline">
-      <p className="row">
-        <strong>{t('baseline.title')}</strong> <Help topic="explain.baseline" />
-      </p>
+    <Collapsible id="baseline" className="baseline" testId="baseline" summary={<><strong>{t('baseline.title')}</strong>{state && <small> · {state}</small>}</>}>
       <div className="row">
+        <Help topic="explain.baseline" />
         <button type="button" data-testid="baseline-autoencoder" disabled={disabled || running} onClick={() => send({ type: 'baseline/train', kind: 'autoencoder' })}>
           {t('baseline.trainAe')}
         </button>
@@ -38,6 +41,6 @@ export function BaselineCompare({ baseline, send, disabled }: { baseline: Baseli
           </figcaption>
         </figure>
       )}
-    </div>
+    </Collapsible>
   );
 }

@@ -22,13 +22,24 @@ const BANDS: { band: StyleBand; label: MessageKey }[] = [
   { band: 'fine', label: 'explore.band.fine' },
 ];
 
+/** No truncation: samples as the generator makes them. */
+const DEFAULT_PSI = 1;
+
 /**
  * Explore the generator while it trains: the Worker redraws these with every grid, between
  * training steps. Pins come from clicks on the live grid.
  */
 export function Explorer({ model, frame, pins, ppl, send }: { model: ModelKind; frame: ExplorerFrame | undefined; pins: [number, number]; ppl: Ppl | undefined; send: Send }) {
   const { t } = useI18n();
-  const [psi, setPsi] = useState(1);
+  const [psi, setPsi] = useState(DEFAULT_PSI);
+  // ψ truncates z in DCGAN and W in StyleGAN: a value chosen for one kind of model means
+  // something else for another, so a new kind starts untruncated (set while rendering, so the
+  // Worker never hears the old ψ for the new model).
+  const [psiModel, setPsiModel] = useState(model);
+  if (psiModel !== model) {
+    setPsiModel(model);
+    setPsi(DEFAULT_PSI);
+  }
   const [fromB, setFromB] = useState<StyleBand[]>(['coarse']);
   const [noiseSeed, setNoiseSeed] = useState(1);
   const [noiseOff, setNoiseOff] = useState(false);

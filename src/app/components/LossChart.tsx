@@ -15,6 +15,13 @@ const SERIES: { key: keyof Omit<MetricColumns, 'step'>; label: MessageKey; color
 /** A reconstruction baseline has no judge: its two losses are the pixel error and the KL term, and D's outputs are hidden. */
 const AE_LABELS: Partial<Record<keyof MetricColumns, MessageKey>> = { gLoss: 'chart.recon', dLoss: 'chart.kl' };
 
+/** Nothing hovered: the legend shows the latest report instead of uPlot's empty "--" (hovering still shows that step's values). */
+function showLatest(u: uPlot): void {
+  const n = u.data[0]?.length ?? 0;
+  // Without firing the hook again, so no loop.
+  if (u.cursor.idx == null && n > 0) u.setLegend({ idx: n - 1 }, false);
+}
+
 /** Losses on the left axis, D's mean outputs (probabilities) on the right. */
 export function LossChart({ metrics, reconstruction }: { metrics: MetricColumns; reconstruction: boolean }) {
   const { t } = useI18n();
@@ -28,6 +35,7 @@ export function LossChart({ metrics, reconstruction }: { metrics: MetricColumns;
       width: el.clientWidth || 400,
       height: 220,
       legend: { show: true },
+      hooks: { setLegend: [showLatest] },
       scales: { x: { time: false }, prob: { range: [0, 1] } },
       axes: [
         { label: t('chart.step'), stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } },

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { WorkerEvent } from '../../contract/protocol.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { Send } from '../useTrainer.ts';
+import { Collapsible } from './Collapsible.tsx';
 
 type Ppl = WorkerEvent & { type: 'ppl' };
 
@@ -23,15 +24,14 @@ export function PathLength({ ppl, send, disabled = false }: { ppl: Ppl | undefin
     send({ type: 'quality/ppl' });
   };
   return (
-    <div className="ppl">
+    <Collapsible id="ppl" className="ppl" summary={<>{t('ppl.label')} <strong data-testid="ppl-value">{ppl ? show(ppl.mean) : '–'}</strong></>}>
       <p>
         <button type="button" data-testid="ppl-measure" disabled={disabled} onClick={measure}>
           {measuring ? t('ppl.measuring') : t('ppl.measure')}
-        </button>{' '}
-        {t('ppl.label')} <strong data-testid="ppl-value">{ppl ? show(ppl.mean) : '–'}</strong>
+        </button>
         {ppl && <small> {t('ppl.detail', { space: ppl.space === 'w' ? 'W' : 'z', step: ppl.step, median: show(ppl.median), p90: show(ppl.p90), pairs: ppl.pairs })}</small>}
       </p>
       <p className="hint">{t('ppl.explain')}</p>
-    </div>
+    </Collapsible>
   );
 }

@@ -3,6 +3,7 @@ import type { Send } from '../useTrainer.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
 import { useI18n } from '../i18n/index.tsx';
 import { Help } from './Help.tsx';
+import { Collapsible } from './Collapsible.tsx';
 
 type Nearest = WorkerEvent & { type: 'nearest' };
 
@@ -25,12 +26,12 @@ function Sparkline({ points }: { points: QualityPoint[] }) {
 export function QualityPanel({ quality, best, nearest, send, idle }: { quality: QualityPoint[]; best: { step: number; swd: number } | undefined; nearest: Nearest | undefined; send: Send; idle: boolean }) {
   const { t } = useI18n();
   const last = quality[quality.length - 1];
+  // The latest SWD stays in the one-line summary; how it was measured, the trend and the tools fold away.
   return (
-    <div className="quality">
+    <Collapsible id="quality" className="quality" summary={<>{t('quality.label')} <strong data-testid="quality-metric">{last ? last.swd.toFixed(1) : '–'}</strong></>}>
       <p>
-        {t('quality.label')} <Help topic="explain.swd" />{' '}
-        <strong data-testid="quality-metric">{last ? last.swd.toFixed(1) : '–'}</strong>
-        {last && <small> {t('quality.at', { step: last.step, levels: last.perLevel.map((v, i) => `${last.levels[i]}px ${v.toFixed(0)}`).join(', ') })}</small>}
+        {last && <small>{t('quality.at', { step: last.step, levels: last.perLevel.map((v, i) => `${last.levels[i]}px ${v.toFixed(0)}`).join(', ') })} </small>}
+        <Help topic="explain.swd" />
       </p>
       <Sparkline points={quality} />
       <div className="row">
@@ -50,6 +51,6 @@ export function QualityPanel({ quality, best, nearest, send, idle }: { quality: 
           </figcaption>
         </figure>
       )}
-    </div>
+    </Collapsible>
   );
 }

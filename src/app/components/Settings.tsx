@@ -38,10 +38,13 @@ const FLAGS: { key: FlagField; label: MessageKey; help: MessageKey }[] = [
   { key: 'xflip', label: 'settings.xflip', help: 'explain.xflip' },
 ];
 
-/** A labelled control with its explanation beside the label (not inside it, so the name stays short). */
-function Field({ id, label, help, children }: { id: string; label: string; help: MessageKey; children: ReactNode }) {
+/**
+ * A labelled control with its explanation beside the label (not inside it, so the name stays short).
+ * `wide`: the field takes the whole row, so a select with long option text shows all of it.
+ */
+function Field({ id, label, help, wide, children }: { id: string; label: string; help: MessageKey; wide?: boolean; children: ReactNode }) {
   return (
-    <div className="field">
+    <div className={wide ? 'field wide' : 'field'}>
       <span className="field-head"><label htmlFor={id}>{label}</label> <Help topic={help} /></span>
       {children}
     </div>
@@ -61,7 +64,7 @@ export function Settings({ config, send, locked }: { config: TrainConfig | undef
     <details className="settings" open={!locked && changed ? true : undefined}>
       <summary>{t('settings.summary')} {locked && <small>{t('settings.locked')}</small>}</summary>
       <fieldset disabled={locked}>
-        <Field id="setting-model" label={t('settings.model')} help="explain.model">
+        <Field id="setting-model" label={t('settings.model')} help="explain.model" wide>
           <select id="setting-model" data-testid="setting-model" value={draft.model} onChange={(e) => {
             const model = e.target.value as ModelKind;
             setDraft({ ...draft, model, ...MODEL_DEFAULTS[model] });
@@ -69,7 +72,7 @@ export function Settings({ config, send, locked }: { config: TrainConfig | undef
             {MODEL_KINDS.map((m) => <option key={m} value={m}>{t(MODEL_LABELS[m])}</option>)}
           </select>
         </Field>
-        <Field id="setting-preset" label={t('settings.size')} help="explain.size">
+        <Field id="setting-preset" label={t('settings.size')} help="explain.size" wide>
           <select id="setting-preset" data-testid="preset" value={preset ?? ''} onChange={(e) => setDraft({ ...draft, ...PRESETS[e.target.value as PresetName] })}>
             {!preset && <option value="">{t('settings.custom', { res: draft.res, width: draft.width })}</option>}
             {(Object.keys(PRESETS) as PresetName[]).map((p) => <option key={p} value={p}>{t(PRESET_LABELS[p])}</option>)}

@@ -45,11 +45,11 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
         <span className="stat"><strong data-testid="images-per-sec">{ui.imagesPerSec.toFixed(0)}</strong> {t('train.imagesPerSec')}</span>
         {ui.runName && <span className="stat run-label">{t('train.run')} <strong data-testid="run-name">{ui.runName}</strong></span>}
       </div>
-      {ui.config && !reconstruction && <GameControls config={ui.config} phase={ui.phase} send={send} />}
-      <Tour active={ui.step > 0 && ui.dataset?.source.kind === 'builtin'} />
+      {/* The grid and the chart lead, right under the buttons; the tour's captions sit under the grid they point at. */}
       <div className="watch">
-        <div data-tour="grid">
-          <SampleGrid frame={ui.samples} side={ui.config?.gridSide ?? 1} onPick={onPick} />
+        <div>
+          <div data-tour="grid"><SampleGrid frame={ui.samples} side={ui.config?.gridSide ?? 1} onPick={onPick} /></div>
+          <Tour active={ui.step > 0 && ui.dataset?.source.kind === 'builtin'} />
           <p className="hint questions">
             <Help topic="explain.grid" label="help.q.grid" /> <Help topic="explain.modeCollapse" label="help.q.collapse" />
           </p>
@@ -78,6 +78,7 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
           {!reconstruction && <p className="hint">{t('train.dHint')}</p>}
         </div>
       </div>
+      {ui.config && !reconstruction && <GameControls config={ui.config} phase={ui.phase} send={send} />}
       <Settings config={ui.config} send={send} locked={training || ui.state === 'loading'} />
       {ui.config && (
         <p className="hint">
