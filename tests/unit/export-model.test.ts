@@ -8,10 +8,7 @@ import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 beforeAll(useFastBackend);
 
 describe('generator export as a tfjs Layers model', () => {
-  it('loads with tf.loadLayersModel and reproduces the generator on the latents its statistics came from', async () => {
-    const trainer = new GanTrainer(tinyConfig(), constantSet(16, 4, (x, y) => Math.sin(x * y)));
-    for (let i = 0; i < 3; i++) trainer.trainStep();
-    await trainer.report();
+  const roundTrip = async (trainer: GanTrainer) => {
     const files = unzipSync(await exportGeneratorZip(trainer));
     expect(Object.keys(files).sort()).toEqual(['README.md', 'generator.weights.bin', 'model.json']);
     expect(strFromU8(files['README.md']!)).toContain('tf.loadLayersModel');
@@ -25,6 +22,28 @@ describe('generator export as a tfjs Layers model', () => {
     expect(tf.max(tf.abs(tf.sub(ours, theirs))).dataSync()[0]).toBeLessThan(1e-3);
     tf.dispose([z, ours, theirs]);
     model.dispose();
+    const layers = (json.modelTopology.config.layers as { class_name: string; config: { alpha?: number } }[]);
+    return layers.filter((l) => l.class_name === 'LeakyReLU' || l.class_name === 'ReLU');
+  };
+
+  it('loads with tf.loadLayersModel and reproduces the generator on the latents its statistics came from', async () => {
+    const trainer = new GanTrainer(tinyConfig(), constantSet(16, 4, (x, y) => Math.sin(x * y)));
+    for (let i = 0; i < 3; i++) trainer.trainStep();
+    await trainer.report();
+    // res 16: BN + activation after the dense layer and after the first transposed conv.
+    const acts = await roundTrip(trainer);
+    expect(acts.map((l) => [l.class_name, l.config.alpha])).toEqual([['LeakyReLU', 0.2], ['LeakyReLU', 0.2]]);
+    trainer.dispose();
+  });
+
+  it("exports a project saved before leaky ReLU (its G's slope 0) with ReLU, still the same images", async () => {
+    const trainer = new GanTrainer(tinyConfig(), constantSet(16, 4, (x, y) => Math.cos(x - y)));
+    for (let i = 0; i < 3; i++) trainer.trainStep();
+    await trainer.report();
+    const state = await trainer.exportState();
+    const { ['g.slope']: _, ...older } = state.extras!;
+    expect(trainer.importState({ ...state, extras: older })).toBeUndefined();
+    expect((await roundTrip(trainer)).map((l) => l.class_name)).toEqual(['ReLU', 'ReLU']);
     trainer.dispose();
   });
 
