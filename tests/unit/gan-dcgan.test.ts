@@ -64,7 +64,7 @@ describe('DCGAN builders', () => {
     for (const [layer, fan] of Object.entries(fanIn)) {
       const bound = 1 / Math.sqrt(fan);
       for (const part of ['w', 'b']) {
-        const v = p[`${layer}.${part}`]!.dataSync();
+        const v = Array.from(p[`${layer}.${part}`]!.dataSync());
         const max = v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
         expect(max, `${layer}.${part}`).toBeLessThanOrEqual(bound);
         if (v.length >= 1000) {
