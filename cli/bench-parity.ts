@@ -28,6 +28,7 @@ import { DEFAULT_CONFIG, MODEL_DEFAULTS, type ModelKind, type Resolution, type T
 import { encodePng } from '../src/data/node/decode.ts';
 import type { PreparedSet } from '../src/data/types.ts';
 import { describeSet, swd } from '../src/gan/metrics/swd.ts';
+import { G_SLOPE } from '../src/gan/models/dcgan.ts';
 import { Rng } from '../src/gan/random.ts';
 import { gridTensor, readGrid } from '../src/gan/render.ts';
 import { GanTrainer } from '../src/gan/trainer.ts';
@@ -110,7 +111,8 @@ async function torchRun(dataFile: string, count: number, s: Setup, seed: number)
   await mkdir(dir, { recursive: true });
   const run: Run = { seconds: new Map(), samples: new Map() };
   const args = ['--data', dataFile, '--count', String(count), '--res', String(s.res), '--width', String(s.width), '--zdim', String(s.zDim),
-    '--batch', String(s.batch), '--steps', s.steps.join(','), '--samples', String(s.samples), '--seed', String(seed), '--threads', String(s.torchThreads), '--out', dir];
+    '--batch', String(s.batch), '--steps', s.steps.join(','), '--samples', String(s.samples), '--seed', String(seed), '--threads', String(s.torchThreads),
+    '--g-slope', String(G_SLOPE), '--init', 'fan-in', '--out', dir];
   await runPeer(args, (v) => {
     const line = v as { step: number; seconds: number; file: string };
     run.seconds.set(line.step, line.seconds);

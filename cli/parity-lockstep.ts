@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type Resolution } from '../src/contract/config.ts';
 import type { PreparedSet } from '../src/data/types.ts';
 import { Adam } from '../src/gan/adam.ts';
+import { isDcganGenerator } from '../src/gan/models/dcgan.ts';
 import { buildModel } from '../src/gan/models/index.ts';
 import { readParams } from '../src/gan/params.ts';
 import { Rng } from '../src/gan/random.ts';
@@ -37,6 +38,8 @@ export interface LockstepResult {
 export async function lockstep(set: PreparedSet, s: LockstepShape, steps: number, dir: string, peer: string): Promise<LockstepResult> {
   const config = { ...DEFAULT_CONFIG, res: s.res, width: s.width, batch: s.batch, zDim: s.zDim };
   const model = buildModel(config, new Rng(1));
+  if (!isDcganGenerator(model.generator)) throw new Error('lockstep runs the DCGAN only');
+  const slope = model.generator.slope;
   const all = { ...model.generator.params, ...model.discriminator.params };
   const initial = await readParams(all);
   const names = Object.keys(initial);
@@ -71,7 +74,7 @@ export async function lockstep(set: PreparedSet, s: LockstepShape, steps: number
   optG.dispose();
 
   const args = ['--lockstep', dir, '--data', join(dir, `faces-${s.res}.f32`), '--count', String(set.count), '--res', String(s.res), '--width', String(s.width),
-    '--zdim', String(s.zDim), '--batch', String(s.batch), '--steps', String(steps), '--out', dir];
+    '--zdim', String(s.zDim), '--batch', String(s.batch), '--steps', String(steps), '--g-slope', String(slope), '--out', dir];
   const r = spawnSync('/usr/bin/python3', [peer, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`lockstep peer failed: ${r.stderr}`);
   const torch = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { d: number[]; g: number[] };

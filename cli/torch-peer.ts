@@ -1,7 +1,8 @@
 /**
  * The PyTorch peer of our DCGAN step, for benchmarks: the same layers as src/gan/models/dcgan.ts
- * (n = log2(res/4) doublings, channels doubling from `width`, BN in G only, leaky ReLU 0.2 in D),
- * the same N(0, 0.02) init, Adam, batch and non-saturating loss, timed on the CPU with Debian's
+ * (n = log2(res/4) doublings, channels doubling from `width`, BN in G only, leaky ReLU 0.2 in G and
+ * D), the same init (PyTorch's default, which Ganvas's DCGAN copies), Adam, batch and non-saturating
+ * loss, timed on the CPU with Debian's
  * `python3-torch` at /usr/bin/python3. Used by cli/bench.ts and cli/bench-wasm-kernels.ts.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,12 +16,12 @@ torch.manual_seed(0)
 torch.set_num_threads(threads)
 n = {16: 2, 32: 3, 64: 4}[res]
 c0 = width * 2 ** (n - 1)
-g = [nn.Linear(100, 16 * c0), nn.Unflatten(1, (c0, 4, 4)), nn.BatchNorm2d(c0), nn.ReLU()]
+g = [nn.Linear(100, 16 * c0), nn.Unflatten(1, (c0, 4, 4)), nn.BatchNorm2d(c0), nn.LeakyReLU(0.2)]
 c = c0
 for i in range(1, n + 1):
     out = 3 if i == n else c // 2
     g.append(nn.ConvTranspose2d(c, out, 4, 2, 1))
-    g += [nn.Tanh()] if i == n else [nn.BatchNorm2d(out), nn.ReLU()]
+    g += [nn.Tanh()] if i == n else [nn.BatchNorm2d(out), nn.LeakyReLU(0.2)]
     c = out
 d, c = [], 3
 for i in range(1, n + 1):
@@ -29,11 +30,6 @@ for i in range(1, n + 1):
     c = out
 d += [nn.Flatten(), nn.Linear(16 * c, 1)]
 G, D = nn.Sequential(*g), nn.Sequential(*d)
-for m in list(G.modules()) + list(D.modules()):
-    if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
-        nn.init.normal_(m.weight, 0, 0.02); nn.init.zeros_(m.bias)
-    if isinstance(m, nn.BatchNorm2d):
-        nn.init.normal_(m.weight, 1, 0.02); nn.init.zeros_(m.bias)
 oG = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
 oD = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
 real = torch.rand(B, 3, res, res) * 2 - 1

@@ -6,8 +6,10 @@
 Trains exactly what GanTrainer.trainStep does: one D step on a real batch (indices drawn with
 replacement) and G(z) made without gradients, reals and fakes through D as one batch (D has no
 batch norm, so this is exact), then one G step on fresh latents; non-saturating logistic loss;
-Adam(lr, betas=(0.5, 0.999), eps=1e-8) for both. Weights N(0, 0.02), biases 0, BN scales
-N(1, 0.02), BN eps 1e-5, as in Ganvas. At each step count it writes `samples-<step>.f32`: `samples`
+Adam(lr, betas=(0.5, 0.999), eps=1e-8) for both. G's hidden activation leaky ReLU 0.2 and
+PyTorch's default init (weights and biases U(+-1/sqrt(fan_in)), BN scale 1, shift 0), BN eps
+1e-5, as in Ganvas (docs/recipe.md); `--g-slope 0 --init paper` is the recipe Ganvas had before
+(ReLU in G, weights N(0, 0.02), biases 0, BN scales N(1, 0.02)). At each step count it writes `samples-<step>.f32`: `samples`
 images, NHWC float32 in [-1, 1], drawn in one batch with G in training mode, i.e. batch-statistics
 BN, which is how Ganvas samples too. One JSON line per step count on stdout.
 
