@@ -123,7 +123,7 @@ describe("DCGAN G's slope in saved state", () => {
     const grid = Array.from((await a.renderGrid()).pixels);
 
     const decoded = decodeProject(encodeProject({ ...state, history: [], meta }));
-    if (!decoded.ok) throw new Error(decoded.reason);
+    if (!decoded.ok) throw new Error(JSON.stringify(decoded.reason));
     const b = new GanTrainer(decoded.snapshot.config, set());
     expect(b.importState(decoded.snapshot)).toBeUndefined();
     expect(Array.from((await b.renderGrid()).pixels)).toEqual(grid);
