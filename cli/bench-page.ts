@@ -4,6 +4,7 @@
  * headers). Per backend: bare steps in a Worker (src/worker/bare-steps.worker.ts), then, if a
  * step finished at all, the app's own loop (cli/bench-page-loop.ts) on the same settings.
  */
+import { english } from '../src/contract/messages.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,7 @@ async function bareSteps(base: string, backend: string, plan: PagePlan): Promise
     const started = messages.find((m) => m.type === 'backend');
     const steps = messages.flatMap((m) => (m.type === 'step' ? [m] : []));
     if (started) row.backend = started.backend.software ? `${started.backend.name} (software)` : started.backend.name;
-    if (started && started.backend.name !== backend) row.note = `asked for ${backend}, got ${started.backend.name}: ${started.backend.skipped.map((k) => k.reason).join('; ')}`;
+    if (started && started.backend.name !== backend) row.note = `asked for ${backend}, got ${started.backend.name}: ${started.backend.skipped.map((k) => english(k.reason)).join('; ')}`;
     row.firstStepMs = steps.find((m) => m.index === 0)?.ms;
     const timed = steps.filter((m) => m.index > 0).map((m) => m.ms);
     row.msPerStep = timed.length ? median(timed) : undefined;

@@ -3,6 +3,7 @@
  *   npm run train -- --data faces|shapes|animals|DIR --steps 200 --res 16 --batch 16 --out out/
  * Prints progress, writes the sample grid as PNG and the metrics as JSON lines.
  */
+import { english } from '../src/contract/messages.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configFromParams, DEFAULT_CONFIG, PRESETS } from '../src/contract/config.ts';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.has('help')) return console.log(USAGE);
   const { config, issues } = configFromParams({ get: (k) => args.get(k) ?? null }, { ...DEFAULT_CONFIG, ...PRESETS.tiny, gridSide: 8 });
-  if (issues.length) throw new Error(issues.map((i) => i.message).join('\n'));
+  if (issues.length) throw new Error(issues.map((i) => english(i.message)).join('\n'));
   const steps = Number(args.get('steps') ?? 200);
   const every = Number(args.get('every') ?? 50);
   const out = args.get('out') ?? 'out';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   await useNodeBackend(backend);
 
   const { set, rejections } = await loadDataset(args.get('data') ?? 'faces', config.res);
-  for (const r of rejections) console.warn(`skipped ${r.name}: ${r.reason}`);
+  for (const r of rejections) console.warn(`skipped ${r.name}: ${english(r.reason)}`);
   if (set.count === 0) throw new Error('no usable images');
   await mkdir(out, { recursive: true });
   const trainer = new GanTrainer(config, set);

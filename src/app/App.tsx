@@ -13,7 +13,6 @@ import { useTheme } from './theme.ts';
 import { readStartup, testHooksOn } from './url.ts';
 import { useTrainer } from './useTrainer.ts';
 import { useI18n } from './i18n/index.tsx';
-import { localizeWorkerText } from './i18n/worker-text.ts';
 import type { HowTarget } from './components/HowItWorks.tsx';
 
 // The long explanations load on first open, not with the page.
@@ -38,7 +37,7 @@ function focusPart(target: HowTarget): void {
 export function App() {
   const startup = useMemo(() => readStartup(window.location.search, testHooksOn(window.localStorage)), []);
   const [ui, send] = useTrainer(startup);
-  const { lang } = useI18n();
+  const { tm } = useI18n();
   const [theme, setTheme] = useTheme();
   const [dialog, setDialog] = useState<'how' | 'shortcuts' | null>(null);
   const [pins, setPins] = useState<[number, number]>([0, 1]);
@@ -58,11 +57,11 @@ export function App() {
       <TopBar state={ui.state} message={ui.message} backend={ui.backend} theme={theme} setTheme={setTheme}
         onHow={() => setDialog('how')} onShortcuts={() => setDialog('shortcuts')} />
       {startup.issues.length > 0 && (
-        <ul className="url-issues" role="alert">{startup.issues.map((m) => <li key={m}>{m}</li>)}</ul>
+        <ul className="url-issues" role="alert">{startup.issues.map((m, i) => <li key={i}>{tm(m)}</li>)}</ul>
       )}
       {ui.notices.length > 0 && (
         <ul className="notices" data-testid="notices" role="alert">
-          {ui.notices.map((n) => <li key={n.id} className={`notice-${n.level}`}>{localizeWorkerText(lang, n.message)}</li>)}
+          {ui.notices.map((n) => <li key={n.id} className={`notice-${n.level}`}>{tm(n.message)}</li>)}
         </ul>
       )}
       <main className="layout">

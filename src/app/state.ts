@@ -1,4 +1,5 @@
 /** The page's state, folded from Worker events by one reducer. */
+import type { Message } from '../contract/messages.ts';
 import type { TrainConfig } from '../contract/config.ts';
 import type { ExplorerFrame } from './components/Explorer.tsx';
 import { assertNever, type BackendInfo, type BuiltinInfo, type DataLimits, type DatasetInfo, type MetricPoint, type PixelsMessage, type QualityPoint, type RunState, type RunSummary, type SizeProbe, type WorkerEvent } from '../contract/protocol.ts';
@@ -22,7 +23,7 @@ export interface MetricColumns {
 
 export interface UiState {
   state: RunState;
-  message: string;
+  message: Message;
   /**
    * Whether the training loop runs. It outlives a 'loading' status (new data arriving while it
    * trains), so Pause stays a working button then.
@@ -54,7 +55,7 @@ export interface UiState {
   ppl: (WorkerEvent & { type: 'ppl' }) | undefined;
   runs: RunSummary[];
   currentRun: string | undefined;
-  notices: { level: 'info' | 'warning' | 'error'; message: string; id: number }[];
+  notices: { level: 'info' | 'warning' | 'error'; message: Message; id: number }[];
   /** Slow motion: which player is learning right now. */
   phase: 'd' | 'g' | null;
   /** The start-up speed test that picked the size preset, when it ran. */
@@ -65,7 +66,7 @@ export interface UiState {
 
 export const initialState: UiState = {
   state: 'loading',
-  message: 'starting the training worker',
+  message: { key: 'session.startingWorker' },
   looping: false,
   dataChange: undefined,
   runName: undefined,

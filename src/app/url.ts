@@ -1,4 +1,5 @@
 /** URL parameters → the page's start-up choices. The URL is the shareable form of a setup. */
+import { msg, type Message } from '../contract/messages.ts';
 import type { FaultSpec } from '../contract/protocol.ts';
 import { BACKENDS, configFromParams, DEFAULT_CONFIG, type BackendRequest, type ConfigIssue, type TrainConfig } from '../contract/config.ts';
 
@@ -14,7 +15,7 @@ export interface StartupOptions {
   /** Test hook: a fault to inject at a step. */
   fault: FaultSpec | undefined;
   /** Problems with the URL, shown to the person rather than silently ignored. */
-  issues: string[];
+  issues: Message[];
 }
 
 export const DEFAULT_DATASET = 'faces';
@@ -30,7 +31,7 @@ export function readStartup(search: string, testHooks = false): StartupOptions {
   const messages = issues.map((i: ConfigIssue) => i.message);
   const rawBackend = params.get('backend') ?? 'auto';
   const backend = (BACKENDS as readonly string[]).includes(rawBackend) ? (rawBackend as BackendRequest) : 'auto';
-  if (backend !== rawBackend) messages.push(`unknown backend "${rawBackend}": choosing automatically`);
+  if (backend !== rawBackend) messages.push(msg('url.unknownBackend', { value: rawBackend }));
   return {
     backend,
     config,

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { BackendName } from '../contract/config.ts';
+import { msg } from '../contract/messages.ts';
 import type { Command, WorkerEvent } from '../contract/protocol.ts';
 import { initialState, reduce, type UiState } from './state.ts';
 import type { StartupOptions } from './url.ts';
@@ -80,17 +81,16 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
         crashes.push(now);
         const next = afterCrash(crashes, now, running);
         if (next.action === 'stop') {
-          dispatch({ type: 'notice', level: 'error', message: `The training worker crashed ${next.failures} times in two minutes (last: ${why}); it was not restarted again. Reload the page to try again.` });
-          dispatch({ type: 'status', state: 'error', message: `the training worker keeps crashing: ${why}` });
+          dispatch({ type: 'notice', level: 'error', message: msg('crash.gaveUp', { n: next.failures, why }) });
+          dispatch({ type: 'status', state: 'error', message: msg('crash.keepsCrashing', { why }) });
           return;
         }
         if (next.action === 'fallback') {
           // The GPU path keeps failing: go on where there is no device to lose.
-          dispatch({ type: 'notice', level: 'warning', message: `The ${running ?? 'GPU'} backend failed ${next.failures} times in two minutes (last: ${why}); continuing on WebAssembly (CPU).` });
+          dispatch({ type: 'notice', level: 'warning', message: msg('crash.fallback', { backend: running ?? 'GPU', n: next.failures, why }) });
           backend = next.to;
         } else {
-          const restore = watch.run ? 'Restarted it and restored the last autosave.' : 'Restarted it; there was no autosave to restore yet.';
-          dispatch({ type: 'notice', level: 'warning', message: `The training worker crashed (${why}). ${restore}` });
+          dispatch({ type: 'notice', level: 'warning', message: msg(watch.run ? 'crash.restored' : 'crash.nothingToRestore', { why }) });
         }
         spawn(why);
       };

@@ -3,6 +3,7 @@
  * Every field has a default and a one-line reason for it. URL parameters map onto these fields
  * (see `configFromParams`).
  */
+import { msg, type Message } from './messages.ts';
 
 export const MODEL_KINDS = ['dcgan', 'stylegan', 'autoencoder', 'vae'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
@@ -173,23 +174,23 @@ type BooleanKey = { [K in keyof TrainConfig]: TrainConfig[K] extends boolean ? K
 const BOOLEAN_KEYS: BooleanKey[] = ['augColor', 'augTranslation', 'augCutout', 'ada', 'xflip'];
 
 /** A config problem, phrased for a person. */
-export type ConfigIssue = { field: keyof TrainConfig; message: string };
+export type ConfigIssue = { field: keyof TrainConfig; message: Message };
 
 export function validateConfig(config: TrainConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const [field, [min, max, integer]] of Object.entries(NUMERIC_LIMITS) as [NumericKey, [number, number, boolean]][]) {
     const v = config[field];
     if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      issues.push({ field, message: `${field} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (got ${v})` });
+      issues.push({ field, message: msg('config.range', { field, kind: msg(integer ? 'config.integer' : 'config.number'), min: String(min), max: String(max), value: String(v) }) });
     }
   }
   if (!(RESOLUTIONS as readonly number[]).includes(config.res)) {
-    issues.push({ field: 'res', message: `res must be one of ${RESOLUTIONS.join(', ')} (got ${config.res})` });
+    issues.push({ field: 'res', message: msg('config.oneOf', { field: 'res', choices: RESOLUTIONS.join(', '), value: String(config.res) }) });
   }
   if (!(MODEL_KINDS as readonly string[]).includes(config.model)) {
-    issues.push({ field: 'model', message: `model must be one of ${MODEL_KINDS.join(', ')} (got ${config.model})` });
+    issues.push({ field: 'model', message: msg('config.oneOf', { field: 'model', choices: MODEL_KINDS.join(', '), value: String(config.model) }) });
   }
-  if (config.dSteps === 0 && config.gSteps === 0) issues.push({ field: 'dSteps', message: 'dSteps and gSteps cannot both be 0: nobody would learn' });
+  if (config.dSteps === 0 && config.gSteps === 0) issues.push({ field: 'dSteps', message: msg('config.nobodyLearns') });
   return issues;
 }
 
@@ -208,7 +209,7 @@ export function configFromParams(params: ParamSource, base: TrainConfig): { conf
   const preset = params.get('preset');
   if (preset !== null) {
     if (preset in PRESETS) Object.assign(config, PRESETS[preset as PresetName]);
-    else issues.push({ field: 'res', message: `unknown preset "${preset}"` });
+    else issues.push({ field: 'res', message: msg('config.unknownPreset', { value: preset }) });
   }
   for (const key of Object.keys(NUMERIC_LIMITS) as NumericKey[]) {
     const raw = params.get(key);
@@ -218,13 +219,13 @@ export function configFromParams(params: ParamSource, base: TrainConfig): { conf
     const raw = params.get(key);
     if (raw === null) continue;
     if (['1', 'true', '0', 'false'].includes(raw)) config[key] = raw === '1' || raw === 'true';
-    else issues.push({ field: key, message: `${key} must be 0 or 1 (got ${raw})` });
+    else issues.push({ field: key, message: msg('config.flag', { field: key, value: raw }) });
   }
   const model = params.get('model');
   if (model !== null && (MODEL_KINDS as readonly string[]).includes(model)) {
     config.model = model as ModelKind;
     for (const [k, v] of Object.entries(MODEL_DEFAULTS[config.model])) if (params.get(k) === null) (config as unknown as Record<string, unknown>)[k] = v;
-  } else if (model !== null) issues.push({ field: 'model', message: `unknown model "${model}" (choose ${MODEL_KINDS.join(' or ')})` });
+  } else if (model !== null) issues.push({ field: 'model', message: msg('config.unknownModel', { value: model, choices: MODEL_KINDS.join(' or ') }) });
   const bad = validateConfig(config);
   for (const issue of bad) {
     issues.push(issue);

@@ -5,6 +5,7 @@
  */
 import type { BackendName, BackendRequest, PresetName, TrainConfig } from './config.ts';
 import type { ExploreRequest } from './explore.ts';
+import type { Message, Rejection } from './messages.ts';
 
 export type { ExploreRequest, StyleBand } from './explore.ts';
 import type { QualityPoint } from './metrics.ts';
@@ -21,10 +22,8 @@ export type DatasetSource =
   | { kind: 'saved'; name: string }
   | { kind: 'none' };
 
-export interface RejectedFile {
-  name: string;
-  reason: string;
-}
+/** A file that was not used, and why. */
+export type RejectedFile = Rejection;
 
 /** An injected fault for tests (`?fault=nan&faultAt=40`). */
 export interface FaultSpec {
@@ -103,9 +102,9 @@ export type Command =
 export interface BackendInfo {
   name: BackendName;
   /** Why this one was chosen, e.g. "forced by ?backend=webgl" or "WebGPU adapter found". */
-  reason: string;
+  reason: Message;
   /** The better backends that were passed over, each with why. */
-  skipped: { name: BackendName; reason: string }[];
+  skipped: { name: BackendName; reason: Message }[];
   /** True when the "GPU" is a software rasteriser (SwiftShader and the like). */
   software: boolean;
 }
@@ -179,7 +178,7 @@ export type WorkerEvent =
   /** Posted when the backend starts, and again with `sizing` once the start-up speed test ran (auto size only). */
   | { type: 'backend'; backend: BackendInfo; sizing?: SizeProbe }
   | { type: 'builtins'; builtins: BuiltinInfo[]; limits: DataLimits }
-  | { type: 'status'; state: RunState; message: string }
+  | { type: 'status'; state: RunState; message: Message }
   /** Slow motion: which player is updating now (null between rounds). */
   | { type: 'phase'; phase: 'd' | 'g' | null }
   | { type: 'config'; config: TrainConfig; params: { generator: number; discriminator: number } }
@@ -221,7 +220,7 @@ export type WorkerEvent =
   /** The name of the run being trained now (a new model, an opened run, a rename). */
   | { type: 'run'; name: string }
   /** Something the person should read now, beside the status line. */
-  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: Message };
 
 export function assertNever(x: never): never {
   throw new Error(`unhandled message ${JSON.stringify(x)}`);

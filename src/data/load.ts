@@ -5,6 +5,7 @@
  * It never throws for bad input: every file that cannot be used becomes a Rejection with a reason
  * a person can act on, and every good file beside it is kept. Only cancellation throws.
  */
+import { MessageError, msg, type Message } from '../contract/messages.ts';
 import type { NamedBytes, PreparedSet, PrepareOptions, Rejection, RgbaImage } from './types.ts';
 import { checkFile, DEFAULT_FILE_LIMITS, FORMAT_LABEL, type DecodableFormat, type FileLimits } from './sniff.ts';
 import { DEFAULT_ARCHIVE_LIMITS, expandArchive, isJunkPath, isZip, type ArchiveLimits } from './zip.ts';
@@ -20,7 +21,7 @@ export type Decoder = (nb: NamedBytes, format: DecodableFormat) => Promise<RgbaI
  * Thrown by a decoder for a format it recognises but cannot handle where it runs (e.g. GIF in
  * Node). Its message is shown to the person as is, instead of "corrupt or unreadable".
  */
-export class UnsupportedByDecoder extends Error {
+export class UnsupportedByDecoder extends MessageError {
   override name = 'UnsupportedByDecoder';
 }
 
@@ -115,12 +116,12 @@ function screen(inputs: NamedBytes[], opts: LoadOptions): { candidates: Candidat
 }
 
 /** Decodes one candidate; the reason in words when it cannot be. */
-async function decodeOne(nb: NamedBytes, format: DecodableFormat, decode: Decoder): Promise<RgbaImage | string> {
+async function decodeOne(nb: NamedBytes, format: DecodableFormat, decode: Decoder): Promise<RgbaImage | Message> {
   try {
     return await decode(nb, format);
   } catch (err) {
-    if (err instanceof UnsupportedByDecoder) return err.message;
-    return `corrupt or unreadable ${FORMAT_LABEL[format]} image`;
+    if (err instanceof UnsupportedByDecoder) return err.content;
+    return msg('file.corrupt', { format: FORMAT_LABEL[format] });
   }
 }
 
@@ -145,16 +146,16 @@ class SetBuilder {
   }
 
   /** Prepares `img` into the next slot; a reason when the decoder's output is unusable. */
-  add(name: string, img: RgbaImage): string | undefined {
+  add(name: string, img: RgbaImage): Message | undefined {
     try {
       prepareImage(img, this.opts, this.pixels, this.names.length * this.stride);
     } catch {
-      return 'corrupt or unreadable image (the decoder returned no usable pixels)';
+      return msg('file.noPixels');
     }
     this.names.push(name);
     if (isUpscaled(img, this.opts)) {
       const { res } = this.opts;
-      this.warnings.push({ name, reason: `small image (${img.width}×${img.height}) was upscaled to ${res}×${res}` });
+      this.warnings.push({ name, reason: msg('file.upscaled', { width: img.width, height: img.height, res }) });
     }
     return undefined;
   }
@@ -183,12 +184,12 @@ export async function loadImages(
   const builder = new SetBuilder(opts, Math.min(candidates.length, maxImages));
   for (let i = 0; i < candidates.length; i++) {
     const { nb, format } = candidates[i];
-    let problem: string | undefined;
-    if (builder.full) problem = `skipped: the dataset already holds the maximum of ${maxImages} images`;
+    let problem: Message | undefined;
+    if (builder.full) problem = msg('file.datasetFull', { max: maxImages });
     else {
       throwIfAborted(signal);
       const image = await decodeOne(nb, format, decode);
-      problem = typeof image === 'string' ? image : builder.add(nb.name, image);
+      problem = 'key' in image ? image : builder.add(nb.name, image);
     }
     if (problem !== undefined) rejections.push({ name: nb.name, reason: problem });
     onProgress?.(i + 1, candidates.length);

@@ -3,6 +3,7 @@
  * header, so a bad file is turned away with a specific reason before anything is decoded.
  * Pure: bytes in, plain values out.
  */
+import { msg, type Message } from '../contract/messages.ts';
 import type { NamedBytes } from './types.ts';
 
 export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'heic' | 'avif' | 'tiff' | 'svg' | 'unknown';
@@ -27,7 +28,7 @@ export interface Dimensions {
 
 export type FileCheck =
   | { ok: true; format: DecodableFormat; width?: number; height?: number }
-  | { ok: false; reason: string };
+  | { ok: false; reason: Message };
 
 /** Human name of a format, as people know it. */
 export const FORMAT_LABEL: Record<ImageFormat, string> = {
@@ -36,11 +37,11 @@ export const FORMAT_LABEL: Record<ImageFormat, string> = {
 };
 
 /** Recognised but refused, each with the advice a person needs. */
-const UNSUPPORTED: Partial<Record<ImageFormat, string>> = {
-  heic: 'unsupported format: HEIC (convert it to JPEG or PNG)',
-  avif: 'unsupported format: AVIF (convert it to JPEG or PNG)',
-  tiff: 'unsupported format: TIFF (convert it to PNG or JPEG)',
-  svg: 'unsupported format: SVG (vector images must be rendered to PNG first)',
+const UNSUPPORTED: Partial<Record<ImageFormat, Message>> = {
+  heic: msg('file.convert', { format: 'HEIC', to: 'JPEG or PNG' }),
+  avif: msg('file.convert', { format: 'AVIF', to: 'JPEG or PNG' }),
+  tiff: msg('file.convert', { format: 'TIFF', to: 'PNG or JPEG' }),
+  svg: msg('file.svg'),
 };
 
 // ---- byte helpers -------------------------------------------------------------------------
@@ -209,19 +210,22 @@ const IHDR = 0x49484452;
  * carry exactly one image header. Decoders size their buffers from the LAST IHDR they meet (pngjs
  * does), so a second one could declare any size behind the first one's small, checked size.
  */
-function pngStructure(bytes: Uint8Array): string | undefined {
+function pngStructure(bytes: Uint8Array): Message | undefined {
   let headers = 0;
   const end = walkPng(bytes, (type) => type === IHDR && ++headers > 1);
-  if (end === 'stopped') return 'corrupt PNG (more than one image header)';
-  return end === 'end' ? undefined : 'truncated PNG (no end chunk)';
+  if (end === 'stopped') return msg('file.pngTwoHeaders');
+  return end === 'end' ? undefined : msg('file.pngTruncated');
 }
 
 /** What is wrong with the file's structure (only PNG and JPEG have a cheap, reliable check). */
-function structuralProblem(bytes: Uint8Array, format: DecodableFormat): string | undefined {
+function structuralProblem(bytes: Uint8Array, format: DecodableFormat): Message | undefined {
   if (format === 'png') return pngStructure(bytes);
-  if (format === 'jpeg' && walkJpeg(bytes, () => false) !== 'end') return 'truncated JPEG (no end-of-image marker)';
+  if (format === 'jpeg' && walkJpeg(bytes, () => false) !== 'end') return msg('file.truncatedJpeg');
   return undefined;
 }
+
+/** Why a file over `limit` bytes is refused (zip entries and loose files alike). */
+export const tooLarge = (bytes: number, limit: number): Message => msg('file.tooLarge', { size: formatSize(bytes), limit: formatSize(limit) });
 
 /** "12.3 MB", "64 MB", "900 KB", "12 bytes" (binary units, as file managers mostly show them). */
 export function formatSize(bytes: number): string {
@@ -230,11 +234,11 @@ export function formatSize(bytes: number): string {
   return value >= 10 || Number.isInteger(value) ? `${Math.round(value)} ${unit}` : `${value.toFixed(1)} ${unit}`;
 }
 
-function checkDimensions(dims: Dimensions | undefined, format: DecodableFormat, limits: FileLimits): string | undefined {
-  if (!dims) return format === 'png' ? 'corrupt PNG (no image header)' : undefined;
-  if (dims.width === 0 || dims.height === 0) return `corrupt ${FORMAT_LABEL[format]} (zero width or height)`;
+function checkDimensions(dims: Dimensions | undefined, format: DecodableFormat, limits: FileLimits): Message | undefined {
+  if (!dims) return format === 'png' ? msg('file.pngNoHeader') : undefined;
+  if (dims.width === 0 || dims.height === 0) return msg('file.zeroSize', { format: FORMAT_LABEL[format] });
   if (dims.width * dims.height > limits.maxPixels) {
-    return `image too large: ${dims.width}×${dims.height} pixels exceeds the limit of ${limits.maxPixels / 1e6} megapixels`;
+    return msg('file.tooManyPixels', { width: dims.width, height: dims.height, megapixels: limits.maxPixels / 1e6 });
   }
   return undefined;
 }
@@ -245,12 +249,12 @@ function checkDimensions(dims: Dimensions | undefined, format: DecodableFormat, 
  */
 export function checkFile(nb: NamedBytes, limits: FileLimits = DEFAULT_FILE_LIMITS): FileCheck {
   const { bytes } = nb;
-  if (bytes.length === 0) return { ok: false, reason: 'empty file (0 bytes)' };
+  if (bytes.length === 0) return { ok: false, reason: msg('file.empty') };
   if (bytes.length > limits.maxBytes) {
-    return { ok: false, reason: `file too large: ${formatSize(bytes.length)} exceeds the limit of ${formatSize(limits.maxBytes)}` };
+    return { ok: false, reason: tooLarge(bytes.length, limits.maxBytes) };
   }
   const format = detectFormat(bytes);
-  if (format === 'unknown') return { ok: false, reason: 'not an image (unrecognised content)' };
+  if (format === 'unknown') return { ok: false, reason: msg('file.notImage') };
   const refusal = UNSUPPORTED[format];
   if (refusal !== undefined) return { ok: false, reason: refusal };
   const decodable = format as DecodableFormat;

@@ -14,11 +14,8 @@ export interface NamedBytes {
   bytes: Uint8Array;
 }
 
-/** Why a file was not taken; `reason` is a short, specific sentence for a person. */
-export interface Rejection {
-  name: string;
-  reason: string;
-}
+/** Why a file was not taken: its name and a short, specific reason for a person. */
+export type { Rejection } from '../contract/messages.ts';
 
 /** How images become training tensors. */
 export interface PrepareOptions {

@@ -5,7 +5,8 @@
  */
 import { unzipSync, type UnzipFileInfo } from 'fflate';
 import type { NamedBytes, Rejection } from './types.ts';
-import { formatSize, MAX_FILE_BYTES } from './sniff.ts';
+import { msg, type Message } from '../contract/messages.ts';
+import { formatSize, MAX_FILE_BYTES, tooLarge } from './sniff.ts';
 
 /** Largest declared uncompressed entry: the same as the largest loose file we accept. */
 export const MAX_ENTRY_BYTES = MAX_FILE_BYTES;
@@ -72,7 +73,7 @@ class EntryScreen {
     this.index++;
     if (this.stopped || isJunkPath(info.name) || this.broken.has(this.index)) return false;
     const { limits } = this;
-    if (this.index >= limits.maxEntries) return this.stop(`archive has more than ${limits.maxEntries} entries; the rest were not opened`);
+    if (this.index >= limits.maxEntries) return this.stop(msg('zip.tooManyEntries', { max: limits.maxEntries }));
     const reason = this.refusal(info);
     if (reason !== undefined) {
       this.rejections.push({ name: `${this.archive}/${info.name}`, reason });
@@ -80,7 +81,7 @@ class EntryScreen {
     }
     this.total += info.originalSize;
     if (this.total > limits.maxArchiveBytes) {
-      return this.stop(`archive too large: over ${formatSize(limits.maxArchiveBytes)} uncompressed; the rest was not opened`);
+      return this.stop(msg('zip.tooLarge', { size: formatSize(limits.maxArchiveBytes) }));
     }
     this.lastTaken = this.index;
     this.lastTakenName = info.name;
@@ -88,19 +89,19 @@ class EntryScreen {
   };
 
   /** Why this one entry is refused, if it is. */
-  private refusal(info: UnzipFileInfo): string | undefined {
-    if (looksLikeArchiveName(info.name)) return 'nested archives are not opened';
+  private refusal(info: UnzipFileInfo): Message | undefined {
+    if (looksLikeArchiveName(info.name)) return msg('zip.nested');
     if (info.originalSize > this.limits.maxEntryBytes) {
-      return `file too large: ${formatSize(info.originalSize)} exceeds the limit of ${formatSize(this.limits.maxEntryBytes)}`;
+      return tooLarge(info.originalSize, this.limits.maxEntryBytes);
     }
-    if (info.compression !== 0 && info.compression !== 8) return `unsupported zip compression method ${info.compression}`;
+    if (info.compression !== 0 && info.compression !== 8) return msg('zip.method', { method: info.compression });
     // A stored entry is copied at its *compressed* size: it must equal the size screened above.
-    if (info.compression === 0 && info.size !== info.originalSize) return 'corrupt entry in zip archive (its two sizes disagree)';
+    if (info.compression === 0 && info.size !== info.originalSize) return msg('zip.sizesDisagree');
     return undefined;
   }
 
   /** Records one archive-level rejection and refuses this entry and everything after it. */
-  private stop(reason: string): false {
+  private stop(reason: Message): false {
     this.stopped = true;
     this.rejections.push({ name: this.archive, reason });
     return false;
@@ -136,7 +137,7 @@ const MAX_BROKEN_ENTRIES = 8;
 export function expandArchive(nb: NamedBytes, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Expanded {
   const declared = declaredEntries(nb.bytes) ?? 0;
   if (declared * MIN_CENTRAL_HEADER_BYTES > nb.bytes.length) {
-    return { files: [], rejections: [{ name: nb.name, reason: `corrupt zip archive (its directory claims ${declared} entries, more than the file can hold)` }] };
+    return { files: [], rejections: [{ name: nb.name, reason: msg('zip.claims', { n: declared }) }] };
   }
   const broken = new Set<number>();
   const brokenRejections: Rejection[] = [];
@@ -148,10 +149,10 @@ export function expandArchive(nb: NamedBytes, limits: ArchiveLimits = DEFAULT_AR
     } catch {
       // fflate throws on the first damaged entry and keeps nothing: skip that entry, read again.
       if (screen.lastTaken < 0 || broken.has(screen.lastTaken) || broken.size >= MAX_BROKEN_ENTRIES) {
-        return { files: [], rejections: [{ name: nb.name, reason: 'corrupt or unreadable zip archive' }] };
+        return { files: [], rejections: [{ name: nb.name, reason: msg('zip.corrupt') }] };
       }
       broken.add(screen.lastTaken);
-      brokenRejections.push({ name: `${nb.name}/${screen.lastTakenName}`, reason: 'corrupt entry in zip archive' });
+      brokenRejections.push({ name: `${nb.name}/${screen.lastTakenName}`, reason: msg('zip.corruptEntry') });
     }
   }
 }
@@ -161,7 +162,7 @@ function collect(archive: string, entries: Record<string, Uint8Array>, rejection
   const files: NamedBytes[] = [];
   for (const [path, bytes] of Object.entries(entries)) {
     const name = `${archive}/${path}`;
-    if (isZip(bytes)) rejections.push({ name, reason: 'nested archives are not opened' });
+    if (isZip(bytes)) rejections.push({ name, reason: msg('zip.nested') });
     else files.push({ name, bytes });
   }
   return { files, rejections };

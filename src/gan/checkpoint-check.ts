@@ -3,6 +3,7 @@
  * diverged or inconsistent state never overwrites a good file) and after one is read (so nothing
  * a hostile file says reaches the trainer unchecked). Throws ProjectError with a reason for a person.
  */
+import { english, msg, type Message } from '../contract/messages.ts';
 import { validateConfig } from '../contract/config.ts';
 import { firstNonFinite, pngSize } from './checkpoint-bytes.ts';
 import {
@@ -19,7 +20,7 @@ const MAX_FRAME_SIDE = 16384;
 
 export function checkName(name: string, what: string): void {
   if (!NAME_PATTERN.test(name) || name === '__proto__') {
-    refuse(`${what} name ${JSON.stringify(name.slice(0, 80))} is not allowed (letters, digits and _ . : / - only, at most 200)`);
+    refuse('project.badName', { what, name: JSON.stringify(name.slice(0, 80)) });
   }
 }
 
@@ -28,26 +29,26 @@ export function isCount(v: unknown, max = Number.MAX_SAFE_INTEGER, min = 0): v i
 }
 
 /** Number of elements of a shape, or a reason it is not a shape. */
-export function shapeSize(shape: unknown, maxElements: number): number | string {
-  if (!Array.isArray(shape)) return 'shape is not a list of sizes';
-  if (shape.length > MAX_TENSOR_RANK) return `shape has ${shape.length} dimensions (at most ${MAX_TENSOR_RANK})`;
+export function shapeSize(shape: unknown, maxElements: number): number | Message {
+  if (!Array.isArray(shape)) return msg('project.shapeNotList');
+  if (shape.length > MAX_TENSOR_RANK) return msg('project.shapeRank', { n: shape.length, max: MAX_TENSOR_RANK });
   let size = 1;
   for (const d of shape) {
-    if (!isCount(d, maxElements, 1)) return `shape [${shape.map((x) => JSON.stringify(x)).join(', ')}] must hold positive integers`;
+    if (!isCount(d, maxElements, 1)) return msg('project.shapeIntegers', { shape: shape.map((x) => JSON.stringify(x)).join(', ') });
     size *= d;
-    if (size > maxElements) return `shape [${shape.join(', ')}] is larger than a project can hold`;
+    if (size > maxElements) return msg('project.shapeTooLarge', { shape: shape.join(', ') });
   }
   return size;
 }
 
 export function checkArray(label: string, a: NamedArray, limits: ProjectLimits): void {
   const size = shapeSize(a.shape, limits.maxProjectBytes / 4);
-  if (typeof size === 'string') refuse(`${label}: ${size}`);
-  if (!(a.data instanceof Float32Array)) refuse(`${label}: values are not a Float32Array`);
-  if (a.data.length !== size) refuse(`${label}: shape [${a.shape.join(', ')}] needs ${size} values but it has ${a.data.length}`);
+  if (typeof size !== 'number') refuse('project.arrayShape', { label, problem: size });
+  if (!(a.data instanceof Float32Array)) refuse('project.notFloat32', { label });
+  if (a.data.length !== size) refuse('project.arrayLength', { label, shape: a.shape.join(', '), size, length: a.data.length });
   const bad = firstNonFinite(a.data);
   if (bad >= 0) {
-    refuse(`${label} contains ${a.data[bad]} (first at index ${bad}): the run had diverged, so these weights cannot be used`);
+    refuse('project.diverged', { label, value: String(a.data[bad]), index: bad });
   }
 }
 
@@ -64,39 +65,39 @@ function checkTensors(s: TrainerSnapshot, limits: ProjectLimits): void {
   let count = checkGroup(s.params, (n) => `tensor ${n}`, limits);
   for (const [opt, state] of Object.entries(s.optimizers)) {
     checkName(opt, 'optimizer');
-    if (!isCount(state.iterations)) refuse(`optimizer ${opt}: iterations must be a whole number ≥ 0 (got ${state.iterations})`);
+    if (!isCount(state.iterations)) refuse('project.iterations', { optimizer: opt, value: String(state.iterations) });
     count += checkGroup(state.weights, (n) => `optimizer ${opt} slot ${n}`, limits);
   }
   if (s.extras) count += checkGroup(s.extras, (n) => `extra tensor ${n}`, limits);
-  if (count > limits.maxTensors) refuse(`the project has ${count} tensors (at most ${limits.maxTensors})`);
+  if (count > limits.maxTensors) refuse('project.tooManyTensors', { n: count, max: limits.maxTensors });
 }
 
 function checkRunState(s: TrainerSnapshot): void {
   const issues = validateConfig(s.config);
-  if (issues.length > 0) refuse(`the saved config is invalid: ${issues.map((i) => i.message).join('; ')}`);
-  if (!isCount(s.step)) refuse(`step must be a whole number ≥ 0 (got ${s.step})`);
-  if (!isCount(s.rng.state, 0xffffffff)) refuse(`the random generator's state must be a 32-bit unsigned integer (got ${s.rng.state})`);
-  if (s.rng.spare !== undefined && !Number.isFinite(s.rng.spare)) refuse(`the random generator's spare value is not a finite number (got ${s.rng.spare})`);
+  if (issues.length > 0) refuse('project.badConfig', { issues: issues.map((i) => english(i.message)).join('; ') });
+  if (!isCount(s.step)) refuse('project.step', { value: String(s.step) });
+  if (!isCount(s.rng.state, 0xffffffff)) refuse('project.rngState', { value: String(s.rng.state) });
+  if (s.rng.spare !== undefined && !Number.isFinite(s.rng.spare)) refuse('project.rngSpare', { value: String(s.rng.spare) });
   s.history.forEach((h, i) => {
-    if (!isCount(h.step)) refuse(`history point ${i}: step must be a whole number ≥ 0 (got ${h.step})`);
+    if (!isCount(h.step)) refuse('project.historyStep', { i, value: String(h.step) });
     for (const key of ['gLoss', 'dLoss', 'dReal', 'dFake', 'imagesPerSec'] as const) {
-      if (typeof h[key] !== 'number') refuse(`history point ${i}: ${key} is not a number`);
+      if (typeof h[key] !== 'number') refuse('project.historyValue', { i, key });
     }
   });
 }
 
 function checkTimeline(s: TrainerSnapshot, limits: ProjectLimits): void {
   const frames = s.timeline ?? [];
-  if (frames.length > limits.maxTimelineFrames) refuse(`the timeline has ${frames.length} frames (at most ${limits.maxTimelineFrames})`);
+  if (frames.length > limits.maxTimelineFrames) refuse('project.tooManyFrames', { n: frames.length, max: limits.maxTimelineFrames });
   frames.forEach((f, i) => {
-    if (!isCount(f.step)) refuse(`timeline frame ${i}: step must be a whole number ≥ 0 (got ${f.step})`);
+    if (!isCount(f.step)) refuse('project.frameStep', { i, value: String(f.step) });
     if (!isCount(f.width, MAX_FRAME_SIDE, 1) || !isCount(f.height, MAX_FRAME_SIDE, 1)) {
-      refuse(`timeline frame ${i}: size ${f.width}×${f.height} is not a thumbnail size (1 to ${MAX_FRAME_SIDE} pixels a side)`);
+      refuse('project.frameSize', { i, width: String(f.width), height: String(f.height), max: MAX_FRAME_SIDE });
     }
     const size = f.png instanceof Uint8Array ? pngSize(f.png) : undefined;
-    if (!size) refuse(`timeline frame ${i} (step ${f.step}) is not a PNG image`);
+    if (!size) refuse('project.frameNotPng', { i, step: f.step });
     if (size.width !== f.width || size.height !== f.height) {
-      refuse(`timeline frame ${i} (step ${f.step}) is said to be ${f.width}×${f.height} but its PNG is ${size.width}×${size.height}`);
+      refuse('project.framePngSize', { i, step: f.step, width: f.width, height: f.height, pngWidth: size.width, pngHeight: size.height });
     }
   });
 }
@@ -104,22 +105,22 @@ function checkTimeline(s: TrainerSnapshot, limits: ProjectLimits): void {
 function checkDataset(s: TrainerSnapshot): void {
   const d = s.dataset;
   if (!d) return;
-  if (!isCount(d.res, 1024, 1)) refuse(`the stored dataset's resolution must be 1 to 1024 pixels (got ${d.res})`);
-  if (!isCount(d.count, MAX_DATASET_IMAGES, 1)) refuse(`the stored dataset must hold 1 to ${MAX_DATASET_IMAGES} images (got ${d.count})`);
+  if (!isCount(d.res, 1024, 1)) refuse('project.datasetRes', { value: String(d.res) });
+  if (!isCount(d.count, MAX_DATASET_IMAGES, 1)) refuse('project.datasetCount', { max: MAX_DATASET_IMAGES, value: String(d.count) });
   const want = d.res * d.res * 3 * d.count;
   if (!(d.pixels instanceof Uint8Array) || d.pixels.length !== want) {
-    refuse(`the stored dataset should have ${want} bytes of pixels (${d.count} images of ${d.res}×${d.res} RGB) but has ${d.pixels?.length}`);
+    refuse('project.datasetBytes', { want, count: d.count, res: d.res, got: String(d.pixels?.length) });
   }
-  if (!Array.isArray(d.names) || d.names.length !== d.count) refuse(`the stored dataset has ${d.count} images but ${d.names?.length} names`);
+  if (!Array.isArray(d.names) || d.names.length !== d.count) refuse('project.datasetNames', { count: d.count, names: String(d.names?.length) });
   d.names.forEach((n, i) => {
-    if (typeof n !== 'string' || n.length > MAX_IMAGE_NAME_CHARS) refuse(`the stored dataset's image name ${i} is not a string of at most ${MAX_IMAGE_NAME_CHARS} characters`);
+    if (typeof n !== 'string' || n.length > MAX_IMAGE_NAME_CHARS) refuse('project.datasetName', { i, max: MAX_IMAGE_NAME_CHARS });
   });
 }
 
 function checkMeta(s: TrainerSnapshot): void {
   for (const key of ['name', 'created', 'updated', 'app'] as const) {
     const v = s.meta[key];
-    if (typeof v !== 'string' || v.length > MAX_META_CHARS) refuse(`the project's ${key} must be text of at most ${MAX_META_CHARS} characters`);
+    if (typeof v !== 'string' || v.length > MAX_META_CHARS) refuse('project.meta', { key, max: MAX_META_CHARS });
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { strFromU8, strToU8 } from 'fflate';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config.ts';
+import { msg, type Message } from '../contract/messages.ts';
 import { fnv1a } from './checkpoint-bytes.ts';
 import { checkName, isCount, shapeSize } from './checkpoint-check.ts';
 import {
@@ -54,14 +55,14 @@ const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infini
 
 type Obj = Record<string, unknown>;
 const show = (v: unknown): string => (JSON.stringify(v) ?? String(v)).slice(0, 60);
-const bad = (where: string, what: string, v: unknown): never => refuse(`manifest.json: ${where} must be ${what} (got ${show(v)})`);
+const bad = (where: string, what: string, v: unknown): never => refuse('project.manifestField', { where, what, value: show(v) });
 
 function record(v: unknown, where: string): Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : bad(where, 'an object', v);
 }
 function list(v: unknown, where: string, max: number): unknown[] {
   if (!Array.isArray(v)) return bad(where, 'a list', v);
-  return v.length <= max ? v : refuse(`manifest.json: ${where} has ${v.length} items (at most ${max})`);
+  return v.length <= max ? v : refuse('project.manifestItems', { where, n: v.length, max });
 }
 function num(v: unknown, where: string): number {
   return typeof v === 'number' ? v : bad(where, 'a number', v);
@@ -84,13 +85,13 @@ function parseTensor(v: unknown, where: string, limits: ProjectLimits): TensorRe
   const o = record(v, where);
   const name = text(o.name, `${where}.name`);
   checkName(name, 'tensor');
-  if (o.dtype !== 'float32') refuse(`manifest.json: tensor ${name} has dtype ${show(o.dtype)}; only "float32" is stored`);
+  if (o.dtype !== 'float32') refuse('project.dtype', { tensor: name, dtype: show(o.dtype) });
   const size = shapeSize(o.shape, limits.maxProjectBytes / 4);
-  if (typeof size === 'string') refuse(`manifest.json: tensor ${name}: ${size}`);
+  if (typeof size !== 'number') refuse('project.tensorShape', { tensor: name, problem: size });
   const byteOffset = count(o.byteOffset, `tensor ${name}'s byteOffset`);
   const byteLength = count(o.byteLength, `tensor ${name}'s byteLength`);
   if (byteLength !== size * 4) {
-    refuse(`manifest.json: tensor ${name} has shape [${(o.shape as number[]).join(', ')}], which needs ${size * 4} bytes, but its byteLength is ${byteLength}`);
+    refuse('project.tensorBytes', { tensor: name, shape: (o.shape as number[]).join(', '), need: size * 4, bytes: String(byteLength) });
   }
   return { name, shape: o.shape as number[], dtype: 'float32', byteOffset, byteLength, fnv1a: checksum(o.fnv1a, `tensor ${name}'s fnv1a`) };
 }
@@ -148,19 +149,19 @@ function parseHistory(v: unknown): HistoryEntry[] {
 }
 
 /** Fields a v1 file lacks (written before the field existed) take today's default, with a note. */
-function parseConfig(v: unknown, notes: string[]): TrainConfig {
+function parseConfig(v: unknown, notes: Message[]): TrainConfig {
   const o = record(v, 'config');
   const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
   for (const [key, fallback] of Object.entries(DEFAULT_CONFIG)) {
     if (!Object.hasOwn(o, key)) {
-      notes.push(`the saved config has no ${key}; using the default ${fallback}`);
+      notes.push(msg('project.noteDefault', { key, value: String(fallback) }));
     } else if (typeof o[key] !== typeof fallback) {
       bad(`config.${key}`, typeof fallback === 'number' ? 'a number' : 'text', o[key]);
     } else {
       config[key] = o[key];
     }
   }
-  for (const key of Object.keys(o)) if (!Object.hasOwn(DEFAULT_CONFIG, key)) notes.push(`ignored the unknown config field ${show(key)}`);
+  for (const key of Object.keys(o)) if (!Object.hasOwn(DEFAULT_CONFIG, key)) notes.push(msg('project.noteUnknown', { key: show(key) }));
   return config as unknown as TrainConfig;
 }
 
@@ -170,10 +171,10 @@ function parseMeta(v: unknown): ProjectMeta {
 }
 
 function checkFormat(o: Obj): void {
-  if (o.format !== PROJECT_FORMAT) refuse(`manifest.json says its format is ${show(o.format)}, not "${PROJECT_FORMAT}": this is not a Ganvas project`);
+  if (o.format !== PROJECT_FORMAT) refuse('project.foreign', { format: show(o.format), expected: PROJECT_FORMAT });
   const v = o.version;
-  if (!isCount(v, Number.MAX_SAFE_INTEGER, 1)) refuse(`manifest.json has no valid format version (got ${show(v)})`);
-  if (v > PROJECT_VERSION) refuse(`made by a newer Ganvas (format v${v}); this version reads v${PROJECT_VERSION}`);
+  if (!isCount(v, Number.MAX_SAFE_INTEGER, 1)) refuse('project.noVersion', { value: show(v) });
+  if (v > PROJECT_VERSION) refuse('project.newer', { version: v, reads: PROJECT_VERSION });
 }
 
 /** The seal is the manifest's first field, so its 8 hex digits sit at a fixed place in the bytes. */
@@ -197,22 +198,22 @@ export function sealManifest(manifest: ManifestV1): Uint8Array {
 
 function checkSeal(bytes: Uint8Array): void {
   if (bytes.length < SEAL_END || SEAL_PREFIX.some((b, i) => bytes[i] !== b)) {
-    refuse('manifest.json does not start with its checksum: it was not written by Ganvas, or was edited');
+    refuse('project.noChecksum');
   }
   const stated = strFromU8(bytes.subarray(SEAL_PREFIX.length, SEAL_END), true);
   const unsealed = bytes.slice();
   unsealed.set(UNSEALED, SEAL_PREFIX.length);
   const actual = fnv1a(unsealed);
-  if (actual !== stated) refuse(`manifest.json is damaged: its checksum is ${actual} but it says ${stated}`);
+  if (actual !== stated) refuse('project.manifestChecksum', { actual, stated });
 }
 
 /** The manifest's fields, each of the right type, or a ProjectError naming the first bad one. */
-export function parseManifest(bytes: Uint8Array, limits: ProjectLimits, notes: string[]): ParsedManifest {
+export function parseManifest(bytes: Uint8Array, limits: ProjectLimits, notes: Message[]): ParsedManifest {
   let raw: unknown;
   try {
     raw = JSON.parse(strFromU8(bytes));
   } catch (e) {
-    refuse(`manifest.json is not valid JSON (${e instanceof Error ? e.message : 'unreadable'})`);
+    refuse('project.notJson', { detail: e instanceof Error ? e.message : 'unreadable' });
   }
   const o = record(raw, 'the manifest');
   // Format and version first: another format, or a newer version, may seal differently.

@@ -3,6 +3,7 @@
  * project-file reader enforces. No tfjs here: everything is typed arrays and numbers, so the
  * format can be written and checked in the Worker, in Node and in tests alike.
  */
+import { MessageError, msg, type Message, type MessageArg, type MessageKey } from '../contract/messages.ts';
 import type { TrainConfig } from '../contract/config.ts';
 
 /** One tensor's values, row-major, with its shape (product of `shape` === `data.length`). */
@@ -75,8 +76,8 @@ export interface TrainerSnapshot {
 }
 
 export type DecodeResult =
-  | { ok: true; snapshot: TrainerSnapshot; notes: string[] }
-  | { ok: false; reason: string };
+  | { ok: true; snapshot: TrainerSnapshot; notes: Message[] }
+  | { ok: false; reason: Message };
 
 /** The format name in manifest.json; anything else is not ours. */
 export const PROJECT_FORMAT = 'ganvas';
@@ -116,10 +117,10 @@ export const DEFAULT_PROJECT_LIMITS: ProjectLimits = {
 };
 
 /** A reason the file (or snapshot) is refused, phrased for a person. Caught inside this module. */
-export class ProjectError extends Error {}
+export class ProjectError extends MessageError {}
 
-export function refuse(reason: string): never {
-  throw new ProjectError(reason);
+export function refuse(key: MessageKey, vars?: Record<string, MessageArg>): never {
+  throw new ProjectError(msg(key, vars));
 }
 
 /** Entry names inside the zip. */

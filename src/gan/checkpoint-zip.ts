@@ -34,17 +34,17 @@ class Screen {
     const { name, originalSize, size, compression } = info;
     const shown = JSON.stringify(name.slice(0, 80));
     // Throwing (not returning false) also stops fflate walking a forged entry count of billions.
-    if (this.declared.size >= this.limits.maxTimelineFrames + 3) refuse('the project file has too many entries');
+    if (this.declared.size >= this.limits.maxTimelineFrames + 3) refuse('project.tooManyEntries');
     const limit = entryLimit(name, this.limits);
-    if (limit === undefined) refuse(`the project file holds an unexpected entry ${shown}`);
-    if (this.declared.has(name)) refuse(`the project file holds two entries named ${shown}`);
-    if (compression !== 0 && compression !== 8) refuse(`${name} uses zip compression method ${compression}, which Ganvas does not read`);
-    if (originalSize > limit) refuse(`${name} declares ${formatSize(originalSize)} uncompressed, over the limit of ${formatSize(limit)}`);
+    if (limit === undefined) refuse('project.unexpectedEntry', { entry: shown });
+    if (this.declared.has(name)) refuse('project.twoEntries', { entry: shown });
+    if (compression !== 0 && compression !== 8) refuse('project.method', { entry: name, method: compression });
+    if (originalSize > limit) refuse('project.entryTooLarge', { entry: name, size: formatSize(originalSize), limit: formatSize(limit) });
     if (compression === 0 ? originalSize !== size : originalSize > size * DEFLATE_MAX_RATIO + 1024) {
-      refuse(`${name} declares ${originalSize} bytes from ${size} stored: the file is damaged or forged`);
+      refuse('project.forged', { entry: name, size: originalSize, stored: size });
     }
     this.total += originalSize;
-    if (this.total > this.limits.maxProjectBytes) refuse(`the project is over ${formatSize(this.limits.maxProjectBytes)} uncompressed`);
+    if (this.total > this.limits.maxProjectBytes) refuse('project.overLimit', { limit: formatSize(this.limits.maxProjectBytes) });
     this.declared.set(name, originalSize);
     this.current = name;
     return true;
@@ -55,20 +55,20 @@ const isZipStart = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0x50 &&
 
 /** The project's entries by name, each exactly as long as the directory said. */
 export function readEntries(bytes: Uint8Array, limits: ProjectLimits): Map<string, Uint8Array> {
-  if (!isZipStart(bytes)) refuse('this is not a Ganvas project file (it is not a zip archive)');
+  if (!isZipStart(bytes)) refuse('project.notZip');
   const screen = new Screen(limits);
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(bytes, { filter: screen.take });
   } catch (e) {
     if (e instanceof ProjectError) throw e;
-    if (screen.current === '') refuse('the project file is truncated or damaged: its zip directory cannot be read');
-    refuse(`the project file is damaged: unpacking failed at or after ${screen.current}`);
+    if (screen.current === '') refuse('project.truncatedZip');
+    refuse('project.unpackFailed', { entry: screen.current });
   }
   const entries = new Map<string, Uint8Array>();
   for (const [name, want] of screen.declared) {
     const got = files[name];
-    if (!got || got.length !== want) refuse(`${name} is truncated or damaged: it should hold ${want} bytes but ${got?.length ?? 0} could be read`);
+    if (!got || got.length !== want) refuse('project.entryTruncated', { entry: name, want, got: got?.length ?? 0 });
     entries.set(name, got);
   }
   return entries;

@@ -10,6 +10,7 @@
  * of a diverged run never replaces a good file. Reading never throws: it checks every byte and
  * field and says, in a sentence, what is wrong with a file it refuses.
  */
+import { MessageError, msg, type Message } from '../contract/messages.ts';
 import { zipSync, type Zippable } from 'fflate';
 import { formatSize } from '../data/sniff.ts';
 import { fnv1a, readFloat32LE, writeFloat32LE } from './checkpoint-bytes.ts';
@@ -82,9 +83,9 @@ function checkSizes(files: Map<string, Uint8Array>, limits: ProjectLimits): void
   for (const [name, bytes] of files) {
     total += bytes.length;
     const limit = name === MANIFEST_FILE ? limits.maxManifestBytes : name.startsWith('timeline/') ? limits.maxPngBytes : limits.maxProjectBytes;
-    if (bytes.length > limit) refuse(`${name} would be ${formatSize(bytes.length)}, over the limit of ${formatSize(limit)}`);
+    if (bytes.length > limit) refuse('project.wouldBeLarge', { entry: name, size: formatSize(bytes.length), limit: formatSize(limit) });
   }
-  if (total > limits.maxProjectBytes) refuse(`the project would be ${formatSize(total)}, over the limit of ${formatSize(limits.maxProjectBytes)}`);
+  if (total > limits.maxProjectBytes) refuse('project.wouldBeTotal', { size: formatSize(total), limit: formatSize(limits.maxProjectBytes) });
 }
 
 /**
@@ -108,7 +109,7 @@ export function encodeProject(snapshot: TrainerSnapshot, limits: ProjectLimits =
     }
     return zipSync(zippable);
   } catch (e) {
-    if (e instanceof ProjectError) throw new Error(`cannot save the project: ${e.message}`);
+    if (e instanceof ProjectError) throw new MessageError(msg('project.cannotSave', { reason: e.content }));
     throw e;
   }
 }
@@ -116,16 +117,16 @@ export function encodeProject(snapshot: TrainerSnapshot, limits: ProjectLimits =
 /** Every name the manifest refers to is in the zip, and nothing else is. */
 function checkEntrySet(m: ParsedManifest, entries: Map<string, Uint8Array>): void {
   const listed = new Set([MANIFEST_FILE, m.weights.file, ...(m.timeline ?? []).map((f) => f.file), ...(m.dataset ? [m.dataset.file] : [])]);
-  for (const name of listed) if (!entries.has(name)) refuse(`${name} is missing from the project file (the manifest lists it)`);
+  for (const name of listed) if (!entries.has(name)) refuse('project.missing', { entry: name });
   for (const name of entries.keys()) {
-    if (!listed.has(name)) refuse(`the project file holds ${name}, which its manifest does not list`);
+    if (!listed.has(name)) refuse('project.unlisted', { entry: name });
   }
 }
 
 function checkBlob(file: string, bytes: Uint8Array, want: { byteLength: number; fnv1a: string }): void {
-  if (bytes.length !== want.byteLength) refuse(`${file} is ${bytes.length} bytes but the manifest says ${want.byteLength}`);
+  if (bytes.length !== want.byteLength) refuse('project.entrySize', { entry: file, size: bytes.length, want: want.byteLength });
   const sum = fnv1a(bytes);
-  if (sum !== want.fnv1a) refuse(`${file} is damaged: its checksum is ${sum} but the manifest says ${want.fnv1a}`);
+  if (sum !== want.fnv1a) refuse('project.entryChecksum', { entry: file, sum, want: want.fnv1a });
 }
 
 /** Reads tensors in table order; each must start where the previous one ended. */
@@ -136,7 +137,7 @@ class WeightReader {
   group(records: TensorRecord[], label: (name: string) => string): Record<string, NamedArray> {
     const seen = new Set<string>();
     return Object.fromEntries(records.map((r) => {
-      if (seen.has(r.name)) refuse(`weights.bin's table lists ${label(r.name)} twice`);
+      if (seen.has(r.name)) refuse('project.tensorTwice', { tensor: label(r.name) });
       seen.add(r.name);
       return [r.name, this.tensor(r, label(r.name))];
     }));
@@ -145,17 +146,17 @@ class WeightReader {
   private tensor(r: TensorRecord, label: string): NamedArray {
     const { bytes } = this;
     const stop = r.byteOffset + r.byteLength;
-    if (stop > bytes.length) refuse(`weights.bin is truncated: ${label} needs bytes ${r.byteOffset}–${stop} but the file has ${bytes.length}`);
-    if (r.byteOffset !== this.end) refuse(`weights.bin's table is inconsistent: ${label} starts at byte ${r.byteOffset} but the tensor before it ends at ${this.end}`);
+    if (stop > bytes.length) refuse('project.weightsTruncated', { tensor: label, from: r.byteOffset, to: stop, size: bytes.length });
+    if (r.byteOffset !== this.end) refuse('project.weightsInconsistent', { tensor: label, from: r.byteOffset, end: this.end });
     const sum = fnv1a(bytes, r.byteOffset, stop);
-    if (sum !== r.fnv1a) refuse(`weights.bin is damaged: ${label} has checksum ${sum} but the manifest says ${r.fnv1a}`);
+    if (sum !== r.fnv1a) refuse('project.weightsChecksum', { tensor: label, sum, want: r.fnv1a });
     this.end = stop;
     return { shape: [...r.shape], data: readFloat32LE(bytes, r.byteOffset, r.byteLength / 4) };
   }
 
   finish(declared: number): void {
-    if (this.end !== this.bytes.length) refuse(`weights.bin has ${this.bytes.length - this.end} bytes after its last tensor`);
-    if (declared !== this.bytes.length) refuse(`weights.bin is ${this.bytes.length} bytes but the manifest says ${declared}`);
+    if (this.end !== this.bytes.length) refuse('project.weightsTrailing', { n: this.bytes.length - this.end });
+    if (declared !== this.bytes.length) refuse('project.weightsSize', { size: this.bytes.length, want: declared });
   }
 }
 
@@ -169,7 +170,7 @@ function buildSnapshot(m: ParsedManifest, entries: Map<string, Uint8Array>): Tra
   };
   const optimizers: [string, TrainerSnapshot['optimizers'][string]][] = m.weights.optimizers.map((o) =>
     [o.name, { iterations: o.iterations, weights: reader.group(o.weights, (n) => `optimizer ${o.name} slot ${n}`) }]);
-  if (new Set(optimizers.map(([n]) => n)).size !== optimizers.length) refuse('manifest.json lists one optimizer twice');
+  if (new Set(optimizers.map(([n]) => n)).size !== optimizers.length) refuse('project.optimizerTwice');
   s.optimizers = Object.fromEntries(optimizers);
   if (m.weights.extras) s.extras = reader.group(m.weights.extras, (n) => `extra tensor ${n}`);
   reader.finish(m.weights.byteLength);
@@ -189,13 +190,13 @@ function buildSnapshot(m: ParsedManifest, entries: Map<string, Uint8Array>): Tra
 }
 
 function decodeOrRefuse(bytes: Uint8Array, limits: ProjectLimits): DecodeResult {
-  if (!(bytes instanceof Uint8Array)) refuse('no file was given');
-  if (bytes.length === 0) refuse('the file is empty');
-  if (bytes.length > limits.maxProjectBytes) refuse(`the file is ${formatSize(bytes.length)}, over the limit of ${formatSize(limits.maxProjectBytes)}`);
+  if (!(bytes instanceof Uint8Array)) refuse('project.noFile');
+  if (bytes.length === 0) refuse('project.emptyFile');
+  if (bytes.length > limits.maxProjectBytes) refuse('project.fileTooLarge', { size: formatSize(bytes.length), limit: formatSize(limits.maxProjectBytes) });
   const entries = readEntries(bytes, limits);
   const manifestBytes = entries.get(MANIFEST_FILE);
-  if (!manifestBytes) refuse('manifest.json is missing: this zip is not a Ganvas project');
-  const notes: string[] = [];
+  if (!manifestBytes) refuse('project.noManifest');
+  const notes: Message[] = [];
   const manifest = parseManifest(manifestBytes, limits, notes);
   checkEntrySet(manifest, entries);
   const snapshot = buildSnapshot(manifest, entries);
@@ -221,8 +222,8 @@ export function decodeProject(bytes: Uint8Array, limits: Partial<ProjectLimits> 
   try {
     return decodeOrRefuse(bytes, mergeLimits(limits));
   } catch (e) {
-    if (e instanceof ProjectError) return { ok: false, reason: e.message };
+    if (e instanceof ProjectError) return { ok: false, reason: e.content };
     // Not expected (every check above refuses by ProjectError), but a hostile file must not crash the page.
-    return { ok: false, reason: `the project file could not be read (${e instanceof Error ? e.message : String(e)})` };
+    return { ok: false, reason: msg('project.unreadable', { detail: e instanceof Error ? e.message : String(e) }) };
   }
 }

@@ -10,6 +10,7 @@
  * the same layer shapes the builders use; the factors that turn them into bytes are measured
  * (tests/unit/memory.test.ts compares the estimate with tfjs's own peak byte count).
  */
+import { msg, type Message } from '../contract/messages.ts';
 import { MODEL_NAMES, type BackendName, type TrainConfig } from '../contract/config.ts';
 
 const FLOAT = 4;
@@ -118,7 +119,7 @@ export interface MemoryEstimate {
    */
   bytes: { model: number; snapshots: number; dataset: number; step: number; sampling: number; total: number };
   /** The largest single tensor: the dataset, or the widest activation. */
-  largest: { bytes: number; what: string };
+  largest: { bytes: number; what: 'dataset' | 'activations'; label: Message };
 }
 
 export interface EstimateOptions {
@@ -141,8 +142,8 @@ export function estimateMemory(config: TrainConfig, images: number, opts: Estima
   const total = Math.ceil(kept + snapshots + dataset + Math.max(step, sampling));
   const widest = FLOAT * Math.max(2 * config.batch * d.widest, Math.max(config.batch, samples) * g.widest);
   const largest = dataset >= widest
-    ? { bytes: dataset, what: `the dataset (${images} images at ${config.res}×${config.res})` }
-    : { bytes: widest, what: `one layer's activations at batch ${config.batch}` };
+    ? { bytes: dataset, what: 'dataset' as const, label: msg('memory.dataset', { images, res: config.res }) }
+    : { bytes: widest, what: 'activations' as const, label: msg('memory.activations', { batch: config.batch }) };
   return { params, bytes: { model: kept, snapshots, dataset, step: Math.ceil(step), sampling, total }, largest };
 }
 
@@ -151,10 +152,10 @@ export interface DeviceLimits {
   backend: BackendName;
   /** Bytes the backend can hold in all, and why, for a person: "WASM can address 2 GiB". */
   totalBytes: number;
-  total: string;
+  total: Message;
   /** Largest single tensor (WebGPU's largest buffer, WebGL's largest texture), and why. */
   tensorBytes?: number;
-  tensor?: string;
+  tensor?: Message;
 }
 
 /** tfjs-wasm's heap: 4 GiB of address space, of which about 2 GiB is usable in practice. */
@@ -169,12 +170,12 @@ export function formatBytes(n: number): string {
 
 
 /** What to change, from the biggest share of the estimate. */
-function advice(e: MemoryEstimate): string {
+function advice(e: MemoryEstimate): Message {
   const { model, snapshots, dataset, step, sampling } = e.bytes;
   const biggest = Math.max(model + snapshots, dataset, step, sampling);
-  if (biggest === step) return 'lower the batch (or the resolution)';
-  if (biggest === dataset) return 'use fewer images (or a lower resolution)';
-  return 'narrow the model (width) or lower the resolution';
+  if (biggest === step) return msg('memory.fixBatch');
+  if (biggest === dataset) return msg('memory.fixImages');
+  return msg('memory.fixWidth');
 }
 
 /**
@@ -182,15 +183,16 @@ function advice(e: MemoryEstimate): string {
  * undefined when it fits: e.g. "64×64 StyleGAN at batch 256 needs about 3.1 GiB; WASM can
  * address 2 GiB: lower the batch (or the resolution)".
  */
-export function memoryProblem(config: TrainConfig, images: number, limits: DeviceLimits, opts: EstimateOptions = {}): string | undefined {
+export function memoryProblem(config: TrainConfig, images: number, limits: DeviceLimits, opts: EstimateOptions = {}): Message | undefined {
   const e = estimateMemory(config, images, opts);
-  const what = `${config.res}×${config.res} ${MODEL_NAMES[config.model]} at batch ${config.batch}`;
+  const what = msg('memory.what', { res: config.res, model: MODEL_NAMES[config.model], batch: config.batch });
   if (limits.tensorBytes !== undefined && e.largest.bytes > limits.tensorBytes) {
-    const fix = e.largest.what.startsWith('the dataset') ? 'use fewer images (or a lower resolution)' : 'lower the batch';
-    return `${what}: ${e.largest.what} is one tensor of about ${formatBytes(e.largest.bytes)}; ${limits.tensor ?? `the largest ${limits.backend} tensor is ${formatBytes(limits.tensorBytes)}`}: ${fix}`;
+    const fix = e.largest.what === 'dataset' ? msg('memory.fixImages') : msg('memory.fixBatchOnly');
+    const limit = limits.tensor ?? msg('memory.largestTensor', { backend: limits.backend, bytes: formatBytes(limits.tensorBytes) });
+    return msg('memory.tensor', { what, tensor: e.largest.label, bytes: formatBytes(e.largest.bytes), limit, fix });
   }
   if (e.bytes.total > limits.totalBytes) {
-    return `${what} on ${images} images needs about ${formatBytes(e.bytes.total)}; ${limits.total}: ${advice(e)}`;
+    return msg('memory.total', { what, images, bytes: formatBytes(e.bytes.total), limit: limits.total, fix: advice(e) });
   }
   return undefined;
 }

@@ -3,6 +3,7 @@
  * checkpoint format's input): reading everything back, and checking that a snapshot fits the
  * model it is loaded into before anything is assigned.
  */
+import { msg, type Message } from '../contract/messages.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from './adam.ts';
 import type { NamedArray, OptimizerState } from './checkpoint.ts';
@@ -26,27 +27,27 @@ export async function readAdam(adam: Adam): Promise<OptimizerState> {
 }
 
 /** The first mismatch between stored arrays and a model's parameters, phrased for a person. */
-export function mismatch(params: Params, stored: Record<string, NamedArray>, what: string): string | undefined {
+export function mismatch(params: Params, stored: Record<string, NamedArray>, what: Message): Message | undefined {
   for (const [name, v] of Object.entries(params)) {
     const s = stored[name];
-    if (!s) return `${what} has no ${name}`;
-    if (s.shape.join('×') !== v.shape.join('×')) return `${what}: ${name} is ${s.shape.join('×')} but the model needs ${v.shape.join('×')}`;
+    if (!s) return msg('state.noParam', { what, name });
+    if (s.shape.join('×') !== v.shape.join('×')) return msg('state.shape', { what, name, has: s.shape.join('×'), needs: v.shape.join('×') });
   }
   const extra = Object.keys(stored).find((n) => !(n in params));
-  return extra ? `${what} has ${extra}, which this model does not` : undefined;
+  return extra ? msg('state.extra', { what, name: extra }) : undefined;
 }
 
-export function adamMismatch(adam: Adam, state: OptimizerState | undefined, what: string): string | undefined {
-  if (!state) return `${what} is missing`;
+export function adamMismatch(adam: Adam, state: OptimizerState | undefined, what: Message): Message | undefined {
+  if (!state) return msg('state.missing', { what });
   const m: Record<string, NamedArray> = {};
   const v: Record<string, NamedArray> = {};
   for (const [key, arr] of Object.entries(state.weights)) {
     const [name, slot] = [key.slice(0, key.lastIndexOf('/')), key.slice(key.lastIndexOf('/') + 1)];
     if (slot === 'm') m[name] = arr;
     else if (slot === 'v') v[name] = arr;
-    else return `${what} has an unknown slot ${key}`;
+    else return msg('state.slot', { what, key });
   }
-  return mismatch(adam.m, m, `${what} (first moments)`) ?? mismatch(adam.v, v, `${what} (second moments)`);
+  return mismatch(adam.m, m, msg('state.firstMoments', { what })) ?? mismatch(adam.v, v, msg('state.secondMoments', { what }));
 }
 
 export function assignNamed(params: Params, stored: Record<string, NamedArray>): void {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { msg, type Message } from '../contract/messages.ts';
 import type { TrainConfig } from '../contract/config.ts';
 import type { PreparedSet } from '../data/types.ts';
 import { buildModel, type GanModel } from './models/index.ts';
@@ -284,12 +285,12 @@ export class GanTrainer {
    * Puts a saved state into this trainer (built from the same config). Checks every name and
    * shape first and returns what does not fit, so a bad file never half-loads.
    */
-  importState(state: TrainerState): string | undefined {
+  importState(state: TrainerState): Message | undefined {
     const all = this.allParams();
     const problem =
-      mismatch(all, state.params, 'the saved weights') ??
-      adamMismatch(this.optG, state.optimizers['g'], "the generator's optimizer state") ??
-      adamMismatch(this.optD, state.optimizers['d'], "the discriminator's optimizer state");
+      mismatch(all, state.params, msg('state.weights')) ??
+      adamMismatch(this.optG, state.optimizers['g'], msg('state.optG')) ??
+      adamMismatch(this.optD, state.optimizers['d'], msg('state.optD'));
     if (problem) return problem;
     assignNamed(all, state.params);
     assignAdam(this.optG, state.optimizers['g']!);

@@ -5,6 +5,7 @@
  * project's 2-core reference machine WASM trains the DCGAN ~15× faster than SwiftShader WebGL
  * and ~30× faster than SwiftShader WebGPU (shared/NOTES.md, `npm run bench`).
  */
+import { english, MessageError, msg, type Message } from '../contract/messages.ts';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -39,7 +40,7 @@ setWasmPaths({
 
 const FALLBACK_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-type Probe = { ok: true; reason: string; software: boolean } | { ok: false; reason: string };
+type Probe = { ok: true; reason: Message; software: boolean } | { ok: false; reason: Message };
 
 interface GpuAdapterLike {
   isFallbackAdapter?: boolean;
@@ -58,13 +59,13 @@ const probedAdapters: GpuAdapterLike[] = [];
 
 async function webgpuAdapter(): Promise<Probe> {
   const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
-  if (!gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+  if (!gpu) return { ok: false, reason: msg('backend.noWebgpu') };
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (adapter) probedAdapters.push(adapter);
-  if (!adapter) return { ok: false, reason: 'no WebGPU adapter was offered (GPU blocklisted or disabled)' };
+  if (!adapter) return { ok: false, reason: msg('backend.noAdapter') };
   const software = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
   const name = [adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ');
-  return { ok: true, software, reason: software ? 'software WebGPU adapter (no GPU)' : `WebGPU adapter ${name}`.trim() };
+  return { ok: true, software, reason: software ? msg('backend.softwareWebgpu') : msg('backend.webgpu', { name }) };
 }
 
 function webglRenderer(): string {
@@ -83,31 +84,31 @@ function describeRunning(name: BackendName): Probe & { ok: true } {
     case 'webgl': {
       const renderer = webglRenderer();
       const software = isSoftwareRenderer(renderer);
-      return { ok: true, software, reason: software ? `software WebGL (${renderer})` : `WebGL on ${renderer || 'a GPU'}` };
+      return { ok: true, software, reason: software ? msg('backend.softwareWebgl', { renderer }) : msg('backend.webgl', { renderer: renderer || msg('backend.aGpu') }) };
     }
     case 'webgpu': {
       const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
       const label = [info?.vendor, info?.architecture].filter(Boolean).join(' ');
       const software = isSoftwareRenderer(label);
-      return { ok: true, software, reason: software ? `software WebGPU adapter (${label})` : `WebGPU adapter ${label}`.trim() };
+      return { ok: true, software, reason: software ? msg('backend.softwareWebgpuNamed', { name: label }) : msg('backend.webgpu', { name: label }) };
     }
     case 'wasm':
-      return { ok: true, software: false, reason: `WebAssembly on the CPU (${wasmFlavour()})` };
+      return { ok: true, software: false, reason: msg('backend.wasm', { flavour: wasmFlavour() }) };
     case 'cpu':
-      return { ok: true, software: false, reason: 'plain JavaScript on the CPU' };
+      return { ok: true, software: false, reason: msg('backend.cpu') };
   }
 }
 
 async function tryBackend(name: BackendName): Promise<Probe> {
   // No adapter of our own here: tfjs requests the one it uses, and a second, unused adapter
   // in the same Worker has been seen to destabilise SwiftShader's device.
-  if (name === 'webgpu' && !(navigator as unknown as { gpu?: GpuLike }).gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+  if (name === 'webgpu' && !(navigator as unknown as { gpu?: GpuLike }).gpu) return { ok: false, reason: msg('backend.noWebgpu') };
   const ok = await (name === 'wasm' ? setWasmBackendForTraining() : tf.setBackend(name)).catch(() => false);
-  if (!ok) return { ok: false, reason: `tfjs could not start the ${name} backend` };
+  if (!ok) return { ok: false, reason: msg('backend.cannotStart', { backend: name }) };
   await tf.ready();
   const probe = describeRunning(name);
   const wrong = await backendSelfCheck().catch((e: unknown) => String(e));
-  if (wrong) return { ok: false, reason: `the ${name} backend failed its warm-up check: ${wrong}` };
+  if (wrong) return { ok: false, reason: msg('backend.warmUp', { backend: name, detail: wrong }) };
   return probe;
 }
 
@@ -124,7 +125,7 @@ export async function chooseBackend(request: BackendRequest): Promise<BackendInf
   const softwareGpus: BackendName[] = [];
   const info = (name: BackendName, probe: Probe & { ok: true }): BackendInfo => ({
     name,
-    reason: request === name ? `requested with ?backend=${name}: ${probe.reason}` : probe.reason,
+    reason: request === name ? msg('backend.requested', { backend: name, reason: probe.reason }) : probe.reason,
     skipped,
     software: probe.software,
   });
@@ -146,7 +147,7 @@ export async function chooseBackend(request: BackendRequest): Promise<BackendInf
       if (!probe.ok) skipped.push({ name, reason: probe.reason });
       else if (probe.software) {
         softwareGpus.push(name);
-        skipped.push({ name, reason: `${probe.reason}: WebAssembly trains faster than a software GPU` });
+        skipped.push({ name, reason: msg('backend.slowerThanWasm', { reason: probe.reason }) });
       } else if (name === 'webgl') return info(name, probe);
       else {
         const chosen = await attempt(name);
@@ -163,5 +164,5 @@ export async function chooseBackend(request: BackendRequest): Promise<BackendInf
       }
     }
   }
-  throw new Error(`no tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  throw new MessageError(msg('backend.none', { detail: skipped.map((s) => `${s.name}: ${english(s.reason)}`).join('; ') }));
 }

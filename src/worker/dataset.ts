@@ -2,6 +2,7 @@
  * The Worker's dataset: where the images came from, the files kept so they can be prepared
  * again (another resolution, crop mode or background), and the prepared set the trainer uploads.
  */
+import { MessageError, msg } from '../contract/messages.ts';
 import type { DatasetInfo, DatasetSource, RejectedFile } from '../contract/protocol.ts';
 import { browserDecoder, bitmapToRgba } from '../data/browser/decode.ts';
 import { makeShapes } from '../data/builtin/procedural.ts';
@@ -15,7 +16,7 @@ import { DEFAULT_PREPARE, type NamedBytes, type PreparedSet, type PrepareOptions
 type Progress = (done: number, total: number) => void;
 
 /** Thrown by a load the person cancelled; what was loaded before it stays. */
-export class LoadCancelled extends Error {
+export class LoadCancelled extends MessageError {
   override name = 'LoadCancelled';
 }
 type Look = Omit<PrepareOptions, 'res'>;
@@ -69,11 +70,11 @@ export class DatasetStore {
 
   /** Cancels a load in progress (called outside the command queue). */
   cancel(): void {
-    this.loading?.abort(new LoadCancelled('loading was cancelled; the images loaded before it are kept'));
+    this.loading?.abort(new LoadCancelled(msg('data.cancelled')));
   }
 
   async loadBuiltin(name: string): Promise<void> {
-    if (!isBuiltinName(name)) throw new Error(`there is no built-in dataset called "${name}"`);
+    if (!isBuiltinName(name)) throw new MessageError(msg('data.noSuchBuiltin', { name }));
     const set = await builtinSet(name, this.res, this.look);
     this.clear();
     this.source = { kind: 'builtin', name };
@@ -165,7 +166,7 @@ export class DatasetStore {
     if (this.source.kind === 'builtin') return builtinSet(this.source.name as BuiltinName, res, look);
     if (this.source.kind === 'none') return emptySet(res);
     if (this.source.kind === 'saved') {
-      throw new Error(`the images of "${this.source.name}" were saved prepared at ${this.res}×${this.res}; load the original images to train at another size or crop`);
+      throw new MessageError(msg('data.savedPrepared', { name: this.source.name, res: this.res }));
     }
     const result = await this.guarded((signal) => loadImages(this.files, browserDecoder, { ...look, res }, onProgress, signal));
     return result.set;
@@ -186,9 +187,9 @@ async function builtinSet(name: BuiltinName, res: number, look: Look): Promise<P
   if (entry.kind === 'procedural') return makeShapes({ res });
   const url = new URL(entry.file, new URL(import.meta.env.BASE_URL, self.location.origin));
   const response = await fetch(url).catch((e: unknown) => {
-    throw new Error(`could not download the built-in set "${name}": the page seems to be offline (${e instanceof Error ? e.message : String(e)})`);
+    throw new MessageError(msg('data.offline', { name, detail: e instanceof Error ? e.message : String(e) }));
   });
-  if (!response.ok) throw new Error(`could not load the built-in dataset "${name}" (HTTP ${response.status})`);
+  if (!response.ok) throw new MessageError(msg('data.http', { name, status: response.status }));
   const bitmap = await createImageBitmap(await response.blob(), { premultiplyAlpha: 'none' });
   const sheet = bitmapToRgba(bitmap);
   bitmap.close();

@@ -3,6 +3,7 @@
  * generator as a tfjs model, the prepared images for StyleGAN2-ADA) and the nearest-training-image
  * sheet. Each returns the event to post, or a message for the person when there is nothing to give.
  */
+import { messageOf, msg, type Message } from '../contract/messages.ts';
 import type { WorkerEvent } from '../contract/protocol.ts';
 import { styleganDatasetZip } from '../data/stylegan-dataset.ts';
 import { contactSheet } from '../data/preview.ts';
@@ -15,9 +16,9 @@ import type { GanTrainer } from '../gan/trainer.ts';
 type Download = WorkerEvent & { type: 'download' };
 type Nearest = WorkerEvent & { type: 'nearest' };
 /** An event and the buffers it transfers, or why there is none. */
-export type Outcome<E> = { event: E; transfer: ArrayBuffer[] } | { problem: string };
+export type Outcome<E> = { event: E; transfer: ArrayBuffer[] } | { problem: Message };
 
-const NO_MODEL = 'there is no generator yet: load a dataset first';
+const NO_MODEL = msg('side.noGenerator');
 const fileSafe = (name: string) => name.replace(/[^\p{L}\p{N}._-]+/gu, '-');
 
 function download(name: string, mime: string, bytes: Uint8Array): Outcome<Download> {
@@ -34,12 +35,12 @@ export async function generatorZip(trainer: GanTrainer | undefined): Promise<Out
   try {
     return download(`ganvas-generator-step${trainer.step}.zip`, 'application/zip', await exportGeneratorZip(trainer));
   } catch (e) {
-    return { problem: e instanceof Error ? e.message : String(e) };
+    return { problem: messageOf(e) };
   }
 }
 
 export function datasetZip(set: PreparedSet): Outcome<Download> {
-  if (set.count === 0) return { problem: 'there are no images to export' };
+  if (set.count === 0) return { problem: msg('side.noImages') };
   return download(`ganvas-dataset-${set.res}px.zip`, 'application/zip', styleganDatasetZip(set));
 }
 
@@ -47,7 +48,7 @@ export function datasetZip(set: PreparedSet): Outcome<Download> {
 export async function nearestSheet(trainer: GanTrainer | undefined, quality: QualityTracker, set: PreparedSet, gridSide: number): Promise<Outcome<Nearest>> {
   if (!trainer) return { problem: NO_MODEL };
   const found = await quality.nearestForGrid(trainer);
-  if (!found) return { problem: 'there are no training images to compare with' };
+  if (!found) return { problem: msg('side.noTrainingImages') };
   const size = set.res * set.res * 3;
   const pixels = new Float32Array(found.matches.length * size);
   found.matches.forEach((m, i) => pixels.set(set.pixels.subarray(m.index * size, (m.index + 1) * size), i * size));

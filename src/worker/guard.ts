@@ -3,15 +3,16 @@
  * when a run has blown up. Checks ride on the metric reads the loop already makes, so there
  * is no extra sync per step.
  */
+import { msg, type Message } from '../contract/messages.ts';
 import { disposeMemento, type GanTrainer, type Memento, type StepReport } from '../gan/trainer.ts';
 
 /** A loss this large means the game has exploded (healthy softplus losses stay under ~10). */
 const EXPLODING_LOSS = 50;
 
-export function divergence(r: StepReport): string | undefined {
+export function divergence(r: StepReport): Message | undefined {
   const values = [r.gLoss, r.dLoss, r.dReal, r.dFake];
-  if (values.some((v) => !Number.isFinite(v))) return 'the losses became NaN or infinite';
-  if (Math.max(r.gLoss, r.dLoss) > EXPLODING_LOSS) return `a loss exploded (G ${r.gLoss.toFixed(1)}, D ${r.dLoss.toFixed(1)})`;
+  if (values.some((v) => !Number.isFinite(v))) return msg('guard.nan');
+  if (Math.max(r.gLoss, r.dLoss) > EXPLODING_LOSS) return msg('guard.exploded', { g: r.gLoss.toFixed(1), d: r.dLoss.toFixed(1) });
   return undefined;
 }
 

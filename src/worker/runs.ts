@@ -3,6 +3,7 @@
  * A run is one encoded project file; a save is one `put` in one transaction, so a crash or
  * reload mid-write leaves the previous save whole (IndexedDB commits transactions atomically).
  */
+import { MessageError, msg } from '../contract/messages.ts';
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { RunSummary } from '../contract/protocol.ts';
 
@@ -41,18 +42,17 @@ export async function loadRun(id: string): Promise<Uint8Array | undefined> {
  */
 export async function saveRun(summary: Omit<RunSummary, 'size'>, bytes: Uint8Array): Promise<void> {
   const estimate = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);
-  if (estimate?.quota !== undefined && estimate.usage !== undefined && estimate.quota - estimate.usage < bytes.length * 1.1) throw new Error(noRoom(bytes));
+  if (estimate?.quota !== undefined && estimate.usage !== undefined && estimate.quota - estimate.usage < bytes.length * 1.1) throw new MessageError(noRoom(bytes));
   try {
     await (await open()).put('runs', { ...summary, size: bytes.length, bytes });
   } catch (e) {
     // The estimate can be stale: a write the browser refuses for quota fails whole, old save intact.
-    if (e instanceof DOMException && e.name === 'QuotaExceededError') throw new Error(noRoom(bytes));
+    if (e instanceof DOMException && e.name === 'QuotaExceededError') throw new MessageError(noRoom(bytes));
     throw e;
   }
 }
 
-const noRoom = (bytes: Uint8Array) =>
-  `not enough storage for the autosave (${(bytes.length / 2 ** 20).toFixed(1)} MB needed); the previous save is kept. Export the project or delete old runs.`;
+const noRoom = (bytes: Uint8Array) => msg('runs.noRoom', { mb: (bytes.length / 2 ** 20).toFixed(1) });
 
 export async function renameRun(id: string, name: string): Promise<void> {
   const d = await open();

@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 /** Worker entry: wires messages to the session. No maths and no scheduling here. */
+import { msg } from '../contract/messages.ts';
 import type { Command, WorkerEvent } from '../contract/protocol.ts';
 import { Session } from './session/session.ts';
 
@@ -10,5 +11,5 @@ const session = new Session((event: WorkerEvent, transfer?: Transferable[]) => s
 self.onmessage = (e: MessageEvent<Command>) => void session.handle(e.data);
 
 self.addEventListener('unhandledrejection', (e) => {
-  self.postMessage({ type: 'status', state: 'error', message: `unexpected error: ${String(e.reason)}` } satisfies WorkerEvent);
+  self.postMessage({ type: 'status', state: 'error', message: msg('error.unhandled', { detail: String(e.reason) }) } satisfies WorkerEvent);
 });

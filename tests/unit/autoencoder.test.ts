@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { inEnglish } from '../helpers/english.ts';
+import { english } from '../../src/contract/messages.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromParams, DEFAULT_CONFIG } from '../../src/contract/config.ts';
 import type { PreparedSet } from '../../src/data/types.ts';
@@ -135,7 +137,7 @@ describe('autoencoder state', () => {
     expect(Object.keys(state.params)).toContain('ae.code.mean');
     const meta = { name: 'ae', created: '2026-01-01T00:00:00.000Z', updated: '2026-01-01T00:00:00.000Z', app: 'test' };
     const decoded = decodeProject(encodeProject({ ...state, history: [], meta }));
-    if (!decoded.ok) throw new Error(decoded.reason);
+    if (!decoded.ok) throw new Error(english(decoded.reason));
     expect(decoded.snapshot.config.model).toBe('autoencoder');
     const gridBefore = await a.renderGrid();
     a.trainStep();
@@ -150,7 +152,7 @@ describe('autoencoder state', () => {
     expect((await b.report())!).toEqual(expected);
     // A DCGAN state does not load into an autoencoder: the names differ.
     const dcgan = new GanTrainer(tinyConfig(), gradients());
-    expect(b.importState(await dcgan.exportState())).toMatch(/has no/);
+    expect(inEnglish(b.importState(await dcgan.exportState()))).toMatch(/has no/);
     [a, b, dcgan].forEach((t) => t.dispose());
   });
 });

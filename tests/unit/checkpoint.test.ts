@@ -1,4 +1,6 @@
+import { inEnglish } from '../helpers/english.ts';
 import { describe, expect, it } from 'vitest';
+import { english } from '../../src/contract/messages.ts';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { DEFAULT_CONFIG } from '../../src/contract/config.ts';
 import { Rng } from '../../src/gan/random.ts';
@@ -79,7 +81,7 @@ function withValues(name: string, values: number[]) {
 
 function reason(bytes: Uint8Array, limits = {}): string {
   const r = decodeProject(bytes, limits);
-  return r.ok ? 'accepted' : r.reason;
+  return r.ok ? 'accepted' : english(r.reason);
 }
 
 /** Offset of the nth central-directory header ("PK\1\2"), where declared sizes live. */
@@ -97,7 +99,7 @@ describe('project round trip', () => {
   it('restores every field and every float bit for bit (-0, subnormals, extremes)', () => {
     const s = snapshot(TINY);
     const r = decodeProject(encodeProject(s));
-    if (!r.ok) throw new Error(r.reason);
+    if (!r.ok) throw new Error(english(r.reason));
     expect(snapshotDifference(r.snapshot, s)).toBeUndefined();
     expect(r.snapshot).toEqual(s);
     expect(r.notes).toEqual([]);
@@ -111,7 +113,7 @@ describe('project round trip', () => {
   it('leaves optional parts absent when they were absent, and writes the same bytes twice', () => {
     const s = snapshot(TINY, false);
     const r = decodeProject(encodeProject(s));
-    if (!r.ok) throw new Error(r.reason);
+    if (!r.ok) throw new Error(english(r.reason));
     expect(snapshotDifference(r.snapshot, s)).toBeUndefined();
     for (const key of ['extras', 'timeline', 'dataset'] as const) expect(key in r.snapshot).toBe(false);
     expect(r.snapshot.rng.spare).toBeUndefined();
@@ -126,7 +128,7 @@ describe('project round trip', () => {
     expect(bytes.length).toBeGreaterThan(count * 3 * 4);
     expect(bytes.length).toBeLessThan(count * 3 * 4 + 100_000);
     const r = decodeProject(bytes);
-    if (!r.ok) throw new Error(r.reason);
+    if (!r.ok) throw new Error(english(r.reason));
     expect(snapshotDifference(r.snapshot, s)).toBeUndefined();
   });
 
@@ -206,9 +208,9 @@ describe('decodeProject refuses damaged or hostile files with a specific reason'
 
   it('fills config fields an older file lacks, and says so', () => {
     const r = decodeProject(rezip(valid, (_, m) => { delete m.config.gridSide; m.config.future = 1; }));
-    if (!r.ok) throw new Error(r.reason);
+    if (!r.ok) throw new Error(english(r.reason));
     expect(r.snapshot.config.gridSide).toBe(DEFAULT_CONFIG.gridSide);
-    expect(r.notes).toEqual([`the saved config has no gridSide; using the default ${DEFAULT_CONFIG.gridSide}`, 'ignored the unknown config field "future"']);
+    expect(inEnglish(r.notes)).toEqual([`the saved config has no gridSide; using the default ${DEFAULT_CONFIG.gridSide}`, 'ignored the unknown config field "future"']);
   });
 
   it('never throws on mutated files, and any file it accepts holds exactly the saved run', () => {
@@ -224,7 +226,7 @@ describe('decodeProject refuses damaged or hostile files with a specific reason'
         accepted++;
         expect(snapshotDifference(r.snapshot, original)).toBeUndefined();
       } else {
-        expect(r.reason.length).toBeGreaterThan(10);
+        expect(english(r.reason).length).toBeGreaterThan(10);
       }
     }
     // Zip fields nobody reads (dates, CRCs) can change harmlessly; most mutations must be refused.

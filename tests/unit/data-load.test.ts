@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { inEnglish } from '../helpers/english.ts';
+import { english } from '../../src/contract/messages.ts';
 import { mkdtemp, mkdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,7 +75,7 @@ const corpus: NamedBytes[] = [
 describe('loadImages on a mixed corpus', async () => {
   const progress: [number, number][] = [];
   const result = await loadImages(corpus, nodeDecoder, OPTS, (d, t) => progress.push([d, t]));
-  const reasons = Object.fromEntries(result.rejections.map((r) => [r.name, r.reason]));
+  const reasons = Object.fromEntries(result.rejections.map((r) => [r.name, english(r.reason)]));
 
   it('keeps every good file beside the bad ones', () => {
     expect(result.set.names).toEqual([
@@ -103,7 +105,7 @@ describe('loadImages on a mixed corpus', async () => {
   });
 
   it('warns about upscaled small images', () => {
-    expect(result.warnings).toEqual([{ name: 'a.png', reason: `small image (8×6) was upscaled to ${RES}×${RES}` }]);
+    expect(inEnglish(result.warnings)).toEqual([{ name: 'a.png', reason: `small image (8×6) was upscaled to ${RES}×${RES}` }]);
   });
 
   it('produces count×res×res×3 floats in [-1, 1]', () => {
@@ -143,7 +145,7 @@ describe('loadImages limits and failures', () => {
     const r = await loadImages(files, stub(fill(4, 4, () => [0, 0, 0, 255])), { ...OPTS, maxImages: 2 });
     expect(r.set.count).toBe(2);
     expect(r.set.pixels.length).toBe(2 * RES * RES * 3);
-    expect(r.rejections).toEqual([3, 4].map((i) => ({ name: `${i}.gif`, reason: 'skipped: the dataset already holds the maximum of 2 images' })));
+    expect(inEnglish(r.rejections)).toEqual([3, 4].map((i) => ({ name: `${i}.gif`, reason: 'skipped: the dataset already holds the maximum of 2 images' })));
     expect(MAX_IMAGES).toBe(5000);
   });
 
@@ -151,9 +153,9 @@ describe('loadImages limits and failures', () => {
     const files = [nb('a.gif', gif(1, 64)), nb('b.gif', gif(2, 64))];
     const broken = await loadImages(files, stub({ width: 4, height: 4, data: new Uint8Array(3) }), OPTS);
     expect(broken.set).toEqual({ res: RES, count: 0, pixels: new Float32Array(0), names: [] });
-    expect(broken.rejections[0].reason).toBe('corrupt or unreadable image (the decoder returned no usable pixels)');
+    expect(english(broken.rejections[0].reason)).toBe('corrupt or unreadable image (the decoder returned no usable pixels)');
     const throwing = await loadImages(files, async () => { throw new Error('boom'); }, OPTS);
-    expect(throwing.rejections.map((r) => r.reason)).toEqual(['corrupt or unreadable GIF image', 'corrupt or unreadable GIF image']);
+    expect(throwing.rejections.map((r) => english(r.reason))).toEqual(['corrupt or unreadable GIF image', 'corrupt or unreadable GIF image']);
     expect((await loadImages([], nodeDecoder, OPTS)).set.count).toBe(0);
   });
 
@@ -224,7 +226,7 @@ describe('Node decoder, encoder and folder reader', () => {
     await writeFile(join(dir, 'huge.png'), '');
     await truncate(join(dir, 'huge.png'), 65 * 1024 * 1024); // sparse: costs no disk
     const skipped: string[] = [];
-    const files = await loadFolder(dir, (r) => skipped.push(`${r.name}: ${r.reason}`));
+    const files = await loadFolder(dir, (r) => skipped.push(`${r.name}: ${english(r.reason)}`));
     expect(files.map((f) => f.name)).toEqual(['b.png', 'cats/a.png', 'cats/deep/c.txt']);
     expect(files[0].bytes).toEqual(goodA);
     expect(skipped).toEqual(['huge.png: file too large: 65 MB exceeds the limit of 64 MB']);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { inEnglish } from '../helpers/english.ts';
+import { english } from '../../src/contract/messages.ts';
 import jpeg from 'jpeg-js';
 import { checkFile, detectFormat, formatSize, MAX_FILE_BYTES, MAX_IMAGE_PIXELS, readDimensions } from '../../src/data/sniff.ts';
 import { encodePng } from '../../src/data/node/decode.ts';
@@ -85,7 +87,7 @@ describe('checkFile', () => {
   it('gives a specific reason for each kind of bad file', () => {
     const reason = (b: Uint8Array): string | undefined => {
       const r = checkFile(nb('x', b));
-      return r.ok ? undefined : r.reason;
+      return r.ok ? undefined : english(r.reason);
     };
     expect(reason(new Uint8Array(0))).toBe('empty file (0 bytes)');
     expect(reason(bytes('just some text, named .png'))).toBe('not an image (unrecognised content)');
@@ -97,14 +99,14 @@ describe('checkFile', () => {
 
   it('spots truncated PNGs, including one cut just before its end chunk', () => {
     const good = png(16, 16);
-    expect(checkFile(nb('t.png', good.subarray(0, good.length >> 1)))).toEqual({ ok: false, reason: 'truncated PNG (no end chunk)' });
-    expect(checkFile(nb('t.png', good.subarray(0, good.length - 12)))).toEqual({ ok: false, reason: 'truncated PNG (no end chunk)' });
+    expect(inEnglish(checkFile(nb('t.png', good.subarray(0, good.length >> 1))))).toEqual({ ok: false, reason: 'truncated PNG (no end chunk)' });
+    expect(inEnglish(checkFile(nb('t.png', good.subarray(0, good.length - 12))))).toEqual({ ok: false, reason: 'truncated PNG (no end chunk)' });
   });
 
   it('spots truncated JPEGs, even when an embedded thumbnail carries its own end marker', () => {
     const good = jpg(32, 32);
     const cut = good.subarray(0, good.length - 40);
-    expect(checkFile(nb('t.jpg', cut))).toEqual({ ok: false, reason: 'truncated JPEG (no end-of-image marker)' });
+    expect(inEnglish(checkFile(nb('t.jpg', cut)))).toEqual({ ok: false, reason: 'truncated JPEG (no end-of-image marker)' });
     // APP1 segment holding a whole tiny JPEG (SOI … EOI) before the real image data.
     const thumb = [0xff, 0xd8, 0xff, 0xd9];
     const app1 = [0xff, 0xe1, 0, 2 + 6 + thumb.length, ...ascii('Exif\0\0'), ...thumb];
@@ -123,16 +125,16 @@ describe('checkFile', () => {
     const big = png(4, 4).slice();
     big.set(be32(10000), 16);
     big.set(be32(8000), 20);
-    expect(checkFile(nb('big.png', big))).toEqual({
+    expect(inEnglish(checkFile(nb('big.png', big)))).toEqual({
       ok: false,
       reason: `image too large: 10000×8000 pixels exceeds the limit of ${MAX_IMAGE_PIXELS / 1e6} megapixels`,
     });
-    expect(checkFile(nb('big.gif', gif(1, 0)))).toEqual({ ok: false, reason: 'corrupt GIF (zero width or height)' });
+    expect(inEnglish(checkFile(nb('big.gif', gif(1, 0))))).toEqual({ ok: false, reason: 'corrupt GIF (zero width or height)' });
   });
 
   it('refuses files over the byte limit', () => {
     const r = checkFile(nb('a.png', png(8, 8)), { maxBytes: 20, maxPixels: MAX_IMAGE_PIXELS });
-    expect(r).toEqual({ ok: false, reason: expect.stringMatching(/^file too large: \d+ bytes exceeds the limit of 20 bytes$/) });
+    expect(inEnglish(r)).toEqual({ ok: false, reason: expect.stringMatching(/^file too large: \d+ bytes exceeds the limit of 20 bytes$/) });
     expect(MAX_FILE_BYTES).toBe(64 * 1024 * 1024);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { inEnglish } from '../helpers/english.ts';
 import { zipSync, type Zippable } from 'fflate';
 import {
   DEFAULT_ARCHIVE_LIMITS, expandArchive, isJunkPath, isZip,
@@ -44,7 +45,7 @@ describe('expandArchive', () => {
     const inner = zipSync({ 'x.png': png(1) });
     const { files, rejections } = expandArchive(archive('outer.zip', { 'inner.zip': inner, 'sneaky.png': inner, 'ok.png': png(2) }));
     expect(names(files)).toEqual(['outer.zip/ok.png']);
-    expect(rejections).toEqual([
+    expect(inEnglish(rejections)).toEqual([
       { name: 'outer.zip/inner.zip', reason: 'nested archives are not opened' },
       { name: 'outer.zip/sneaky.png', reason: 'nested archives are not opened' },
     ]);
@@ -54,36 +55,36 @@ describe('expandArchive', () => {
     const zip = archive('bomb.zip', { 'ok.png': png(1), 'huge.png': new Uint8Array(5000), 'ok2.png': png(2) });
     const small = expandArchive(zip, { ...DEFAULT_ARCHIVE_LIMITS, maxEntryBytes: 1000 });
     expect(names(small.files)).toEqual(['bomb.zip/ok.png', 'bomb.zip/ok2.png']);
-    expect(small.rejections).toEqual([{ name: 'bomb.zip/huge.png', reason: 'file too large: 4.9 KB exceeds the limit of 1000 bytes' }]);
+    expect(inEnglish(small.rejections)).toEqual([{ name: 'bomb.zip/huge.png', reason: 'file too large: 4.9 KB exceeds the limit of 1000 bytes' }]);
 
     // A forged directory claiming ~2 GB: had it been inflated, that much would have been allocated.
     const forged = zip.bytes.slice();
     view(forged).setUint32(centralHeader(forged, 1) + 24, 0x7ffffff0, true);
     const r = expandArchive({ name: 'bomb.zip', bytes: forged });
     expect(names(r.files)).toEqual(['bomb.zip/ok.png', 'bomb.zip/ok2.png']);
-    expect(r.rejections).toEqual([{ name: 'bomb.zip/huge.png', reason: 'file too large: 2048 MB exceeds the limit of 64 MB' }]);
+    expect(inEnglish(r.rejections)).toEqual([{ name: 'bomb.zip/huge.png', reason: 'file too large: 2048 MB exceeds the limit of 64 MB' }]);
   });
 
   it('stops at the total size limit and at the entry limit, with one archive-level rejection', () => {
     const files = { 'a.png': new Uint8Array(2000), 'b.png': new Uint8Array(2000), 'c.png': new Uint8Array(2000) };
     const bySize = expandArchive(archive('big.zip', files), { ...DEFAULT_ARCHIVE_LIMITS, maxArchiveBytes: 3000 });
     expect(names(bySize.files)).toEqual(['big.zip/a.png']);
-    expect(bySize.rejections).toEqual([{ name: 'big.zip', reason: 'archive too large: over 2.9 KB uncompressed; the rest was not opened' }]);
+    expect(inEnglish(bySize.rejections)).toEqual([{ name: 'big.zip', reason: 'archive too large: over 2.9 KB uncompressed; the rest was not opened' }]);
 
     const many = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`${i}.png`, png(i)]));
     const byCount = expandArchive(archive('many.zip', many), { ...DEFAULT_ARCHIVE_LIMITS, maxEntries: 3 });
     expect(byCount.files).toHaveLength(3);
-    expect(byCount.rejections).toEqual([{ name: 'many.zip', reason: 'archive has more than 3 entries; the rest were not opened' }]);
+    expect(inEnglish(byCount.rejections)).toEqual([{ name: 'many.zip', reason: 'archive has more than 3 entries; the rest were not opened' }]);
   });
 
   it('turns a corrupt or truncated archive into one rejection instead of throwing', () => {
     const corrupt = { name: 'bad.zip', reason: 'corrupt or unreadable zip archive' };
     const garbage = new Uint8Array(300).map((_, i) => (i * 7919) % 256);
     garbage.set([0x50, 0x4b, 3, 4]);
-    expect(expandArchive({ name: 'bad.zip', bytes: garbage })).toEqual({ files: [], rejections: [corrupt] });
+    expect(inEnglish(expandArchive({ name: 'bad.zip', bytes: garbage }))).toEqual({ files: [], rejections: [corrupt] });
     const zip = zipSync({ 'a.png': png(1), 'b.png': png(2) });
-    expect(expandArchive({ name: 'bad.zip', bytes: zip.subarray(0, zip.length >> 1) })).toEqual({ files: [], rejections: [corrupt] });
-    expect(expandArchive({ name: 'bad.zip', bytes: new Uint8Array(0) })).toEqual({ files: [], rejections: [corrupt] });
+    expect(inEnglish(expandArchive({ name: 'bad.zip', bytes: zip.subarray(0, zip.length >> 1) }))).toEqual({ files: [], rejections: [corrupt] });
+    expect(inEnglish(expandArchive({ name: 'bad.zip', bytes: new Uint8Array(0) }))).toEqual({ files: [], rejections: [corrupt] });
   });
 
   it('loses only the damaged entry when one entry cannot be inflated', () => {
@@ -94,7 +95,7 @@ describe('expandArchive', () => {
     zip[dataStart] = 0x07; // final block of the reserved (invalid) type 3
     const { files, rejections } = expandArchive({ name: 'p.zip', bytes: zip });
     expect(names(files)).toEqual(['p.zip/fine.png']);
-    expect(rejections).toEqual([{ name: 'p.zip/broken.png', reason: 'corrupt entry in zip archive' }]);
+    expect(inEnglish(rejections)).toEqual([{ name: 'p.zip/broken.png', reason: 'corrupt entry in zip archive' }]);
   });
 
   it('names an unsupported compression method', () => {
@@ -102,7 +103,7 @@ describe('expandArchive', () => {
     view(zip).setUint16(centralHeader(zip) + 10, 12, true); // bzip2
     const { files, rejections } = expandArchive({ name: 'm.zip', bytes: zip });
     expect(names(files)).toEqual(['m.zip/b.png']);
-    expect(rejections).toEqual([{ name: 'm.zip/a.png', reason: 'unsupported zip compression method 12' }]);
+    expect(inEnglish(rejections)).toEqual([{ name: 'm.zip/a.png', reason: 'unsupported zip compression method 12' }]);
   });
 
   it('has sane default limits', () => {

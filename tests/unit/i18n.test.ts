@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { en } from '../../src/app/i18n/en.ts';
 import { zh } from '../../src/app/i18n/zh.ts';
 import { format, pickLang } from '../../src/app/i18n/core.ts';
-import { localizeWorkerText } from '../../src/app/i18n/worker-text.ts';
+import { translateMessage, WORKER_MESSAGES } from '../../src/app/i18n/core.ts';
+import { EN_MESSAGES, msg, type MessageKey } from '../../src/contract/messages.ts';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -56,13 +57,24 @@ describe('UI text in two languages', () => {
 });
 
 describe("the Worker's messages in Chinese", () => {
-  it('rebuilds known messages with their values and passes unknown ones through', () => {
-    expect(localizeWorkerText('zh', '110 images ready: press Train')).toBe('110 张图片已就绪：点“开始训练”');
-    expect(localizeWorkerText('zh', 'paused at step 42')).toBe('已暂停于第 42 步');
-    expect(localizeWorkerText('zh', '16×16 DCGAN, batch 16, on wasm')).toMatch(/^16×16 DCGAN，批大小 16，运行于 wasm$/);
-    expect(localizeWorkerText('zh', 'training diverged at step 120: the losses became NaN or infinite. Rolled back to step 100. Try lower learning rates.'))
-      .toMatch(/第 120 步发散.*回滚到第 100 步/);
-    expect(localizeWorkerText('zh', 'something new and unexpected')).toBe('something new and unexpected');
-    expect(localizeWorkerText('en', '110 images ready: press Train')).toBe('110 images ready: press Train');
+  it('has a Chinese text for every catalogue key, with the same placeholders', () => {
+    const zhKeys = Object.keys(WORKER_MESSAGES.zh).sort();
+    expect(zhKeys).toEqual(Object.keys(EN_MESSAGES).sort());
+    for (const key of Object.keys(EN_MESSAGES) as MessageKey[]) {
+      expect(WORKER_MESSAGES.zh[key].trim(), key).not.toBe('');
+      expect(placeholders(WORKER_MESSAGES.zh[key]), key).toEqual(placeholders(EN_MESSAGES[key]));
+      // Chinese text, not an English sentence left in place (a bare value like '{detail}' is fine).
+      if (/[a-z]{3,} [a-z]{3,} [a-z]{3,}/i.test(EN_MESSAGES[key].replace(/\{\w+\}/g, ''))) expect(WORKER_MESSAGES.zh[key], key).toMatch(/[\u4e00-\u9fff]/);
+    }
+  });
+
+  it('renders messages with their values, nested reasons included, in each language', () => {
+    expect(translateMessage('zh', msg('session.ready', { n: 110 }))).toBe('110 张图片已就绪：点“开始训练”');
+    expect(translateMessage('zh', msg('session.pausedAt', { step: 42 }))).toBe('已暂停于第 42 步');
+    expect(translateMessage('zh', msg('session.training', { res: 16, model: 'DCGAN', batch: 16, backend: 'wasm' }))).toBe('16×16 DCGAN，批大小 16，运行于 wasm');
+    const diverged = msg('session.diverged', { step: 120, problem: msg('guard.nan'), back: 100 });
+    expect(translateMessage('zh', diverged)).toMatch(/第 120 步发散：损失变成了 NaN 或无穷大。已回滚到第 100 步/);
+    expect(translateMessage('en', diverged)).toBe('training diverged at step 120: the losses became NaN or infinite. Rolled back to step 100. Try lower learning rates (Settings), or press Resume to continue from step 100.');
+    expect(translateMessage('en', msg('session.ready', { n: 1234 }), (n) => n.toLocaleString('en'))).toBe('1,234 images ready: press Train');
   });
 });

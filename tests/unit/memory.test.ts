@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { english, msg } from '../../src/contract/messages.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../../src/contract/config.ts';
 import { estimateMemory, memoryProblem, networkShapes, WASM_USABLE_BYTES, type DeviceLimits } from '../../src/gan/memory.ts';
@@ -75,11 +76,11 @@ describe('device memory estimate', () => {
 });
 
 describe('memory check', () => {
-  const wasm: DeviceLimits = { backend: 'wasm', totalBytes: WASM_USABLE_BYTES, total: 'WASM can address about 2.0 GiB' };
+  const wasm: DeviceLimits = { backend: 'wasm', totalBytes: WASM_USABLE_BYTES, total: msg('limits.wasm', { bytes: '2.0 GiB' }) };
 
   it('refuses a 64×64 StyleGAN at batch 256 on WASM, saying how much it needs and what to change', () => {
     const config = tinyConfig({ model: 'stylegan', res: 64, width: 32, wDim: 128, zDim: 100, batch: 256 });
-    const problem = memoryProblem(config, 1000, wasm, { snapshots: 4 });
+    const problem = english(memoryProblem(config, 1000, wasm, { snapshots: 4 })!);
     const needed = estimateMemory(config, 1000, { snapshots: 4 }).bytes.total;
     expect(needed).toBeGreaterThan(WASM_USABLE_BYTES);
     expect(problem).toBe(`64×64 StyleGAN at batch 256 on 1000 images needs about ${(needed / 2 ** 30).toFixed(1)} GiB; WASM can address about 2.0 GiB: lower the batch (or the resolution)`);
@@ -91,8 +92,8 @@ describe('memory check', () => {
   });
 
   it('names the largest-tensor limit when the dataset is one buffer too many for a WebGPU device', () => {
-    const gpu: DeviceLimits = { backend: 'webgpu', totalBytes: 8 * 2 ** 30, total: 'x', tensorBytes: 128 * 2 ** 20, tensor: 'this WebGPU device binds at most 128 MiB per buffer' };
-    const problem = memoryProblem(tinyConfig({ res: 64, width: 16, batch: 16 }), 5000, gpu);
+    const gpu: DeviceLimits = { backend: 'webgpu', totalBytes: 8 * 2 ** 30, total: msg('limits.gpuUnknown'), tensorBytes: 128 * 2 ** 20, tensor: msg('limits.webgpuBuffer', { bytes: '128 MiB' }) };
+    const problem = english(memoryProblem(tinyConfig({ res: 64, width: 16, batch: 16 }), 5000, gpu)!);
     expect(problem).toBe('64×64 DCGAN at batch 16: the dataset (5000 images at 64×64) is one tensor of about 234 MiB; this WebGPU device binds at most 128 MiB per buffer: use fewer images (or a lower resolution)');
   });
 });

@@ -1,5 +1,6 @@
 /// <reference types="vite/client" />
 // (The session pulls in the Worker's backend module, whose wasm binaries are Vite `?url` imports.)
+import { inEnglish } from '../helpers/english.ts';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../../src/contract/protocol.ts';
@@ -46,7 +47,7 @@ describe('the divergence guard on an autoencoder', () => {
     expect(divergence((await trainer.report())!)).toBeUndefined();
     trainer.poison();
     trainer.trainStep();
-    expect(divergence((await trainer.report())!)).toMatch(/NaN/);
+    expect(inEnglish(divergence((await trainer.report())!))).toMatch(/NaN/);
     trainer.dispose();
   });
 });

@@ -5,7 +5,6 @@ import { DataChange } from './DataChange.tsx';
 import type { Send } from '../useTrainer.ts';
 import { DatasetView } from './DatasetView.tsx';
 import { useI18n } from '../i18n/index.tsx';
-import { localizeWorkerText } from '../i18n/worker-text.ts';
 import type { MessageKey } from '../i18n/index.tsx';
 
 /** The built-in sets the page knows by name; a new one shows the Worker's English label until added here. */
@@ -25,7 +24,7 @@ interface Props {
 
 /** Data in: built-in sets, files, folders, zips; what was kept and what was not, and why. */
 export function DatasetPanel({ dataset, preview, builtins, limits, progress, change, send, busy }: Props) {
-  const { t, num, lang } = useI18n();
+  const { t, tm, num } = useI18n();
   const [dragging, setDragging] = useState(false);
   const sourceName = dataset?.source.kind === 'builtin' ? dataset.source.name : '';
   const addFiles = (files: File[]) => {
@@ -102,14 +101,14 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, cha
       <ul data-testid="dataset-errors" className="rejections" aria-label={t('data.rejected')}>
         {dataset?.rejected.map((r, i) => (
           <li key={i}>
-            <strong>{r.name}</strong>: {localizeWorkerText(lang, r.reason)}
+            <strong>{r.name}</strong>: {tm(r.reason)}
           </li>
         ))}
       </ul>
       {dataset && dataset.warnings.length > 0 && (
         <details className="warnings">
           <summary>{t('data.warnings', { n: dataset.warnings.length })}</summary>
-          <ul>{dataset.warnings.map((w, i) => <li key={i}><strong>{w.name}</strong>: {localizeWorkerText(lang, w.reason)}</li>)}</ul>
+          <ul>{dataset.warnings.map((w, i) => <li key={i}><strong>{w.name}</strong>: {tm(w.reason)}</li>)}</ul>
         </details>
       )}
     </section>

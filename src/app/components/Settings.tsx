@@ -53,7 +53,7 @@ function Field({ id, label, help, wide, children }: { id: string; label: string;
 
 /** Settings are edited as a draft and applied together: applying rebuilds the model. */
 export function Settings({ config, send, locked }: { config: TrainConfig | undefined; send: Send; locked: boolean }) {
-  const { t } = useI18n();
+  const { t, tm } = useI18n();
   const [draft, setDraft] = useState<TrainConfig | undefined>(config);
   useEffect(() => setDraft(config), [config]);
   if (!draft || !config) return null;
@@ -92,7 +92,7 @@ export function Settings({ config, send, locked }: { config: TrainConfig | undef
             </label>
           ))}
         </div>
-        {issues.map((i) => <p key={i.field} className="error" role="alert">{i.message}</p>)}
+        {issues.map((i) => <p key={i.field} className="error" role="alert">{tm(i.message)}</p>)}
         <div className="row">
           <button type="button" disabled={!changed || issues.length > 0} onClick={() => send({ type: 'config', config: draft })}>
             {t('settings.apply')}

@@ -1,24 +1,24 @@
+import type { Message } from '../../contract/messages.ts';
 import type { BackendInfo, RunState } from '../../contract/protocol.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { localizeWorkerText } from '../i18n/worker-text.ts';
 import { Help } from './Help.tsx';
 
 /** Run state and the active backend, with why the better backends were skipped. */
-export function StatusBar({ state, message, backend }: { state: RunState; message: string; backend: BackendInfo | undefined }) {
-  const { t, lang } = useI18n();
+export function StatusBar({ state, message, backend }: { state: RunState; message: Message; backend: BackendInfo | undefined }) {
+  const { t, tm, lang } = useI18n();
   return (
     <div className="statusbar">
       <p data-testid="status" className={`status status-${state}`} role="status" aria-live="polite">
         {/* The state word stays English (the UI contract: tests read it); the translation follows it. */}
-        {state}{lang === 'en' ? '' : ` (${t(`state.${state}`)})`}: {localizeWorkerText(lang, message)}
+        {state}{lang === 'en' ? '' : ` (${t(`state.${state}`)})`}: {tm(message)}
       </p>
       <details className="backend">
         <summary data-testid="backend">{backend ? `${backend.name}${backend.software ? ` ${t('status.software')}` : ''}` : t('status.choosing')}</summary>
         {backend && (
           <div>
-            <p>{backend.reason}</p>
+            <p>{tm(backend.reason)}</p>
             {backend.skipped.length > 0 && (
-              <ul>{backend.skipped.map((s) => <li key={s.name}>{t('status.skipped', { name: s.name, reason: s.reason })}</li>)}</ul>
+              <ul>{backend.skipped.map((s) => <li key={s.name}>{t('status.skipped', { name: s.name, reason: tm(s.reason) })}</li>)}</ul>
             )}
             <p className="hint">{t('status.force')} <Help topic="explain.backend" /></p>
           </div>

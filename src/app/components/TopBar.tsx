@@ -1,3 +1,4 @@
+import type { Message } from '../../contract/messages.ts';
 import type { BackendInfo, RunState } from '../../contract/protocol.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { THEMES, type Theme } from '../theme.ts';
@@ -8,7 +9,7 @@ const THEME_LABELS: Record<Theme, MessageKey> = { system: 'app.theme.system', li
 /** Title, the run's status, and the page's own controls: guide, shortcuts, theme, language. */
 export function TopBar({ state, message, backend, theme, setTheme, onHow, onShortcuts }: {
   state: RunState;
-  message: string;
+  message: Message;
   backend: BackendInfo | undefined;
   theme: Theme;
   setTheme: (t: Theme) => void;

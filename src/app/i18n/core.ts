@@ -1,6 +1,8 @@
 /** Language choice and message formatting: no React, no DOM, so tests can use it in Node. */
 import { en, type MessageKey, type Messages } from './en.ts';
 import { zh } from './zh.ts';
+import { EN_MESSAGES, renderMessage, type Message, type MessageKey as WorkerKey } from '../../contract/messages.ts';
+import { MESSAGES_ZH } from './messages-zh.ts';
 
 export const LANGS = ['en', 'zh'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -18,6 +20,14 @@ export function format(template: string, vars?: Vars): string {
 
 export function translate(lang: Lang, key: MessageKey, vars?: Vars): string {
   return format(MESSAGES[lang][key], vars);
+}
+
+/** The Worker's and the engine's messages (contract/messages.ts), by language. */
+export const WORKER_MESSAGES: Record<Lang, Record<WorkerKey, string>> = { en: EN_MESSAGES, zh: MESSAGES_ZH };
+
+/** A message from the Worker or the engine, in `lang`, its numbers written as `num` writes them. */
+export function translateMessage(lang: Lang, m: Message, num: (n: number) => string = String): string {
+  return renderMessage(m, WORKER_MESSAGES[lang], num);
 }
 
 /** `?lang=` wins, then a stored choice, then the first browser language we have. */

@@ -3,7 +3,8 @@
  * then the browser's languages. Components get text only through `useI18n().t`.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { pickLang, translate, type Lang, type MessageKey, type Vars } from './core.ts';
+import type { Message } from '../../contract/messages.ts';
+import { pickLang, translate, translateMessage, type Lang, type MessageKey, type Vars } from './core.ts';
 
 export { LANGS, type Lang, type MessageKey } from './core.ts';
 
@@ -13,6 +14,8 @@ export interface I18n {
   lang: Lang;
   setLang: (lang: Lang) => void;
   t: (key: MessageKey, vars?: Vars) => string;
+  /** A message from the Worker or the engine (a key with values), in this language. */
+  tm: (message: Message) => string;
   /** Numbers grouped the way the language writes them. */
   num: (n: number) => string;
 }
@@ -42,7 +45,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   }, [lang]);
   const value = useMemo<I18n>(() => {
     const locale = lang === 'zh' ? 'zh-CN' : 'en';
-    return { lang, setLang, t: (key, vars) => translate(lang, key, vars), num: (n) => n.toLocaleString(locale) };
+    return { lang, setLang, t: (key, vars) => translate(lang, key, vars), tm: (m) => translateMessage(lang, m), num: (n) => n.toLocaleString(locale) };
   }, [lang, setLang]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }

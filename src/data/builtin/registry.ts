@@ -49,11 +49,12 @@ export interface SpriteBuiltin<N extends BuiltinName = BuiltinName> extends Buil
 
 export type BuiltinEntry<N extends BuiltinName = BuiltinName> = ProceduralBuiltin<N> | SpriteBuiltin<N>;
 
+/** The attribution the licence asks for, quoted as written (it is not translated). */
 const NOTO: BuiltinLicence = {
   text:
-    'Emoji images from the Noto Emoji project by Google, licensed under the Apache License, ' +
-    'Version 2.0, arranged into a sprite sheet.',
-  source: 'Noto Emoji (Google) via npm package emoji-datasource-google@16.0.0',
+    'Emoji images from the Noto Emoji project by Google, licensed under the Apache License, ' + // english-ok: licence attribution
+    'Version 2.0, arranged into a sprite sheet.', // english-ok: licence attribution
+  source: 'Noto Emoji (Google) via npm package emoji-datasource-google@16.0.0', // english-ok: licence attribution
 };
 
 export const BUILTINS: { readonly [N in BuiltinName]: Readonly<BuiltinEntry<N>> } = {

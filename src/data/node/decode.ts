@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import pngjs from 'pngjs';
 import jpeg from 'jpeg-js';
 import type { NamedBytes, Rejection, RgbaImage } from '../types.ts';
-import { FORMAT_LABEL, formatSize, hasAscii, MAX_FILE_BYTES, MAX_IMAGE_PIXELS, walkJpeg } from '../sniff.ts';
+import { msg } from '../../contract/messages.ts';
+import { FORMAT_LABEL, hasAscii, MAX_FILE_BYTES, MAX_IMAGE_PIXELS, tooLarge, walkJpeg } from '../sniff.ts';
 import { isJunkPath, MAX_ARCHIVE_BYTES } from '../zip.ts';
 import { UnsupportedByDecoder, type Decoder } from '../load.ts';
 
@@ -36,7 +37,7 @@ export const nodeDecoder: Decoder = async (nb, format) => {
       return applyOrientation({ width: img.width, height: img.height, data: img.data }, readJpegOrientation(nb.bytes));
     }
     default:
-      throw new UnsupportedByDecoder(`cannot decode ${FORMAT_LABEL[format]} in Node (convert it to PNG or JPEG)`);
+      throw new UnsupportedByDecoder(msg('file.nodeCannotDecode', { format: FORMAT_LABEL[format] }));
   }
 };
 
@@ -140,7 +141,7 @@ async function readOne(dir: string, name: string, files: NamedBytes[], onSkip?: 
   if (!info.isFile()) return;
   const limit = /\.zip$/i.test(name) ? MAX_ARCHIVE_BYTES : MAX_FILE_BYTES;
   if (info.size > limit) {
-    onSkip?.({ name, reason: `file too large: ${formatSize(info.size)} exceeds the limit of ${formatSize(limit)}` });
+    onSkip?.({ name, reason: tooLarge(info.size, limit) });
     return;
   }
   const buf = await readFile(path);

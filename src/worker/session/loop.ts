@@ -3,6 +3,7 @@
  * drawn, SWD measured and the run autosaved (each within its share of the loop's time); and the
  * divergence guard that rolls a run back to its last good snapshot.
  */
+import { msg, type Message } from '../../contract/messages.ts';
 import type { FaultSpec, MetricPoint, QualityPoint } from '../../contract/protocol.ts';
 import type { GanTrainer } from '../../gan/trainer.ts';
 import { Cadence, SHARES } from '../cadence.ts';
@@ -65,7 +66,7 @@ export class TrainingLoop {
   async singleStep(): Promise<void> {
     const s = this.s;
     s.running = false;
-    if (!s.trainer) return s.status('idle', 'add images before training');
+    if (!s.trainer) return s.status('idle', msg('session.addImagesStep'));
     await this.iteration(true);
     s.loopStatus();
   }
@@ -141,7 +142,7 @@ export class TrainingLoop {
   }
 
   /** A diverged run pauses itself at its last good snapshot and says what happened. */
-  private async recover(problem: string, step: number): Promise<void> {
+  private async recover(problem: Message, step: number): Promise<void> {
     const s = this.s;
     s.running = false;
     this.points = [];
@@ -150,11 +151,11 @@ export class TrainingLoop {
     s.cutTimeline(back ?? -1);
     if (back === undefined) {
       await this.hooks.rebuild();
-      return s.status('error', `training diverged at step ${step}: ${problem}, before any snapshot was kept; the model was reset. Try lower learning rates.`);
+      return s.status('error', msg('session.divergedReset', { step, problem }));
     }
     this.flush(performance.now());
     await this.render();
-    s.status('paused', `training diverged at step ${step}: ${problem}. Rolled back to step ${back}. Try lower learning rates (Settings), or press Resume to continue from step ${back}.`);
+    s.status('paused', msg('session.diverged', { step, problem, back }));
   }
 
   /** Posts the metric points gathered since the last post, and the step. */
@@ -194,7 +195,7 @@ export class TrainingLoop {
   async backToBest(): Promise<void> {
     const s = this.s;
     const best = s.quality.best;
-    if (!best || !s.trainer) return s.notice('info', 'no quality measurement yet: train a little first');
+    if (!best || !s.trainer) return s.notice('info', msg('session.noQuality'));
     s.running = false;
     s.trainer.rollback(best.memento);
     s.history = s.history.filter((p) => p.step <= best.point.step);
@@ -202,7 +203,7 @@ export class TrainingLoop {
     this.points = [];
     this.flush(performance.now());
     await this.render();
-    s.status('paused', `back at step ${best.point.step}, the best SWD so far (${best.point.swd.toFixed(1)}): press Resume to continue from here`);
+    s.status('paused', msg('session.backAtBest', { step: best.point.step, swd: best.point.swd.toFixed(1) }));
   }
 }
 

@@ -5,6 +5,7 @@
 import { decodeProject, encodeProject } from '../../gan/checkpoint.ts';
 import { GanTrainer } from '../../gan/trainer.ts';
 import type { TrainConfig } from '../../contract/config.ts';
+import { messageOf, msg, type Message } from '../../contract/messages.ts';
 import { newRun, partsOf, projectFileName, snapshotOf, type OpenedRun } from '../project.ts';
 import { deleteRun, duplicateRun, listRuns, loadRun, renameRun, saveRun } from '../runs.ts';
 import { pixelsOf, type SessionState } from './state.ts';
@@ -46,7 +47,7 @@ export class RunKeeper {
       await this.postRuns();
       return true;
     } catch (e) {
-      this.s.notice('warning', `autosave failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.s.notice('warning', msg('runs.autosaveFailed', { reason: messageOf(e) }));
       return false;
     }
   }
@@ -58,7 +59,7 @@ export class RunKeeper {
 
   async exportProject(): Promise<void> {
     const { trainer } = this.s;
-    if (!trainer) return this.s.notice('error', 'there is no model to export yet: load a dataset first');
+    if (!trainer) return this.s.notice('error', msg('runs.noModel'));
     const bytes = encodeProject(await this.snapshot());
     const buffer = bytes.buffer as ArrayBuffer;
     this.s.post({ type: 'project', name: projectFileName(this.s.run!, trainer.step), bytes: buffer }, [buffer]);
@@ -73,8 +74,8 @@ export class RunKeeper {
 
   async resume(id: string): Promise<void> {
     const bytes = await loadRun(id);
-    if (!bytes) return this.s.notice('error', 'that saved run is gone (deleted in another tab?)');
-    return this.open(bytes, id, 'the saved run');
+    if (!bytes) return this.s.notice('error', msg('runs.gone'));
+    return this.open(bytes, id, msg('runs.theSavedRun'));
   }
 
   async rename(id: string, name: string): Promise<void> {
@@ -99,15 +100,15 @@ export class RunKeeper {
   }
 
   /** Opens a project file or saved run; a bad one is refused and the current run is untouched. */
-  async open(bytes: Uint8Array, id: string | undefined, what: string): Promise<void> {
+  async open(bytes: Uint8Array, id: string | undefined, what: string | Message): Promise<void> {
     const opened = await this.check(bytes, id);
-    if (typeof opened === 'string') return this.s.notice('error', `could not open ${what}: ${opened}`);
+    if ('key' in opened) return this.s.notice('error', msg('runs.cannotOpen', { what, reason: opened }));
     await this.install(opened);
-    this.s.status('paused', `opened "${opened.parts.run.name}" at step ${opened.trainer.step}: press Resume to continue`);
+    this.s.status('paused', msg('runs.opened', { name: opened.parts.run.name, step: opened.trainer.step }));
   }
 
   /** A trainer holding the file's state, built beside the current one; or why the file cannot be opened. */
-  private async check(bytes: Uint8Array, id: string | undefined): Promise<Opened | string> {
+  private async check(bytes: Uint8Array, id: string | undefined): Promise<Opened | Message> {
     const s = this.s;
     const decoded = decodeProject(bytes);
     if (!decoded.ok) return decoded.reason;
@@ -115,7 +116,7 @@ export class RunKeeper {
     const parts = await partsOf(snapshot, id);
     const current = s.dataset.set;
     const res = snapshot.config.res;
-    if (!parts.dataset && current.res !== res) return `it holds no images and the current ones are ${current.res}×${current.res}, not ${res}×${res}`;
+    if (!parts.dataset && current.res !== res) return msg('runs.otherRes', { res: current.res, want: res });
     const tooBig = s.tooBig(snapshot.config, (parts.dataset ?? current).count);
     if (tooBig) return tooBig;
     const trainer = new GanTrainer(snapshot.config, parts.dataset ?? current);

@@ -5,6 +5,8 @@
  * beside the loop (side-tasks.ts). No maths here.
  */
 import { applyPreset, type PresetName, type TrainConfig } from '../../contract/config.ts';
+import type { Message } from '../../contract/messages.ts';
+import { english, messageOf, msg } from '../../contract/messages.ts';
 import type { Command } from '../../contract/protocol.ts';
 import { BUILTIN_NAMES, BUILTINS } from '../../data/builtin/registry.ts';
 import { MAX_IMAGES } from '../../data/load.ts';
@@ -25,6 +27,8 @@ export type { Post } from './state.ts';
 
 const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
 /** Errors that mean the GPU device or context is gone (WebGPU device loss, WebGL context loss). */
+/** A loss already told with its step (the watcher's and the fault hook's own words). */
+const DEVICE_LOST_AT = /^the \w+ device was lost at step/;
 const DEVICE_LOST = /device (was |is )?lost|context (was |is )?lost|external Instance reference no longer exists|CONTEXT_LOST_WEBGL|GPUDevice.*destroyed/i;
 /** Commands after which a measurement of the current model is moot. */
 const REPLACES_MODEL = new Set<Command['type']>(['dataset/builtin', 'dataset/files', 'dataset/remove', 'dataset/options', 'dataset/clear', 'config', 'train/reset', 'project/import', 'runs/resume']);
@@ -37,11 +41,11 @@ type Handlers = { [K in Command['type']]: (session: Session, cmd: Extract<Comman
 /** One small handler per command; the mapped type makes a new command a compile error until it has one. */
 const HANDLERS: Handlers = {
   init: (x, cmd) => x.init(cmd),
-  'dataset/builtin': (x, cmd) => x.loadData(true, `loading the built-in set "${cmd.name}"`, async () => {
+  'dataset/builtin': (x, cmd) => x.loadData(true, msg('session.loadingBuiltin', { name: cmd.name }), async () => {
     await x.s.dataset.loadBuiltin(cmd.name);
     return 'fresh';
   }),
-  'dataset/files': (x, cmd) => x.loadData(x.s.dataset.replacedBy(cmd.replace), `reading ${cmd.files.length} file(s)`, async () => {
+  'dataset/files': (x, cmd) => x.loadData(x.s.dataset.replacedBy(cmd.replace), msg('session.readingFiles', { n: cmd.files.length }), async () => {
     try {
       return await x.s.dataset.addFiles(cmd.files, cmd.replace, cmd.label, x.progress);
     } catch (e) {
@@ -54,7 +58,7 @@ const HANDLERS: Handlers = {
     return x.datasetChanged('edited');
   },
   'dataset/options': async (x, cmd) => {
-    x.s.status('loading', 'preparing the images again');
+    x.s.status('loading', msg('session.preparingAgain'));
     await x.s.dataset.reprepare(x.s.config.res, { fit: cmd.fit, background: cmd.background }, x.progress);
     return x.datasetChanged('edited');
   },
@@ -135,7 +139,7 @@ export class Session {
     s.recovered = cmd.recovered?.replace(/^Uncaught (Error: )?/, '');
     const builtins = BUILTIN_NAMES.map((n) => ({ name: n, label: BUILTINS[n].label, licence: BUILTINS[n].licence?.text }));
     s.post({ type: 'builtins', builtins, limits: DATA_LIMITS });
-    s.status('loading', 'starting the compute backend');
+    s.status('loading', msg('session.startingBackend'));
     s.backend = await chooseBackend(cmd.backend);
     s.post({ type: 'backend', backend: s.backend });
     s.limits = deviceLimits(s.backend.name);
@@ -143,14 +147,14 @@ export class Session {
     s.config = cmd.autoSize ? applyPreset(cmd.config, await this.sizeTest(cmd.config)) : cmd.config;
     await s.dataset.reprepare(s.config.res, s.dataset.options, () => {});
     s.postConfig();
-    await this.keeper.postRuns().catch(() => s.notice('warning', 'saved runs are unavailable: this browser blocks storage for the page'));
-    s.status('idle', 'choose a dataset, or press Train on the built-in one');
+    await this.keeper.postRuns().catch(() => s.notice('warning', msg('session.storageBlocked')));
+    s.status('idle', msg('session.chooseData'));
   }
 
   /** Times each size preset on this backend (a few seconds at most) and says what it found. */
   private async sizeTest(config: TrainConfig): Promise<PresetName> {
     const backend = this.s.backend!;
-    this.s.status('loading', `timing a training step at each size on ${backend.name}`);
+    this.s.status('loading', msg('session.timing', { backend: backend.name }));
     const sizing = await measureSizes(config);
     this.s.post({ type: 'backend', backend, sizing });
     return sizing.picked;
@@ -161,8 +165,8 @@ export class Session {
     if (s.trainer) return this.loop.start();
     // No model: either no images yet, or the settings were refused as too large (say so again).
     const tooBig = s.tooBig(s.config, s.dataset.set.count);
-    if (tooBig) s.status('error', `cannot build this model: ${tooBig}`);
-    else s.status('idle', 'add images or pick a built-in set before training');
+    if (tooBig) s.status('error', msg('session.cannotBuild', { reason: tooBig }));
+    else s.status('idle', msg('session.addImagesFirst'));
   }
 
   async setConfig(config: TrainConfig): Promise<void> {
@@ -170,10 +174,10 @@ export class Session {
     const tooBig = s.tooBig(config, s.dataset.set.count);
     if (tooBig) {
       s.postConfig(); // the settings shown go back to the ones in force
-      return s.status(s.trainer?.step ? 'paused' : 'idle', `settings not applied, the current run is kept: ${tooBig}`);
+      return s.status(s.trainer?.step ? 'paused' : 'idle', msg('session.settingsRefused', { reason: tooBig }));
     }
     s.config = config;
-    s.status('loading', `preparing images at ${config.res}×${config.res}`);
+    s.status('loading', msg('session.preparingAt', { res: config.res }));
     await s.dataset.reprepare(config.res, s.dataset.options, this.progress);
     s.postDataset();
     await this.rebuild();
@@ -185,7 +189,7 @@ export class Session {
    * device beside the current model, is undone and the run kept. Whatever happens, the status
    * ends by saying what the loop is doing.
    */
-  async loadData(replaces: boolean, what: string, load: () => Promise<DataChange>): Promise<void> {
+  async loadData(replaces: boolean, what: Message, load: () => Promise<DataChange>): Promise<void> {
     const s = this.s;
     const saved = replaces ? await this.keeper.saveBeforeReplacing() : undefined;
     s.status('loading', what);
@@ -197,7 +201,7 @@ export class Session {
       // A set that could not be fetched (offline) or read leaves the current images and run as they were.
       if (!s.trainer) throw e;
       undo();
-      s.notice('error', `${e instanceof Error ? e.message : String(e)}. The current images are kept.`);
+      s.notice('error', msg('session.loadFailed', { reason: messageOf(e) }));
       s.postDataset();
       return s.loopStatus();
     }
@@ -205,7 +209,7 @@ export class Session {
     if (!tooBig) return this.datasetChanged(change, saved);
     undo();
     s.postDataset();
-    s.notice('error', `those images were not loaded, the current run is kept: ${tooBig}`);
+    s.notice('error', msg('session.imagesRefused', { reason: tooBig }));
     s.loopStatus();
   }
 
@@ -218,7 +222,7 @@ export class Session {
     const { set } = s.dataset;
     if (set.count === 0) {
       s.running = false;
-      return s.status('idle', 'the dataset is empty: add images or pick a built-in set');
+      return s.status('idle', msg('session.emptyDataset'));
     }
     if (change === 'fresh' || !s.trainer) {
       await this.rebuild(); // it ends with the loop's status
@@ -244,10 +248,10 @@ export class Session {
     s.trainer?.dispose();
     s.trainer = undefined;
     s.postConfig();
-    const problem = s.dataset.set.count === 0 ? 'add images or pick a built-in set' : s.tooBig(s.config, s.dataset.set.count);
-    if (problem) {
+    const tooBig = s.tooBig(s.config, s.dataset.set.count);
+    if (s.dataset.set.count === 0 || tooBig) {
       s.running = false;
-      return s.dataset.set.count === 0 ? s.status('idle', problem) : s.status('error', `cannot build this model: ${problem}`);
+      return tooBig ? s.status('error', msg('session.cannotBuild', { reason: tooBig })) : s.status('idle', msg('session.addImages'));
     }
     s.trainer = new GanTrainer(s.config, s.dataset.set);
     s.post({ type: 'step', step: 0 });
@@ -276,17 +280,17 @@ export class Session {
   private fail(e: unknown): void {
     const s = this.s;
     s.running = false;
-    const message = e instanceof Error ? e.message : String(e);
-    if (!DEVICE_LOST.test(message) || !s.backend) return s.status('error', message);
+    const message = english(messageOf(e));
+    if (!DEVICE_LOST.test(message) || !s.backend) return s.status('error', messageOf(e));
     if (this.lost) return;
     this.lost = true;
     // Nothing on a lost device can be trusted, snapshots included: hand over to the page's crash
     // recovery, which starts a fresh Worker (and backend) and reloads the last autosave.
     const name = s.backend.name;
-    const why = message.startsWith(`the ${name} device was lost`) ? message : `the ${name} device was lost at step ${s.trainer?.step ?? 0} (${message})`;
-    s.status('loading', `${why}; restarting`);
+    const why = DEVICE_LOST_AT.test(message) ? messageOf(e) : msg('session.deviceLost', { backend: name, step: s.trainer?.step ?? 0, detail: message });
+    s.status('loading', msg('session.restarting', { why }));
     setTimeout(() => {
-      throw new Error(why);
+      throw new Error(english(why));
     });
   }
 }

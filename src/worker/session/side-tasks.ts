@@ -3,6 +3,7 @@
  * baseline, perceptual path length, the nearest-image check and the downloads. Each runs on the
  * command queue between training steps, so none of them races the loop.
  */
+import { msg, type Message } from '../../contract/messages.ts';
 import type { ExploreRequest, WorkerEvent } from '../../contract/protocol.ts';
 import { renderExplorer } from '../../gan/explore.ts';
 import { estimateMemory, formatBytes } from '../../gan/memory.ts';
@@ -16,7 +17,6 @@ import { pixelsOf, SNAPSHOTS_KEPT, type SessionState } from './state.ts';
 const BASELINE_SLICE_MS = 150;
 /** While training runs, a path length measurement lets a training step in after holding the loop this long. */
 const PPL_HOLD_MS = 250;
-const NO_GENERATOR = 'there is no generator yet: load a dataset first';
 
 type BaselineKind = 'autoencoder' | 'vae';
 
@@ -83,7 +83,7 @@ export class SideTasks {
 
   startBaseline(kind: BaselineKind): void {
     const { trainer, dataset, config } = this.s;
-    if (!trainer || dataset.set.count === 0) return this.s.notice('info', NO_GENERATOR);
+    if (!trainer || dataset.set.count === 0) return this.s.notice('info', msg('side.noGenerator'));
     this.stopBaseline();
     const tooBig = this.baselineTooBig(kind);
     if (tooBig) return this.s.notice('error', tooBig);
@@ -93,14 +93,14 @@ export class SideTasks {
   }
 
   /** The baseline lives beside the GAN: both must fit the device together. */
-  private baselineTooBig(kind: BaselineKind): string | undefined {
+  private baselineTooBig(kind: BaselineKind): Message | undefined {
     const { limits, config, dataset } = this.s;
     if (!limits) return undefined;
     const images = dataset.set.count;
     const gan = estimateMemory(config, images, { snapshots: SNAPSHOTS_KEPT }).bytes.total;
     const base = estimateMemory(baselineConfig(kind, config), images).bytes.total;
     if (gan + base <= limits.totalBytes) return undefined;
-    return `no room for the ${kind} beside this GAN: together they need about ${formatBytes(gan + base)}; ${limits.total}`;
+    return msg('side.baselineNoRoom', { kind, bytes: formatBytes(gan + base), limit: limits.total });
   }
 
   /** Ends the baseline; one stopped before it finished is taken off the page. */
@@ -146,7 +146,7 @@ export class SideTasks {
   async measurePpl(): Promise<void> {
     const s = this.s;
     const trainer = s.trainer;
-    if (!trainer) return s.notice('info', NO_GENERATOR);
+    if (!trainer) return s.notice('info', msg('side.noGenerator'));
     const step = trainer.step;
     const wasRunning = s.running;
     let held = performance.now();
@@ -166,7 +166,7 @@ export class SideTasks {
       s.post({ type: 'ppl', step, space, mean, median, p90, pairs });
     } catch (e) {
       if (!(e instanceof PplInterrupted)) throw e;
-      s.notice('info', 'the path length measurement stopped: the model changed while it ran');
+      s.notice('info', msg('side.pplStopped'));
     }
   }
 }

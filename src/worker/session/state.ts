@@ -5,6 +5,7 @@
  * the session's status.
  */
 import { DEFAULT_CONFIG, MODEL_NAMES, type TrainConfig } from '../../contract/config.ts';
+import { msg, type Message } from '../../contract/messages.ts';
 import type { BackendInfo, MetricPoint, PixelsMessage, RunState, WorkerEvent } from '../../contract/protocol.ts';
 import { contactSheet, meanImage } from '../../data/preview.ts';
 import type { RgbaImage } from '../../data/types.ts';
@@ -51,32 +52,36 @@ export class SessionState {
     return next;
   }
 
-  status(state: RunState, message: string): void {
+  status(state: RunState, message: Message): void {
     this.post({ type: 'status', state, message });
   }
 
-  notice(level: 'info' | 'warning' | 'error', message: string): void {
+  notice(level: 'info' | 'warning' | 'error', message: Message): void {
     this.post({ type: 'notice', level, message });
   }
 
   /** Says what the loop is doing now: the status every command ends with. */
   loopStatus(): void {
     const trainer = this.trainer;
-    if (!trainer) return this.status('idle', 'add images or pick a built-in set');
+    if (!trainer) return this.status('idle', msg('session.addImages'));
     if (this.running) return this.status('training', this.trainingMessage());
-    if (trainer.step > 0) return this.status('paused', `paused at step ${trainer.step}`);
-    this.status('idle', `${this.dataset.set.count} images ready: press Train`);
+    if (trainer.step > 0) return this.status('paused', msg('session.pausedAt', { step: trainer.step }));
+    this.status('idle', msg('session.ready', { n: this.dataset.set.count }));
   }
 
-  private trainingMessage(): string {
-    const step = this.trainer?.step ?? 0;
-    const recovered = this.recovered && ` (recovered after ${this.recovered}; continuing from ${step > 0 ? `the autosave at step ${step}` : 'step 0: there was no autosave yet'})`;
+  /** What trains where; once after a recovery, also why the Worker was replaced and from where it goes on. */
+  private trainingMessage(): Message {
+    const { res, model, batch } = this.config;
+    const vars = { res, model: MODEL_NAMES[model], batch, backend: this.backend?.name ?? 'cpu' };
+    const why = this.recovered;
     this.recovered = undefined;
-    return `${this.config.res}×${this.config.res} ${MODEL_NAMES[this.config.model]}, batch ${this.config.batch}, on ${this.backend?.name ?? 'cpu'}${recovered ?? ''}`;
+    if (!why) return msg('session.training', vars);
+    const step = this.trainer?.step ?? 0;
+    return step > 0 ? msg('session.trainingRecovered', { ...vars, why, step }) : msg('session.trainingRecoveredFresh', { ...vars, why });
   }
 
   /** Why `config` on `images` images cannot fit this device, checked before anything is built. */
-  tooBig(config: TrainConfig, images: number): string | undefined {
+  tooBig(config: TrainConfig, images: number): Message | undefined {
     return this.limits && images > 0 ? memoryProblem(config, images, this.limits, { snapshots: SNAPSHOTS_KEPT }) : undefined;
   }
 
