@@ -9,7 +9,7 @@
  *   npx tsx cli/recipe-study.ts --out /tmp/recipe-study --table docs/recipe.md
  *
  * An engine is a checkout of this repository (`git archive <commit> | tar -x -C DIR`, with
- * node_modules linked in): its own src/gan/trainer.ts is imported and trained, so "before" is the
+ * node_modules linked in): its own src/gan/train/trainer.ts is imported and trained, so "before" is the
  * old code itself, not an imitation of it. The loop is the CLI's (trainStep, a report every
  * `reportEvery` steps, the metrics at the checkpoints, the fixed-latent grid at the end).
  *
@@ -29,8 +29,8 @@ import { encodePng } from '../src/data/node/decode.ts';
 import type { PreparedSet } from '../src/data/types.ts';
 import { DIVERSITY_IMAGES, referenceSpread, sampleDiversity } from '../src/gan/metrics/diversity.ts';
 import { QualityTracker } from '../src/gan/metrics/tracker.ts';
-import type { GanTrainer } from '../src/gan/trainer.ts';
-import type { GridImage } from '../src/gan/render.ts';
+import type { GanTrainer } from '../src/gan/train/trainer.ts';
+import type { GridImage } from '../src/gan/explore/render.ts';
 import { parseArgs } from './args.ts';
 import { useNodeBackend } from './node-backend.ts';
 import { loadDataset } from './node-data.ts';
@@ -88,7 +88,7 @@ function commitOf(dir: string): string {
 }
 
 async function trainerOf(dir: string): Promise<TrainerClass> {
-  const mod = (await import(pathToFileURL(join(dir, 'src/gan/trainer.ts')).href)) as { GanTrainer: TrainerClass };
+  const mod = (await import(pathToFileURL(join(dir, 'src/gan/train/trainer.ts')).href)) as { GanTrainer: TrainerClass };
   return mod.GanTrainer;
 }
 
@@ -184,7 +184,7 @@ function table(out: string): string {
     return PRESET_ORDER.indexOf(pa) - PRESET_ORDER.indexOf(pb) || da.localeCompare(db) || Number(sa) - Number(sb) || (ea === 'before' ? -1 : eb === 'before' ? 1 : ea.localeCompare(eb));
   });
   const lines = [
-    '| preset | data | engine (commit) | seeds | step | SWD median (range) | diversity median (range) | D(real) / D(fake) median | steps/s |',
+    '| preset | data (images) | engine (commit) | seeds | step | SWD median (range) | diversity median (range) | D(real) / D(fake) median | steps/s |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const key of keys) {
@@ -192,13 +192,15 @@ function table(out: string): string {
     const r0 = rs[0]!;
     const size = `${r0.preset} (${r0.config.res} px, width ${r0.config.width}, batch ${r0.config.batch})`;
     const commits = [...new Set(rs.map((r) => r.commit))].join(', ');
+    const stopped = rs.filter((r) => !r.complete).map((r) => `seed ${r.seed} at ${r.points.at(-1)?.step ?? 0}`);
+    const engine = `${r0.engine} (${commits})${stopped.length ? `; stopped before ${r0.steps} steps: ${stopped.join(', ')}` : ''}`;
     // Checkpoints any seed reached (a stopped run has fewer), each over the seeds that reached it.
     const steps = [...new Set(rs.flatMap((r) => r.points.map((q) => q.step)))].sort((a, b) => a - b);
     for (const step of steps) {
       const at = rs.map((r) => r.points.find((q) => q.step === step)).filter((q): q is Point => q !== undefined);
       const rate = step === steps.at(-1) ? median(rs.map((r) => r.points.at(-1)!.step / r.seconds)).toFixed(1) : '';
       const seeds = rs.filter((r) => r.points.some((q) => q.step === step)).map((r) => r.seed);
-      lines.push(`| ${size} | ${r0.data} (${r0.images}) | ${r0.engine} (${commits}) | ${seeds.join(', ')} | ${step} | ${cell(at.map((q) => q.swd), 1)} | ${cell(at.map((q) => q.diversity), 2)} | ${median(at.map((q) => q.dReal)).toFixed(2)} / ${median(at.map((q) => q.dFake)).toFixed(2)} | ${rate} |`);
+      lines.push(`| ${size} | ${r0.data} (${r0.images}) | ${engine} | ${seeds.join(', ')} | ${step} | ${cell(at.map((q) => q.swd), 1)} | ${cell(at.map((q) => q.diversity), 2)} | ${median(at.map((q) => q.dReal)).toFixed(2)} / ${median(at.map((q) => q.dFake)).toFixed(2)} | ${rate} |`);
     }
   }
   const dates = results.map((r) => r.date).sort();
