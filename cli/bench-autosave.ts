@@ -4,8 +4,8 @@
  */
 import { DEFAULT_CONFIG, MODEL_DEFAULTS, PRESETS, type TrainConfig } from '../src/contract/config.ts';
 import { makeShapes } from '../src/data/builtin/procedural.ts';
-import { encodeProject, quantiseDataset } from '../src/gan/checkpoint.ts';
-import { GanTrainer } from '../src/gan/trainer.ts';
+import { encodeProject, quantiseDataset } from '../src/gan/project/checkpoint.ts';
+import { GanTrainer } from '../src/gan/train/trainer.ts';
 import { useNodeBackend } from './node-backend.ts';
 
 await useNodeBackend('wasm');

@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { makeShapes } from '../src/data/builtin/procedural.ts';
 import { buildIndex, nearest, NEAR_COPY_THRESHOLD, typicalGap } from '../src/gan/metrics/nearest.ts';
 import { describeSet, PAPER_DESCRIBE, PAPER_SLICE, swd, type DescribeOptions, type ImageSet, type SliceOptions } from '../src/gan/metrics/swd.ts';
-import { Rng } from '../src/gan/random.ts';
+import { Rng } from '../src/gan/nn/random.ts';
 import { parseArgs } from './args.ts';
 
 function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {

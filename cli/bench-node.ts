@@ -1,9 +1,9 @@
-/** Node rows of the benchmark: bare engine steps (gan/step-timing.ts), as the page's bare Worker times them. */
+/** Node rows of the benchmark: bare engine steps (gan/backend/step-timing.ts), as the page's bare Worker times them. */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, PRESETS, type PresetName } from '../src/contract/config.ts';
 import { makeShapes } from '../src/data/builtin/procedural.ts';
-import { timeTrainerSteps } from '../src/gan/step-timing.ts';
-import { GanTrainer } from '../src/gan/trainer.ts';
+import { timeTrainerSteps } from '../src/gan/backend/step-timing.ts';
+import { GanTrainer } from '../src/gan/train/trainer.ts';
 import type { StepRow } from './bench-table.ts';
 import { useNodeBackend, type NodeBackend } from './node-backend.ts';
 

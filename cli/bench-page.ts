@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { build, preview } from 'vite';
 import { openPage } from '../tests/e2e/browser.ts';
 import type { BareMessage } from '../src/worker/bare-steps-protocol.ts';
-import { median } from '../src/gan/step-timing.ts';
+import { median } from '../src/gan/backend/step-timing.ts';
 import { imagesPerSec, type LoopRow, type StepRow } from './bench-table.ts';
 import { benchLoop } from './bench-page-loop.ts';
 

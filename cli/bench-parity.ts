@@ -28,10 +28,10 @@ import { DEFAULT_CONFIG, MODEL_DEFAULTS, type ModelKind, type Resolution, type T
 import { encodePng } from '../src/data/node/decode.ts';
 import type { PreparedSet } from '../src/data/types.ts';
 import { describeSet, swd } from '../src/gan/metrics/swd.ts';
-import { G_SLOPE } from '../src/gan/models/dcgan.ts';
-import { Rng } from '../src/gan/random.ts';
-import { gridTensor, readGrid } from '../src/gan/render.ts';
-import { GanTrainer } from '../src/gan/trainer.ts';
+import { G_SLOPE } from '../src/gan/nn/models/dcgan.ts';
+import { Rng } from '../src/gan/nn/random.ts';
+import { gridTensor, readGrid } from '../src/gan/explore/render.ts';
+import { GanTrainer } from '../src/gan/train/trainer.ts';
 import { parseArgs } from './args.ts';
 import { useNodeBackend } from './node-backend.ts';
 import { loadDataset } from './node-data.ts';

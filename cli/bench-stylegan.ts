@@ -9,15 +9,15 @@
  */
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../src/gan/adam.ts';
-import { emaBeta, ParamEma } from '../src/gan/ema.ts';
-import { buildDcgan } from '../src/gan/models/dcgan.ts';
-import { buildStylegan, isStyleGan, updateWAvg, type StyleGanModel, type StyleGanOptions } from '../src/gan/models/stylegan.ts';
-import type { GanModel } from '../src/gan/models/types.ts';
-import { countParams, disposeParams, type Params } from '../src/gan/params.ts';
-import { defaultR1Gamma, r1Step } from '../src/gan/r1.ts';
-import { Rng } from '../src/gan/random.ts';
-import { discriminatorStep, generatorStep } from '../src/gan/steps.ts';
+import { Adam } from '../src/gan/train/adam.ts';
+import { emaBeta, ParamEma } from '../src/gan/train/ema.ts';
+import { buildDcgan } from '../src/gan/nn/models/dcgan.ts';
+import { buildStylegan, isStyleGan, updateWAvg, type StyleGanModel, type StyleGanOptions } from '../src/gan/nn/models/stylegan.ts';
+import type { GanModel } from '../src/gan/nn/models/types.ts';
+import { countParams, disposeParams, type Params } from '../src/gan/nn/params.ts';
+import { defaultR1Gamma, r1Step } from '../src/gan/train/r1.ts';
+import { Rng } from '../src/gan/nn/random.ts';
+import { discriminatorStep, generatorStep } from '../src/gan/train/steps.ts';
 import { parseArgs } from './args.ts';
 import { useNodeBackend, type NodeBackend } from './node-backend.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Steps per second of one DCGAN D + G Adam step (batch 32, 32×32 RGB) on the tfjs 'cpu' backend
- * and on 'wasm' with our training kernels (src/gan/wasm-kernels.ts), in one run, with ratios.
+ * and on 'wasm' with our training kernels (src/gan/backend/wasm-kernels.ts), in one run, with ratios.
  *
  *   npx tsx cli/bench-wasm-kernels.ts [--cpu-steps N] [--wasm-seconds S] [--no-cpu] [--profile] [--torch]
  *
@@ -16,7 +16,7 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { setWasmBackendForTraining } from '../src/gan/wasm-kernels.ts';
+import { startWasmInNode } from './node-wasm.ts';
 import { torchStepsPerSecond } from './torch-peer.ts';
 
 const BATCH = 32;
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   console.log(`DCGAN 32×32, batch ${BATCH}: one D + one G Adam step`);
   const rows: { label: string; sps: number }[] = [];
 
-  if (!(await setWasmBackendForTraining())) throw new Error('the wasm backend did not start');
+  if (!(await startWasmInNode())) throw new Error('the wasm backend did not start');
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   const wasmBench = makeBench();
   const { sps: wasmSps, leaked } = timeSteps(wasmBench, 2, 5, arg('--wasm-seconds', 10));

@@ -24,8 +24,8 @@ import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, PRESETS, type TrainConfig } from '../src/contract/config.ts';
 import { makeShapes } from '../src/data/builtin/procedural.ts';
-import { backendSelfCheck } from '../src/gan/self-check.ts';
-import { GanTrainer } from '../src/gan/trainer.ts';
+import { backendSelfCheck } from '../src/gan/backend/self-check.ts';
+import { GanTrainer } from '../src/gan/train/trainer.ts';
 import { parseArgs } from './args.ts';
 import { useNodeBackend } from './node-backend.ts';
 

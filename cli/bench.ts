@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const presets: PresetName[] = quick ? ['small'] : ['tiny', 'small', 'full'];
   const machine = machineLabel();
   console.log(`machine: ${machineLine()}`);
-  console.log('model: Ganvas DCGAN (src/gan/models/dcgan.ts), zDim 100, Adam; a step is one D + one G step and a loss read\n');
+  console.log('model: Ganvas DCGAN (src/gan/nn/models/dcgan.ts), zDim 100, Adam; a step is one D + one G step and a loss read\n');
   const steps: StepRow[] = [];
   const loops: LoopRow[] = [];
   const logStep = (r: StepRow) => {

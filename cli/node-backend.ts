@@ -1,7 +1,7 @@
 /** tfjs backends for Node: the plain CPU backend, or WASM with our training kernels. */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { setWasmBackendForTraining } from '../src/gan/wasm-kernels.ts';
+import { startWasmInNode } from './node-wasm.ts';
 
 export type NodeBackend = 'cpu' | 'wasm';
 
@@ -9,7 +9,7 @@ export async function useNodeBackend(name: NodeBackend): Promise<void> {
   // tfjs prints an advert for tfjs-node on first use; it does not install here (no downloads).
   tf.env().set('IS_NODE', true);
   if (name === 'wasm') {
-    if (!(await setWasmBackendForTraining())) throw new Error('the WASM backend did not start');
+    if (!(await startWasmInNode())) throw new Error('the WASM backend did not start');
   } else if (!(await tf.setBackend('cpu'))) throw new Error('the CPU backend did not start');
   await tf.ready();
 }

@@ -9,7 +9,7 @@ import { loadFolder, nodeDecoder } from '../src/data/node/decode.ts';
 import { prepareImage } from '../src/data/prepare.ts';
 import { DEFAULT_PREPARE, type PreparedSet, type Rejection } from '../src/data/types.ts';
 
-const PUBLIC = fileURLToPath(new URL('../public/', import.meta.url));
+const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
 
 /** `source` is a built-in name (`faces`, `shapes`, …) or a folder path. */
 export async function loadDataset(source: string, res: number): Promise<{ set: PreparedSet; rejections: Rejection[] }> {

@@ -5,7 +5,7 @@
  * losses agree to float32 rounding at first and drift apart only slowly (training is chaotic, so
  * rounding differences grow); a wrong layer, init, loss or optimizer detail shows at step 1.
  *
- * The Ganvas side calls the engine's own steps (src/gan/steps.ts), the ones GanTrainer.trainStep
+ * The Ganvas side calls the engine's own steps (src/gan/train/steps.ts), the ones GanTrainer.trainStep
  * calls when augmentation is off.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type Resolution } from '../src/contract/config.ts';
 import type { PreparedSet } from '../src/data/types.ts';
-import { Adam } from '../src/gan/adam.ts';
-import { isDcganGenerator } from '../src/gan/models/dcgan.ts';
-import { buildModel } from '../src/gan/models/index.ts';
-import { readParams } from '../src/gan/params.ts';
-import { Rng } from '../src/gan/random.ts';
-import { discriminatorStep, generatorStep } from '../src/gan/steps.ts';
+import { Adam } from '../src/gan/train/adam.ts';
+import { isDcganGenerator } from '../src/gan/nn/models/dcgan.ts';
+import { buildModel } from '../src/gan/nn/models/index.ts';
+import { readParams } from '../src/gan/nn/params.ts';
+import { Rng } from '../src/gan/nn/random.ts';
+import { discriminatorStep, generatorStep } from '../src/gan/train/steps.ts';
 
 export interface LockstepShape {
   res: Resolution;

@@ -1,5 +1,5 @@
 /**
- * The PyTorch peer of our DCGAN step, for benchmarks: the same layers as src/gan/models/dcgan.ts
+ * The PyTorch peer of our DCGAN step, for benchmarks: the same layers as src/gan/nn/models/dcgan.ts
  * (n = log2(res/4) doublings, channels doubling from `width`, BN in G only, leaky ReLU 0.2 in G and
  * D), the same init (PyTorch's default, which Ganvas's DCGAN copies), Adam, batch and non-saturating
  * loss, timed on the CPU with Debian's

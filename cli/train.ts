@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { configFromParams, DEFAULT_CONFIG, PRESETS } from '../src/contract/config.ts';
 import { encodePng } from '../src/data/node/decode.ts';
 import { rgbaFromFloat } from '../src/data/prepare.ts';
-import { GanTrainer, type StepReport } from '../src/gan/trainer.ts';
+import { GanTrainer, type StepReport } from '../src/gan/train/trainer.ts';
 import { QualityTracker } from '../src/gan/metrics/tracker.ts';
 import { pathLength, pathModelOf } from '../src/gan/metrics/ppl.ts';
 import { DIVERSITY_IMAGES, referenceSpread, sampleDiversity } from '../src/gan/metrics/diversity.ts';

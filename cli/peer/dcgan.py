@@ -1,4 +1,4 @@
-"""The Ganvas DCGAN (src/gan/models/dcgan.ts) in PyTorch, for the parity and speed benchmarks.
+"""The Ganvas DCGAN (src/gan/nn/models/dcgan.ts) in PyTorch, for the parity and speed benchmarks.
 
     python3 cli/peer/dcgan.py --data faces.f32 --count N --res 16 --width 16 --zdim 100 --batch 16 \
         --steps 500,1000,2000 --samples 512 --seed 1 --threads 1 --out DIR
@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 
 def build_dcgan(res, width, zdim, g_slope=0.2):
-    """G and D with Ganvas's layer list; see src/gan/models/dcgan.ts for shapes and why.
+    """G and D with Ganvas's layer list; see src/gan/nn/models/dcgan.ts for shapes and why.
 
     G's hidden activation is leaky ReLU with negative slope `g_slope` (Ganvas's G_SLOPE, 0.2);
     0 is the DCGAN paper's ReLU, which projects saved before the change still use.
@@ -68,7 +68,7 @@ def dcgan_init(module):
 
 
 def step(G, D, oG, oD, reals, z_d, z_g):
-    """One D step then one G step, as GanTrainer.trainStep (src/gan/steps.ts)."""
+    """One D step then one G step, as GanTrainer.trainStep (src/gan/train/steps.ts)."""
     B = reals.shape[0]
     with torch.no_grad():
         fakes = G(z_d)

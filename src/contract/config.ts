@@ -128,7 +128,7 @@ export const MODEL_DEFAULTS: Record<ModelKind, Partial<TrainConfig>> = {
   dcgan: { lrG: 2e-4, lrD: 2e-4, beta1: 0.5, beta2: 0.999 },
   stylegan: { lrG: 2.5e-3, lrD: 2.5e-3, beta1: 0, beta2: 0.99 },
   // Not a two-player game, so no damped momentum: the usual Adam settings for an autoencoder
-  // (lrG drives the decoder, lrD the encoder; see src/gan/reconstruction.ts). On 16 px faces lr
+  // (lrG drives the decoder, lrD the encoder; see src/gan/train/reconstruction.ts). On 16 px faces lr
   // 1e-3 reached in 500 steps the sample SWD that 2e-4 reached in 1,500 (64 vs 131 at step 500).
   autoencoder: { lrG: 1e-3, lrD: 1e-3, beta1: 0.9, beta2: 0.999 },
   vae: { lrG: 1e-3, lrD: 1e-3, beta1: 0.9, beta2: 0.999 },

@@ -88,7 +88,7 @@ export const CATALOGUE = {
   'zip.corrupt': 'corrupt or unreadable zip archive',
   'zip.corruptEntry': 'corrupt entry in zip archive',
 
-  // Memory (gan/memory.ts, worker/limits.ts)
+  // Memory (gan/backend/memory.ts, worker/limits.ts)
   'memory.tensor': '{what}: {tensor} is one tensor of about {bytes}; {limit}: {fix}',
   'memory.total': '{what} on {images} images needs about {bytes}; {limit}: {fix}',
   'memory.what': '{res}×{res} {model} at batch {batch}',
@@ -142,7 +142,7 @@ export const CATALOGUE = {
   'crash.restored': 'The training worker crashed ({why}). Restarted it and restored the last autosave.',
   'crash.nothingToRestore': 'The training worker crashed ({why}). Restarted it; there was no autosave to restore yet.',
 
-  // A saved state that does not fit the model (gan/trainer-state.ts)
+  // A saved state that does not fit the model (gan/project/trainer-state.ts)
   'state.weights': 'the saved weights',
   'state.optG': 'the generator\'s optimizer state',
   'state.optD': 'the discriminator\'s optimizer state',

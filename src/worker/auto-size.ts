@@ -12,7 +12,7 @@
  */
 import { PRESETS, applyPreset, type PresetName, type TrainConfig } from '../contract/config.ts';
 import type { SizeProbe } from '../contract/protocol.ts';
-import { GanTrainer } from '../gan/trainer.ts';
+import { GanTrainer } from '../gan/train/trainer.ts';
 
 export const SIZE_TEST = {
   /**

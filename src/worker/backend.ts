@@ -9,8 +9,8 @@ import { english, MessageError, msg, type Message } from '../contract/messages.t
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { backendSelfCheck } from '../gan/self-check.ts';
-import { setWasmBackendForTraining } from '../gan/wasm-kernels.ts';
+import { backendSelfCheck } from '../gan/backend/self-check.ts';
+import { setWasmBackendForTraining } from '../gan/backend/wasm-kernels.ts';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';

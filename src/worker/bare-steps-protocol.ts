@@ -4,7 +4,7 @@
  */
 import type { TrainConfig } from '../contract/config.ts';
 import type { BackendInfo } from '../contract/protocol.ts';
-import type { StepTiming } from '../gan/step-timing.ts';
+import type { StepTiming } from '../gan/backend/step-timing.ts';
 
 /** To the Worker: the page's URL query (`backend=wasm&preset=small&batch=32&steps=8&maxMs=30000`). */
 export interface BareRequest {

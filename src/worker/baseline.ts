@@ -5,10 +5,10 @@
  */
 import { MODEL_DEFAULTS, type TrainConfig } from '../contract/config.ts';
 import type { PreparedSet } from '../data/types.ts';
-import type { AutoencoderKind } from '../gan/models/autoencoder.ts';
+import type { AutoencoderKind } from '../gan/nn/models/autoencoder.ts';
 import { QualityTracker } from '../gan/metrics/tracker.ts';
-import type { GridImage } from '../gan/render.ts';
-import { GanTrainer } from '../gan/trainer.ts';
+import type { GridImage } from '../gan/explore/render.ts';
+import { GanTrainer } from '../gan/train/trainer.ts';
 
 /** Steps for a fair comparison: as many as the GAN has had, within what a person will wait for. */
 export function baselineSteps(ganSteps: number): number {

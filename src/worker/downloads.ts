@@ -8,10 +8,10 @@ import type { WorkerEvent } from '../contract/protocol.ts';
 import { styleganDatasetZip } from '../data/stylegan-dataset.ts';
 import { contactSheet } from '../data/preview.ts';
 import type { PreparedSet } from '../data/types.ts';
-import { exportGeneratorZip } from '../gan/export-model.ts';
+import { exportGeneratorZip } from '../gan/explore/export-model.ts';
 import type { QualityTracker } from '../gan/metrics/tracker.ts';
-import { timelineGif, type Timeline } from '../gan/timeline.ts';
-import type { GanTrainer } from '../gan/trainer.ts';
+import { timelineGif, type Timeline } from '../gan/explore/timeline.ts';
+import type { GanTrainer } from '../gan/train/trainer.ts';
 
 type Download = WorkerEvent & { type: 'download' };
 type Nearest = WorkerEvent & { type: 'nearest' };

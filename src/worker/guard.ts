@@ -4,7 +4,7 @@
  * is no extra sync per step.
  */
 import { msg, type Message } from '../contract/messages.ts';
-import { disposeMemento, type GanTrainer, type Memento, type StepReport } from '../gan/trainer.ts';
+import { disposeMemento, type GanTrainer, type Memento, type StepReport } from '../gan/train/trainer.ts';
 
 /** A loss this large means the game has exploded (healthy softplus losses stay under ~10). */
 const EXPLODING_LOSS = 50;

@@ -1,11 +1,11 @@
 /**
- * What the running tfjs backend can hold, for the memory check of gan/memory.ts. Read once the
+ * What the running tfjs backend can hold, for the memory check of gan/backend/memory.ts. Read once the
  * backend has started (chooseBackend), from what each backend exposes.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../contract/config.ts';
 import { msg, type Message } from '../contract/messages.ts';
-import { formatBytes, WASM_USABLE_BYTES, type DeviceLimits } from '../gan/memory.ts';
+import { formatBytes, WASM_USABLE_BYTES, type DeviceLimits } from '../gan/backend/memory.ts';
 
 const GIB = 1024 ** 3;
 

@@ -1,15 +1,15 @@
 /**
  * Runs as files: builds a project snapshot from the live session (weights, optimizer state,
  * history, the prepared dataset) and turns a decoded snapshot back into its parts. Encoding
- * and validation live in gan/checkpoint.ts; this file only gathers and scatters.
+ * and validation live in gan/project/checkpoint.ts; this file only gathers and scatters.
  */
 import type { MetricPoint } from '../contract/protocol.ts';
-import { dequantiseDataset, quantiseDataset, type HistoryEntry, type TrainerSnapshot } from '../gan/checkpoint.ts';
-import type { GanTrainer } from '../gan/trainer.ts';
+import { dequantiseDataset, quantiseDataset, type HistoryEntry, type TrainerSnapshot } from '../gan/project/checkpoint.ts';
+import type { GanTrainer } from '../gan/train/trainer.ts';
 import type { PreparedSet } from '../data/types.ts';
 import { bitmapToRgba } from '../data/browser/decode.ts';
 import { encodePng } from '../data/png.ts';
-import type { TimelineFrame } from '../gan/timeline.ts';
+import type { TimelineFrame } from '../gan/explore/timeline.ts';
 
 /** Identity of a run across saves. */
 export interface RunIdentity {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { setWasmBackendForTraining } from '../../src/gan/wasm-kernels.ts';
+import { startWasmInNode } from '../../cli/node-wasm.ts';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/contract/config.ts';
 import type { PreparedSet } from '../../src/data/types.ts';
 
@@ -16,7 +16,7 @@ export async function useCpuBackend(): Promise<void> {
  * backend in wasm-kernels.test.ts.
  */
 export async function useFastBackend(): Promise<void> {
-  if (!(await setWasmBackendForTraining())) throw new Error('the WASM backend did not start in Node');
+  if (!(await startWasmInNode())) throw new Error('the WASM backend did not start in Node');
 }
 
 /** A config small enough for a 2-core machine: 16×16, narrow, batch 8. */

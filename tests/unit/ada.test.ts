@@ -1,10 +1,10 @@
 /**
- * The ADA controller (src/gan/ada.ts): p follows sign(r_t − target) at the documented speed,
+ * The ADA controller (src/gan/train/ada.ts): p follows sign(r_t − target) at the documented speed,
  * stays in [0, 1), and the on-device sign sum matches a plain count.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AdaController, MAX_P, realSignSum } from '../../src/gan/ada.ts';
+import { AdaController, MAX_P, realSignSum } from '../../src/gan/train/ada.ts';
 import { useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);

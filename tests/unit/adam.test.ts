@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adam } from '../../src/gan/adam.ts';
+import { Adam } from '../../src/gan/train/adam.ts';
 import { useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);

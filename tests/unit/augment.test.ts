@@ -1,5 +1,5 @@
 /**
- * Differentiable augmentation (src/gan/augment.ts): each op against a plain-JS reference on
+ * Differentiable augmentation (src/gan/train/augment.ts): each op against a plain-JS reference on
  * explicit draws, identity at p = 0, determinism per seed and across backends, gradients by
  * finite differences, and no leaked tensors. Fast backend (WASM with our kernels), CPU backend
  * as the reference where backends are compared.
@@ -16,8 +16,8 @@ import {
   maxShift,
   type AugmentDraws,
   type AugmentPolicy,
-} from '../../src/gan/augment.ts';
-import { Rng } from '../../src/gan/random.ts';
+} from '../../src/gan/train/augment.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
 import { useCpuBackend, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);

@@ -4,12 +4,12 @@ import { english } from '../../src/contract/messages.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromParams, DEFAULT_CONFIG } from '../../src/contract/config.ts';
 import type { PreparedSet } from '../../src/data/types.ts';
-import { decodeProject, encodeProject } from '../../src/gan/checkpoint.ts';
-import { interpolationImages } from '../../src/gan/explore.ts';
-import { isAutoencoder } from '../../src/gan/models/autoencoder.ts';
-import { readParams } from '../../src/gan/params.ts';
-import { Rng } from '../../src/gan/random.ts';
-import { GanTrainer } from '../../src/gan/trainer.ts';
+import { decodeProject, encodeProject } from '../../src/gan/project/checkpoint.ts';
+import { interpolationImages } from '../../src/gan/explore/explore.ts';
+import { isAutoencoder } from '../../src/gan/nn/models/autoencoder.ts';
+import { readParams } from '../../src/gan/nn/params.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
 import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);
@@ -159,7 +159,7 @@ describe('autoencoder state', () => {
 
 describe('autoencoder decoder export', () => {
   it('exports a Layers model that takes z ~ N(0, I) and matches trainer.generate (code Gaussian folded in)', async () => {
-    const { exportGeneratorZip } = await import('../../src/gan/export-model.ts');
+    const { exportGeneratorZip } = await import('../../src/gan/explore/export-model.ts');
     const { strFromU8, unzipSync } = await import('fflate');
     const trainer = new GanTrainer(aeConfig('autoencoder'), gradients());
     for (let i = 0; i < 30; i++) trainer.trainStep();

@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { english } from '../../src/contract/messages.ts';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { DEFAULT_CONFIG } from '../../src/contract/config.ts';
-import { Rng } from '../../src/gan/random.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
 import { encodePng } from '../../src/data/node/decode.ts';
 import {
   decodeProject, dequantiseDataset, encodeProject, quantiseDataset, snapshotDifference,
   type NamedArray, type TrainerSnapshot,
-} from '../../src/gan/checkpoint.ts';
-import { fnv1a, readFloat32LE, writeFloat32LE } from '../../src/gan/checkpoint-bytes.ts';
-import { sealManifest } from '../../src/gan/checkpoint-manifest.ts';
+} from '../../src/gan/project/checkpoint.ts';
+import { fnv1a, readFloat32LE, writeFloat32LE } from '../../src/gan/project/checkpoint-bytes.ts';
+import { sealManifest } from '../../src/gan/project/checkpoint-manifest.ts';
 
 /** Float32 values that a careless encoder loses: signed zero, subnormals, the extremes. */
 const TRICKY = [-0, 0, 1.401298464324817e-45, -1.401298464324817e-45, 1e-40, 1.1754943508222875e-38,
@@ -22,7 +22,7 @@ function array(rng: Rng, shape: number[], tricky = false): NamedArray {
   return { shape, data };
 }
 
-/** Parameter shapes of the DCGAN (src/gan/models/dcgan.ts) at res 32, width 32, zDim 100. */
+/** Parameter shapes of the DCGAN (src/gan/nn/models/dcgan.ts) at res 32, width 32, zDim 100. */
 const DCGAN_SMALL: Record<string, number[]> = {
   'g.fc.w': [100, 2048], 'g.fc.b': [2048], 'g.bn0.gamma': [128], 'g.bn0.beta': [128],
   'g.up1.w': [4, 4, 64, 128], 'g.up1.b': [64], 'g.bn1.gamma': [64], 'g.bn1.beta': [64],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { meanPairwiseDistance, referenceSpread, sampleDiversity } from '../../src/gan/metrics/diversity.ts';
-import { Rng } from '../../src/gan/random.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
 
 const RES = 4;
 const SIZE = RES * RES * 3;

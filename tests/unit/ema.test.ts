@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emaBeta, ParamEma } from '../../src/gan/ema.ts';
-import { buildStylegan } from '../../src/gan/models/stylegan.ts';
-import type { Params } from '../../src/gan/params.ts';
-import { Rng } from '../../src/gan/random.ts';
+import { emaBeta, ParamEma } from '../../src/gan/train/ema.ts';
+import { buildStylegan } from '../../src/gan/nn/models/stylegan.ts';
+import type { Params } from '../../src/gan/nn/params.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
 import { useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);

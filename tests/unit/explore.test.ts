@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bandOf, renderExplorer, styleMixImages } from '../../src/gan/explore.ts';
-import { GanTrainer } from '../../src/gan/trainer.ts';
+import { bandOf, renderExplorer, styleMixImages } from '../../src/gan/explore/explore.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);

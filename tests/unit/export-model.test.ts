@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportGeneratorZip } from '../../src/gan/export-model.ts';
-import { GanTrainer } from '../../src/gan/trainer.ts';
+import { exportGeneratorZip } from '../../src/gan/explore/export-model.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);

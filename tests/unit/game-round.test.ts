@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readParams } from '../../src/gan/params.ts';
-import { GanTrainer } from '../../src/gan/trainer.ts';
+import { readParams } from '../../src/gan/nn/params.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
 import { validateConfig } from '../../src/contract/config.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 

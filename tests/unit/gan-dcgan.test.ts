@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeProject, decodeProject } from '../../src/gan/checkpoint.ts';
-import { batchNorm, convUp, dense } from '../../src/gan/layers.ts';
-import { buildDcgan, isDcganGenerator } from '../../src/gan/models/dcgan.ts';
-import { countParams, disposeParams } from '../../src/gan/params.ts';
-import { Rng } from '../../src/gan/random.ts';
-import { GanTrainer } from '../../src/gan/trainer.ts';
-import { arrayToFloat64 } from '../../src/gan/trainer-state.ts';
+import { encodeProject, decodeProject } from '../../src/gan/project/checkpoint.ts';
+import { batchNorm, convUp, dense } from '../../src/gan/nn/layers.ts';
+import { buildDcgan, isDcganGenerator } from '../../src/gan/nn/models/dcgan.ts';
+import { countParams, disposeParams } from '../../src/gan/nn/params.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
+import { arrayToFloat64 } from '../../src/gan/project/trainer-state.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);

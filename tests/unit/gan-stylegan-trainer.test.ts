@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromParams, DEFAULT_CONFIG } from '../../src/contract/config.ts';
-import { GanTrainer } from '../../src/gan/trainer.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);
@@ -52,7 +52,7 @@ describe('StyleGAN in the trainer', () => {
 
 describe('style mixing regularisation', () => {
   it('switches to a second latent at a random layer in about 90% of batches', async () => {
-    const { Rng } = await import('../../src/gan/random.ts');
+    const { Rng } = await import('../../src/gan/nn/random.ts');
     const trainer = new GanTrainer(styleConfig(), data());
     const style = trainer.styleTraining!;
     const model = style.model;

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { english } from '../../src/contract/messages.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adam } from '../../src/gan/adam.ts';
-import { readParams, type Params } from '../../src/gan/params.ts';
-import { discriminatorStep, generatorStep } from '../../src/gan/steps.ts';
-import { disposeMemento, GanTrainer } from '../../src/gan/trainer.ts';
+import { Adam } from '../../src/gan/train/adam.ts';
+import { readParams, type Params } from '../../src/gan/nn/params.ts';
+import { discriminatorStep, generatorStep } from '../../src/gan/train/steps.ts';
+import { disposeMemento, GanTrainer } from '../../src/gan/train/trainer.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { english, msg } from '../../src/contract/messages.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../../src/contract/config.ts';
-import { estimateMemory, memoryProblem, networkShapes, WASM_USABLE_BYTES, type DeviceLimits } from '../../src/gan/memory.ts';
-import { disposeMemento, GanTrainer } from '../../src/gan/trainer.ts';
+import { estimateMemory, memoryProblem, networkShapes, WASM_USABLE_BYTES, type DeviceLimits } from '../../src/gan/backend/memory.ts';
+import { disposeMemento, GanTrainer } from '../../src/gan/train/trainer.ts';
 import { SWD_SAMPLES } from '../../src/gan/metrics/tracker.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 

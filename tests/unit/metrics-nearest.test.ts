@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeShapes } from '../../src/data/builtin/procedural.ts';
 import { buildIndex, nearest, NEAR_COPY_THRESHOLD, summarizeMatches, typicalGap, type NearestMatch } from '../../src/gan/metrics/nearest.ts';
-import { Rng } from '../../src/gan/random.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
 
 const RES = 32;
 const stride = RES * RES * 3;

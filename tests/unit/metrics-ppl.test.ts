@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pathLength, pathModelOf, pyramidDistances, slerpRows, summarize, type PathModel, type PathSpace } from '../../src/gan/metrics/ppl.ts';
-import { Rng } from '../../src/gan/random.ts';
-import { GanTrainer } from '../../src/gan/trainer.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);

@@ -12,7 +12,7 @@ import {
   type ImageSet,
   type SliceOptions,
 } from '../../src/gan/metrics/swd.ts';
-import { Rng } from '../../src/gan/random.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
 
 // Smaller than the defaults so the whole file stays within a few seconds on 2 shared cores;
 // the default sizes are timed by cli/bench-metrics.ts.

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildStyleDiscriminator } from '../../src/gan/models/stylegan-d.ts';
-import type { Discriminator } from '../../src/gan/models/types.ts';
-import { disposeParams, readParams } from '../../src/gan/params.ts';
-import { Rng } from '../../src/gan/random.ts';
-import { defaultR1Gamma, r1Penalty, r1Step } from '../../src/gan/r1.ts';
+import { buildStyleDiscriminator } from '../../src/gan/nn/models/stylegan-d.ts';
+import type { Discriminator } from '../../src/gan/nn/models/types.ts';
+import { disposeParams, readParams } from '../../src/gan/nn/params.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
+import { defaultR1Gamma, r1Penalty, r1Step } from '../../src/gan/train/r1.ts';
 import { useCpuBackend, useFastBackend } from '../helpers/tf.ts';
 
 /** 8 px, 4–8 channels, minibatch stddev on (groups of 2 at batch 4): small enough for finite differences. */

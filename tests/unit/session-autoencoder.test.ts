@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../../src/contract/protocol.ts';
 import { divergence } from '../../src/worker/guard.ts';
 import { Session } from '../../src/worker/session/session.ts';
-import { GanTrainer } from '../../src/gan/trainer.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
 import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(async () => {

@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { discriminatorLoss, generatorLoss } from '../../src/gan/losses.ts';
+import { discriminatorLoss, generatorLoss } from '../../src/gan/train/losses.ts';
 import {
   buildStylegan,
   mixStyles,
   truncate,
   updateWAvg,
   type StyleGanModel,
-} from '../../src/gan/models/stylegan.ts';
-import { mbstdGroupSize, minibatchStddev } from '../../src/gan/models/stylegan-d.ts';
-import { act, convThenHalve, halveThen1x1, modulatedConv } from '../../src/gan/models/stylegan-layers.ts';
-import { countParams } from '../../src/gan/params.ts';
-import { Rng } from '../../src/gan/random.ts';
+} from '../../src/gan/nn/models/stylegan.ts';
+import { mbstdGroupSize, minibatchStddev } from '../../src/gan/nn/models/stylegan-d.ts';
+import { act, convThenHalve, halveThen1x1, modulatedConv } from '../../src/gan/nn/models/stylegan-layers.ts';
+import { countParams } from '../../src/gan/nn/params.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
 import { useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);

@@ -1,17 +1,18 @@
 /**
- * The WASM training kernels (src/gan/wasm-kernels.ts) against the CPU backend: the same inputs,
+ * The WASM training kernels (src/gan/backend/wasm-kernels.ts) against the CPU backend: the same inputs,
  * the same gradients through tf.grads, on both backends in one process.
  *
  * Node and the WASM backend: the backend loads its .wasm from node_modules by itself. When it
  * starts, its emscripten glue adds `uncaughtException` and `unhandledRejection` handlers to
  * `process` that rethrow, which kills the test worker on the first rejected promise instead of
- * letting vitest report it. setWasmBackendForTraining() removes exactly those handlers (the ones
+ * letting vitest report it. startWasmInNode() (cli/node-wasm.ts) removes exactly those handlers (the ones
  * added while the backend started, and any with emscripten's source); the first test checks it.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTrainingKernels, setWasmBackendForTraining, wasmCanTrain } from '../../src/gan/wasm-kernels.ts';
+import { registerWasmTrainingKernels, wasmCanTrain } from '../../src/gan/backend/wasm-kernels.ts';
+import { startWasmInNode } from '../../cli/node-wasm.ts';
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 type Shape4 = [number, number, number, number];
@@ -149,7 +150,7 @@ function gradients(c: ConvCase, seed: number): () => tf.Tensor[] {
 }
 
 beforeAll(async () => {
-  expect(await setWasmBackendForTraining()).toBe(true);
+  expect(await startWasmInNode()).toBe(true);
 });
 
 describe('WASM backend setup in Node', () => {

@@ -10,8 +10,8 @@
  * the same layer shapes the builders use; the factors that turn them into bytes are measured
  * (tests/unit/memory.test.ts compares the estimate with tfjs's own peak byte count).
  */
-import { msg, type Message } from '../contract/messages.ts';
-import { MODEL_NAMES, type BackendName, type TrainConfig } from '../contract/config.ts';
+import { msg, type Message } from '../../contract/messages.ts';
+import { MODEL_NAMES, type BackendName, type TrainConfig } from '../../contract/config.ts';
 
 const FLOAT = 4;
 const KIB = 1024;

@@ -5,7 +5,7 @@
  * finishing its work (on a GPU, `trainStep()` alone only queues it).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GanTrainer } from './trainer.ts';
+import type { GanTrainer } from '../train/trainer.ts';
 
 export interface StepTiming {
   /** The first step after the trainer was built: shader compiles, first allocations. */

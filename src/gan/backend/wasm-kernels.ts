@@ -396,57 +396,15 @@ export function wasmCanTrain(): boolean {
   return KERNELS.every(({ name, func }) => tf.getKernel(name, BACKEND)?.kernelFunc === func);
 }
 
-type Listener = (...args: unknown[]) => unknown;
-interface ProcessLike {
-  listeners(event: string): Listener[];
-  removeListener(event: string, listener: Listener): unknown;
-}
-const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
-/** The two handlers emscripten's Node glue installs: both rethrow, so any error kills the process. */
-const EMSCRIPTEN_HANDLER = /^function\s*\((reason|ex)\)\s*\{\s*(throw reason|if\s*\(!\(ex instanceof ExitStatus\)\))/;
-
-/** Node's `process`, found structurally: this file is built without Node types. */
-function nodeProcess(): ProcessLike | undefined {
-  const p = (globalThis as { process?: Partial<ProcessLike> }).process;
-  return typeof p?.listeners === 'function' && typeof p.removeListener === 'function' ? (p as ProcessLike) : undefined;
-}
-
 /**
- * Removes the `uncaughtException` / `unhandledRejection` handlers that the WASM backend's
- * emscripten glue adds to Node's `process` when the backend starts. They rethrow, which turns
- * any rejected promise (a failing test, a missing kernel) into a dead process instead of a
- * reported error. Removes the rethrowing listeners that are not in `before` (the listeners from
- * before the backend started) and any listener with emscripten's source. No-op outside Node.
- */
-export function releaseEmscriptenProcessHandlers(before?: ReadonlyMap<string, Listener[]>): void {
-  const proc = nodeProcess();
-  if (proc === undefined) return;
-  for (const event of PROCESS_EVENTS) {
-    const old = before?.get(event);
-    for (const listener of proc.listeners(event)) {
-      const source = String(listener);
-      const added = old !== undefined && !old.includes(listener) && source.includes('throw');
-      if (added || EMSCRIPTEN_HANDLER.test(source)) proc.removeListener(event, listener);
-    }
-  }
-}
-
-/**
- * Switches tfjs to the WASM backend and makes it able to train: registers the kernels above and,
- * in Node, removes the process handlers emscripten adds (see releaseEmscriptenProcessHandlers).
- * In a browser, call `setWasmPaths` from '@tensorflow/tfjs-backend-wasm' first. Returns false
- * when the backend did not start (tfjs then keeps the previous backend).
+ * Switches tfjs to the WASM backend and makes it able to train: registers the kernels above.
+ * In a browser, call `setWasmPaths` from '@tensorflow/tfjs-backend-wasm' first; in Node, start it
+ * through cli/node-wasm.ts, which also undoes what emscripten's glue does to the process. Returns
+ * false when the backend did not start (tfjs then keeps the previous backend).
  */
 export async function setWasmBackendForTraining(): Promise<boolean> {
-  const proc = nodeProcess();
-  const before = new Map(PROCESS_EVENTS.map((e) => [e, proc?.listeners(e) ?? []] as const));
-  let ok = false;
-  try {
-    ok = await tf.setBackend('wasm');
-    await tf.ready();
-  } finally {
-    releaseEmscriptenProcessHandlers(before);
-  }
+  const ok = await tf.setBackend('wasm');
+  await tf.ready();
   if (ok) registerWasmTrainingKernels();
   return ok && tf.getBackend() === 'wasm';
 }

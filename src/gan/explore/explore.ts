@@ -4,12 +4,12 @@
  * shown in the live grid (StyleGAN: the EMA generator, fixed noise).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mixStyles, truncate, type NoiseMode, type StyleGanModel } from './models/stylegan.ts';
+import { mixStyles, truncate, type NoiseMode, type StyleGanModel } from '../nn/models/stylegan.ts';
 import { gridTensor, readGrid, type GridImage } from './render.ts';
-import type { StyleTraining } from './style-training.ts';
-import type { GanTrainer } from './trainer.ts';
+import type { StyleTraining } from '../train/style-training.ts';
+import type { GanTrainer } from '../train/trainer.ts';
 
-import type { ExploreRequest, StyleBand } from '../contract/explore.ts';
+import type { ExploreRequest, StyleBand } from '../../contract/explore.ts';
 
 export type { ExploreRequest, StyleBand };
 

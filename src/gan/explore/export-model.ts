@@ -7,10 +7,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { strToU8, zipSync } from 'fflate';
-import { batchNorm, convUp } from './layers.ts';
-import { codeGaussian, isAutoencoder } from './models/autoencoder.ts';
-import { doublings, gActivation, isDcganGenerator, RELU_SLOPE } from './models/dcgan.ts';
-import type { GanTrainer } from './trainer.ts';
+import { batchNorm, convUp } from '../nn/layers.ts';
+import { codeGaussian, isAutoencoder } from '../nn/models/autoencoder.ts';
+import { doublings, gActivation, isDcganGenerator, RELU_SLOPE } from '../nn/models/dcgan.ts';
+import type { GanTrainer } from '../train/trainer.ts';
 
 const STATS_BATCH = 256;
 

@@ -35,9 +35,9 @@
  * bounded and a caller can interleave other work between chunks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { isStyleGan, mixStyles, type NoiseMode } from '../models/stylegan.ts';
-import { Rng } from '../random.ts';
-import type { GanTrainer } from '../trainer.ts';
+import { isStyleGan, mixStyles, type NoiseMode } from '../nn/models/stylegan.ts';
+import { Rng } from '../nn/random.ts';
+import type { GanTrainer } from '../train/trainer.ts';
 import { laplacianPyramid, pyramidLevels } from './pyramid.ts';
 
 export type PathSpace = 'w' | 'z';

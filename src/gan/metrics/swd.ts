@@ -20,7 +20,7 @@
  * sets by the first one's statistics instead, which sees such tints, at the price of symmetry.
  */
 import type { PreparedSet } from '../../data/types.ts';
-import { Rng } from '../random.ts';
+import { Rng } from '../nn/random.ts';
 import { laplacianPyramid, pyramidLevels } from './pyramid.ts';
 
 export interface DescribeOptions {

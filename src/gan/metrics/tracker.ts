@@ -5,7 +5,7 @@
  */
 import type { QualityPoint } from '../../contract/metrics.ts';
 import type { PreparedSet } from '../../data/types.ts';
-import { disposeMemento, type GanTrainer, type Memento } from '../trainer.ts';
+import { disposeMemento, type GanTrainer, type Memento } from '../train/trainer.ts';
 import { buildIndex, nearest, summarizeMatches, type NearestIndex } from './nearest.ts';
 import { describeSet, swd, type Descriptors } from './swd.ts';
 

@@ -3,8 +3,8 @@
  * diverged or inconsistent state never overwrites a good file) and after one is read (so nothing
  * a hostile file says reaches the trainer unchecked). Throws ProjectError with a reason for a person.
  */
-import { english, msg, type Message } from '../contract/messages.ts';
-import { validateConfig } from '../contract/config.ts';
+import { english, msg, type Message } from '../../contract/messages.ts';
+import { validateConfig } from '../../contract/config.ts';
 import { firstNonFinite, pngSize } from './checkpoint-bytes.ts';
 import {
   MAX_DATASET_IMAGES, MAX_TENSOR_RANK, refuse,

@@ -4,8 +4,8 @@
  * type and refusing with a path to the bad field; value ranges are checked later on the snapshot.
  */
 import { strFromU8, strToU8 } from 'fflate';
-import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config.ts';
-import { msg, type Message } from '../contract/messages.ts';
+import { DEFAULT_CONFIG, type TrainConfig } from '../../contract/config.ts';
+import { msg, type Message } from '../../contract/messages.ts';
 import { fnv1a } from './checkpoint-bytes.ts';
 import { checkName, isCount, shapeSize } from './checkpoint-check.ts';
 import {

@@ -3,8 +3,8 @@
  * project-file reader enforces. No tfjs here: everything is typed arrays and numbers, so the
  * format can be written and checked in the Worker, in Node and in tests alike.
  */
-import { MessageError, msg, type Message, type MessageArg, type MessageKey } from '../contract/messages.ts';
-import type { TrainConfig } from '../contract/config.ts';
+import { MessageError, msg, type Message, type MessageArg, type MessageKey } from '../../contract/messages.ts';
+import type { TrainConfig } from '../../contract/config.ts';
 
 /** One tensor's values, row-major, with its shape (product of `shape` === `data.length`). */
 export interface NamedArray {

@@ -5,7 +5,7 @@
  * can cost at most the limit, never more. Throws ProjectError.
  */
 import { unzipSync, type UnzipFileInfo } from 'fflate';
-import { formatSize } from '../data/sniff.ts';
+import { formatSize } from '../../data/sniff.ts';
 import {
   DATASET_FILE, MANIFEST_FILE, ProjectError, refuse, WEIGHTS_FILE, type ProjectLimits,
 } from './checkpoint-types.ts';

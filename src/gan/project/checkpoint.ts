@@ -10,9 +10,9 @@
  * of a diverged run never replaces a good file. Reading never throws: it checks every byte and
  * field and says, in a sentence, what is wrong with a file it refuses.
  */
-import { MessageError, msg, type Message } from '../contract/messages.ts';
+import { MessageError, msg, type Message } from '../../contract/messages.ts';
 import { zipSync, type Zippable } from 'fflate';
-import { formatSize } from '../data/sniff.ts';
+import { formatSize } from '../../data/sniff.ts';
 import { fnv1a, readFloat32LE, writeFloat32LE } from './checkpoint-bytes.ts';
 import { checkSnapshot } from './checkpoint-check.ts';
 import { parseManifest, sealManifest, toJsonNumber, type ManifestV1, type ParsedManifest, type TensorRecord } from './checkpoint-manifest.ts';

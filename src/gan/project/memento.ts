@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Adam } from './adam.ts';
-import type { Params } from './params.ts';
-import type { RngState } from './random.ts';
+import type { Adam } from '../train/adam.ts';
+import type { Params } from '../nn/params.ts';
+import type { RngState } from '../nn/random.ts';
 
 /**
  * An in-memory copy of everything a training step changes, kept on the device: parameters,

@@ -3,11 +3,11 @@
  * checkpoint format's input): reading everything back, and checking that a snapshot fits the
  * model it is loaded into before anything is assigned.
  */
-import { msg, type Message } from '../contract/messages.ts';
+import { msg, type Message } from '../../contract/messages.ts';
 import * as tf from '@tensorflow/tfjs';
-import type { Adam } from './adam.ts';
+import type { Adam } from '../train/adam.ts';
 import type { NamedArray, OptimizerState } from './checkpoint.ts';
-import type { Params } from './params.ts';
+import type { Params } from '../nn/params.ts';
 
 export async function readNamed(params: Params): Promise<Record<string, NamedArray>> {
   const out: Record<string, NamedArray> = {};

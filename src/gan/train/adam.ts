@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Params } from './params.ts';
+import type { Params } from '../nn/params.ts';
 
 export interface AdamOptions {
   lr: number;

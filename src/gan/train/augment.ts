@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from './random.ts';
+import type { Rng } from '../nn/random.ts';
 
 /**
  * Differentiable augmentation for small datasets (DiffAugment, Zhao et al. 2020): D sees reals

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Params } from './params.ts';
+import type { Params } from '../nn/params.ts';
 
 /**
  * Exponential moving average of a network's weights (Karras et al. 2018; Yazıcı et al. 2019).

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Discriminator } from './models/types.ts';
+import type { Discriminator } from '../nn/models/types.ts';
 
 /**
  * R1 regularisation (Mescheder et al. 2018): penalise the gradient of D at real images,

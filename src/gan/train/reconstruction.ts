@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from './adam.ts';
-import { updateCodeStats, type AutoencoderModel } from './models/autoencoder.ts';
-import type { Params } from './params.ts';
+import { updateCodeStats, type AutoencoderModel } from '../nn/models/autoencoder.ts';
+import type { Params } from '../nn/params.ts';
 import { gradientsByName } from './steps.ts';
 
 /**
- * One training step of the autoencoder baselines (src/gan/models/autoencoder.ts): encode a real
+ * One training step of the autoencoder baselines (src/gan/nn/models/autoencoder.ts): encode a real
  * batch, decode it, and take one Adam step on encoder and decoder together from one loss. The
  * trainer keeps two Adam objects (its G and D slots: decoder and encoder); Adam is per parameter,
  * so two with the same settings over disjoint parameters are one optimizer step.

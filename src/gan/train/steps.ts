@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Adam } from './adam.ts';
 import { discriminatorLoss, generatorLoss, meanProbability } from './losses.ts';
-import type { GanModel } from './models/index.ts';
-import type { Params } from './params.ts';
+import type { GanModel } from '../nn/models/index.ts';
+import type { Params } from '../nn/params.ts';
 
 /**
  * One optimizer step for each player. Both take every input as a parameter and return their

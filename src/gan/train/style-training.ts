@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../contract/config.ts';
+import type { TrainConfig } from '../../contract/config.ts';
 import type { Adam } from './adam.ts';
 import { emaBeta, ParamEma } from './ema.ts';
-import { mixStyles, updateWAvg, type NoiseMode, type StyleGanModel } from './models/stylegan.ts';
-import type { Rng } from './random.ts';
-import type { Params } from './params.ts';
+import { mixStyles, updateWAvg, type NoiseMode, type StyleGanModel } from '../nn/models/stylegan.ts';
+import type { Rng } from '../nn/random.ts';
+import type { Params } from '../nn/params.ts';
 import { defaultR1Gamma, r1Step } from './r1.ts';
 
 /** Style mixing regularisation: this share of training batches switches latents at a random layer. */

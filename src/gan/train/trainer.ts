@@ -1,22 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
-import { msg, type Message } from '../contract/messages.ts';
-import type { TrainConfig } from '../contract/config.ts';
-import type { PreparedSet } from '../data/types.ts';
-import { buildModel, type GanModel } from './models/index.ts';
+import { msg, type Message } from '../../contract/messages.ts';
+import type { TrainConfig } from '../../contract/config.ts';
+import type { PreparedSet } from '../../data/types.ts';
+import { buildModel, type GanModel } from '../nn/models/index.ts';
 import { AdaController, SMALL_RUN_SPEED_IMAGES } from './ada.ts';
 import { Adam } from './adam.ts';
 import { augment, flipHorizontal, type AugmentPolicy } from './augment.ts';
-import { disposeMemento, restoreMemento, takeMemento, type Memento, type Restorable } from './memento.ts';
-import type { NamedArray, TrainerSnapshot } from './checkpoint.ts';
-import { countParams, disposeParams, type Params } from './params.ts';
-import { isStyleGan } from './models/stylegan.ts';
-import { isAutoencoder } from './models/autoencoder.ts';
-import { isDcganGenerator, RELU_SLOPE } from './models/dcgan.ts';
+import { disposeMemento, restoreMemento, takeMemento, type Memento, type Restorable } from '../project/memento.ts';
+import type { NamedArray, TrainerSnapshot } from '../project/checkpoint.ts';
+import { countParams, disposeParams, type Params } from '../nn/params.ts';
+import { isStyleGan } from '../nn/models/stylegan.ts';
+import { isAutoencoder } from '../nn/models/autoencoder.ts';
+import { isDcganGenerator, RELU_SLOPE } from '../nn/models/dcgan.ts';
 import { reconstructionStep } from './reconstruction.ts';
 import { StyleTraining } from './style-training.ts';
-import { adamMismatch, arrayToFloat64, assignAdam, assignNamed, float64ToArray, mismatch, readAdam, readNamed } from './trainer-state.ts';
-import { Rng } from './random.ts';
-import { gridTensor, readGrid, type GridImage } from './render.ts';
+import { adamMismatch, arrayToFloat64, assignAdam, assignNamed, float64ToArray, mismatch, readAdam, readNamed } from '../project/trainer-state.ts';
+import { Rng } from '../nn/random.ts';
+import { gridTensor, readGrid, type GridImage } from '../explore/render.ts';
 import { discriminatorEval, discriminatorStep, generatorEval, generatorStep, type DStepResult, type Lens } from './steps.ts';
 
 /**

@@ -5,7 +5,7 @@
  */
 import { msg, type Message } from '../../contract/messages.ts';
 import type { FaultSpec, MetricPoint, QualityPoint } from '../../contract/protocol.ts';
-import type { GanTrainer } from '../../gan/trainer.ts';
+import type { GanTrainer } from '../../gan/train/trainer.ts';
 import { Cadence, SHARES } from '../cadence.ts';
 import { loseDevice } from '../device.ts';
 import { divergence, DivergenceGuard } from '../guard.ts';

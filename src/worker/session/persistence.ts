@@ -2,8 +2,8 @@
  * The run kept: its identity, autosaves to this browser, project files out and in, and the
  * saved-runs list (resume, rename, duplicate, delete).
  */
-import { decodeProject, encodeProject } from '../../gan/checkpoint.ts';
-import { GanTrainer } from '../../gan/trainer.ts';
+import { decodeProject, encodeProject } from '../../gan/project/checkpoint.ts';
+import { GanTrainer } from '../../gan/train/trainer.ts';
 import type { TrainConfig } from '../../contract/config.ts';
 import { messageOf, msg, type Message } from '../../contract/messages.ts';
 import { newRun, partsOf, projectFileName, snapshotOf, type OpenedRun } from '../project.ts';

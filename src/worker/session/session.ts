@@ -12,7 +12,7 @@ import { BUILTIN_NAMES, BUILTINS } from '../../data/builtin/registry.ts';
 import { MAX_IMAGES } from '../../data/load.ts';
 import { MAX_FILE_BYTES, MAX_IMAGE_PIXELS } from '../../data/sniff.ts';
 import { MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES } from '../../data/zip.ts';
-import { GanTrainer } from '../../gan/trainer.ts';
+import { GanTrainer } from '../../gan/train/trainer.ts';
 import { measureSizes } from '../auto-size.ts';
 import { chooseBackend } from '../backend.ts';
 import { LoadCancelled } from '../dataset.ts';

@@ -5,8 +5,8 @@
  */
 import { msg, type Message } from '../../contract/messages.ts';
 import type { ExploreRequest, WorkerEvent } from '../../contract/protocol.ts';
-import { renderExplorer } from '../../gan/explore.ts';
-import { estimateMemory, formatBytes } from '../../gan/memory.ts';
+import { renderExplorer } from '../../gan/explore/explore.ts';
+import { estimateMemory, formatBytes } from '../../gan/backend/memory.ts';
 import { pathLength, pathModelOf } from '../../gan/metrics/ppl.ts';
 import { BaselineRun, baselineConfig, baselineSteps } from '../baseline.ts';
 import { datasetZip, generatorZip, nearestSheet, timelapseGif, type Outcome } from '../downloads.ts';

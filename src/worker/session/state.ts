@@ -9,11 +9,11 @@ import { msg, type Message } from '../../contract/messages.ts';
 import type { BackendInfo, MetricPoint, PixelsMessage, RunState, WorkerEvent } from '../../contract/protocol.ts';
 import { contactSheet, meanImage } from '../../data/preview.ts';
 import type { RgbaImage } from '../../data/types.ts';
-import { memoryProblem, type DeviceLimits } from '../../gan/memory.ts';
+import { memoryProblem, type DeviceLimits } from '../../gan/backend/memory.ts';
 import { QualityTracker } from '../../gan/metrics/tracker.ts';
-import { Timeline } from '../../gan/timeline.ts';
-import type { GridImage } from '../../gan/render.ts';
-import type { GanTrainer } from '../../gan/trainer.ts';
+import { Timeline } from '../../gan/explore/timeline.ts';
+import type { GridImage } from '../../gan/explore/render.ts';
+import type { GanTrainer } from '../../gan/train/trainer.ts';
 import { DatasetStore } from '../dataset.ts';
 import type { RunIdentity } from '../project.ts';
 

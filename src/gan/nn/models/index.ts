@@ -1,4 +1,4 @@
-import type { ModelKind, TrainConfig } from '../../contract/config.ts';
+import type { ModelKind, TrainConfig } from '../../../contract/config.ts';
 import type { Rng } from '../random.ts';
 import { buildAutoencoder } from './autoencoder.ts';
 import { buildDcgan } from './dcgan.ts';
