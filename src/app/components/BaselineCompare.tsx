@@ -22,7 +22,6 @@ export function BaselineCompare({ baseline, send, disabled }: { baseline: Baseli
   return (
     <Collapsible id="baseline" className="baseline" testId="baseline" summary={<><strong>{t('baseline.title')}</strong>{state && <small> · {state}</small>}</>}>
       <div className="row">
-        <Help topic="explain.baseline" />
         <button type="button" data-testid="baseline-autoencoder" disabled={disabled || running} onClick={() => send({ type: 'baseline/train', kind: 'autoencoder' })}>
           {t('baseline.trainAe')}
         </button>
@@ -30,6 +29,7 @@ export function BaselineCompare({ baseline, send, disabled }: { baseline: Baseli
           {t('baseline.trainVae')}
         </button>
         {running && <button type="button" className="link" onClick={() => send({ type: 'baseline/stop' })}>{t('data.cancel')}</button>}
+        <Help topic="explain.baseline" />
       </div>
       {baseline && (
         <figure>
