@@ -6,33 +6,23 @@
 import { english } from '../src/contract/messages.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { configFromParams, DEFAULT_CONFIG, PRESETS } from '../src/contract/config.ts';
 import { encodePng } from '../src/data/node/decode.ts';
 import { rgbaFromFloat } from '../src/data/prepare.ts';
 import { GanTrainer, type StepReport } from '../src/gan/train/trainer.ts';
 import { QualityTracker } from '../src/gan/metrics/tracker.ts';
 import { pathLength, pathModelOf } from '../src/gan/metrics/ppl.ts';
 import { DIVERSITY_IMAGES, referenceSpread, sampleDiversity } from '../src/gan/metrics/diversity.ts';
-import { parseArgs } from './args.ts';
+import { readTrainOptions, usage, UsageError } from './train-options.ts';
 import { loadDataset } from './node-data.ts';
-import { useNodeBackend, type NodeBackend } from './node-backend.ts';
-
-const USAGE = `usage: npm run train -- [--data faces|animals|shapes|DIR] [--model dcgan|stylegan|autoencoder|vae] [--steps N] [--res 16|32|64]
-       [--width W] [--batch B] [--lrG X] [--lrD X] [--seed S] [--backend wasm|cpu] [--out DIR] [--every K] [--samples K] [--ppl [PAIRS]]
-       (any training setting of the page's URL works as --name value, e.g. --augTranslation 1 --ada 1)`;
+import { useNodeBackend } from './node-backend.ts';
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  if (args.has('help')) return console.log(USAGE);
-  const { config, issues } = configFromParams({ get: (k) => args.get(k) ?? null }, { ...DEFAULT_CONFIG, ...PRESETS.tiny, gridSide: 8 });
-  if (issues.length) throw new Error(issues.map((i) => english(i.message)).join('\n'));
-  const steps = Number(args.get('steps') ?? 200);
-  const every = Number(args.get('every') ?? 50);
-  const out = args.get('out') ?? 'out';
-  const backend = (args.get('backend') ?? 'wasm') as NodeBackend;
+  const options = readTrainOptions(process.argv.slice(2));
+  if (options.help) return console.log(usage());
+  const { config, steps, every, out, backend } = options;
   await useNodeBackend(backend);
 
-  const { set, rejections } = await loadDataset(args.get('data') ?? 'faces', config.res);
+  const { set, rejections } = await loadDataset(options.data, config.res);
   for (const r of rejections) console.warn(`skipped ${r.name}: ${english(r.reason)}`);
   if (set.count === 0) throw new Error('no usable images');
   await mkdir(out, { recursive: true });
@@ -70,11 +60,11 @@ async function main(): Promise<void> {
   const grid = await trainer.renderGrid();
   await writeFile(join(out, 'grid.png'), encodePng({ width: grid.width, height: grid.height, data: grid.pixels }));
   await writeFile(join(out, 'metrics.jsonl'), metrics.join('\n') + '\n');
-  const samples = Number(args.get('samples') ?? 0);
+  const { samples } = options;
   if (samples > 0) await writeSamples(trainer, samples, config.res, join(out, 'samples'));
   console.log(`wrote ${join(out, 'grid.png')}, ${join(out, 'metrics.jsonl')}${samples > 0 ? ` and ${samples} samples in ${join(out, 'samples')}` : ''}`);
-  if (args.has('ppl')) {
-    const r = await pathLength(pathModelOf(trainer), args.get('ppl') === 'true' ? {} : { pairs: Number(args.get('ppl')) });
+  if (options.ppl > 0) {
+    const r = await pathLength(pathModelOf(trainer), { pairs: options.ppl });
     console.log(`perceptual path length in ${r.space === 'w' ? 'W (lerp)' : 'z (slerp)'}: ${r.mean.toPrecision(4)} · median ${r.median.toPrecision(4)} · p90 ${r.p90.toPrecision(4)} · ${r.pairs} pairs`);
   }
   trainer.dispose();
@@ -92,5 +82,6 @@ async function writeSamples(trainer: GanTrainer, k: number, res: number, dir: st
 
 main().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
+  // A wrong command line (exit 2) is told apart from a run that failed (exit 1).
+  process.exit(e instanceof UsageError ? 2 : 1);
 });

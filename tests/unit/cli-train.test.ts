@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,5 +41,39 @@ describe('npm run train (headless CLI)', () => {
 
   it('says what is wrong with a bad option instead of training', () => {
     expect(() => execFileSync('npx', ['tsx', 'cli/train.ts', '--res', '17', '--steps', '1'], { encoding: 'utf8', stdio: 'pipe', timeout: 60_000 })).toThrow(/res must be/);
+  });
+
+  /** Runs the CLI expecting it to refuse: its exit code and what it printed to stderr. */
+  const refusal = (args: string[]) => {
+    const r = spawnSync('npx', ['tsx', 'cli/train.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+    return { status: r.status, stderr: r.stderr.trim() };
+  };
+
+  it('refuses a typo, a word for a number and a missing folder: one line naming the option, exit 2, nothing written', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ganvas-cli-'));
+    try {
+      const typo = refusal(['--stpes', '50', '--out', out]);
+      expect(typo).toEqual({ status: 2, stderr: 'unknown option --stpes (did you mean --steps?); npm run train -- --help lists them' });
+      const word = refusal(['--steps', 'abc', '--out', out]);
+      expect(word).toEqual({ status: 2, stderr: '--steps: "abc" is not training steps, a whole number ≥ 1' });
+      const setting = refusal(['--batch', 'many', '--out', out]);
+      expect(setting.status).toBe(2);
+      expect(setting.stderr).toMatch(/^--batch: batch must be an integer from \d+ to \d+ \(got NaN\)$/);
+      const folder = refusal(['--data', join(out, 'no-such-folder'), '--out', out]);
+      expect(folder.status).toBe(2);
+      expect(folder.stderr).toMatch(/^--data: no built-in set or folder called ".*no-such-folder" \(takes faces\|animals\|shapes, or a folder of images\)$/);
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('--help lists every option with its default', () => {
+    const help = execFileSync('npx', ['tsx', 'cli/train.ts', '--help'], { encoding: 'utf8', timeout: 60_000 });
+    for (const option of ['--data', '--steps', '--every', '--out', '--backend', '--samples', '--ppl', '--preset', '--model', '--res', '--batch', '--lrD', '--ada', '--r1Gamma']) {
+      expect(help, option).toMatch(new RegExp(`^  ${option} .*default`, 'm'));
+    }
+    expect(help).toMatch(/^ {2}--steps .*\(default 200\)$/m);
+    expect(help).toMatch(/^ {2}--res +default 16$/m);
   });
 });
