@@ -30,7 +30,10 @@ function ownsKeys(target: EventTarget | null): boolean {
 
 export function useShortcuts(actions: ShortcutActions): void {
   const latest = useRef(actions);
-  latest.current = actions;
+  // The newest handlers, without re-binding the listener on every render.
+  useEffect(() => {
+    latest.current = actions;
+  });
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || ownsKeys(e.target)) return;

@@ -61,8 +61,12 @@ function snapshot(shapes: Record<string, number[]>, full = true): TrainerSnapsho
 
 const valid = encodeProject(snapshot(TINY));
 
+/** A parsed manifest as a forger edits it: raw JSON, any field, any type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests write what no type allows
+type RawManifest = any;
+
 /** Re-packs a project after `edit` changes its entries and/or its parsed manifest (resealed, as a forger would). */
-function rezip(bytes: Uint8Array, edit: (files: Record<string, Uint8Array>, manifest: any) => void): Uint8Array {
+function rezip(bytes: Uint8Array, edit: (files: Record<string, Uint8Array>, manifest: RawManifest) => void): Uint8Array {
   const files: Record<string, Uint8Array> = unzipSync(bytes);
   const manifest = JSON.parse(strFromU8(files['manifest.json']!));
   edit(files, manifest);
@@ -72,7 +76,7 @@ function rezip(bytes: Uint8Array, edit: (files: Record<string, Uint8Array>, mani
 
 /** Overwrites one tensor's stored values with `values` and fixes its checksum, so only the values are wrong. */
 function withValues(name: string, values: number[]) {
-  return (files: Record<string, Uint8Array>, manifest: any) => {
+  return (files: Record<string, Uint8Array>, manifest: RawManifest) => {
     const t = manifest.weights.params.find((x: { name: string }) => x.name === name);
     writeFloat32LE(new Float32Array(values), files['weights.bin']!, t.byteOffset);
     t.fnv1a = fnv1a(files['weights.bin']!, t.byteOffset, t.byteOffset + t.byteLength);

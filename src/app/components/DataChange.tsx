@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { WorkerEvent } from '../../contract/protocol.ts';
 import type { Send } from '../useTrainer.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -12,8 +12,8 @@ type Change = WorkerEvent & { type: 'dataset/changed' };
  */
 export function DataChange({ change, send }: { change: Change | undefined; send: Send }) {
   const { t, num } = useI18n();
+  // A new change is a new object, so dismissing one never hides the next.
   const [dismissed, setDismissed] = useState<Change | undefined>();
-  useEffect(() => setDismissed(undefined), [change]);
   if (!change || dismissed === change) return null;
   const text =
     change.change === 'fresh'

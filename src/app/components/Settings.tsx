@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { MODEL_DEFAULTS, MODEL_KINDS, PRESETS, presetOf, validateConfig, type ModelKind, type PresetName, type TrainConfig } from '../../contract/config.ts';
 import type { Send } from '../useTrainer.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
@@ -55,7 +55,12 @@ function Field({ id, label, help, wide, children }: { id: string; label: string;
 export function Settings({ config, send, locked }: { config: TrainConfig | undefined; send: Send; locked: boolean }) {
   const { t, tm } = useI18n();
   const [draft, setDraft] = useState<TrainConfig | undefined>(config);
-  useEffect(() => setDraft(config), [config]);
+  // New settings in force (applied, refused, a new model) replace the draft, during render rather than after it.
+  const [shown, setShown] = useState(config);
+  if (config !== shown) {
+    setShown(config);
+    setDraft(config);
+  }
   if (!draft || !config) return null;
   const issues = validateConfig(draft);
   const changed = JSON.stringify(draft) !== JSON.stringify(config);
