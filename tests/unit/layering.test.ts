@@ -1,5 +1,5 @@
 /**
- * The walls between the rooms (ARCHITECTURE.md): app/ never imports tfjs, the engine, the
+ * The walls between the rooms (docs/architecture.md): app/ never imports tfjs, the engine, the
  * data code or the Worker; gan/ and data/ never touch the DOM or postMessage. The tsconfigs
  * enforce the globals at compile time; this test enforces the imports and catches `any`-typed
  * escapes such as `(globalThis as any).document`.

@@ -237,7 +237,7 @@ export const en = {
   'tour.label': 'Guide, step {i} of {n}',
 
   'explain.model': 'Which generator to train. DCGAN: a stack of transposed convolutions from one random vector z. StyleGAN: z goes through a mapping network to w, and w sets a style for every layer, with per-pixel noise for fine detail. Autoencoder and VAE learn by per-pixel error instead of a judge: compare their blur.',
-  'explain.size': 'Image side and network width. Bigger means more detail and much slower steps; the page picks the largest size that keeps at least 2 steps per second on this machine.',
+  'explain.size': 'Image side and network width. Bigger means more detail and much slower steps; the page picks the largest size that still trains several steps per second on this machine (the line under the settings shows what it measured).',
   'explain.batch': 'How many real and how many generated images each step looks at. Larger batches give smoother gradients but each step takes longer; GANs often train fine with 16–64.',
   'explain.lr': 'The learning rate is how far each Adam step moves the weights. Too high and the game blows up (losses jump, samples turn to noise; the run rolls back by itself); too low and nothing changes. DCGAN uses 0.0002 for both players.',
   'explain.beta1': 'Adam’s momentum. 0.5 (DCGAN) or 0 (StyleGAN2) instead of the usual 0.9: in a two-player game, long momentum keeps pushing after the other player has moved, which makes training oscillate.',
