@@ -31,6 +31,7 @@ describe('new data while training', () => {
     const session = new Session((e) => events.push(e));
     await session.handle({ type: 'config', config: tinyConfig({ autosaveMs: 3_600_000 }) });
     await session.handle({ type: 'dataset/builtin', name: 'shapes' });
+    expect(lastOf(events, 'dataset/changed')).toBeUndefined(); // the first data replaced no model: nothing to say
     await session.handle({ type: 'train/start' });
     const step = () => lastOf(events, 'step')?.step ?? 0;
     await until(() => step() >= 6, 60_000);

@@ -225,8 +225,9 @@ export class Session {
       return s.status('idle', msg('session.emptyDataset'));
     }
     if (change === 'fresh' || !s.trainer) {
+      const replaced = s.trainer !== undefined; // the first data of a visit replaces nothing: no notice
       await this.rebuild(); // it ends with the loop's status
-      if (change === 'fresh' && s.run) s.post({ type: 'dataset/changed', change: 'fresh', run: s.run.name, count: set.count, ...(saved ? { saved } : {}) });
+      if (change === 'fresh' && replaced && s.run) s.post({ type: 'dataset/changed', change: 'fresh', run: s.run.name, count: set.count, ...(saved ? { saved } : {}) });
       return;
     }
     s.trainer.setDataset(set);
