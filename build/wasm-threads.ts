@@ -46,14 +46,19 @@ export function wasmThreadsAssets(): Plugin {
     apply: 'build',
     transform(code, id) {
       const file = id.split('?')[0]!;
-      const glue = (text: string) => patchGlue(text) ?? this.error('tfjs-backend-wasm glue changed: emscripten_num_logical_cores not found (build/wasm-threads.ts)');
+      const glue = (text: string) =>
+        patchGlue(text) ?? this.error('tfjs-backend-wasm glue changed: emscripten_num_logical_cores not found (build/wasm-threads.ts)');
       if (GLUE.test(file)) return glue(code);
       if (!TARGET.test(file)) return undefined;
       if (!WORKER_BLOB.test(code) || !MAIN_BLOB.test(code)) {
         this.error('tfjs-backend-wasm init changed: the pthread blob lines to replace were not found (build/wasm-threads.ts)');
       }
       const worker = this.emitFile({ type: 'asset', name: 'tfjs-wasm-pthread.js', source: pthreadScript() });
-      const main = this.emitFile({ type: 'asset', name: 'tfjs-wasm-threaded-simd.js', source: glue(readFileSync(require.resolve(`${WASM_OUT}tfjs-backend-wasm-threaded-simd.js`), 'utf8')) });
+      const main = this.emitFile({
+        type: 'asset',
+        name: 'tfjs-wasm-threaded-simd.js',
+        source: glue(readFileSync(require.resolve(`${WASM_OUT}tfjs-backend-wasm-threaded-simd.js`), 'utf8')),
+      });
       return code
         .replace(WORKER_BLOB, `return new URL(import.meta.ROLLUP_FILE_URL_${worker}, self.location.href).href;`)
         .replace(MAIN_BLOB, `factoryConfig.mainScriptUrlOrBlob = new URL(import.meta.ROLLUP_FILE_URL_${main}, self.location.href).href;`);

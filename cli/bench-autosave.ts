@@ -34,6 +34,8 @@ for (const [label, config] of configs) {
   }
   const p = trainer.parameterCounts();
   times.sort((a, b) => a - b);
-  console.log(`${label}: G ${p.generator} / D ${p.discriminator} params · autosave ${times[2]!.toFixed(0)} ms (median of 5, in the Worker's thread) · ${(bytes / 2 ** 20).toFixed(2)} MB on disk (with 256 images and 2,000 history points)`);
+  console.log(
+    `${label}: G ${p.generator} / D ${p.discriminator} params · autosave ${times[2]!.toFixed(0)} ms (median of 5, in the Worker's thread) · ${(bytes / 2 ** 20).toFixed(2)} MB on disk (with 256 images and 2,000 history points)`,
+  );
   trainer.dispose();
 }

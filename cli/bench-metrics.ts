@@ -46,7 +46,9 @@ function benchNearest(res: number, trainCount: number, samples: number): void {
   const build = timed(() => buildIndex(train));
   const query = timed(() => nearest(build.value, shapes(res, samples, 12).pixels, samples, res));
   const gap = timed(() => typicalGap(build.value));
-  console.log(`nearest ${String(res).padStart(2)} px, ${samples} samples vs ${trainCount} images: index ${ms(build)}, query ${ms(query)}, typicalGap ${ms(gap)} = ${gap.value.toFixed(3)}`);
+  console.log(
+    `nearest ${String(res).padStart(2)} px, ${samples} samples vs ${trainCount} images: index ${ms(build)}, query ${ms(query)}, typicalGap ${ms(gap)} = ${gap.value.toFixed(3)}`,
+  );
 }
 
 const quantile = (values: number[], q: number) => {
@@ -75,7 +77,9 @@ function calibrate(res: number, trainCount: number): void {
   rows.push(`shift 1 px: ${stats(shifted)}`);
   // Distinct images: queries from another seed, none of them in the index.
   const other = nearest(index, shapes(res, q, 99).pixels, q, res).map((x) => x.distance);
-  rows.push(`distinct: min ${quantile(other, 0).toFixed(3)} p1 ${quantile(other, 0.01).toFixed(3)} median ${quantile(other, 0.5).toFixed(3)} flagged ${other.filter((d) => d < NEAR_COPY_THRESHOLD).length}/${q}`);
+  rows.push(
+    `distinct: min ${quantile(other, 0).toFixed(3)} p1 ${quantile(other, 0.01).toFixed(3)} median ${quantile(other, 0.5).toFixed(3)} flagged ${other.filter((d) => d < NEAR_COPY_THRESHOLD).length}/${q}`,
+  );
   console.log(`calibration ${res} px, ${trainCount} training images, threshold ${NEAR_COPY_THRESHOLD}:\n  ${rows.join('\n  ')}`);
 }
 
@@ -87,9 +91,21 @@ function main(): void {
   benchSwd(16, images, 'minRes 8', { minRes: 8 }, {});
   if (args.has('paper')) for (const res of [16, 32, 64]) benchSwd(res, images, 'paper', PAPER_DESCRIBE, PAPER_SLICE);
   console.log();
-  for (const [res, count] of [[32, 256], [32, 4096], [64, 1024]] as const) benchNearest(res, count, images);
+  for (const [res, count] of [
+    [32, 256],
+    [32, 4096],
+    [64, 1024],
+  ] as const)
+    benchNearest(res, count, images);
   console.log();
-  for (const [res, count] of [[16, 256], [32, 256], [16, 4096], [32, 4096], [64, 1024]] as const) calibrate(res, count);
+  for (const [res, count] of [
+    [16, 256],
+    [32, 256],
+    [16, 4096],
+    [32, 4096],
+    [64, 1024],
+  ] as const)
+    calibrate(res, count);
 }
 
 main();

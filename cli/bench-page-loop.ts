@@ -58,7 +58,8 @@ async function workerMemory(page: Page, cdp: CDPSession): Promise<{ tensors: num
   return { tensors, heapMB: heap / 2 ** 20 };
 }
 
-const mainHeapMB = (page: Page) => page.evaluate(() => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? NaN) / 2 ** 20);
+const mainHeapMB = (page: Page) =>
+  page.evaluate(() => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? NaN) / 2 ** 20);
 
 export interface LoopPlan {
   base: string;
@@ -75,14 +76,32 @@ export interface LoopPlan {
 
 export async function benchLoop(plan: LoopPlan): Promise<LoopRow> {
   const s = await openPage('about:blank');
-  const row: LoopRow = { backend: plan.backend, res: plan.res, batch: plan.batch, loopImagesPerSec: undefined, bareImagesPerSec: undefined, trainToFirstGridMs: undefined, longTasks: { count: 0, totalMs: 0 }, tensors: [], workerHeapMB: [], mainHeapMB: [], steps: 0, seconds: 0, note: '' };
+  const row: LoopRow = {
+    backend: plan.backend,
+    res: plan.res,
+    batch: plan.batch,
+    loopImagesPerSec: undefined,
+    bareImagesPerSec: undefined,
+    trainToFirstGridMs: undefined,
+    longTasks: { count: 0, totalMs: 0 },
+    tensors: [],
+    workerHeapMB: [],
+    mainHeapMB: [],
+    steps: 0,
+    seconds: 0,
+    note: '',
+  };
   try {
     await s.page.addInitScript(installProbe);
     await s.page.goto(`${plan.base}/?backend=${plan.backend}&${plan.query}&autostart=0`);
     const cdp = await s.context.newCDPSession(s.page);
     // Ready: idle, images loaded, and the untrained grid drawn (the model exists).
     const readyBy = Date.now() + plan.readySeconds * 1000;
-    while (!((await textOf(s.page, 'status')).startsWith('idle') && (await numberIn(s.page, 'dataset-count')) > 0 && (await readProbe(s.page)).grids.length > 0)) {
+    while (!(
+      (await textOf(s.page, 'status')).startsWith('idle') &&
+      (await numberIn(s.page, 'dataset-count')) > 0 &&
+      (await readProbe(s.page)).grids.length > 0
+    )) {
       if (Date.now() > readyBy || (await textOf(s.page, 'status')).startsWith('error')) {
         row.note = `not ready to train after ${plan.readySeconds} s: ${await textOf(s.page, 'status')}`;
         return row;

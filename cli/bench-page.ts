@@ -36,7 +36,18 @@ const GRACE_MS = 30_000;
 async function bareSteps(base: string, backend: string, plan: PagePlan): Promise<StepRow> {
   const maxMs = plan.bareSeconds * 1000;
   const s = await openPage(`${base}/cli/bench-page/bare.html?backend=${backend}&${plan.query}&dataset=shapes&steps=${plan.bareSteps}&maxMs=${maxMs}`);
-  const row: StepRow = { where: 'page', backend, model: 'DCGAN', res: plan.res, width: plan.width, batch: plan.batch, msPerStep: undefined, firstStepMs: undefined, kernelsPerStep: undefined, note: '' };
+  const row: StepRow = {
+    where: 'page',
+    backend,
+    model: 'DCGAN',
+    res: plan.res,
+    width: plan.width,
+    batch: plan.batch,
+    msPerStep: undefined,
+    firstStepMs: undefined,
+    kernelsPerStep: undefined,
+    note: '',
+  };
   try {
     const until = Date.now() + maxMs + GRACE_MS;
     let messages: BareMessage[] = [];
@@ -49,7 +60,8 @@ async function bareSteps(base: string, backend: string, plan: PagePlan): Promise
     const started = messages.find((m) => m.type === 'backend');
     const steps = messages.flatMap((m) => (m.type === 'step' ? [m] : []));
     if (started) row.backend = started.backend.software ? `${started.backend.name} (software)` : started.backend.name;
-    if (started && started.backend.name !== backend) row.note = `asked for ${backend}, got ${started.backend.name}: ${started.backend.skipped.map((k) => english(k.reason)).join('; ')}`;
+    if (started && started.backend.name !== backend)
+      row.note = `asked for ${backend}, got ${started.backend.name}: ${started.backend.skipped.map((k) => english(k.reason)).join('; ')}`;
     row.firstStepMs = steps.find((m) => m.index === 0)?.ms;
     const timed = steps.filter((m) => m.index > 0).map((m) => m.ms);
     row.msPerStep = timed.length ? median(timed) : undefined;
@@ -58,10 +70,13 @@ async function bareSteps(base: string, backend: string, plan: PagePlan): Promise
     const leak = done?.type === 'done' && done.timing.tensorGrowth ? `; ${done.timing.tensorGrowth} tensors leaked` : '';
     const waited = `${((maxMs + GRACE_MS) / 1000).toFixed(0)} s`;
     row.note ||=
-      error?.type === 'error' ? `failed: ${error.message}`
-      : steps.length === 0 ? `no step finished in ${waited}`
-      : timed.length === 0 ? `only the first step finished in ${waited}`
-      : `bare steps in a Worker, median of ${timed.length}${leak}`;
+      error?.type === 'error'
+        ? `failed: ${error.message}`
+        : steps.length === 0
+          ? `no step finished in ${waited}`
+          : timed.length === 0
+            ? `only the first step finished in ${waited}`
+            : `bare steps in a Worker, median of ${timed.length}${leak}`;
     return row;
   } finally {
     await s.close();
@@ -71,7 +86,14 @@ async function bareSteps(base: string, backend: string, plan: PagePlan): Promise
 export async function benchPage(plan: PagePlan, onStep: (r: StepRow) => void, onLoop: (r: LoopRow) => void): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'ganvas-bench-'));
   try {
-    await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true, rolldownOptions: { input: { main: 'index.html', bare: 'cli/bench-page/bare.html' }, checks: { bundlerTimings: false } } } });
+    await build({
+      logLevel: 'warn',
+      build: {
+        outDir,
+        emptyOutDir: true,
+        rolldownOptions: { input: { main: 'index.html', bare: 'cli/bench-page/bare.html' }, checks: { bundlerTimings: false } },
+      },
+    });
     const server = await preview({ build: { outDir }, preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
     const base = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
     try {
@@ -80,7 +102,15 @@ export async function benchPage(plan: PagePlan, onStep: (r: StepRow) => void, on
         onStep(bare);
         // Not even two steps in the time allowed: too slow to watch, so no loop to measure either.
         if (bare.msPerStep === undefined) continue;
-        const loop = await benchLoop({ base, backend, query: `${plan.query}&dataset=shapes`, batch: plan.batch, res: plan.res, seconds: plan.loopSeconds(backend), readySeconds: 90 });
+        const loop = await benchLoop({
+          base,
+          backend,
+          query: `${plan.query}&dataset=shapes`,
+          batch: plan.batch,
+          res: plan.res,
+          seconds: plan.loopSeconds(backend),
+          readySeconds: 90,
+        });
         onLoop({ ...loop, bareImagesPerSec: imagesPerSec(bare) });
       }
     } finally {

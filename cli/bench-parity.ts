@@ -65,7 +65,18 @@ interface Run {
 }
 
 async function ganvasRun(model: ModelKind, set: PreparedSet, s: Setup, seed: number): Promise<Run> {
-  const config: TrainConfig = { ...DEFAULT_CONFIG, ...MODEL_DEFAULTS[model], model, res: s.res, width: s.width, batch: s.batch, zDim: s.zDim, seed, reportEvery: 4, gridSide: 1 };
+  const config: TrainConfig = {
+    ...DEFAULT_CONFIG,
+    ...MODEL_DEFAULTS[model],
+    model,
+    res: s.res,
+    width: s.width,
+    batch: s.batch,
+    zDim: s.zDim,
+    seed,
+    reportEvery: 4,
+    gridSide: 1,
+  };
   const trainer = new GanTrainer(config, set);
   const run: Run = { seconds: new Map(), samples: new Map() };
   let trained = 0;
@@ -110,9 +121,34 @@ async function torchRun(dataFile: string, count: number, s: Setup, seed: number)
   const dir = join(s.out, `torch-${seed}`);
   await mkdir(dir, { recursive: true });
   const run: Run = { seconds: new Map(), samples: new Map() };
-  const args = ['--data', dataFile, '--count', String(count), '--res', String(s.res), '--width', String(s.width), '--zdim', String(s.zDim),
-    '--batch', String(s.batch), '--steps', s.steps.join(','), '--samples', String(s.samples), '--seed', String(seed), '--threads', String(s.torchThreads),
-    '--g-slope', String(G_SLOPE), '--init', 'fan-in', '--out', dir];
+  const args = [
+    '--data',
+    dataFile,
+    '--count',
+    String(count),
+    '--res',
+    String(s.res),
+    '--width',
+    String(s.width),
+    '--zdim',
+    String(s.zDim),
+    '--batch',
+    String(s.batch),
+    '--steps',
+    s.steps.join(','),
+    '--samples',
+    String(s.samples),
+    '--seed',
+    String(seed),
+    '--threads',
+    String(s.torchThreads),
+    '--g-slope',
+    String(G_SLOPE),
+    '--init',
+    'fan-in',
+    '--out',
+    dir,
+  ];
   await runPeer(args, (v) => {
     const line = v as { step: number; seconds: number; file: string };
     run.seconds.set(line.step, line.seconds);
@@ -123,7 +159,8 @@ async function torchRun(dataFile: string, count: number, s: Setup, seed: number)
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const cell = (xs: number[], digits = 1) => (xs.length === 1 ? xs[0]!.toFixed(digits) : `${mean(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`);
+const cell = (xs: number[], digits = 1) =>
+  xs.length === 1 ? xs[0]!.toFixed(digits) : `${mean(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
 /** `n` dataset images drawn with replacement: the SWD a perfect generator would score. */
 function resample(set: PreparedSet, n: number, seed: number): Float32Array {
@@ -153,7 +190,9 @@ async function main(): Promise<void> {
     width: Number(args.get('width') ?? 16),
     batch: Number(args.get('batch') ?? 16),
     zDim: Number(args.get('zDim') ?? 100),
-    steps: list('steps', '500,1000,2000').map(Number).sort((a, b) => a - b),
+    steps: list('steps', '500,1000,2000')
+      .map(Number)
+      .sort((a, b) => a - b),
     samples: Number(args.get('samples') ?? 512),
     torchThreads: Number(args.get('torch-threads') ?? 1),
     out: args.get('out') ?? join(os.tmpdir(), 'ganvas-parity'),
@@ -161,8 +200,15 @@ async function main(): Promise<void> {
   const seeds = list('seeds', '1,2,3').map(Number);
   const impls = list('models', 'torch,dcgan,autoencoder,vae') as Impl[];
   const cpus = os.cpus();
-  console.log(`${new Date().toISOString().slice(0, 10)} · ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} · Node ${process.version}`);
-  console.log(`faces at ${s.res} px, width ${s.width}, zDim ${s.zDim}, batch ${s.batch}; SWD of ${s.samples} samples vs the dataset; seeds ${seeds.join(', ')}`);
+  console.log(
+    `${new Date().toISOString().slice(0, 10)} · ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} · Node ${process.version}`,
+  );
+  console.log(
+    `faces at ${s.res} px, width ${s.width}, zDim ${s.zDim}, batch ${s.batch}; SWD of ${s.samples} samples vs the dataset; seeds ${seeds.join(', ')}`,
+  );
 
   await useNodeBackend('wasm');
   await mkdir(s.out, { recursive: true });
@@ -177,8 +223,12 @@ async function main(): Promise<void> {
   if (impls.includes('torch') && lockSteps > 0) {
     const r = await lockstep(set, s, lockSteps, s.out, PEER);
     const at = [1, 10, 50, lockSteps].filter((n, i, a) => n <= lockSteps && a.indexOf(n) === i);
-    console.log(`lockstep (same weights, batches, latents): largest |Ganvas − PyTorch| loss gap ${at.map((n) => `≤ step ${n}: ${maxGap(r, 0, n).toExponential(1)}`).join(', ')}`);
-    console.log(`  losses at step ${lockSteps}: Ganvas D ${r.ganvas.d.at(-1)!.toFixed(4)} G ${r.ganvas.g.at(-1)!.toFixed(4)} · PyTorch D ${r.torch.d.at(-1)!.toFixed(4)} G ${r.torch.g.at(-1)!.toFixed(4)}`);
+    console.log(
+      `lockstep (same weights, batches, latents): largest |Ganvas − PyTorch| loss gap ${at.map((n) => `≤ step ${n}: ${maxGap(r, 0, n).toExponential(1)}`).join(', ')}`,
+    );
+    console.log(
+      `  losses at step ${lockSteps}: Ganvas D ${r.ganvas.d.at(-1)!.toFixed(4)} G ${r.ganvas.g.at(-1)!.toFixed(4)} · PyTorch D ${r.torch.d.at(-1)!.toFixed(4)} G ${r.torch.g.at(-1)!.toFixed(4)}`,
+    );
   }
   const rows: { impl: Impl; runs: Run[] }[] = [];
   for (const impl of impls) {
@@ -206,7 +256,12 @@ async function main(): Promise<void> {
 
   const gridFile = args.get('grid') ?? join(s.out, 'samples.png');
   const final = s.steps.at(-1)!;
-  await samplesPng(rows.map((r) => ({ pixels: r.runs[0]!.samples.get(final)! })), s.res, 16, gridFile);
+  await samplesPng(
+    rows.map((r) => ({ pixels: r.runs[0]!.samples.get(final)! })),
+    s.res,
+    16,
+    gridFile,
+  );
   console.log(`\nsamples at step ${final}, seed ${seeds[0]}, one row per model (${rows.map((r) => LABEL[r.impl]).join(', ')}): ${gridFile}`);
 }
 

@@ -69,7 +69,9 @@ function contender(label: string, model: GanModel, reals: tf.Tensor4D): Contende
 function report(c: Contender, batch: number): void {
   const ms = median(c.times);
   const params = `G ${countParams(c.model.generator.params).toLocaleString('en')} / D ${countParams(c.model.discriminator.params).toLocaleString('en')}`;
-  console.log(`${c.label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms/step  ${((batch * 1000) / ms).toFixed(1).padStart(6)} img/s  first ${c.first.toFixed(0)} ms  (${params})`);
+  console.log(
+    `${c.label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms/step  ${((batch * 1000) / ms).toFixed(1).padStart(6)} img/s  first ${c.first.toFixed(0)} ms  (${params})`,
+  );
 }
 
 /** The StyleGAN extras, each timed alone: lazy R1 (every 16 steps), EMA of G, the w average. */
@@ -82,7 +84,9 @@ function benchExtras(model: StyleGanModel, optD: Adam, reals: tf.Tensor4D, steps
   const r1 = medianOf(Math.max(2, Math.floor(steps / 2)), () => [r1Step(model.discriminator, optD, reals, gamma, 16)]);
   const e = medianOf(steps, () => (ema.update(model.generator.params, emaBeta(batch)), []));
   const w = medianOf(steps, () => (tf.tidy(() => updateWAvg(model.wAvg, model.mapping(z), 0.995)), []));
-  console.log(`  + R1 step (double backward) ${r1.toFixed(0)} ms, every 16 steps: ${(r1 / 16).toFixed(1)} ms/step; EMA update ${e.toFixed(1)} ms; w average ${w.toFixed(1)} ms`);
+  console.log(
+    `  + R1 step (double backward) ${r1.toFixed(0)} ms, every 16 steps: ${(r1 / 16).toFixed(1)} ms/step; EMA update ${e.toFixed(1)} ms; w average ${w.toFixed(1)} ms`,
+  );
   ema.dispose();
   z.dispose();
 }

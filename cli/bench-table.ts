@@ -75,17 +75,58 @@ function ratio(a: number | undefined, b: number | undefined): string {
 
 export function stepTable(rows: StepRow[], machine: string): string {
   const threads = [...new Set(rows.filter((r) => r.where === 'pytorch').map((r) => r.threads ?? 1))].sort();
-  const header = ['machine', 'where', 'backend', 'model', 'res', 'batch', 'images/s', 'ms/step', 'first step ms', 'kernels/step', ...threads.map((t) => `÷ PyTorch ${t}t`), 'note'];
+  const header = [
+    'machine',
+    'where',
+    'backend',
+    'model',
+    'res',
+    'batch',
+    'images/s',
+    'ms/step',
+    'first step ms',
+    'kernels/step',
+    ...threads.map((t) => `÷ PyTorch ${t}t`),
+    'note',
+  ];
   const body = rows.map((r) => {
     const peer = peers(rows, r);
     const ratios = threads.map((t) => (r.where === 'pytorch' ? '' : ratio(imagesPerSec(r), peer.get(t) && imagesPerSec(peer.get(t)!))));
-    return [machine, r.where, r.backend, r.model, `${r.res} (w${r.width})`, String(r.batch), num(imagesPerSec(r), 1), num(r.msPerStep), num(r.firstStepMs), num(r.kernelsPerStep), ...ratios, r.note];
+    return [
+      machine,
+      r.where,
+      r.backend,
+      r.model,
+      `${r.res} (w${r.width})`,
+      String(r.batch),
+      num(imagesPerSec(r), 1),
+      num(r.msPerStep),
+      num(r.firstStepMs),
+      num(r.kernelsPerStep),
+      ...ratios,
+      r.note,
+    ];
   });
   return table(header, body);
 }
 
 export function loopTable(rows: LoopRow[], torch: StepRow[], machine: string): string {
-  const header = ['machine', 'backend', 'res', 'batch', 'loop images/s', 'bare images/s', 'loop ÷ bare', 'loop ÷ PyTorch 1t', 'Train → first grid ms', 'long tasks (> 50 ms)', 'tensors', 'Worker JS heap MB', 'page JS heap MB', 'note'];
+  const header = [
+    'machine',
+    'backend',
+    'res',
+    'batch',
+    'loop images/s',
+    'bare images/s',
+    'loop ÷ bare',
+    'loop ÷ PyTorch 1t',
+    'Train → first grid ms',
+    'long tasks (> 50 ms)',
+    'tensors',
+    'Worker JS heap MB',
+    'page JS heap MB',
+    'note',
+  ];
   const body = rows.map((r) => {
     const pt = torch.find((t) => t.where === 'pytorch' && t.res === r.res && t.batch === r.batch && (t.threads ?? 1) === 1);
     return [

@@ -94,11 +94,15 @@ function makeBench(): Bench {
     tf.tidy(() => {
       const z = tf.randomNormal([BATCH, Z]) as tf.Tensor2D;
       const fakes = generator(g, z);
-      const dl = optD.minimize(() => {
-        const real = discriminator(d, reals);
-        const fake = discriminator(d, fakes);
-        return tf.add(tf.mean(tf.softplus(tf.neg(real))), tf.mean(tf.softplus(fake))) as tf.Scalar;
-      }, true, Object.values(d));
+      const dl = optD.minimize(
+        () => {
+          const real = discriminator(d, reals);
+          const fake = discriminator(d, fakes);
+          return tf.add(tf.mean(tf.softplus(tf.neg(real))), tf.mean(tf.softplus(fake))) as tf.Scalar;
+        },
+        true,
+        Object.values(d),
+      );
       const gl = optG.minimize(
         () => tf.mean(tf.softplus(tf.neg(discriminator(d, generator(g, tf.randomNormal([BATCH, Z]) as tf.Tensor2D))))) as tf.Scalar,
         true,
@@ -156,7 +160,9 @@ function profileWasm(bench: Bench): void {
   bench.step();
   const wall = performance.now() - t0;
   const inKernels = [...own.values()].reduce((a, b) => a + b, 0);
-  console.log(`\none wasm step, profiled: ${wall.toFixed(0)} ms, ${inKernels.toFixed(0)} ms in kernels (exclusive), ${(wall - inKernels).toFixed(0)} ms outside`);
+  console.log(
+    `\none wasm step, profiled: ${wall.toFixed(0)} ms, ${inKernels.toFixed(0)} ms in kernels (exclusive), ${(wall - inKernels).toFixed(0)} ms outside`,
+  );
   for (const [name, ms] of [...own].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
     console.log(`  ${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms`);
   }
@@ -204,7 +210,13 @@ async function main(): Promise<void> {
   }
   console.log('\nratios (row ÷ column), same run:');
   for (const a of rows) {
-    console.log(`  ${a.label}: ` + rows.filter((b) => b !== a).map((b) => `${(a.sps / b.sps).toPrecision(3)}× ${b.label}`).join(', '));
+    console.log(
+      `  ${a.label}: ` +
+        rows
+          .filter((b) => b !== a)
+          .map((b) => `${(a.sps / b.sps).toPrecision(3)}× ${b.label}`)
+          .join(', '),
+    );
   }
 }
 

@@ -120,10 +120,18 @@ async function timeRow(backend: Backend, spec: string, n: number): Promise<Row> 
   const r = await trainer.report();
   const msPerStepPipelined = (performance.now() - t0) / n;
   if (!r) throw new Error('no report');
-  if (!(nullGpu && backend === 'webgpu') && (!Number.isFinite(r.dLoss) || !Number.isFinite(r.gLoss))) throw new Error(`losses are not finite: ${JSON.stringify(r)}`);
+  if (!(nullGpu && backend === 'webgpu') && (!Number.isFinite(r.dLoss) || !Number.isFinite(r.gLoss)))
+    throw new Error(`losses are not finite: ${JSON.stringify(r)}`);
   const row: Row = {
-    backend, preset, res: config.res, batch: config.batch, firstStepMs, msPerStep: median(times), msPerStepPipelined,
-    imagesPerSec: (config.batch * 1000) / median(times), steps: n,
+    backend,
+    preset,
+    res: config.res,
+    batch: config.batch,
+    firstStepMs,
+    msPerStep: median(times),
+    msPerStepPipelined,
+    imagesPerSec: (config.batch * 1000) / median(times),
+    steps: n,
   };
   // One step under tf.profile (kernel count) and one under tf.time (GPU time); never fatal.
   try {
@@ -157,11 +165,14 @@ async function timeRow(backend: Backend, spec: string, n: number): Promise<Row> 
 }
 
 function table(rows: Row[]): string {
-  const head = '| backend | preset | res | batch | first step ms | ms/step (read each) | ms/step (one read per N) | images/s | GPU kernel ms/step | kernels/step |';
+  const head =
+    '| backend | preset | res | batch | first step ms | ms/step (read each) | ms/step (one read per N) | images/s | GPU kernel ms/step | kernels/step |';
   const sep = '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
-  const lines = rows.map((r) =>
-    `| ${r.backend} | ${r.preset} | ${r.res} | ${r.batch} | ${r.firstStepMs.toFixed(0)} | ${r.msPerStep.toFixed(1)} | ` +
-    `${r.msPerStepPipelined.toFixed(1)} | ${fmt(r.imagesPerSec)} | ${r.kernelMs?.toFixed(1) ?? '–'} | ${r.kernels ?? '–'} |`);
+  const lines = rows.map(
+    (r) =>
+      `| ${r.backend} | ${r.preset} | ${r.res} | ${r.batch} | ${r.firstStepMs.toFixed(0)} | ${r.msPerStep.toFixed(1)} | ` +
+      `${r.msPerStepPipelined.toFixed(1)} | ${fmt(r.imagesPerSec)} | ${r.kernelMs?.toFixed(1) ?? '–'} | ${r.kernels ?? '–'} |`,
+  );
   return [head, sep, ...lines].join('\n');
 }
 

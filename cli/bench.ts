@@ -35,11 +35,19 @@ async function main(): Promise<void> {
   const loops: LoopRow[] = [];
   const logStep = (r: StepRow) => {
     steps.push(r);
-    console.log(`  ${r.where} ${r.backend} ${r.res}px b${r.batch}: ${imagesPerSec(r)?.toFixed(1) ?? '–'} images/s, ${r.msPerStep?.toFixed(0) ?? '–'} ms/step, first ${r.firstStepMs?.toFixed(0) ?? '–'} ms, ${r.kernelsPerStep ?? '–'} kernels; ${r.note}`);
+    console.log(
+      `  ${r.where} ${r.backend} ${r.res}px b${r.batch}: ${imagesPerSec(r)?.toFixed(1) ?? '–'} images/s, ${r.msPerStep?.toFixed(0) ?? '–'} ms/step, first ${r.firstStepMs?.toFixed(0) ?? '–'} ms, ${r.kernelsPerStep ?? '–'} kernels; ${r.note}`,
+    );
   };
 
   if (runs('node')) {
-    const plan: NodePlan[] = presets.map((preset) => ({ backend: 'wasm', preset, steps: 8, maxMs: 40_000, note: 'tfjs-backend-wasm + our kernels, 1 thread, SIMD' }));
+    const plan: NodePlan[] = presets.map((preset) => ({
+      backend: 'wasm',
+      preset,
+      steps: 8,
+      maxMs: 40_000,
+      note: 'tfjs-backend-wasm + our kernels, 1 thread, SIMD',
+    }));
     if (args.has('node-cpu')) plan.push({ backend: 'cpu', preset: 'small', steps: 0, maxMs: 0, note: 'tfjs CPU backend (plain JS)' });
     await benchNode(plan, logStep);
   }
@@ -51,7 +59,17 @@ async function main(): Promise<void> {
           console.log('  PyTorch: the step script failed');
           continue;
         }
-        logStep({ where: 'pytorch', backend: `cpu, ${t.threads} thread${t.threads === 1 ? '' : 's'}`, model: 'DCGAN', ...PRESETS[preset], msPerStep: 1000 / t.stepsPerSec, firstStepMs: undefined, kernelsPerStep: undefined, threads: t.threads, note: `PyTorch ${t.version}, mean after 3 warm-up steps` });
+        logStep({
+          where: 'pytorch',
+          backend: `cpu, ${t.threads} thread${t.threads === 1 ? '' : 's'}`,
+          model: 'DCGAN',
+          ...PRESETS[preset],
+          msPerStep: 1000 / t.stepsPerSec,
+          firstStepMs: undefined,
+          kernelsPerStep: undefined,
+          threads: t.threads,
+          note: `PyTorch ${t.version}, mean after 3 warm-up steps`,
+        });
       }
     }
   }

@@ -45,7 +45,10 @@ export async function lockstep(set: PreparedSet, s: LockstepShape, steps: number
   const names = Object.keys(initial);
   const manifest = names.map((name) => ({ name, shape: [...all[name]!.shape] }));
   await writeFile(join(dir, 'lockstep-params.json'), JSON.stringify(manifest));
-  await writeFloats(join(dir, 'lockstep-params.f32'), names.map((n) => initial[n]!));
+  await writeFloats(
+    join(dir, 'lockstep-params.f32'),
+    names.map((n) => initial[n]!),
+  );
 
   const rng = new Rng(2);
   const idx = Float32Array.from(rng.ints(steps * s.batch, set.count));
@@ -73,8 +76,28 @@ export async function lockstep(set: PreparedSet, s: LockstepShape, steps: number
   optD.dispose();
   optG.dispose();
 
-  const args = ['--lockstep', dir, '--data', join(dir, `faces-${s.res}.f32`), '--count', String(set.count), '--res', String(s.res), '--width', String(s.width),
-    '--zdim', String(s.zDim), '--batch', String(s.batch), '--steps', String(steps), '--g-slope', String(slope), '--out', dir];
+  const args = [
+    '--lockstep',
+    dir,
+    '--data',
+    join(dir, `faces-${s.res}.f32`),
+    '--count',
+    String(set.count),
+    '--res',
+    String(s.res),
+    '--width',
+    String(s.width),
+    '--zdim',
+    String(s.zDim),
+    '--batch',
+    String(s.batch),
+    '--steps',
+    String(steps),
+    '--g-slope',
+    String(slope),
+    '--out',
+    dir,
+  ];
   const r = spawnSync('/usr/bin/python3', [peer, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`lockstep peer failed: ${r.stderr}`);
   const torch = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { d: number[]; g: number[] };

@@ -134,7 +134,21 @@ async function study(args: Map<string, string>): Promise<void> {
           const save = async (done: boolean) => {
             const grid = await trainer.renderGrid();
             await writeFile(`${file}.png`, encodePng({ width: grid.width, height: grid.height, data: grid.pixels }));
-            const result: Result = { engine: engine.name, commit, preset, data, seed, steps, complete: done, config: { res, width, batch, zDim, lrG, lrD, beta1 }, images: set.count, points, seconds: (performance.now() - t0) / 1000, machine: machine(), date: new Date().toISOString() };
+            const result: Result = {
+              engine: engine.name,
+              commit,
+              preset,
+              data,
+              seed,
+              steps,
+              complete: done,
+              config: { res, width, batch, zDim, lrG, lrD, beta1 },
+              images: set.count,
+              points,
+              seconds: (performance.now() - t0) / 1000,
+              machine: machine(),
+              date: new Date().toISOString(),
+            };
             await writeFile(`${file}.json`, JSON.stringify(result, null, 1));
           };
           for (let s = 1; s <= steps; s++) {
@@ -147,7 +161,9 @@ async function study(args: Map<string, string>): Promise<void> {
               const diversity = sampleDiversity(await trainer.samplePixels(DIVERSITY_IMAGES), DIVERSITY_IMAGES, config.res, spread);
               points.push({ step: s, swd: q.swd, diversity, gLoss: r.gLoss, dLoss: r.dLoss, dReal: r.dReal, dFake: r.dFake });
               const secs = (performance.now() - t0) / 1000;
-              console.log(`${engine.name} ${preset} ${data} seed ${seed}: step ${s}/${steps} · ${(s / secs).toFixed(1)} steps/s · SWD ${q.swd.toFixed(1)} · diversity ${diversity.toFixed(2)}`);
+              console.log(
+                `${engine.name} ${preset} ${data} seed ${seed}: step ${s}/${steps} · ${(s / secs).toFixed(1)} steps/s · SWD ${q.swd.toFixed(1)} · diversity ${diversity.toFixed(2)}`,
+              );
               await save(s === steps);
             }
           }
@@ -181,7 +197,12 @@ function table(out: string): string {
   const keys = [...groups.keys()].sort((a, b) => {
     const [pa, da, ea, sa] = a.split('|') as [PresetName, string, string, string];
     const [pb, db, eb, sb] = b.split('|') as [PresetName, string, string, string];
-    return PRESET_ORDER.indexOf(pa) - PRESET_ORDER.indexOf(pb) || da.localeCompare(db) || Number(sa) - Number(sb) || (ea === 'before' ? -1 : eb === 'before' ? 1 : ea.localeCompare(eb));
+    return (
+      PRESET_ORDER.indexOf(pa) - PRESET_ORDER.indexOf(pb) ||
+      da.localeCompare(db) ||
+      Number(sa) - Number(sb) ||
+      (ea === 'before' ? -1 : eb === 'before' ? 1 : ea.localeCompare(eb))
+    );
   });
   const lines = [
     '| preset | data (images) | engine (commit) | seeds | step | SWD median (range) | diversity median (range) | D(real) / D(fake) median | steps/s |',
@@ -200,7 +221,15 @@ function table(out: string): string {
       const at = rs.map((r) => r.points.find((q) => q.step === step)).filter((q): q is Point => q !== undefined);
       const rate = step === steps.at(-1) ? median(rs.map((r) => r.points.at(-1)!.step / r.seconds)).toFixed(1) : '';
       const seeds = rs.filter((r) => r.points.some((q) => q.step === step)).map((r) => r.seed);
-      lines.push(`| ${size} | ${r0.data} (${r0.images}) | ${engine} | ${seeds.join(', ')} | ${step} | ${cell(at.map((q) => q.swd), 1)} | ${cell(at.map((q) => q.diversity), 2)} | ${median(at.map((q) => q.dReal)).toFixed(2)} / ${median(at.map((q) => q.dFake)).toFixed(2)} | ${rate} |`);
+      lines.push(
+        `| ${size} | ${r0.data} (${r0.images}) | ${engine} | ${seeds.join(', ')} | ${step} | ${cell(
+          at.map((q) => q.swd),
+          1,
+        )} | ${cell(
+          at.map((q) => q.diversity),
+          2,
+        )} | ${median(at.map((q) => q.dReal)).toFixed(2)} / ${median(at.map((q) => q.dFake)).toFixed(2)} | ${rate} |`,
+      );
     }
   }
   const dates = results.map((r) => r.date).sort();

@@ -129,5 +129,13 @@ function closest(name: string, known: string[]): string | undefined {
 export function usage(): string {
   const own = Object.entries(OWN).map(([k, o]) => `  --${k.padEnd(16)} ${o.takes} (default ${o.default})`);
   const settings = SETTINGS.map((k) => `  --${k.padEnd(16)} default ${k === 'preset' ? 'tiny' : String(CLI_BASE[k as keyof TrainConfig])}`);
-  return ['usage: npm run train -- [options]', '', ...own, '  --help, -h         this list', '', 'Training settings (as in the page\'s URL; booleans take 0 or 1):', ...settings].join('\n');
+  return [
+    'usage: npm run train -- [options]',
+    '',
+    ...own,
+    '  --help, -h         this list',
+    '',
+    "Training settings (as in the page's URL; booleans take 0 or 1):",
+    ...settings,
+  ].join('\n');
 }

@@ -30,10 +30,14 @@ async function main(): Promise<void> {
   // The autoencoder kinds report reconstruction MSE in gLoss and KL per latent dimension in dLoss.
   const reconstructs = config.model === 'autoencoder' || config.model === 'vae';
   const losses = (r: StepReport) =>
-    reconstructs ? `MSE ${r.gLoss.toFixed(4)} KL/dim ${r.dLoss.toFixed(3)}` : `G ${r.gLoss.toFixed(3)} D ${r.dLoss.toFixed(3)} D(real) ${r.dReal.toFixed(2)} D(fake) ${r.dFake.toFixed(2)}`;
+    reconstructs
+      ? `MSE ${r.gLoss.toFixed(4)} KL/dim ${r.dLoss.toFixed(3)}`
+      : `G ${r.gLoss.toFixed(3)} D ${r.dLoss.toFixed(3)} D(real) ${r.dReal.toFixed(2)} D(fake) ${r.dFake.toFixed(2)}`;
   const p = trainer.parameterCounts();
   const [g, d] = reconstructs ? ['decoder', 'encoder'] : ['G', 'D'];
-  console.log(`${set.count} images at ${config.res}px · ${config.model} ${g} ${p.generator} / ${d} ${p.discriminator} params · batch ${config.batch} · ${backend}`);
+  console.log(
+    `${set.count} images at ${config.res}px · ${config.model} ${g} ${p.generator} / ${d} ${p.discriminator} params · batch ${config.batch} · ${backend}`,
+  );
 
   const quality = new QualityTracker();
   quality.setDataset(set);
@@ -53,7 +57,9 @@ async function main(): Promise<void> {
         const q = (await quality.evaluate(trainer))!;
         const diversity = Number.isFinite(spread) ? sampleDiversity(await trainer.samplePixels(DIVERSITY_IMAGES), DIVERSITY_IMAGES, config.res, spread) : NaN;
         metrics.push(JSON.stringify({ ...r, swd: q.swd, swdPerLevel: q.perLevel, diversity }));
-        console.log(`step ${s}/${steps} · ${((s * config.batch) / secs).toFixed(1)} img/s · ETA ${eta.toFixed(0)} s · ${losses(r)} · SWD ${q.swd.toFixed(1)} · diversity ${diversity.toFixed(2)}`);
+        console.log(
+          `step ${s}/${steps} · ${((s * config.batch) / secs).toFixed(1)} img/s · ETA ${eta.toFixed(0)} s · ${losses(r)} · SWD ${q.swd.toFixed(1)} · diversity ${diversity.toFixed(2)}`,
+        );
       } else metrics.push(JSON.stringify(r));
     }
   }
@@ -65,7 +71,9 @@ async function main(): Promise<void> {
   console.log(`wrote ${join(out, 'grid.png')}, ${join(out, 'metrics.jsonl')}${samples > 0 ? ` and ${samples} samples in ${join(out, 'samples')}` : ''}`);
   if (options.ppl > 0) {
     const r = await pathLength(pathModelOf(trainer), { pairs: options.ppl });
-    console.log(`perceptual path length in ${r.space === 'w' ? 'W (lerp)' : 'z (slerp)'}: ${r.mean.toPrecision(4)} · median ${r.median.toPrecision(4)} · p90 ${r.p90.toPrecision(4)} · ${r.pairs} pairs`);
+    console.log(
+      `perceptual path length in ${r.space === 'w' ? 'W (lerp)' : 'z (slerp)'}: ${r.mean.toPrecision(4)} · median ${r.median.toPrecision(4)} · p90 ${r.p90.toPrecision(4)} · ${r.pairs} pairs`,
+    );
   }
   trainer.dispose();
 }

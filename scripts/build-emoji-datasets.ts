@@ -20,8 +20,7 @@ import { PNG } from 'pngjs';
 const PACKAGE = 'emoji-datasource-google';
 const VERSION = '16.0.0';
 /** From `npm pack --json`; a different tarball under the same version is refused. */
-const INTEGRITY =
-  'sha512-ZRexfzs7MVoLnmzZmNsO4TKhnAJp5D++Vm6PpUpH/jEQQlemp3l88CjZ+DoZ2faM9R4QxZkOPJCoT8DlPhfQ3A==';
+const INTEGRITY = 'sha512-ZRexfzs7MVoLnmzZmNsO4TKhnAJp5D++Vm6PpUpH/jEQQlemp3l88CjZ+DoZ2faM9R4QxZkOPJCoT8DlPhfQ3A==';
 const IMG_DIR = 'package/img/google/64/';
 const TILE = 64;
 const COLUMNS = 16;
@@ -57,10 +56,7 @@ const SETS: readonly SetSpec[] = [
     // face-costume (ogre, ghost, alien, robot, poo...) is left out: the rest are round
     // yellow faces, a coherent set a small GAN can learn.
     selection: 'category "Smileys & Emotion", subcategories face-* except face-costume',
-    select: (e) =>
-      e.category === 'Smileys & Emotion' &&
-      e.subcategory.startsWith('face-') &&
-      e.subcategory !== 'face-costume',
+    select: (e) => e.category === 'Smileys & Emotion' && e.subcategory.startsWith('face-') && e.subcategory !== 'face-costume',
   },
   {
     name: 'animals',
@@ -105,9 +101,7 @@ function extract(tarball: string, dir: string, members: string[]): void {
 
 /** Base (no skin tone) entries with a Google image, in Unicode's sort order. */
 function selectEntries(all: EmojiEntry[], spec: SetSpec): EmojiEntry[] {
-  const chosen = all
-    .filter((e) => e.has_img_google && !SKIN_TONE.test(e.unified) && spec.select(e))
-    .sort((a, b) => a.sort_order - b.sort_order);
+  const chosen = all.filter((e) => e.has_img_google && !SKIN_TONE.test(e.unified) && spec.select(e)).sort((a, b) => a.sort_order - b.sort_order);
   if (chosen.length === 0) throw new Error(`set ${spec.name}: no emoji selected`);
   return chosen;
 }

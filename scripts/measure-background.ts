@@ -23,7 +23,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Chromium with a DevTools port, and its WebSocket address. */
 async function startChromium(profile: string): Promise<{ endpoint: string; stop: () => Promise<unknown> }> {
-  const proc = spawn(CHROMIUM, [...FLAGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(CHROMIUM, [...FLAGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const endpoint = await new Promise<string>((resolve, reject) => {
     let seen = '';
     proc.stderr!.on('data', (d: Buffer) => {
@@ -34,7 +36,13 @@ async function startChromium(profile: string): Promise<{ endpoint: string; stop:
     proc.on('exit', (code) => reject(new Error(`chromium exited (${code}): ${seen.slice(-500)}`)));
   });
   const exited = new Promise((r) => proc.on('exit', r));
-  return { endpoint, stop: async () => { proc.kill(); await exited; } };
+  return {
+    endpoint,
+    stop: async () => {
+      proc.kill();
+      await exited;
+    },
+  };
 }
 
 /** Steps per second over `seconds`, read from the page's step counter. */
@@ -62,7 +70,12 @@ try {
   const context = browser.contexts()[0]!;
   const app = await context.newPage();
   await app.goto(`${server.resolvedUrls!.local[0]}?backend=wasm&dataset=faces&preset=tiny`);
-  await waitFor(() => numberIn(app, 'step-count'), (n) => n > 20, 120_000, 'training to start');
+  await waitFor(
+    () => numberIn(app, 'step-count'),
+    (n) => n > 20,
+    120_000,
+    'training to start',
+  );
   await sleep(3000); // past the first grid, SWD and autosave
   const setup = `${await textOf(app, 'status')}`.replace(/^training: /, '');
   console.log(`Ganvas in headless Chromium, ${setup}; ${cpus().length} × ${cpus()[0]?.model.trim()}; ${PHASE_S} s per phase`);

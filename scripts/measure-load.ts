@@ -23,12 +23,24 @@ const bytes = files.reduce((s, f) => s + f.buffer.length, 0);
 const server = await preview({ preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });
 try {
   const s = await openPage(`${server.resolvedUrls!.local[0]}?dataset=none&autostart=0&backend=wasm&res=32`);
-  await waitFor(() => textOf(s.page, 'status'), (t) => t.startsWith('idle'), 60_000, 'ready');
+  await waitFor(
+    () => textOf(s.page, 'status'),
+    (t) => t.startsWith('idle'),
+    60_000,
+    'ready',
+  );
   const t0 = Date.now();
   await s.page.getByTestId('dataset-input').setInputFiles(files);
-  await waitFor(() => numberIn(s.page, 'dataset-count'), (c) => c === n, 600_000, `${n} images`);
+  await waitFor(
+    () => numberIn(s.page, 'dataset-count'),
+    (c) => c === n,
+    600_000,
+    `${n} images`,
+  );
   const secs = (Date.now() - t0) / 1000;
-  console.log(`${n} PNGs of ${side}×${side} (${(bytes / 2 ** 20).toFixed(1)} MB) loaded and prepared at 32×32 in ${secs.toFixed(1)} s (${(n / secs).toFixed(0)} images/s), headless Chromium, wasm backend`);
+  console.log(
+    `${n} PNGs of ${side}×${side} (${(bytes / 2 ** 20).toFixed(1)} MB) loaded and prepared at 32×32 in ${secs.toFixed(1)} s (${(n / secs).toFixed(0)} images/s), headless Chromium, wasm backend`,
+  );
   await s.close();
 } finally {
   await server.close();

@@ -16,7 +16,12 @@ try {
   await s.page.waitForTimeout(500);
   // The autoencoder beside it, for as many steps as the GAN had.
   await s.page.getByTestId('baseline-autoencoder').click();
-  await waitFor(() => textOf(s.page, 'baseline-caption'), (t) => /The GAN/.test(t), 300_000, 'the baseline');
+  await waitFor(
+    () => textOf(s.page, 'baseline-caption'),
+    (t) => /The GAN/.test(t),
+    300_000,
+    'the baseline',
+  );
   console.log(await textOf(s.page, 'baseline-caption'));
   await s.page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
   console.log(`step ${await numberIn(s.page, 'step-count')} · ${await textOf(s.page, 'backend')} · ${await textOf(s.page, 'status')}`);

@@ -54,20 +54,50 @@ export function App() {
   const close = useCallback(() => setDialog(null), []);
   return (
     <div className="app">
-      <TopBar state={ui.state} message={ui.message} backend={ui.backend} theme={theme} setTheme={setTheme}
-        onHow={() => setDialog('how')} onShortcuts={() => setDialog('shortcuts')} />
+      <TopBar
+        state={ui.state}
+        message={ui.message}
+        backend={ui.backend}
+        theme={theme}
+        setTheme={setTheme}
+        onHow={() => setDialog('how')}
+        onShortcuts={() => setDialog('shortcuts')}
+      />
       {startup.issues.length > 0 && (
-        <ul className="url-issues" role="alert">{startup.issues.map((m, i) => <li key={i}>{tm(m)}</li>)}</ul>
+        <ul className="url-issues" role="alert">
+          {startup.issues.map((m, i) => (
+            <li key={i}>{tm(m)}</li>
+          ))}
+        </ul>
       )}
       {ui.notices.length > 0 && (
         <ul className="notices" data-testid="notices" role="alert">
-          {ui.notices.map((n) => <li key={n.id} className={`notice-${n.level}`}>{tm(n.message)}</li>)}
+          {ui.notices.map((n) => (
+            <li key={n.id} className={`notice-${n.level}`}>
+              {tm(n.message)}
+            </li>
+          ))}
         </ul>
       )}
       <main className="layout">
         <div className="side">
-          <DatasetPanel dataset={ui.dataset} preview={ui.preview} builtins={ui.builtins} limits={ui.limits} progress={ui.progress} change={ui.dataChange} send={send} busy={ui.state === 'loading'} />
-          <TimelinePanel frames={ui.timeline} metrics={ui.metrics} config={ui.config} dataset={ui.dataset?.source.kind === 'builtin' ? ui.dataset.source.name : undefined} send={send} />
+          <DatasetPanel
+            dataset={ui.dataset}
+            preview={ui.preview}
+            builtins={ui.builtins}
+            limits={ui.limits}
+            progress={ui.progress}
+            change={ui.dataChange}
+            send={send}
+            busy={ui.state === 'loading'}
+          />
+          <TimelinePanel
+            frames={ui.timeline}
+            metrics={ui.metrics}
+            config={ui.config}
+            dataset={ui.dataset?.source.kind === 'builtin' ? ui.dataset.source.name : undefined}
+            send={send}
+          />
           <RunsPanel runs={ui.runs} current={ui.currentRun} send={send} canExport={ui.step > 0 && ui.state !== 'loading'} />
         </div>
         <div className="main-col">

@@ -2,7 +2,20 @@
 import type { Message } from '../contract/messages.ts';
 import type { TrainConfig } from '../contract/config.ts';
 import type { ExplorerFrame } from './components/Explorer.tsx';
-import { assertNever, type BackendInfo, type BuiltinInfo, type DataLimits, type DatasetInfo, type MetricPoint, type PixelsMessage, type QualityPoint, type RunState, type RunSummary, type SizeProbe, type WorkerEvent } from '../contract/protocol.ts';
+import {
+  assertNever,
+  type BackendInfo,
+  type BuiltinInfo,
+  type DataLimits,
+  type DatasetInfo,
+  type MetricPoint,
+  type PixelsMessage,
+  type QualityPoint,
+  type RunState,
+  type RunSummary,
+  type SizeProbe,
+  type WorkerEvent,
+} from '../contract/protocol.ts';
 
 export interface SamplesFrame {
   step: number;
@@ -98,7 +111,14 @@ export const initialState: UiState = {
 };
 
 function appendMetrics(m: MetricColumns, points: MetricPoint[]): MetricColumns {
-  const next: MetricColumns = { step: [...m.step], gLoss: [...m.gLoss], dLoss: [...m.dLoss], dReal: [...m.dReal], dFake: [...m.dFake], augmentP: [...m.augmentP] };
+  const next: MetricColumns = {
+    step: [...m.step],
+    gLoss: [...m.gLoss],
+    dLoss: [...m.dLoss],
+    dReal: [...m.dReal],
+    dFake: [...m.dFake],
+    augmentP: [...m.augmentP],
+  };
   for (const p of points) {
     // After a rollback (or a rebuilt model) the run continues from an earlier step: drop the
     // history from there on, so the chart shows the run that is actually going on.
@@ -124,7 +144,14 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, phase: e.phase };
     case 'status': {
       const looping = e.state === 'loading' ? s.looping : e.state === 'training';
-      return { ...s, phase: e.state === 'training' ? s.phase : null, state: e.state, message: e.message, looping, progress: e.state === 'loading' ? s.progress : undefined };
+      return {
+        ...s,
+        phase: e.state === 'training' ? s.phase : null,
+        state: e.state,
+        message: e.message,
+        looping,
+        progress: e.state === 'loading' ? s.progress : undefined,
+      };
     }
     case 'dataset/changed':
       return { ...s, dataChange: e };
@@ -173,7 +200,17 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, samples: { step: e.step, width: e.width, height: e.height, pixels: e.pixels } };
     case 'step':
       return e.step === 0
-        ? { ...s, step: 0, imagesPerSec: 0, metrics: initialState.metrics, quality: [], best: undefined, nearest: undefined, ppl: undefined, baseline: undefined }
+        ? {
+            ...s,
+            step: 0,
+            imagesPerSec: 0,
+            metrics: initialState.metrics,
+            quality: [],
+            best: undefined,
+            nearest: undefined,
+            ppl: undefined,
+            baseline: undefined,
+          }
         : { ...s, step: e.step };
     default:
       return assertNever(e);

@@ -13,7 +13,6 @@ import { afterCrash } from './crash-policy.ts';
 
 export type Send = (cmd: Command) => void;
 
-
 /** What the page remembers about the run, to restore it into a fresh Worker. */
 interface Watch {
   run: string | undefined;
@@ -97,7 +96,14 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
       const post = (cmd: Command) => w.postMessage(cmd);
       // The fault hook fires once: a restarted Worker must not crash again on purpose.
       const fault = recovering ? undefined : startup.fault;
-      post({ type: 'init', backend, config: startup.config, autoSize: startup.autoSize, ...(fault ? { fault } : {}), ...(recovering ? { recovered: recovering } : {}) });
+      post({
+        type: 'init',
+        backend,
+        config: startup.config,
+        autoSize: startup.autoSize,
+        ...(fault ? { fault } : {}),
+        ...(recovering ? { recovered: recovering } : {}),
+      });
       if (recovering) {
         const wasTraining = watch.training;
         // The last autosave if there is one; else the data and settings as they were given.

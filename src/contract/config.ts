@@ -181,7 +181,10 @@ export function validateConfig(config: TrainConfig): ConfigIssue[] {
   for (const [field, [min, max, integer]] of Object.entries(NUMERIC_LIMITS) as [NumericKey, [number, number, boolean]][]) {
     const v = config[field];
     if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      issues.push({ field, message: msg('config.range', { field, kind: msg(integer ? 'config.integer' : 'config.number'), min: String(min), max: String(max), value: String(v) }) });
+      issues.push({
+        field,
+        message: msg('config.range', { field, kind: msg(integer ? 'config.integer' : 'config.number'), min: String(min), max: String(max), value: String(v) }),
+      });
     }
   }
   if (!(RESOLUTIONS as readonly number[]).includes(config.res)) {

@@ -17,4 +17,3 @@ export interface ExploreRequest {
   /** StyleGAN: interpolate linearly in W (after the mapping) or spherically in z. DCGAN: always z. */
   space: 'w' | 'z';
 }
-

@@ -211,7 +211,17 @@ export type WorkerEvent =
    */
   /** The baseline was stopped (cancelled, or the data or model changed) before it finished. */
   | { type: 'baseline/stopped' }
-  | { type: 'baseline'; kind: 'autoencoder' | 'vae'; step: number; total: number; image: PixelsMessage; recon: number; done: boolean; swd?: number; gan?: { step: number; swd: number } }
+  | {
+      type: 'baseline';
+      kind: 'autoencoder' | 'vae';
+      step: number;
+      total: number;
+      image: PixelsMessage;
+      recon: number;
+      done: boolean;
+      swd?: number;
+      gan?: { step: number; swd: number };
+    }
   /** Nearest training image per grid sample, laid out like the grid. */
   | { type: 'nearest'; step: number; image: PixelsMessage; distances: number[]; nearCopy: boolean[]; nearCopyFraction: number; medianDistance: number }
   /** Perceptual path length (mean after outlier rejection) and the spread of d/ε² over `pairs` pairs. */

@@ -136,7 +136,10 @@ class SetBuilder {
   private pixels: Float32Array;
   private readonly stride: number;
 
-  constructor(private readonly opts: PrepareOptions, readonly capacity: number) {
+  constructor(
+    private readonly opts: PrepareOptions,
+    readonly capacity: number,
+  ) {
     this.stride = opts.res * opts.res * 3;
     this.pixels = new Float32Array(capacity * this.stride);
   }

@@ -79,7 +79,9 @@ function resampleRows(img: RgbaImage, src: Rect, taps: Tap[], bg: readonly [numb
     const row = (src.y + y) * width;
     for (let ox = 0; ox < outW; ox++) {
       const { start, weights } = taps[ox];
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let k = 0; k < weights.length; k++) {
         const p = (row + start + k) * 4;
         const a = data[p + 3] / 255;
@@ -104,7 +106,9 @@ function resampleColumns(tmp: Float32Array, srcTop: number, taps: Tap[], dst: Re
   for (let oy = 0; oy < dst.h; oy++) {
     const { start, weights } = taps[oy];
     for (let ox = 0; ox < dst.w; ox++) {
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let k = 0; k < weights.length; k++) {
         const q = ((start - srcTop + k) * dst.w + ox) * 3;
         r += weights[k] * tmp[q];

@@ -26,14 +26,20 @@ export interface Dimensions {
   height: number;
 }
 
-export type FileCheck =
-  | { ok: true; format: DecodableFormat; width?: number; height?: number }
-  | { ok: false; reason: Message };
+export type FileCheck = { ok: true; format: DecodableFormat; width?: number; height?: number } | { ok: false; reason: Message };
 
 /** Human name of a format, as people know it. */
 export const FORMAT_LABEL: Record<ImageFormat, string> = {
-  png: 'PNG', jpeg: 'JPEG', gif: 'GIF', webp: 'WebP', bmp: 'BMP',
-  heic: 'HEIC', avif: 'AVIF', tiff: 'TIFF', svg: 'SVG', unknown: 'unknown',
+  png: 'PNG',
+  jpeg: 'JPEG',
+  gif: 'GIF',
+  webp: 'WebP',
+  bmp: 'BMP',
+  heic: 'HEIC',
+  avif: 'AVIF',
+  tiff: 'TIFF',
+  svg: 'SVG',
+  unknown: 'unknown',
 };
 
 /** Recognised but refused, each with the advice a person needs. */
@@ -82,7 +88,9 @@ function sniffIsoBmff(bytes: Uint8Array): ImageFormat {
 }
 
 function looksLikeSvg(bytes: Uint8Array): boolean {
-  const head = asciiHead(bytes, 4096).replace(/^\u00ef\u00bb\u00bf/, '').trimStart();
+  const head = asciiHead(bytes, 4096)
+    .replace(/^\u00ef\u00bb\u00bf/, '')
+    .trimStart();
   return head.startsWith('<') && head.includes('<svg');
 }
 
@@ -108,7 +116,7 @@ export type WalkEnd = 'end' | 'truncated' | 'stopped';
  * A chunk is visited only when it is whole (length, type, data and CRC all present).
  */
 function walkPng(bytes: Uint8Array, visit: (type: number, data: number, len: number) => boolean): WalkEnd {
-  for (let p = 8; p + 8 <= bytes.length; ) {
+  for (let p = 8; p + 8 <= bytes.length;) {
     const len = u32be(bytes, p);
     const type = u32be(bytes, p + 4);
     if (p + 12 + len > bytes.length) break;
@@ -194,12 +202,18 @@ function webpDimensions(bytes: Uint8Array): Dimensions | undefined {
 /** Width and height from the file header, without decoding; undefined when the header is unreadable. */
 export function readDimensions(bytes: Uint8Array, format: ImageFormat): Dimensions | undefined {
   switch (format) {
-    case 'png': return pngDimensions(bytes);
-    case 'jpeg': return jpegDimensions(bytes);
-    case 'gif': return bytes.length >= 10 ? { width: u16le(bytes, 6), height: u16le(bytes, 8) } : undefined;
-    case 'bmp': return bmpDimensions(bytes);
-    case 'webp': return webpDimensions(bytes);
-    default: return undefined;
+    case 'png':
+      return pngDimensions(bytes);
+    case 'jpeg':
+      return jpegDimensions(bytes);
+    case 'gif':
+      return bytes.length >= 10 ? { width: u16le(bytes, 6), height: u16le(bytes, 8) } : undefined;
+    case 'bmp':
+      return bmpDimensions(bytes);
+    case 'webp':
+      return webpDimensions(bytes);
+    default:
+      return undefined;
   }
 }
 

@@ -47,8 +47,7 @@ export function isJunkPath(name: string): boolean {
 
 /** Zip local-file or empty-archive signature ("PK\3\4" / "PK\5\6"). */
 export function isZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b &&
-    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }
 
 const looksLikeArchiveName = (name: string): boolean => /\.(zip|7z|rar|tar|gz|tgz)$/i.test(name);

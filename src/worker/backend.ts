@@ -84,7 +84,11 @@ function describeRunning(name: BackendName): Probe & { ok: true } {
     case 'webgl': {
       const renderer = webglRenderer();
       const software = isSoftwareRenderer(renderer);
-      return { ok: true, software, reason: software ? msg('backend.softwareWebgl', { renderer }) : msg('backend.webgl', { renderer: renderer || msg('backend.aGpu') }) };
+      return {
+        ok: true,
+        software,
+        reason: software ? msg('backend.softwareWebgl', { renderer }) : msg('backend.webgl', { renderer: renderer || msg('backend.aGpu') }),
+      };
     }
     case 'webgpu': {
       const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;

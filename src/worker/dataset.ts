@@ -64,7 +64,17 @@ export class DatasetStore {
 
   /** The store as it is now, and a function that puts it back (a refused load must leave no trace). */
   mark(): () => void {
-    const saved = { source: this.source, files: [...this.files], fingerprints: new Set(this.fingerprints), rejected: [...this.rejected], warnings: [...this.warnings], duplicates: this.duplicates, look: this.look, res: this.res, set: this.set };
+    const saved = {
+      source: this.source,
+      files: [...this.files],
+      fingerprints: new Set(this.fingerprints),
+      rejected: [...this.rejected],
+      warnings: [...this.warnings],
+      duplicates: this.duplicates,
+      look: this.look,
+      res: this.res,
+      set: this.set,
+    };
     return () => Object.assign(this, saved);
   }
 

@@ -42,14 +42,24 @@ export function deviceLimits(name: BackendName): DeviceLimits {
       // A tensor is one texture of at most side × side texels, 4 floats each when packed.
       const side = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
       const budget = gpuBudget();
-      return { backend: name, totalBytes: budget.bytes, total: budget.why, tensorBytes: side * side * 16, tensor: msg('limits.webglTexture', { side, bytes: formatBytes(side * side * 16) }) };
+      return {
+        backend: name,
+        totalBytes: budget.bytes,
+        total: budget.why,
+        tensorBytes: side * side * 16,
+        tensor: msg('limits.webglTexture', { side, bytes: formatBytes(side * side * 16) }),
+      };
     }
     case 'wasm':
       return { backend: name, totalBytes: WASM_USABLE_BYTES, total: msg('limits.wasm', { bytes: formatBytes(WASM_USABLE_BYTES) }) };
     case 'cpu': {
       const heap = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
       const bytes = heap ?? 4 * GIB;
-      return { backend: name, totalBytes: bytes, total: heap ? msg('limits.jsHeap', { bytes: formatBytes(bytes) }) : msg('limits.jsTab', { bytes: formatBytes(bytes) }) };
+      return {
+        backend: name,
+        totalBytes: bytes,
+        total: heap ? msg('limits.jsHeap', { bytes: formatBytes(bytes) }) : msg('limits.jsTab', { bytes: formatBytes(bytes) }),
+      };
     }
   }
 }

@@ -24,10 +24,23 @@ export function newRun(name: string): RunIdentity {
   return { id: `run-${now.getTime().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`, name, created: now.toISOString() };
 }
 
-const toHistory = (p: MetricPoint): HistoryEntry => ({ step: p.step, gLoss: p.gLoss, dLoss: p.dLoss, dReal: p.dReal, dFake: p.dFake, imagesPerSec: p.imagesPerSec });
+const toHistory = (p: MetricPoint): HistoryEntry => ({
+  step: p.step,
+  gLoss: p.gLoss,
+  dLoss: p.dLoss,
+  dReal: p.dReal,
+  dFake: p.dFake,
+  imagesPerSec: p.imagesPerSec,
+});
 const fromHistory = (h: HistoryEntry): MetricPoint => ({ ...h, augmentP: 0 });
 
-export async function snapshotOf(run: RunIdentity, trainer: GanTrainer, history: MetricPoint[], dataset: PreparedSet, timeline: TimelineFrame[]): Promise<TrainerSnapshot> {
+export async function snapshotOf(
+  run: RunIdentity,
+  trainer: GanTrainer,
+  history: MetricPoint[],
+  dataset: PreparedSet,
+  timeline: TimelineFrame[],
+): Promise<TrainerSnapshot> {
   const state = await trainer.exportState();
   return {
     ...state,
@@ -49,7 +62,10 @@ export interface OpenedRun {
 export async function timelineOf(snapshot: TrainerSnapshot): Promise<TimelineFrame[]> {
   const frames: TimelineFrame[] = [];
   for (const f of snapshot.timeline ?? []) {
-    const bitmap = await createImageBitmap(new Blob([f.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' }).catch(() => undefined);
+    const bitmap = await createImageBitmap(new Blob([f.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }), {
+      premultiplyAlpha: 'none',
+      colorSpaceConversion: 'none',
+    }).catch(() => undefined);
     if (!bitmap) continue;
     const img = bitmapToRgba(bitmap);
     bitmap.close();
@@ -70,5 +86,10 @@ export async function partsOf(snapshot: TrainerSnapshot, id: string | undefined)
 
 /** A file name a person can recognise: the run's name, made safe for file systems. */
 export function projectFileName(run: RunIdentity, step: number): string {
-  return `${run.name.replace(/[^\p{L}\p{N} _-]+/gu, ' ').trim().replace(/\s+/g, '-') || 'ganvas-run'}-step${step}.ganvas`;
+  return `${
+    run.name
+      .replace(/[^\p{L}\p{N} _-]+/gu, ' ')
+      .trim()
+      .replace(/\s+/g, '-') || 'ganvas-run'
+  }-step${step}.ganvas`;
 }

@@ -42,7 +42,8 @@ export async function loadRun(id: string): Promise<Uint8Array | undefined> {
  */
 export async function saveRun(summary: Omit<RunSummary, 'size'>, bytes: Uint8Array): Promise<void> {
   const estimate = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);
-  if (estimate?.quota !== undefined && estimate.usage !== undefined && estimate.quota - estimate.usage < bytes.length * 1.1) throw new MessageError(noRoom(bytes));
+  if (estimate?.quota !== undefined && estimate.usage !== undefined && estimate.quota - estimate.usage < bytes.length * 1.1)
+    throw new MessageError(noRoom(bytes));
   try {
     await (await open()).put('runs', { ...summary, size: bytes.length, bytes });
   } catch (e) {

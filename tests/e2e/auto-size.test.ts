@@ -35,7 +35,12 @@ describe('automatic size preset', () => {
     await page.goto(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&autostart=0`);
     const seen = () => page.evaluate(() => (window as unknown as { __seen: Seen[] }).__seen);
     const sizingOf = (events: Seen[]): SizeProbe | undefined => events.flatMap((e) => (e.type === 'backend' && e.sizing ? [e.sizing] : []))[0];
-    const sizing = (await waitFor(async () => sizingOf(await seen()), (s) => s !== undefined, 60_000, 'the size test'))!;
+    const sizing = (await waitFor(
+      async () => sizingOf(await seen()),
+      (s) => s !== undefined,
+      60_000,
+      'the size test',
+    ))!;
 
     expect(sizing.speeds[0]).toMatchObject({ preset: 'tiny', measured: true });
     for (const s of sizing.speeds) expect(s.stepsPerSec).toBeGreaterThan(0);

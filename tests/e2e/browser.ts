@@ -35,7 +35,13 @@ export interface PageOptions {
 
 export async function openPage(url: string, { testHooks, ...options }: PageOptions = {}): Promise<Session> {
   const profile = mkdtempSync(join(tmpdir(), 'ganvas-e2e-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 }, ...options });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 900 },
+    ...options,
+  });
   if (testHooks) await context.addInitScript(() => localStorage.setItem('ganvas:test-hooks', '1'));
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];

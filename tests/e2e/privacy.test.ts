@@ -20,10 +20,25 @@ describe('nothing leaves the machine', () => {
     const csp = await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content'));
     expect(csp).toMatch(/default-src 'self'/);
     await page.getByTestId('dataset-input').setInputFiles(goodImages());
-    await waitFor(() => numberIn(page, 'dataset-count'), (n) => n === 6, 30_000, 'images');
-    await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('idle'), 30_000, 'ready');
+    await waitFor(
+      () => numberIn(page, 'dataset-count'),
+      (n) => n === 6,
+      30_000,
+      'images',
+    );
+    await waitFor(
+      () => textOf(page, 'status'),
+      (t) => t.startsWith('idle'),
+      30_000,
+      'ready',
+    );
     await page.getByTestId('train-toggle').click();
-    await waitFor(() => numberIn(page, 'step-count'), (n) => n > 10, 60_000, 'training');
+    await waitFor(
+      () => numberIn(page, 'step-count'),
+      (n) => n > 10,
+      60_000,
+      'training',
+    );
     await page.getByTestId('train-toggle').click();
     await Promise.all([page.waitForEvent('download'), page.getByTestId('export-project').click()]);
     expect([...origins]).toEqual([new URL(base).origin]);
@@ -34,20 +49,40 @@ describe('nothing leaves the machine', () => {
 describe('offline after load', () => {
   it('trains, saves and switches to a drawn set with no network; a set it cannot fetch is refused and the data kept', async () => {
     const { page, context } = await open(`${inject('baseUrl')}/?backend=wasm&dataset=faces&autostart=0&res=16&width=8&batch=4`);
-    await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('idle'), 60_000, 'faces ready');
+    await waitFor(
+      () => textOf(page, 'status'),
+      (t) => t.startsWith('idle'),
+      60_000,
+      'faces ready',
+    );
     await context.setOffline(true);
     await page.getByTestId('train-toggle').click();
-    await waitFor(() => numberIn(page, 'step-count'), (n) => n > 10, 60_000, 'training offline');
+    await waitFor(
+      () => numberIn(page, 'step-count'),
+      (n) => n > 10,
+      60_000,
+      'training offline',
+    );
     await page.getByTestId('train-toggle').click();
     await Promise.all([page.waitForEvent('download'), page.getByTestId('export-project').click()]);
 
     // The emoji animals are a file on the server: offline, the page says so and keeps the faces.
     await page.getByTestId('dataset-builtin').selectOption('animals');
-    await waitFor(() => textOf(page, 'notices'), (t) => /offline/.test(t), 30_000, 'an offline notice');
+    await waitFor(
+      () => textOf(page, 'notices'),
+      (t) => /offline/.test(t),
+      30_000,
+      'an offline notice',
+    );
     expect(await numberIn(page, 'dataset-count')).toBe(110);
     expect(await textOf(page, 'status')).toMatch(/^paused/);
     // Shapes are drawn by code: they load offline.
     await page.getByTestId('dataset-builtin').selectOption('shapes');
-    await waitFor(() => numberIn(page, 'dataset-count'), (n) => n !== 110, 30_000, 'shapes offline');
+    await waitFor(
+      () => numberIn(page, 'dataset-count'),
+      (n) => n !== 110,
+      30_000,
+      'shapes offline',
+    );
   });
 });

@@ -10,7 +10,12 @@ describe('timeline', () => {
   it('keeps grid snapshots, scrubs back to the start, and downloads the timelapse as a GIF', async () => {
     const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=4&sampleEveryMs=100`);
     const { page } = session;
-    await waitFor(() => numberIn(page, 'step-count'), (n) => n > 120, 60_000, 'training');
+    await waitFor(
+      () => numberIn(page, 'step-count'),
+      (n) => n > 120,
+      60_000,
+      'training',
+    );
     await page.getByTestId('train-toggle').click();
     await page.getByTestId('timeline-scrubber').fill('0');
     expect(await numberIn(page, 'timeline-step')).toBe(0);

@@ -20,7 +20,8 @@ const quiet = 'backend=wasm&autostart=0&res=16&width=8&batch=8&sampleEveryMs=300
 async function axeProblems(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
   const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (window as unknown as { axe: { run: (o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
+      .axe;
     const r = await axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
   });
@@ -28,8 +29,18 @@ async function axeProblems(page: Page): Promise<string[]> {
 }
 
 async function ready(page: Page): Promise<void> {
-  await waitFor(() => numberIn(page, 'dataset-count'), (n) => n > 0, 60_000, 'the built-in set');
-  await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('idle'), 60_000, 'idle');
+  await waitFor(
+    () => numberIn(page, 'dataset-count'),
+    (n) => n > 0,
+    60_000,
+    'the built-in set',
+  );
+  await waitFor(
+    () => textOf(page, 'status'),
+    (t) => t.startsWith('idle'),
+    60_000,
+    'idle',
+  );
 }
 
 describe('accessibility and layout', () => {
@@ -37,7 +48,12 @@ describe('accessibility and layout', () => {
     const { page } = await open(`${inject('baseUrl')}/?${quiet}&dataset=faces&lang=en`);
     await ready(page);
     await page.getByTestId('train-step').click();
-    await waitFor(() => numberIn(page, 'step-count'), (n) => n >= 1, 30_000, 'one step');
+    await waitFor(
+      () => numberIn(page, 'step-count'),
+      (n) => n >= 1,
+      30_000,
+      'one step',
+    );
     expect(await axeProblems(page)).toEqual([]);
 
     await page.getByTestId('theme').selectOption('dark');
@@ -60,20 +76,36 @@ describe('accessibility and layout', () => {
     expect(await axeProblems(page)).toEqual([]);
     await page.getByTestId('how-go-explorer').click();
     await page.getByTestId('how-it-works').waitFor({ state: 'detached' });
-    await waitFor(() => page.evaluate(() => document.activeElement?.id ?? ''), (id) => id === 'explore-heading', 5_000, 'focus on the explorer');
+    await waitFor(
+      () => page.evaluate(() => document.activeElement?.id ?? ''),
+      (id) => id === 'explore-heading',
+      5_000,
+      'focus on the explorer',
+    );
   });
 
   it('fits a 390 px phone and a 1280 px laptop without horizontal scrolling', async () => {
     const { page } = await open(`${inject('baseUrl')}/?${quiet}&dataset=faces`);
     await ready(page);
     await page.getByTestId('train-step').click();
-    await waitFor(() => numberIn(page, 'step-count'), (n) => n >= 1, 30_000, 'one step');
+    await waitFor(
+      () => numberIn(page, 'step-count'),
+      (n) => n >= 1,
+      30_000,
+      'one step',
+    );
     mkdirSync(SHOTS, { recursive: true });
     for (const width of [390, 1280]) {
       await page.setViewportSize({ width, height: 900 });
       await page.waitForTimeout(300);
       await page.screenshot({ path: `${SHOTS}/main-${width}.png`, fullPage: true });
-      const overflow = await page.evaluate(() => ({ page: document.documentElement.scrollWidth - window.innerWidth, wide: Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.tagName + (e.getAttribute('data-testid') ? `[${e.getAttribute('data-testid')}]` : '')).slice(0, 5) }));
+      const overflow = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth - window.innerWidth,
+        wide: Array.from(document.querySelectorAll('body *'))
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+          .map((e) => e.tagName + (e.getAttribute('data-testid') ? `[${e.getAttribute('data-testid')}]` : ''))
+          .slice(0, 5),
+      }));
       expect(overflow, `at ${width} px`).toEqual({ page: 0, wide: [] });
     }
   });
@@ -82,30 +114,67 @@ describe('accessibility and layout', () => {
 describe('keyboard and language', () => {
   it('picks the built-in set, starts and pauses training with the keyboard alone', async () => {
     const { page } = await open(`${inject('baseUrl')}/?${quiet}&dataset=none`);
-    await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('idle'), 60_000, 'idle');
+    await waitFor(
+      () => textOf(page, 'status'),
+      (t) => t.startsWith('idle'),
+      60_000,
+      'idle',
+    );
     // Tab to the dataset picker and choose the first built-in set with the arrow key.
-    for (let i = 0; i < 30 && !(await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'dataset-builtin')); i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 30 && !(await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'dataset-builtin')); i++)
+      await page.keyboard.press('Tab');
     await page.keyboard.press('ArrowDown');
-    await waitFor(() => numberIn(page, 'dataset-count'), (n) => n > 0, 60_000, 'images from the keyboard choice');
-    await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('idle'), 60_000, 'idle with data');
+    await waitFor(
+      () => numberIn(page, 'dataset-count'),
+      (n) => n > 0,
+      60_000,
+      'images from the keyboard choice',
+    );
+    await waitFor(
+      () => textOf(page, 'status'),
+      (t) => t.startsWith('idle'),
+      60_000,
+      'idle with data',
+    );
 
     // Shortcuts act only when no control owns the key (a focused select would take Space), so leave the select first.
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('s');
-    await waitFor(() => numberIn(page, 'step-count'), (n) => n === 1, 30_000, 's = single step');
+    await waitFor(
+      () => numberIn(page, 'step-count'),
+      (n) => n === 1,
+      30_000,
+      's = single step',
+    );
     await page.keyboard.press(' ');
-    await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('training'), 10_000, 'space = train');
+    await waitFor(
+      () => textOf(page, 'status'),
+      (t) => t.startsWith('training'),
+      10_000,
+      'space = train',
+    );
     await page.keyboard.press(' ');
-    await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('paused'), 20_000, 'space = pause');
+    await waitFor(
+      () => textOf(page, 'status'),
+      (t) => t.startsWith('paused'),
+      20_000,
+      'space = pause',
+    );
     await page.keyboard.press('?');
     await page.getByTestId('shortcuts-help').waitFor();
     await page.keyboard.press('Escape');
     await page.getByTestId('shortcuts-help').waitFor({ state: 'detached' });
 
     // The same start, through focus: Tab to the Train button and press Enter.
-    for (let i = 0; i < 40 && !(await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'train-toggle')); i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 40 && !(await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'train-toggle')); i++)
+      await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    await waitFor(() => textOf(page, 'status'), (t) => t.startsWith('training'), 10_000, 'Enter on the focused Train button');
+    await waitFor(
+      () => textOf(page, 'status'),
+      (t) => t.startsWith('training'),
+      10_000,
+      'Enter on the focused Train button',
+    );
   });
 
   it('renders in Chinese from ?lang=zh and switches to English and back', async () => {
@@ -144,6 +213,11 @@ describe('game controls', () => {
     expect(steps).toBeGreaterThanOrEqual(2);
     expect(steps).toBeLessThanOrEqual(6); // one round a second, not full speed
     await page.getByTestId('slow-motion').uncheck();
-    await waitFor(() => numberIn(page, 'step-count'), (n) => n > steps + 20, 30_000, 'full speed again');
+    await waitFor(
+      () => numberIn(page, 'step-count'),
+      (n) => n > steps + 20,
+      30_000,
+      'full speed again',
+    );
   });
 });

@@ -59,8 +59,7 @@ export function mutate(src: Uint8Array, mutations: readonly Mutation[]): Uint8Ar
 }
 
 /** A valid file mutated 1–4 times. */
-export const mutantOf = (valid: Uint8Array): fc.Arbitrary<Uint8Array> =>
-  fc.array(mutation, { minLength: 1, maxLength: 4 }).map((ms) => mutate(valid, ms));
+export const mutantOf = (valid: Uint8Array): fc.Arbitrary<Uint8Array> => fc.array(mutation, { minLength: 1, maxLength: 4 }).map((ms) => mutate(valid, ms));
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -34,7 +34,10 @@ const POLICIES: Record<string, AugmentPolicy> = {
 function images(shape: [number, number, number, number], seed: number, lo = -1, hi = 1): tf.Tensor4D {
   const rng = new Rng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor4d(Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.next()), shape);
+  return tf.tensor4d(
+    Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.next()),
+    shape,
+  );
 }
 
 function read(t: tf.Tensor): Float32Array {
@@ -87,8 +90,12 @@ describe('augment', () => {
     let clean = 0;
     for (let b = 0; b < n; b++) {
       const skipped =
-        d.color!.brightness[b] === 0 && d.color!.saturation[b] === 1 && d.color!.contrast[b] === 1 &&
-        d.translation!.dy[b] === 0 && d.translation!.dx[b] === 0 && d.cutout!.size[b] === 0;
+        d.color!.brightness[b] === 0 &&
+        d.color!.saturation[b] === 1 &&
+        d.color!.contrast[b] === 1 &&
+        d.translation!.dy[b] === 0 &&
+        d.translation!.dx[b] === 0 &&
+        d.cutout!.size[b] === 0;
       if (!skipped) continue;
       clean++;
       expect(Array.from(y.subarray(b * per, (b + 1) * per))).toEqual(Array.from(xs.subarray(b * per, (b + 1) * per)));
@@ -156,8 +163,14 @@ describe('augment', () => {
       const y = read(augment(x, policy, 1, new Rng(19)));
       expect(y.every(Number.isFinite), name).toBe(true);
       if (name === 'translation' || name === 'cutout') {
-        expect(y.every((v) => v === 0 || (v >= 0.1 && v <= 0.9)), name).toBe(true);
-        expect(y.some((v) => v === 0), name).toBe(true);
+        expect(
+          y.every((v) => v === 0 || (v >= 0.1 && v <= 0.9)),
+          name,
+        ).toBe(true);
+        expect(
+          y.some((v) => v === 0),
+          name,
+        ).toBe(true);
       }
     }
     x.dispose();
@@ -194,11 +207,12 @@ describe('augment', () => {
   });
 
   it('has the same gradient on WASM and CPU', async () => {
-    const grad = (): Float32Array => tf.tidy(() => {
-      const w = images([4, 8, 8, 3], 37);
-      const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(w, augment(x as tf.Tensor4D, DIFF_AUGMENT, 0.8, new Rng(39))));
-      return read(tf.grad(f)(images([4, 8, 8, 3], 38)));
-    });
+    const grad = (): Float32Array =>
+      tf.tidy(() => {
+        const w = images([4, 8, 8, 3], 37);
+        const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(w, augment(x as tf.Tensor4D, DIFF_AUGMENT, 0.8, new Rng(39))));
+        return read(tf.grad(f)(images([4, 8, 8, 3], 38)));
+      });
     const wasm = grad();
     await useCpuBackend();
     const cpu = grad();
@@ -218,11 +232,12 @@ const SMALL: [number, number, number, number] = [2, 4, 4, 3];
 function gradientError(f: (x: tf.Tensor) => tf.Scalar, x0: tf.Tensor4D): { err: number; scale: number } {
   const analytic = read(tf.grad(f)(x0));
   const base = x0.dataSync() as Float32Array;
-  const probe = (i: number, d: number): number => tf.tidy(() => {
-    const v = base.slice();
-    v[i]! += d;
-    return f(tf.tensor4d(v, x0.shape)).dataSync()[0]!;
-  });
+  const probe = (i: number, d: number): number =>
+    tf.tidy(() => {
+      const v = base.slice();
+      v[i]! += d;
+      return f(tf.tensor4d(v, x0.shape)).dataSync()[0]!;
+    });
   let [err, scale] = [0, 0];
   for (let i = 0; i < base.length; i++) {
     const numeric = (probe(i, 0.25) - probe(i, -0.25)) / 0.5;

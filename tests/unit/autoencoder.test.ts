@@ -40,7 +40,10 @@ describe('autoencoder and VAE models', () => {
   });
 
   it('have the documented shapes: DCGAN decoder, zDim (AE) or 2·zDim (VAE) encoder outputs', () => {
-    for (const [model, outputs] of [['autoencoder', 16], ['vae', 32]] as const) {
+    for (const [model, outputs] of [
+      ['autoencoder', 16],
+      ['vae', 32],
+    ] as const) {
       const trainer = new GanTrainer(aeConfig(model), gradients());
       const m = trainer.model;
       if (!isAutoencoder(m)) throw new Error('not an autoencoder');
@@ -167,7 +170,13 @@ describe('autoencoder decoder export', () => {
     const files = unzipSync(await exportGeneratorZip(trainer));
     const json = JSON.parse(strFromU8(files['model.json']!));
     const bin = files['generator.weights.bin']!;
-    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer }));
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
+      }),
+    );
     const z = tf.randomNormal([256, 16], 0, 1, 'float32', 7) as tf.Tensor2D; // the batch the BN statistics came from
     const ours = trainer.generate(z);
     const raw = trainer.model.generator.apply(z); // without the code Gaussian: must differ

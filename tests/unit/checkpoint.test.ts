@@ -6,38 +6,81 @@ import { DEFAULT_CONFIG } from '../../src/contract/config.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
 import { encodePng } from '../../src/data/node/decode.ts';
 import {
-  decodeProject, dequantiseDataset, encodeProject, quantiseDataset, snapshotDifference,
-  type NamedArray, type TrainerSnapshot,
+  decodeProject,
+  dequantiseDataset,
+  encodeProject,
+  quantiseDataset,
+  snapshotDifference,
+  type NamedArray,
+  type TrainerSnapshot,
 } from '../../src/gan/project/checkpoint.ts';
 import { fnv1a, readFloat32LE, writeFloat32LE } from '../../src/gan/project/checkpoint-bytes.ts';
 import { sealManifest } from '../../src/gan/project/checkpoint-manifest.ts';
 
 /** Float32 values that a careless encoder loses: signed zero, subnormals, the extremes. */
-const TRICKY = [-0, 0, 1.401298464324817e-45, -1.401298464324817e-45, 1e-40, 1.1754943508222875e-38,
-  3.4028234663852886e38, -3.4028234663852886e38, 1e-30, 1 / 3, -2.5, 65504];
+const TRICKY = [
+  -0,
+  0,
+  1.401298464324817e-45,
+  -1.401298464324817e-45,
+  1e-40,
+  1.1754943508222875e-38,
+  3.4028234663852886e38,
+  -3.4028234663852886e38,
+  1e-30,
+  1 / 3,
+  -2.5,
+  65504,
+];
 
 function array(rng: Rng, shape: number[], tricky = false): NamedArray {
-  const data = rng.normals(shape.reduce((a, b) => a * b, 1), 0.02);
+  const data = rng.normals(
+    shape.reduce((a, b) => a * b, 1),
+    0.02,
+  );
   if (tricky) data.set(TRICKY.slice(0, data.length));
   return { shape, data };
 }
 
 /** Parameter shapes of the DCGAN (src/gan/nn/models/dcgan.ts) at res 32, width 32, zDim 100. */
 const DCGAN_SMALL: Record<string, number[]> = {
-  'g.fc.w': [100, 2048], 'g.fc.b': [2048], 'g.bn0.gamma': [128], 'g.bn0.beta': [128],
-  'g.up1.w': [4, 4, 64, 128], 'g.up1.b': [64], 'g.bn1.gamma': [64], 'g.bn1.beta': [64],
-  'g.up2.w': [4, 4, 32, 64], 'g.up2.b': [32], 'g.bn2.gamma': [32], 'g.bn2.beta': [32],
-  'g.up3.w': [4, 4, 3, 32], 'g.up3.b': [3],
-  'd.down1.w': [4, 4, 3, 32], 'd.down1.b': [32], 'd.down2.w': [4, 4, 32, 64], 'd.down2.b': [64],
-  'd.down3.w': [4, 4, 64, 128], 'd.down3.b': [128], 'd.fc.w': [2048, 1], 'd.fc.b': [1],
+  'g.fc.w': [100, 2048],
+  'g.fc.b': [2048],
+  'g.bn0.gamma': [128],
+  'g.bn0.beta': [128],
+  'g.up1.w': [4, 4, 64, 128],
+  'g.up1.b': [64],
+  'g.bn1.gamma': [64],
+  'g.bn1.beta': [64],
+  'g.up2.w': [4, 4, 32, 64],
+  'g.up2.b': [32],
+  'g.bn2.gamma': [32],
+  'g.bn2.beta': [32],
+  'g.up3.w': [4, 4, 3, 32],
+  'g.up3.b': [3],
+  'd.down1.w': [4, 4, 3, 32],
+  'd.down1.b': [32],
+  'd.down2.w': [4, 4, 32, 64],
+  'd.down2.b': [64],
+  'd.down3.w': [4, 4, 64, 128],
+  'd.down3.b': [128],
+  'd.fc.w': [2048, 1],
+  'd.fc.b': [1],
 };
 const TINY: Record<string, number[]> = { 'g.fc.w': [4, 6], 'g.fc.b': [6], 'd.fc.w': [6, 1], 'd.fc.b': [1] };
 
 function snapshot(shapes: Record<string, number[]>, full = true): TrainerSnapshot {
   const rng = new Rng(7);
   const params = Object.fromEntries(Object.entries(shapes).map(([n, s], i) => [n, array(rng, s, i === 0)]));
-  const slots = (net: string) => Object.fromEntries(Object.entries(shapes).filter(([n]) => n.startsWith(`${net}.`))
-    .flatMap(([n, s]) => [[`${n}/m`, array(rng, s)], [`${n}/v`, array(rng, s)]]));
+  const slots = (net: string) =>
+    Object.fromEntries(
+      Object.entries(shapes)
+        .filter(([n]) => n.startsWith(`${net}.`))
+        .flatMap(([n, s]) => [
+          [`${n}/m`, array(rng, s)],
+          [`${n}/v`, array(rng, s)],
+        ]),
+    );
   const s: TrainerSnapshot = {
     config: { ...DEFAULT_CONFIG, batch: 8, lrD: 1e-4 },
     step: 1234,
@@ -53,7 +96,10 @@ function snapshot(shapes: Record<string, number[]>, full = true): TrainerSnapsho
   if (!full) return s;
   s.extras = { fixedZ: array(rng, [4, 16], true) };
   const thumb = (shade: number) => encodePng({ width: 8, height: 6, data: new Uint8Array(8 * 6 * 4).fill(shade) });
-  s.timeline = [{ step: 0, width: 8, height: 6, png: thumb(10) }, { step: 100, width: 8, height: 6, png: thumb(200) }];
+  s.timeline = [
+    { step: 0, width: 8, height: 6, png: thumb(10) },
+    { step: 100, width: 8, height: 6, png: thumb(200) },
+  ];
   const pixels = quantiseDataset(rng.normals(2 * 4 * 4 * 3, 0.5));
   s.dataset = { res: 4, count: 2, pixels, names: ['a.png', 'b/c.png'] };
   return s;
@@ -154,40 +200,180 @@ describe('decodeProject refuses damaged or hostile files with a specific reason'
     ['an empty file', () => new Uint8Array(0), 'the file is empty'],
     ['a truncated zip', () => valid.slice(0, valid.length >> 1), 'the project file is truncated or damaged: its zip directory cannot be read'],
     ['a zip without a manifest', () => rezip(valid, (f) => delete f['manifest.json']), 'manifest.json is missing: this zip is not a Ganvas project'],
-    ['bad JSON', () => { const b = rezip(valid, () => {}); return rezipRaw(b, '{"format": "ganvas",'); }, /^manifest\.json is not valid JSON \(/],
-    ['a manifest edited without resealing', () => rezipRaw(valid, strFromU8(unzipSync(valid)['manifest.json']!).replace('"batch":8', '"batch":9')),
-      /^manifest\.json is damaged: its checksum is [0-9a-f]{8} but it says [0-9a-f]{8}$/],
-    ['a manifest without a seal', () => rezipRaw(valid, strFromU8(unzipSync(valid)['manifest.json']!).replace(/^\{"fnv1a":"[0-9a-f]{8}",/, '{')),
-      'manifest.json does not start with its checksum: it was not written by Ganvas, or was edited'],
-    ['another format', () => rezip(valid, (_, m) => { m.format = 'keras'; }), 'manifest.json says its format is "keras", not "ganvas": this is not a Ganvas project'],
-    ['a newer version', () => rezip(valid, (_, m) => { m.version = 2; }), 'made by a newer Ganvas (format v2); this version reads v1'],
-    ['a shape that does not match byteLength', () => rezip(valid, (_, m) => { m.weights.params[1].shape = [7]; }),
-      'manifest.json: tensor g.fc.b has shape [7], which needs 28 bytes, but its byteLength is 24'],
-    ['a non-integer shape', () => rezip(valid, (_, m) => { m.weights.params[1].shape = [2.5, 2]; }),
-      'manifest.json: tensor g.fc.b: shape [2.5, 2] must hold positive integers'],
-    ['a flipped byte in weights.bin', () => rezip(valid, (f) => { f['weights.bin']![30]! ^= 1; }),
-      /^weights\.bin is damaged: tensor g\.fc\.w has checksum [0-9a-f]{8} but the manifest says [0-9a-f]{8}$/],
-    ['NaN in weights', () => rezip(valid, withValues('g.fc.b', [0, 1, NaN])),
-      'tensor g.fc.b contains NaN (first at index 2): the run had diverged, so these weights cannot be used'],
-    ['a config out of range', () => rezip(valid, (_, m) => { m.config.batch = 0; }),
-      'the saved config is invalid: batch must be an integer from 1 to 256 (got 0)'],
-    ['a config field of the wrong type', () => rezip(valid, (_, m) => { m.config.lrG = '0.1'; }), 'manifest.json: config.lrG must be a number (got "0.1")'],
-    ['truncated weights.bin', () => rezip(valid, (f) => { f['weights.bin'] = f['weights.bin']!.slice(0, 100); }),
-      'weights.bin is truncated: tensor g.fc.b needs bytes 96–120 but the file has 100'],
-    ['trailing bytes in weights.bin', () => rezip(valid, (f) => { f['weights.bin'] = new Uint8Array([...f['weights.bin']!, 0, 0, 0, 0]); }),
-      'weights.bin has 4 bytes after its last tensor'],
-    ['an entry the manifest does not list', () => rezip(valid, (f) => { f['timeline/0007.png'] = f['timeline/0000.png']!; }),
-      'the project file holds timeline/0007.png, which its manifest does not list'],
-    ['an entry that is not ours', () => rezip(valid, (f) => { f['run.sh'] = strToU8('rm -rf /'); }), 'the project file holds an unexpected entry "run.sh"'],
-    ['a missing thumbnail', () => rezip(valid, (f) => delete f['timeline/0001.png']), 'timeline/0001.png is missing from the project file (the manifest lists it)'],
-    ['a damaged dataset', () => rezip(valid, (f) => { f['dataset.bin']![0]! ^= 0x80; }), /^dataset\.bin is damaged: its checksum is/],
-    ['a thumbnail that is not a PNG', () => rezip(valid, (f, m) => { f['timeline/0000.png'] = strToU8('GIF89a, not a PNG at all.'); m.timeline[0].byteLength = 25; m.timeline[0].fnv1a = fnv1a(f['timeline/0000.png']!); }),
-      'timeline frame 0 (step 0) is not a PNG image'],
-    ['an ill-typed history point', () => rezip(valid, (_, m) => { m.history[1].gLoss = 'lots'; }), 'manifest.json: history[1].gLoss must be a number (got "lots")'],
-    ['a tensor listed twice', () => rezip(valid, (_, m) => { m.weights.params[1].name = 'g.fc.w'; }), "weights.bin's table lists tensor g.fc.w twice"],
-    ['a prototype-polluting name', () => rezip(valid, (_, m) => { m.weights.params[0].name = '__proto__'; }), /^tensor name "__proto__" is not allowed/],
-    ['a blob under another name', () => rezip(valid, (_, m) => { m.weights.file = 'dataset.bin'; }), 'manifest.json: weights.file must be "weights.bin" (got "dataset.bin")'],
-    ['a negative step', () => rezip(valid, (_, m) => { m.step = -1; }), 'step must be a whole number ≥ 0 (got -1)'],
+    [
+      'bad JSON',
+      () => {
+        const b = rezip(valid, () => {});
+        return rezipRaw(b, '{"format": "ganvas",');
+      },
+      /^manifest\.json is not valid JSON \(/,
+    ],
+    [
+      'a manifest edited without resealing',
+      () => rezipRaw(valid, strFromU8(unzipSync(valid)['manifest.json']!).replace('"batch":8', '"batch":9')),
+      /^manifest\.json is damaged: its checksum is [0-9a-f]{8} but it says [0-9a-f]{8}$/,
+    ],
+    [
+      'a manifest without a seal',
+      () => rezipRaw(valid, strFromU8(unzipSync(valid)['manifest.json']!).replace(/^\{"fnv1a":"[0-9a-f]{8}",/, '{')),
+      'manifest.json does not start with its checksum: it was not written by Ganvas, or was edited',
+    ],
+    [
+      'another format',
+      () =>
+        rezip(valid, (_, m) => {
+          m.format = 'keras';
+        }),
+      'manifest.json says its format is "keras", not "ganvas": this is not a Ganvas project',
+    ],
+    [
+      'a newer version',
+      () =>
+        rezip(valid, (_, m) => {
+          m.version = 2;
+        }),
+      'made by a newer Ganvas (format v2); this version reads v1',
+    ],
+    [
+      'a shape that does not match byteLength',
+      () =>
+        rezip(valid, (_, m) => {
+          m.weights.params[1].shape = [7];
+        }),
+      'manifest.json: tensor g.fc.b has shape [7], which needs 28 bytes, but its byteLength is 24',
+    ],
+    [
+      'a non-integer shape',
+      () =>
+        rezip(valid, (_, m) => {
+          m.weights.params[1].shape = [2.5, 2];
+        }),
+      'manifest.json: tensor g.fc.b: shape [2.5, 2] must hold positive integers',
+    ],
+    [
+      'a flipped byte in weights.bin',
+      () =>
+        rezip(valid, (f) => {
+          f['weights.bin']![30]! ^= 1;
+        }),
+      /^weights\.bin is damaged: tensor g\.fc\.w has checksum [0-9a-f]{8} but the manifest says [0-9a-f]{8}$/,
+    ],
+    [
+      'NaN in weights',
+      () => rezip(valid, withValues('g.fc.b', [0, 1, NaN])),
+      'tensor g.fc.b contains NaN (first at index 2): the run had diverged, so these weights cannot be used',
+    ],
+    [
+      'a config out of range',
+      () =>
+        rezip(valid, (_, m) => {
+          m.config.batch = 0;
+        }),
+      'the saved config is invalid: batch must be an integer from 1 to 256 (got 0)',
+    ],
+    [
+      'a config field of the wrong type',
+      () =>
+        rezip(valid, (_, m) => {
+          m.config.lrG = '0.1';
+        }),
+      'manifest.json: config.lrG must be a number (got "0.1")',
+    ],
+    [
+      'truncated weights.bin',
+      () =>
+        rezip(valid, (f) => {
+          f['weights.bin'] = f['weights.bin']!.slice(0, 100);
+        }),
+      'weights.bin is truncated: tensor g.fc.b needs bytes 96–120 but the file has 100',
+    ],
+    [
+      'trailing bytes in weights.bin',
+      () =>
+        rezip(valid, (f) => {
+          f['weights.bin'] = new Uint8Array([...f['weights.bin']!, 0, 0, 0, 0]);
+        }),
+      'weights.bin has 4 bytes after its last tensor',
+    ],
+    [
+      'an entry the manifest does not list',
+      () =>
+        rezip(valid, (f) => {
+          f['timeline/0007.png'] = f['timeline/0000.png']!;
+        }),
+      'the project file holds timeline/0007.png, which its manifest does not list',
+    ],
+    [
+      'an entry that is not ours',
+      () =>
+        rezip(valid, (f) => {
+          f['run.sh'] = strToU8('rm -rf /');
+        }),
+      'the project file holds an unexpected entry "run.sh"',
+    ],
+    [
+      'a missing thumbnail',
+      () => rezip(valid, (f) => delete f['timeline/0001.png']),
+      'timeline/0001.png is missing from the project file (the manifest lists it)',
+    ],
+    [
+      'a damaged dataset',
+      () =>
+        rezip(valid, (f) => {
+          f['dataset.bin']![0]! ^= 0x80;
+        }),
+      /^dataset\.bin is damaged: its checksum is/,
+    ],
+    [
+      'a thumbnail that is not a PNG',
+      () =>
+        rezip(valid, (f, m) => {
+          f['timeline/0000.png'] = strToU8('GIF89a, not a PNG at all.');
+          m.timeline[0].byteLength = 25;
+          m.timeline[0].fnv1a = fnv1a(f['timeline/0000.png']!);
+        }),
+      'timeline frame 0 (step 0) is not a PNG image',
+    ],
+    [
+      'an ill-typed history point',
+      () =>
+        rezip(valid, (_, m) => {
+          m.history[1].gLoss = 'lots';
+        }),
+      'manifest.json: history[1].gLoss must be a number (got "lots")',
+    ],
+    [
+      'a tensor listed twice',
+      () =>
+        rezip(valid, (_, m) => {
+          m.weights.params[1].name = 'g.fc.w';
+        }),
+      "weights.bin's table lists tensor g.fc.w twice",
+    ],
+    [
+      'a prototype-polluting name',
+      () =>
+        rezip(valid, (_, m) => {
+          m.weights.params[0].name = '__proto__';
+        }),
+      /^tensor name "__proto__" is not allowed/,
+    ],
+    [
+      'a blob under another name',
+      () =>
+        rezip(valid, (_, m) => {
+          m.weights.file = 'dataset.bin';
+        }),
+      'manifest.json: weights.file must be "weights.bin" (got "dataset.bin")',
+    ],
+    [
+      'a negative step',
+      () =>
+        rezip(valid, (_, m) => {
+          m.step = -1;
+        }),
+      'step must be a whole number ≥ 0 (got -1)',
+    ],
   ];
   it.each(cases)('%s', (_, make, expected) => {
     const r = reason(make());
@@ -211,10 +397,18 @@ describe('decodeProject refuses damaged or hostile files with a specific reason'
   });
 
   it('fills config fields an older file lacks, and says so', () => {
-    const r = decodeProject(rezip(valid, (_, m) => { delete m.config.gridSide; m.config.future = 1; }));
+    const r = decodeProject(
+      rezip(valid, (_, m) => {
+        delete m.config.gridSide;
+        m.config.future = 1;
+      }),
+    );
     if (!r.ok) throw new Error(english(r.reason));
     expect(r.snapshot.config.gridSide).toBe(DEFAULT_CONFIG.gridSide);
-    expect(inEnglish(r.notes)).toEqual([`the saved config has no gridSide; using the default ${DEFAULT_CONFIG.gridSide}`, 'ignored the unknown config field "future"']);
+    expect(inEnglish(r.notes)).toEqual([
+      `the saved config has no gridSide; using the default ${DEFAULT_CONFIG.gridSide}`,
+      'ignored the unknown config field "future"',
+    ]);
   });
 
   it('never throws on mutated files, and any file it accepts holds exactly the saved run', () => {
@@ -243,11 +437,24 @@ describe('decodeProject refuses damaged or hostile files with a specific reason'
 function mutate(src: Uint8Array, rng: Rng, pick: (n: number) => number): Uint8Array {
   const b = src.slice();
   switch (pick(5)) {
-    case 0: for (let k = 1 + pick(8); k > 0; k--) b[pick(b.length)] ^= 1 << pick(8); return b;
-    case 1: { const at = pick(b.length - 4); b.set([0xff, 0xff, 0xff, 0xff], at); return b; }
-    case 2: return b.slice(0, pick(b.length));
-    case 3: { const at = pick(b.length); return new Uint8Array([...b.subarray(0, at), ...rng.ints(1 + pick(16), 256), ...b.subarray(at)]); }
-    default: { const at = pick(b.length - 64); return new Uint8Array([...b.subarray(0, at + 64), ...b.subarray(at)]); }
+    case 0:
+      for (let k = 1 + pick(8); k > 0; k--) b[pick(b.length)] ^= 1 << pick(8);
+      return b;
+    case 1: {
+      const at = pick(b.length - 4);
+      b.set([0xff, 0xff, 0xff, 0xff], at);
+      return b;
+    }
+    case 2:
+      return b.slice(0, pick(b.length));
+    case 3: {
+      const at = pick(b.length);
+      return new Uint8Array([...b.subarray(0, at), ...rng.ints(1 + pick(16), 256), ...b.subarray(at)]);
+    }
+    default: {
+      const at = pick(b.length - 64);
+      return new Uint8Array([...b.subarray(0, at + 64), ...b.subarray(at)]);
+    }
   }
 }
 

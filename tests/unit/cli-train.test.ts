@@ -9,11 +9,39 @@ describe('npm run train (headless CLI)', () => {
   it('trains a few steps on a built-in set and writes a grid, metrics with SWD, and single samples', () => {
     const out = mkdtempSync(join(tmpdir(), 'ganvas-cli-'));
     try {
-      const log = execFileSync('npx', ['tsx', 'cli/train.ts', '--data', 'shapes', '--steps', '8', '--every', '4', '--res', '16', '--width', '8', '--batch', '4', '--reportEvery', '2', '--out', out, '--samples', '3'], { encoding: 'utf8', timeout: 90_000 });
+      const log = execFileSync(
+        'npx',
+        [
+          'tsx',
+          'cli/train.ts',
+          '--data',
+          'shapes',
+          '--steps',
+          '8',
+          '--every',
+          '4',
+          '--res',
+          '16',
+          '--width',
+          '8',
+          '--batch',
+          '4',
+          '--reportEvery',
+          '2',
+          '--out',
+          out,
+          '--samples',
+          '3',
+        ],
+        { encoding: 'utf8', timeout: 90_000 },
+      );
       expect(log).toMatch(/step 8\/8 .* SWD \d.* diversity \d/);
       const grid = PNG.sync.read(readFileSync(join(out, 'grid.png')));
       expect(grid.width).toBe(8 * 17 - 1);
-      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; swd?: number });
+      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { step: number; swd?: number });
       expect(lines.map((l) => l.step)).toEqual([2, 4, 6, 8]);
       expect(lines.filter((l) => Number.isFinite(l.swd)).map((l) => l.step)).toEqual([4, 8]);
       const last = lines.at(-1) as { diversity?: number };
@@ -27,9 +55,35 @@ describe('npm run train (headless CLI)', () => {
   it('--every K prints at every multiple of K and the last step, also when K is not a multiple of reportEvery', () => {
     const out = mkdtempSync(join(tmpdir(), 'ganvas-cli-'));
     try {
-      const log = execFileSync('npx', ['tsx', 'cli/train.ts', '--data', 'shapes', '--steps', '8', '--every', '3', '--res', '16', '--width', '8', '--batch', '4', '--reportEvery', '2', '--out', out], { encoding: 'utf8', timeout: 90_000 });
+      const log = execFileSync(
+        'npx',
+        [
+          'tsx',
+          'cli/train.ts',
+          '--data',
+          'shapes',
+          '--steps',
+          '8',
+          '--every',
+          '3',
+          '--res',
+          '16',
+          '--width',
+          '8',
+          '--batch',
+          '4',
+          '--reportEvery',
+          '2',
+          '--out',
+          out,
+        ],
+        { encoding: 'utf8', timeout: 90_000 },
+      );
       expect([...log.matchAll(/^step (\d+)\/8 /gm)].map((m) => Number(m[1]))).toEqual([3, 6, 8]);
-      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; steps: number; swd?: number; diversity?: number });
+      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { step: number; steps: number; swd?: number; diversity?: number });
       // Reports every 2 steps as before, plus one at each progress line; each averages the steps since the last.
       expect(lines.map((l) => l.step)).toEqual([2, 3, 4, 6, 8]);
       expect(lines.map((l) => l.steps)).toEqual([2, 1, 1, 2, 2]);
@@ -40,7 +94,9 @@ describe('npm run train (headless CLI)', () => {
   });
 
   it('says what is wrong with a bad option instead of training', () => {
-    expect(() => execFileSync('npx', ['tsx', 'cli/train.ts', '--res', '17', '--steps', '1'], { encoding: 'utf8', stdio: 'pipe', timeout: 60_000 })).toThrow(/res must be/);
+    expect(() => execFileSync('npx', ['tsx', 'cli/train.ts', '--res', '17', '--steps', '1'], { encoding: 'utf8', stdio: 'pipe', timeout: 60_000 })).toThrow(
+      /res must be/,
+    );
   });
 
   /** Runs the CLI expecting it to refuse: its exit code and what it printed to stderr. */
@@ -70,7 +126,22 @@ describe('npm run train (headless CLI)', () => {
 
   it('--help lists every option with its default', () => {
     const help = execFileSync('npx', ['tsx', 'cli/train.ts', '--help'], { encoding: 'utf8', timeout: 60_000 });
-    for (const option of ['--data', '--steps', '--every', '--out', '--backend', '--samples', '--ppl', '--preset', '--model', '--res', '--batch', '--lrD', '--ada', '--r1Gamma']) {
+    for (const option of [
+      '--data',
+      '--steps',
+      '--every',
+      '--out',
+      '--backend',
+      '--samples',
+      '--ppl',
+      '--preset',
+      '--model',
+      '--res',
+      '--batch',
+      '--lrD',
+      '--ada',
+      '--r1Gamma',
+    ]) {
       expect(help, option).toMatch(new RegExp(`^  ${option} .*default`, 'm'));
     }
     expect(help).toMatch(/^ {2}--steps .*\(default 200\)$/m);

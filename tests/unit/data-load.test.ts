@@ -51,13 +51,16 @@ const corpus: NamedBytes[] = [
   nb('a.png', goodA),
   nb('grey.png', greyPng(24, 20)),
   nb('b.jpg', jpg(fill(40, 30, (x) => [x * 6, 100, 200, 255]))),
-  nb('photos.zip', zipSync({
-    cats: { 'c.png': rgbaPng(32, 32, 10), deep: { 'd.jpg': jpg(fill(20, 20, () => [255, 0, 0, 255])) } },
-    '__MACOSX/cats/._c.png': text('junk'),
-    'cats/.DS_Store': text('junk'),
-    'inner.zip': zipSync({ 'x.png': rgbaPng(4, 4, 1) }),
-    'copy-of-a.png': goodA,
-  })),
+  nb(
+    'photos.zip',
+    zipSync({
+      cats: { 'c.png': rgbaPng(32, 32, 10), deep: { 'd.jpg': jpg(fill(20, 20, () => [255, 0, 0, 255])) } },
+      '__MACOSX/cats/._c.png': text('junk'),
+      'cats/.DS_Store': text('junk'),
+      'inner.zip': zipSync({ 'x.png': rgbaPng(4, 4, 1) }),
+      'copy-of-a.png': goodA,
+    }),
+  ),
   nb('copy.png', goodA.slice()),
   nb('empty.png', new Uint8Array(0)),
   nb('notes.png', text('this is a text file with an image name')),
@@ -78,9 +81,7 @@ describe('loadImages on a mixed corpus', async () => {
   const reasons = Object.fromEntries(result.rejections.map((r) => [r.name, english(r.reason)]));
 
   it('keeps every good file beside the bad ones', () => {
-    expect(result.set.names).toEqual([
-      'a.png', 'grey.png', 'b.jpg', 'photos.zip/cats/c.png', 'photos.zip/cats/deep/d.jpg', '<img src=x onerror=alert(1)>.png',
-    ]);
+    expect(result.set.names).toEqual(['a.png', 'grey.png', 'b.jpg', 'photos.zip/cats/c.png', 'photos.zip/cats/deep/d.jpg', '<img src=x onerror=alert(1)>.png']);
     expect(result.set.count).toBe(6);
     expect(result.set.res).toBe(RES);
   });
@@ -125,7 +126,10 @@ describe('loadImages on a mixed corpus', async () => {
 });
 
 describe('loadImages limits and failures', () => {
-  const stub = (img: RgbaImage): Decoder => async () => img;
+  const stub =
+    (img: RgbaImage): Decoder =>
+    async () =>
+      img;
   const gif = (tag: number, size = 200_000): Uint8Array => {
     const b = new Uint8Array(size);
     b.set([...text('GIF89a'), 4, 0, 4, 0]);
@@ -154,12 +158,18 @@ describe('loadImages limits and failures', () => {
     const broken = await loadImages(files, stub({ width: 4, height: 4, data: new Uint8Array(3) }), OPTS);
     expect(broken.set).toEqual({ res: RES, count: 0, pixels: new Float32Array(0), names: [] });
     expect(english(broken.rejections[0].reason)).toBe('corrupt or unreadable image (the decoder returned no usable pixels)');
-    const throwing = await loadImages(files, async () => { throw new Error('boom'); }, OPTS);
+    const throwing = await loadImages(
+      files,
+      async () => {
+        throw new Error('boom');
+      },
+      OPTS,
+    );
     expect(throwing.rejections.map((r) => english(r.reason))).toEqual(['corrupt or unreadable GIF image', 'corrupt or unreadable GIF image']);
     expect((await loadImages([], nodeDecoder, OPTS)).set.count).toBe(0);
   });
 
-  it('stops with the signal\'s reason when cancelled', async () => {
+  it("stops with the signal's reason when cancelled", async () => {
     const files = [1, 2, 3].map((i) => nb(`${i}.gif`, gif(i, 64)));
     const ac = new AbortController();
     const img = fill(4, 4, () => [0, 0, 0, 255]);
@@ -205,8 +215,14 @@ describe('Node decoder, encoder and folder reader', () => {
       return [r.width, r.height, ...Array.from({ length: r.width * r.height }, (_, i) => r.data[i * 4])];
     };
     expect([1, 2, 3, 4, 5, 6, 7, 8].map(firstRow)).toEqual([
-      [2, 1, 0, 1], [2, 1, 1, 0], [2, 1, 1, 0], [2, 1, 0, 1],
-      [1, 2, 0, 1], [1, 2, 0, 1], [1, 2, 1, 0], [1, 2, 1, 0],
+      [2, 1, 0, 1],
+      [2, 1, 1, 0],
+      [2, 1, 1, 0],
+      [2, 1, 0, 1],
+      [1, 2, 0, 1],
+      [1, 2, 0, 1],
+      [1, 2, 1, 0],
+      [1, 2, 1, 0],
     ]);
   });
 

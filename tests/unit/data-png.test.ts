@@ -22,7 +22,9 @@ describe('StyleGAN2-ADA dataset export', () => {
     const set = makeShapes({ res: 16, count: 12 });
     const files = unzipSync(styleganDatasetZip(set));
     expect(JSON.parse(strFromU8(files['dataset.json']!))).toEqual({ labels: null });
-    const pngs = Object.keys(files).filter((n) => n.endsWith('.png')).sort();
+    const pngs = Object.keys(files)
+      .filter((n) => n.endsWith('.png'))
+      .sort();
     expect(pngs).toHaveLength(12);
     expect(pngs[0]).toBe('00000/img00000000.png');
     const img = PNG.sync.read(Buffer.from(files[pngs[3]!]!));

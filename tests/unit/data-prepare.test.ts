@@ -56,7 +56,10 @@ describe('prepareImage geometry', () => {
     expect(layout(2, 8, { res: 8, fit: 'pad' }).dst).toEqual({ x: 3, y: 0, w: 2, h: 8 });
     expect(layout(5, 3, { res: 4, fit: 'pad' }).dst).toEqual({ x: 0, y: 1, w: 4, h: 2 });
     expect(layout(5, 3, { res: 4, fit: 'center' }).src).toEqual({ x: 1, y: 0, w: 3, h: 3 });
-    const out = prepare(image(2, 8, () => RED), { res: 8, fit: 'pad' });
+    const out = prepare(
+      image(2, 8, () => RED),
+      { res: 8, fit: 'pad' },
+    );
     expect(at(out, 8, 2, 4)).toEqual(F_WHITE);
     expect(at(out, 8, 3, 4)).toEqual(F_RED);
     expect(at(out, 8, 4, 0)).toEqual(F_RED);
@@ -72,7 +75,10 @@ describe('prepareImage colour and range', () => {
     expect(at(out, 2, 0, dst.y)).toEqual(F_WHITE); // fully transparent red vanishes into white
     const grey = (255 * (1 - 51 / 255)) / 127.5 - 1; // 20% black over white
     expect(at(out, 2, 1, dst.y)).toEqual([grey, grey, grey].map((v) => Math.round(v * 1000) / 1000));
-    const overBlack = prepare(image(1, 1, () => [255, 255, 255, 0]), { res: 1, background: [0, 0, 0] });
+    const overBlack = prepare(
+      image(1, 1, () => [255, 255, 255, 0]),
+      { res: 1, background: [0, 0, 0] },
+    );
     expect([...overBlack]).toEqual([-1, -1, -1]);
   });
 

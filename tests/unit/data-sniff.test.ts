@@ -6,8 +6,7 @@ import { checkFile, detectFormat, formatSize, MAX_FILE_BYTES, MAX_IMAGE_PIXELS, 
 import { encodePng } from '../../src/data/node/decode.ts';
 
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
-const bytes = (...parts: (number[] | string)[]): Uint8Array =>
-  new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? ascii(p) : p)));
+const bytes = (...parts: (number[] | string)[]): Uint8Array => new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? ascii(p) : p)));
 const le16 = (n: number): number[] => [n & 255, n >> 8];
 const le32 = (n: number): number[] => [n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255];
 const be32 = (n: number): number[] => [(n >>> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255];

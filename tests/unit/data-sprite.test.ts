@@ -2,13 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import {
-  BUILTIN_NAMES,
-  BUILTINS,
-  DEFAULT_BUILTIN,
-  isBuiltinName,
-  type SpriteBuiltin,
-} from '../../src/data/builtin/registry.ts';
+import { BUILTIN_NAMES, BUILTINS, DEFAULT_BUILTIN, isBuiltinName, type SpriteBuiltin } from '../../src/data/builtin/registry.ts';
 import { parseSpriteManifest, sliceSprite } from '../../src/data/builtin/sprite.ts';
 import type { RgbaImage } from '../../src/data/types.ts';
 
@@ -73,10 +67,7 @@ const sprites = BUILTIN_NAMES.map((n) => BUILTINS[n]).filter((e): e is SpriteBui
 
 describe.each(sprites.map((e) => [e.name, e] as const))('committed sprite set %s', (_name, entry) => {
   const sheet = readSheet(entry.file);
-  const manifest = parseSpriteManifest(
-    JSON.parse(readFileSync(resolve(PUBLIC, entry.manifest), 'utf8')),
-    sheet,
-  );
+  const manifest = parseSpriteManifest(JSON.parse(readFileSync(resolve(PUBLIC, entry.manifest), 'utf8')), sheet);
 
   it('has a manifest that matches the PNG and the registry', () => {
     expect(manifest.name).toBe(entry.name);

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inEnglish } from '../helpers/english.ts';
 import { zipSync, type Zippable } from 'fflate';
-import {
-  DEFAULT_ARCHIVE_LIMITS, expandArchive, isJunkPath, isZip,
-  MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES, MAX_ENTRY_BYTES,
-} from '../../src/data/zip.ts';
+import { DEFAULT_ARCHIVE_LIMITS, expandArchive, isJunkPath, isZip, MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES, MAX_ENTRY_BYTES } from '../../src/data/zip.ts';
 import { encodePng } from '../../src/data/node/decode.ts';
 
 const png = (shade: number): Uint8Array => encodePng({ width: 4, height: 4, data: new Uint8Array(64).fill(shade) });

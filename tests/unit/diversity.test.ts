@@ -36,7 +36,14 @@ describe('sample diversity', () => {
   it('scales with the samples: twice the spread reads 2, and independent draws like the data read ≈ 1', () => {
     const data = noise(20, 1);
     const spread = referenceSpread({ res: RES, count: 20, pixels: data });
-    expect(sampleDiversity(data.map((v) => 2 * v), 20, RES, spread)).toBeCloseTo(2, 5);
+    expect(
+      sampleDiversity(
+        data.map((v) => 2 * v),
+        20,
+        RES,
+        spread,
+      ),
+    ).toBeCloseTo(2, 5);
     // Fresh Gaussian images of the same σ: E‖a − b‖ is the same for both sets, so the ratio is near 1.
     const other = noise(200, 2);
     expect(sampleDiversity(other, 200, RES, referenceSpread({ res: RES, count: 200, pixels: noise(200, 3) }))).toBeGreaterThan(0.97);

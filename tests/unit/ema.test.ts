@@ -22,7 +22,10 @@ describe('ParamEma', () => {
     expect(values(ema.params['g.a']!)).toEqual([1, -2, 0.5]);
     expect(ema.params['g.a']!.trainable).toBe(false);
     const avg = [1, -2, 0.5];
-    for (const [next, beta] of [[[2, 0, -1], 0.9], [[0.3, 7, 1], 0.99]] as const) {
+    for (const [next, beta] of [
+      [[2, 0, -1], 0.9],
+      [[0.3, 7, 1], 0.99],
+    ] as const) {
       p['g.a']!.assign(tf.tensor1d([...next]));
       ema.update(p, beta);
       // The same float32 operations: β·avg + (1 − β)·p, each product and the sum rounded.
@@ -48,7 +51,11 @@ describe('ParamEma', () => {
     expect(seen).toEqual([5.5, 9, 15.25]);
     expect(values(p['g.a']!)).toEqual([10, 20, 30]);
     expect(values(ema.params['g.a']!)).toEqual([5.5, 9, 15.25]);
-    expect(() => ema.withAverage(p, () => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      ema.withAverage(p, () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(values(p['g.a']!)).toEqual([10, 20, 30]);
     ema.reset(p);
     expect(values(ema.params['g.a']!)).toEqual([10, 20, 30]);
@@ -71,7 +78,7 @@ describe('ParamEma', () => {
     Object.values(p).forEach((v) => v.dispose());
   });
 
-  it("samples a StyleGAN generator with the average: β = 1 keeps the initial G, β = 0 follows the live one", () => {
+  it('samples a StyleGAN generator with the average: β = 1 keeps the initial G, β = 0 follows the live one', () => {
     const m = buildStylegan({ res: 16, width: 4, zDim: 8, wDim: 8, mappingLayers: 2 }, new Rng(1));
     const z = tf.randomNormal([2, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
     const initial = m.sample(z, 'zero');

@@ -46,7 +46,10 @@ describe('explorer rendering', () => {
     const trainer = new GanTrainer(tinyConfig({ gridSide: 3 }), data());
     const out = await renderExplorer(trainer, { ...request, fromB: [], psi: 0 });
     expect(out.mix).toBeUndefined();
-    const tile = (i: number) => Array.from({ length: 16 }, (_, y) => Array.from(out.interpolation.pixels.slice((y * out.interpolation.width + i * 17) * 4, (y * out.interpolation.width + i * 17 + 16) * 4))).flat();
+    const tile = (i: number) =>
+      Array.from({ length: 16 }, (_, y) =>
+        Array.from(out.interpolation.pixels.slice((y * out.interpolation.width + i * 17) * 4, (y * out.interpolation.width + i * 17 + 16) * 4)),
+      ).flat();
     expect(tile(7)).toEqual(tile(0));
     trainer.dispose();
   });

@@ -7,7 +7,7 @@ import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);
 
-const data = () => constantSet(16, 8, (x, y) => ((x >> 2) + (y >> 2)) % 2 ? 0.8 : -0.8);
+const data = () => constantSet(16, 8, (x, y) => (((x >> 2) + (y >> 2)) % 2 ? 0.8 : -0.8));
 
 async function changed(before: Record<string, Float32Array>, after: Promise<Record<string, Float32Array>>): Promise<boolean> {
   const a = await after;

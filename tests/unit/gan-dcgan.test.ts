@@ -60,7 +60,16 @@ describe('DCGAN builders', () => {
     const p = { ...model.generator.params, ...model.discriminator.params };
     // fan_in by hand: dense = inputs; conv = 4·4·in; transposed conv = 4·4·out (PyTorch reads its
     // [in, out, kh, kw] weight's dim 1).
-    const fanIn: Record<string, number> = { 'g.fc': 50, 'g.up1': 16 * 16, 'g.up2': 16 * 8, 'g.up3': 16 * 3, 'd.down1': 16 * 3, 'd.down2': 16 * 8, 'd.down3': 16 * 16, 'd.fc': 512 };
+    const fanIn: Record<string, number> = {
+      'g.fc': 50,
+      'g.up1': 16 * 16,
+      'g.up2': 16 * 8,
+      'g.up3': 16 * 3,
+      'd.down1': 16 * 3,
+      'd.down2': 16 * 8,
+      'd.down3': 16 * 16,
+      'd.fc': 512,
+    };
     for (const [layer, fan] of Object.entries(fanIn)) {
       const bound = 1 / Math.sqrt(fan);
       for (const part of ['w', 'b']) {

@@ -9,7 +9,7 @@ import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);
 
-const checker = (res: number) => constantSet(res, 8, (x, y) => ((x >> 2) + (y >> 2)) % 2 ? 0.8 : -0.8);
+const checker = (res: number) => constantSet(res, 8, (x, y) => (((x >> 2) + (y >> 2)) % 2 ? 0.8 : -0.8));
 
 function maxChange(before: Record<string, Float32Array>, after: Record<string, Float32Array>): number {
   let m = 0;
@@ -22,7 +22,7 @@ describe('GanTrainer', () => {
     const trainer = new GanTrainer(tinyConfig(), checker(16));
     trainer.trainStep();
     await trainer.report();
-    (await trainer.renderGrid());
+    await trainer.renderGrid();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 12; i++) {
       trainer.trainStep();
@@ -109,7 +109,10 @@ describe('GanTrainer', () => {
   });
 
   it('trains with DiffAugment, x-flip and ADA: memory flat, p reported and adapting', async () => {
-    const trainer = new GanTrainer(tinyConfig({ augColor: true, augTranslation: true, augCutout: true, xflip: true, ada: true, reportEvery: 2, lrD: 5e-3, lrG: 1e-6 }), checker(16));
+    const trainer = new GanTrainer(
+      tinyConfig({ augColor: true, augTranslation: true, augCutout: true, xflip: true, ada: true, reportEvery: 2, lrD: 5e-3, lrG: 1e-6 }),
+      checker(16),
+    );
     trainer.trainStep();
     await trainer.report();
     await trainer.renderAugmented();
@@ -129,7 +132,10 @@ describe('GanTrainer', () => {
   });
 
   it('reports p = 1 with fixed augmentation and 0 without', async () => {
-    for (const [cfg, p] of [[{ augCutout: true }, 1], [{}, 0]] as const) {
+    for (const [cfg, p] of [
+      [{ augCutout: true }, 1],
+      [{}, 0],
+    ] as const) {
       const trainer = new GanTrainer(tinyConfig(cfg), checker(16));
       trainer.trainStep();
       expect((await trainer.report())!.augmentP).toBe(p);
@@ -195,7 +201,20 @@ describe('GanTrainer state export and import', () => {
 describe('config in the URL', () => {
   it('round-trips every field through URL parameters', async () => {
     const { configFromParams, configToParams, DEFAULT_CONFIG } = await import('../../src/contract/config.ts');
-    const custom = { ...DEFAULT_CONFIG, model: 'stylegan' as const, res: 32 as const, batch: 12, lrD: 3e-4, lrG: 1e-3, beta1: 0, beta2: 0.99, augCutout: true, ada: true, seed: 77, wDim: 64 };
+    const custom = {
+      ...DEFAULT_CONFIG,
+      model: 'stylegan' as const,
+      res: 32 as const,
+      batch: 12,
+      lrD: 3e-4,
+      lrG: 1e-3,
+      beta1: 0,
+      beta2: 0.99,
+      augCutout: true,
+      ada: true,
+      seed: 77,
+      wDim: 64,
+    };
     const back = configFromParams(new URLSearchParams(configToParams(custom)), DEFAULT_CONFIG);
     expect(back.issues).toEqual([]);
     expect(back.config).toEqual(custom);

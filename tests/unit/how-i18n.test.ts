@@ -35,7 +35,10 @@ describe('How it works: text in two languages', () => {
   });
 
   it('has no empty or padded text', () => {
-    for (const [lang, map] of [['en', en], ['zh', zh]] as const) {
+    for (const [lang, map] of [
+      ['en', en],
+      ['zh', zh],
+    ] as const) {
       for (const [key, text] of map) {
         expect(text.trim(), `${lang} ${key}`).not.toBe('');
         expect(text, `${lang} ${key}`).toBe(text.trim());

@@ -45,7 +45,13 @@ describe('UI text in two languages', () => {
       const source = ts.createSourceFile(file, readFileSync(join(dir, file), 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
       const visit = (node: ts.Node): void => {
         if (ts.isJsxText(node) && /[A-Za-z]{2,}/.test(node.text) && !allowed.has(node.text.trim())) offenders.push(`${file}: ${node.text.trim()}`);
-        if (ts.isJsxAttribute(node) && ['aria-label', 'title', 'placeholder', 'alt'].includes(node.name.getText()) && node.initializer && ts.isStringLiteral(node.initializer) && /[A-Za-z]{2,}/.test(node.initializer.text)) {
+        if (
+          ts.isJsxAttribute(node) &&
+          ['aria-label', 'title', 'placeholder', 'alt'].includes(node.name.getText()) &&
+          node.initializer &&
+          ts.isStringLiteral(node.initializer) &&
+          /[A-Za-z]{2,}/.test(node.initializer.text)
+        ) {
           offenders.push(`${file}: ${node.name.getText()}="${node.initializer.text}"`);
         }
         ts.forEachChild(node, visit);
@@ -71,10 +77,14 @@ describe("the Worker's messages in Chinese", () => {
   it('renders messages with their values, nested reasons included, in each language', () => {
     expect(translateMessage('zh', msg('session.ready', { n: 110 }))).toBe('110 张图片已就绪：点“开始训练”');
     expect(translateMessage('zh', msg('session.pausedAt', { step: 42 }))).toBe('已暂停于第 42 步');
-    expect(translateMessage('zh', msg('session.training', { res: 16, model: 'DCGAN', batch: 16, backend: 'wasm' }))).toBe('16×16 DCGAN，批大小 16，运行于 wasm');
+    expect(translateMessage('zh', msg('session.training', { res: 16, model: 'DCGAN', batch: 16, backend: 'wasm' }))).toBe(
+      '16×16 DCGAN，批大小 16，运行于 wasm',
+    );
     const diverged = msg('session.diverged', { step: 120, problem: msg('guard.nan'), back: 100 });
     expect(translateMessage('zh', diverged)).toMatch(/第 120 步发散：损失变成了 NaN 或无穷大。已回滚到第 100 步/);
-    expect(translateMessage('en', diverged)).toBe('training diverged at step 120: the losses became NaN or infinite. Rolled back to step 100. Try lower learning rates (Settings), or press Resume to continue from step 100.');
+    expect(translateMessage('en', diverged)).toBe(
+      'training diverged at step 120: the losses became NaN or infinite. Rolled back to step 100. Try lower learning rates (Settings), or press Resume to continue from step 100.',
+    );
     expect(translateMessage('en', msg('session.ready', { n: 1234 }), (n) => n.toLocaleString('en'))).toBe('1,234 images ready: press Train');
   });
 });

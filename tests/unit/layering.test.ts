@@ -52,7 +52,8 @@ describe('layering', () => {
       code.split('\n').forEach((line, i) => {
         if (forbidden.test(line.replace(/\/\/.*$/, ''))) bad.push(`${relative(SRC, f)}:${i + 1}: ${line.trim()}`);
       });
-      for (const spec of imports(f)) if (spec.startsWith('node:') || ['worker', 'app'].includes(target(f, spec))) bad.push(`${relative(SRC, f)} imports ${spec}`);
+      for (const spec of imports(f))
+        if (spec.startsWith('node:') || ['worker', 'app'].includes(target(f, spec))) bad.push(`${relative(SRC, f)} imports ${spec}`);
     }
     expect(bad).toEqual([]);
   });

@@ -58,7 +58,10 @@ describe('device memory estimate', () => {
     for (const model of ['dcgan', 'stylegan', 'autoencoder', 'vae'] as const) {
       for (const res of [16, 32] as const) {
         const config = tinyConfig({ model, res, width: 8, wDim: 32 });
-        const trainer = new GanTrainer(config, constantSet(res, 2, () => 0));
+        const trainer = new GanTrainer(
+          config,
+          constantSet(res, 2, () => 0),
+        );
         const { g, d } = networkShapes(config);
         expect([g.params, d.params]).toEqual(Object.values(trainer.parameterCounts()));
         trainer.dispose();
@@ -83,7 +86,9 @@ describe('memory check', () => {
     const problem = english(memoryProblem(config, 1000, wasm, { snapshots: 4 })!);
     const needed = estimateMemory(config, 1000, { snapshots: 4 }).bytes.total;
     expect(needed).toBeGreaterThan(WASM_USABLE_BYTES);
-    expect(problem).toBe(`64×64 StyleGAN at batch 256 on 1000 images needs about ${(needed / 2 ** 30).toFixed(1)} GiB; WASM can address about 2.0 GiB: lower the batch (or the resolution)`);
+    expect(problem).toBe(
+      `64×64 StyleGAN at batch 256 on 1000 images needs about ${(needed / 2 ** 30).toFixed(1)} GiB; WASM can address about 2.0 GiB: lower the batch (or the resolution)`,
+    );
   });
 
   it('lets the presets through on WASM', () => {
@@ -92,8 +97,16 @@ describe('memory check', () => {
   });
 
   it('names the largest-tensor limit when the dataset is one buffer too many for a WebGPU device', () => {
-    const gpu: DeviceLimits = { backend: 'webgpu', totalBytes: 8 * 2 ** 30, total: msg('limits.gpuUnknown'), tensorBytes: 128 * 2 ** 20, tensor: msg('limits.webgpuBuffer', { bytes: '128 MiB' }) };
+    const gpu: DeviceLimits = {
+      backend: 'webgpu',
+      totalBytes: 8 * 2 ** 30,
+      total: msg('limits.gpuUnknown'),
+      tensorBytes: 128 * 2 ** 20,
+      tensor: msg('limits.webgpuBuffer', { bytes: '128 MiB' }),
+    };
     const problem = english(memoryProblem(tinyConfig({ res: 64, width: 16, batch: 16 }), 5000, gpu)!);
-    expect(problem).toBe('64×64 DCGAN at batch 16: the dataset (5000 images at 64×64) is one tensor of about 234 MiB; this WebGPU device binds at most 128 MiB per buffer: use fewer images (or a lower resolution)');
+    expect(problem).toBe(
+      '64×64 DCGAN at batch 16: the dataset (5000 images at 64×64) is one tensor of about 234 MiB; this WebGPU device binds at most 128 MiB per buffer: use fewer images (or a lower resolution)',
+    );
   });
 });

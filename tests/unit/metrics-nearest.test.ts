@@ -56,11 +56,19 @@ describe('nearest training image', () => {
     // A 16 px box-downsampled training image has the same 8×8 thumbnail as the 32 px original.
     const small = new Float32Array(16 * 16 * 3);
     const big = image(77);
-    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) for (let c = 0; c < 3; c++) {
-      let s = 0;
-      for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) s += big[((2 * y + dy) * RES + 2 * x + dx) * 3 + c];
-      small[(y * 16 + x) * 3 + c] = s / 4;
-    }
+    for (let y = 0; y < 16; y++)
+      for (let x = 0; x < 16; x++)
+        for (let c = 0; c < 3; c++) {
+          let s = 0;
+          for (const [dy, dx] of [
+            [0, 0],
+            [0, 1],
+            [1, 0],
+            [1, 1],
+          ])
+            s += big[((2 * y + dy) * RES + 2 * x + dx) * 3 + c];
+          small[(y * 16 + x) * 3 + c] = s / 4;
+        }
     expect(nearest(index, small, 1, 16)[0]).toMatchObject({ index: 77, nearCopy: true });
     const odd = makeShapes({ res: 12, count: 20, seed: 4 });
     const oddIndex = buildIndex(odd);

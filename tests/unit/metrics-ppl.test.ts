@@ -27,20 +27,41 @@ function linearModel(space: PathSpace, scale: number, squash = false): PathModel
   };
 }
 
-const image = (f: (x: number, y: number) => number, res = 16) => Float32Array.from({ length: res * res * 3 }, (_, i) => f(Math.floor(i / 3) % res, Math.floor(i / 3 / res)));
+const image = (f: (x: number, y: number) => number, res = 16) =>
+  Float32Array.from({ length: res * res * 3 }, (_, i) => f(Math.floor(i / 3) % res, Math.floor(i / 3 / res)));
 
 describe('pyramid distance', () => {
   it('weighs a coarse change and a fine change of the same amplitude alike', () => {
-    const flat = pyramidDistances(image(() => 0.5), 1, 16, 4)[0];
-    const checker = pyramidDistances(image((x, y) => ((x + y) % 2 ? 0.5 : -0.5)), 1, 16, 4)[0];
+    const flat = pyramidDistances(
+      image(() => 0.5),
+      1,
+      16,
+      4,
+    )[0];
+    const checker = pyramidDistances(
+      image((x, y) => ((x + y) % 2 ? 0.5 : -0.5)),
+      1,
+      16,
+      4,
+    )[0];
     expect(flat).toBeCloseTo(0.25, 5);
     expect(checker).toBeCloseTo(0.25, 5);
-    expect(pyramidDistances(image(() => 0), 1, 16, 4)[0]).toBe(0);
+    expect(
+      pyramidDistances(
+        image(() => 0),
+        1,
+        16,
+        4,
+      )[0],
+    ).toBe(0);
   });
 
   it('measures each image of a batch on its own', () => {
     const two = new Float32Array(2 * 16 * 16 * 3);
-    two.set(image(() => 0.1), 16 * 16 * 3);
+    two.set(
+      image(() => 0.1),
+      16 * 16 * 3,
+    );
     const d = pyramidDistances(two, 2, 16, 4);
     expect(d[0]).toBe(0);
     expect(d[1]).toBeCloseTo(0.01, 6);
@@ -75,8 +96,14 @@ describe('outlier rejection', () => {
 
 describe('slerp between latents', () => {
   it('starts at a, ends at b and interpolates the length', () => {
-    const a = tf.tensor2d([[3, 0, 0], [0, 1, 0]]);
-    const b = tf.tensor2d([[0, 5, 0], [0, 0, 1]]);
+    const a = tf.tensor2d([
+      [3, 0, 0],
+      [0, 1, 0],
+    ]);
+    const b = tf.tensor2d([
+      [0, 5, 0],
+      [0, 0, 1],
+    ]);
     const t = (v: number) => tf.fill([2, 1], v) as tf.Tensor2D;
     const at = (v: number) => tf.tidy(() => slerpRows(a, b, t(v)).arraySync());
     expect(at(0)[0]).toEqual([3, 0, 0].map((x) => expect.closeTo(x, 5)));

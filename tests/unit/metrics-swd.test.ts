@@ -65,7 +65,7 @@ describe('pyramid', () => {
     pyrUp(down, 16, up, tmp);
     for (const v of [...down, ...up]) expect(v).toBeCloseTo(0.7, 6);
     // [1 4 6 4 1] has zero gain at the Nyquist frequency; the mirror border keeps the parity.
-    const checker = new Float32Array(stride).map((_, i) => ((Math.floor(i / 3) % 32) + Math.floor(i / 96)) % 2 ? 1 : -1);
+    const checker = new Float32Array(stride).map((_, i) => (((Math.floor(i / 3) % 32) + Math.floor(i / 96)) % 2 ? 1 : -1));
     pyrDown(checker, 32, down, tmp);
     for (const v of down) expect(Math.abs(v)).toBeLessThan(1e-6);
   });

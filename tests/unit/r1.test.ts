@@ -40,7 +40,7 @@ function kinkFreeDifference(f: (delta: number) => number, f0: number): number {
   for (let h = 1e-2; h >= 1e-4; h /= 2) {
     const [up, down] = [f(h), f(-h)];
     const [right, left] = [(up - f0) / h, (f0 - down) / h];
-    if (Math.abs(right - left) < 0.02 * Math.abs(right + left) / 2 + 1e-4 * Math.abs(f0)) return (up - down) / (2 * h);
+    if (Math.abs(right - left) < (0.02 * Math.abs(right + left)) / 2 + 1e-4 * Math.abs(f0)) return (up - down) / (2 * h);
   }
   throw new Error('no kink-free interval found');
 }

@@ -8,7 +8,11 @@ const realNavigator = nav.navigator;
 afterEach(() => Object.defineProperty(globalThis, 'navigator', { value: realNavigator, configurable: true, writable: true }));
 
 function storageWithRoom(bytesFree: number) {
-  Object.defineProperty(globalThis, 'navigator', { value: { storage: { estimate: async () => ({ quota: 10_000_000, usage: 10_000_000 - bytesFree }) } }, configurable: true, writable: true });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { storage: { estimate: async () => ({ quota: 10_000_000, usage: 10_000_000 - bytesFree }) } },
+    configurable: true,
+    writable: true,
+  });
 }
 
 describe('saved runs (IndexedDB)', () => {

@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discriminatorLoss, generatorLoss } from '../../src/gan/train/losses.ts';
-import {
-  buildStylegan,
-  mixStyles,
-  truncate,
-  updateWAvg,
-  type StyleGanModel,
-} from '../../src/gan/nn/models/stylegan.ts';
+import { buildStylegan, mixStyles, truncate, updateWAvg, type StyleGanModel } from '../../src/gan/nn/models/stylegan.ts';
 import { mbstdGroupSize, minibatchStddev } from '../../src/gan/nn/models/stylegan-d.ts';
 import { act, convThenHalve, halveThen1x1, modulatedConv } from '../../src/gan/nn/models/stylegan-layers.ts';
 import { countParams } from '../../src/gan/nn/params.ts';
@@ -61,10 +55,18 @@ describe('StyleGAN shapes and parameters', () => {
       const rgb = (cin: number) => 3 * cin + 3 + (wd * cin + cin);
       const mapping = 8 * wd + wd + (wd * wd + wd);
       const g = mapping + 16 * 16 + styled(16, 16) + rgb(16) + 2 * styled(16, 16) + rgb(16) + styled(16, 8) + styled(8, 8) + rgb(8);
-      const d = 3 * 8 + 8 + // fromRGB
-        (9 * 8 * 8 + 8) + (9 * 8 * 16 + 16) + 8 * 16 + // block 16: conv0, conv1 (down), skip
-        (9 * 16 * 16 + 16) + (9 * 16 * 16 + 16) + 16 * 16 + // block 8
-        (9 * 17 * 16 + 16) + (16 * 16 * 16 + 16) + (16 + 1); // 4×4: conv over 16 + stddev channel, fc, out
+      const d =
+        3 * 8 +
+        8 + // fromRGB
+        (9 * 8 * 8 + 8) +
+        (9 * 8 * 16 + 16) +
+        8 * 16 + // block 16: conv0, conv1 (down), skip
+        (9 * 16 * 16 + 16) +
+        (9 * 16 * 16 + 16) +
+        16 * 16 + // block 8
+        (9 * 17 * 16 + 16) +
+        (16 * 16 * 16 + 16) +
+        (16 + 1); // 4×4: conv over 16 + stddev channel, fc, out
       expect(countParams(m.generator.params)).toBe(g);
       expect(countParams(m.discriminator.params)).toBe(d);
       const names = Object.keys(m.generator.params);
@@ -104,7 +106,11 @@ describe('modulated convolution', () => {
   it('equals per-sample modulated (and demodulated) weights convolved one sample at a time', () => {
     const x = randn([3, 5, 5, 4], 1) as tf.Tensor4D;
     const s = tf.add(randn([3, 4], 2), 1) as tf.Tensor2D;
-    for (const [k, demod] of [[3, true], [3, false], [1, false]] as const) {
+    for (const [k, demod] of [
+      [3, true],
+      [3, false],
+      [1, false],
+    ] as const) {
       const w = randn([k, k, 4, 6], 3) as tf.Tensor4D;
       const got = modulatedConv(x, w, s, demod);
       const want = modulatedConvReference(x, w, s, demod);
@@ -178,7 +184,10 @@ describe('styles, noise and truncation', () => {
   it('with noise strength 0 (its init), random noise changes nothing; with strength > 0 it does', () => {
     withModel({}, 2, (m) => {
       const z = randn([2, 8], 12) as tf.Tensor2D;
-      const ws = tf.tidy(() => { const w = m.mapping(z); return mixStyles(w, w, new Array(m.numWs).fill(false)); });
+      const ws = tf.tidy(() => {
+        const w = m.mapping(z);
+        return mixStyles(w, w, new Array(m.numWs).fill(false));
+      });
       const [a, b, c] = [m.synthesis(ws, 'random'), m.synthesis(ws, 'random'), m.synthesis(ws, 'zero')];
       expect(maxAbsDiff(a, b)).toBe(0);
       expect(maxAbsDiff(a, c)).toBe(0);
@@ -198,7 +207,14 @@ describe('styles, noise and truncation', () => {
       const wB = m.mapping(randn([2, 8], 14) as tf.Tensor2D);
       const onlyA = m.synthesis(mixStyles(wA, wB, new Array(m.numWs).fill(false)), 'zero');
       const viaZ = m.sample(randn([2, 8], 13) as tf.Tensor2D, 'zero');
-      const coarseB = m.synthesis(mixStyles(wA, wB, m.layerResolutions.map((r) => r <= 8)), 'zero');
+      const coarseB = m.synthesis(
+        mixStyles(
+          wA,
+          wB,
+          m.layerResolutions.map((r) => r <= 8),
+        ),
+        'zero',
+      );
       expect(maxAbsDiff(onlyA, viaZ)).toBe(0);
       expect(maxAbsDiff(onlyA, coarseB)).toBeGreaterThan(1e-3);
       tf.dispose([wA, wB, onlyA, viaZ, coarseB]);
@@ -206,7 +222,10 @@ describe('styles, noise and truncation', () => {
   });
 
   it('truncation and the w average follow their formulas', () => {
-    const w = tf.tensor2d([[1, 2], [3, 6]]);
+    const w = tf.tensor2d([
+      [1, 2],
+      [3, 6],
+    ]);
     const avg = tf.variable(tf.tensor1d([1, 0]), false);
     expect(Array.from(truncate(w, avg, 0).dataSync())).toEqual([1, 0, 1, 0]);
     expect(Array.from(truncate(w, avg, 1).dataSync())).toEqual([1, 2, 3, 6]);
@@ -227,7 +246,11 @@ describe('StyleGAN training', () => {
         const z = randn([4, 8], 100 + i) as tf.Tensor2D;
         const d = tf.tidy(() => {
           const fakes = m.generator.apply(z);
-          return optD.minimize(() => discriminatorLoss(m.discriminator.apply(reals), m.discriminator.apply(fakes)), true, Object.values(m.discriminator.params))!;
+          return optD.minimize(
+            () => discriminatorLoss(m.discriminator.apply(reals), m.discriminator.apply(fakes)),
+            true,
+            Object.values(m.discriminator.params),
+          )!;
         });
         const g = optG.minimize(() => generatorLoss(m.discriminator.apply(m.generator.apply(z))), true, Object.values(m.generator.params))!;
         tf.tidy(() => updateWAvg(m.wAvg, m.mapping(z), 0.995));

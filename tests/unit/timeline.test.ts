@@ -2,7 +2,12 @@ import { GifReader } from 'omggif';
 import { describe, expect, it } from 'vitest';
 import { MAX_FRAMES, Timeline, timelineGif, type TimelineFrame } from '../../src/gan/explore/timeline.ts';
 
-const frame = (step: number, value: number): TimelineFrame => ({ step, width: 4, height: 4, pixels: new Uint8ClampedArray(64).fill(value).map((v, i) => (i % 4 === 3 ? 255 : v)) });
+const frame = (step: number, value: number): TimelineFrame => ({
+  step,
+  width: 4,
+  height: 4,
+  pixels: new Uint8ClampedArray(64).fill(value).map((v, i) => (i % 4 === 3 ? 255 : v)),
+});
 
 describe('timeline', () => {
   it('captures densely early and sparsely later, and stays bounded', () => {

@@ -85,7 +85,12 @@ function randomPad(k: number): Pad {
   const r = rand();
   if (r < 0.4) return 'same';
   if (r < 0.8) return 'valid';
-  return [[0, 0], [int(0, k - 1), int(0, k - 1)], [int(0, k - 1), int(0, k - 1)], [0, 0]];
+  return [
+    [0, 0],
+    [int(0, k - 1), int(0, k - 1)],
+    [int(0, k - 1), int(0, k - 1)],
+    [0, 0],
+  ];
 }
 
 /** conv2d cases: every stride × kernel, random batch 1–3, channels 1–5, odd sizes 5–9. */
@@ -119,13 +124,19 @@ function convTransposeCases(): ConvCase[] {
       const [h, w] = [int(2, 5), int(2, 5)];
       const [co, ci] = [int(1, 5), int(1, 5)];
       const pad = rand() < 0.5 ? 'same' : 'valid';
-      const side = (inSide: number): number =>
-        pad === 'same' ? (inSide - 1) * s + int(1, s) : (inSide - 1) * s + k + int(0, s - 1);
+      const side = (inSide: number): number => (pad === 'same' ? (inSide - 1) * s + int(1, s) : (inSide - 1) * s + k + int(0, s - 1));
       const out: Shape4 = [n, side(h), side(w), ci];
       cases.push({ name: `convT x[${n},${h},${w},${co}] → ${out} k${k} s${s} ${pad}`, x: [n, h, w, co], filter: [k, k, ci, co], stride: [s, s], pad, out });
     }
   }
-  cases.push({ name: 'convT 4×4 → 8×8 k4 s2 same, 32 → 16 channels', x: [2, 4, 4, 32], filter: [4, 4, 16, 32], stride: [2, 2], pad: 'same', out: [2, 8, 8, 16] });
+  cases.push({
+    name: 'convT 4×4 → 8×8 k4 s2 same, 32 → 16 channels',
+    x: [2, 4, 4, 32],
+    filter: [4, 4, 16, 32],
+    stride: [2, 2],
+    pad: 'same',
+    out: [2, 8, 8, 16],
+  });
   return cases;
 }
 
@@ -136,9 +147,7 @@ function gradients(c: ConvCase, seed: number): () => tf.Tensor[] {
   const wData = Float32Array.from({ length: size(c.filter) }, () => r() * 2 - 1);
   const rData = Float32Array.from({ length: 4096 }, () => r() * 2 - 1);
   const op = (x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D =>
-    c.out === undefined
-      ? tf.conv2d(x, w, c.stride, c.pad, 'NHWC', [1, 1], c.rounding)
-      : tf.conv2dTranspose(x, w, c.out, c.stride, c.pad, c.rounding);
+    c.out === undefined ? tf.conv2d(x, w, c.stride, c.pad, 'NHWC', [1, 1], c.rounding) : tf.conv2dTranspose(x, w, c.out, c.stride, c.pad, c.rounding);
   return () => {
     const x = tf.tensor4d(xData, c.x);
     const w = tf.tensor4d(wData, c.filter);
@@ -265,8 +274,14 @@ describe('other replaced WASM kernels match the CPU backend', () => {
 describe('a whole small GAN', () => {
   it('has the same loss gradients on WASM as on the CPU backend (BN, convT, conv, leaky ReLU, dense)', async () => {
     const shapes: Record<string, number[]> = {
-      'g.fc': [8, 4 * 4 * 8], 'g.up1': [4, 4, 4, 8], 'g.up2': [4, 4, 3, 4], 'g.gamma': [8], 'g.beta': [8],
-      'd.c1': [4, 4, 3, 4], 'd.c2': [4, 4, 4, 8], 'd.fc': [4 * 4 * 8, 1],
+      'g.fc': [8, 4 * 4 * 8],
+      'g.up1': [4, 4, 4, 8],
+      'g.up2': [4, 4, 3, 4],
+      'g.gamma': [8],
+      'g.beta': [8],
+      'd.c1': [4, 4, 3, 4],
+      'd.c2': [4, 4, 4, 8],
+      'd.fc': [4 * 4 * 8, 1],
     };
     const init = Object.fromEntries(Object.entries(shapes).map(([k, sh]) => [k, values(size(sh)).map((v) => v * 0.5)]));
     const zData = values(3 * 8);

@@ -38,7 +38,14 @@ function remember(id: string, open: boolean): void {
  * browser; until they choose, `defaultOpen` (if given) or the page's `SecondaryOpen` decides.
  * The summary must hold no buttons or links of its own (they would nest inside the toggle).
  */
-export function Collapsible({ id, summary, children, className, defaultOpen, testId }: {
+export function Collapsible({
+  id,
+  summary,
+  children,
+  className,
+  defaultOpen,
+  testId,
+}: {
   id: string;
   summary: ReactNode;
   children: ReactNode;
@@ -50,14 +57,18 @@ export function Collapsible({ id, summary, children, className, defaultOpen, tes
   const [chosen, setChosen] = useState(() => remembered(id));
   const open = chosen ?? defaultOpen ?? startOpen;
   return (
-    <details className={`collapsible${className ? ` ${className}` : ''}`} data-testid={testId} open={open}
+    <details
+      className={`collapsible${className ? ` ${className}` : ''}`}
+      data-testid={testId}
+      open={open}
       onToggle={(e) => {
         // A toggle that differs from what we rendered is the person's; our own re-renders are not choices.
         const now = e.currentTarget.open;
         if (now === open) return;
         setChosen(now);
         remember(id, now);
-      }}>
+      }}
+    >
       <summary>{summary}</summary>
       {children}
     </details>

@@ -23,12 +23,20 @@ export function DataChange({ change, send }: { change: Change | undefined; send:
     <p className="data-change" data-testid="data-change" data-change={change.change} role="status">
       {text}{' '}
       {change.change === 'appended' && (
-        <button type="button" data-testid="data-start-fresh" onClick={() => {
-          send({ type: 'train/reset' });
-          setDismissed(change);
-        }}>{t('data.changed.startFresh', { n: num(change.count) })}</button>
+        <button
+          type="button"
+          data-testid="data-start-fresh"
+          onClick={() => {
+            send({ type: 'train/reset' });
+            setDismissed(change);
+          }}
+        >
+          {t('data.changed.startFresh', { n: num(change.count) })}
+        </button>
       )}{' '}
-      <button type="button" className="link" onClick={() => setDismissed(change)}>{t('app.dismiss')}</button>
+      <button type="button" className="link" onClick={() => setDismissed(change)}>
+        {t('app.dismiss')}
+      </button>
     </p>
   );
 }

@@ -66,25 +66,51 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, cha
         <p>{t('data.drop')}</p>
         {limits && (
           <p className="hint limits">
-            {t('data.limits', { images: num(limits.maxImages), megapixels: limits.maxImagePixels / 1e6, fileMb: limits.maxFileBytes / 2 ** 20, zipMb: limits.maxArchiveBytes / 2 ** 20, entries: num(limits.maxArchiveEntries) })}
+            {t('data.limits', {
+              images: num(limits.maxImages),
+              megapixels: limits.maxImagePixels / 1e6,
+              fileMb: limits.maxFileBytes / 2 ** 20,
+              zipMb: limits.maxArchiveBytes / 2 ** 20,
+              entries: num(limits.maxArchiveEntries),
+            })}
           </p>
         )}
         <label className="button">
           {t('data.chooseFiles')}
-          <input data-testid="dataset-input" type="file" multiple accept="image/*,.zip,application/zip"
-            onChange={(e) => { addFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
+          <input
+            data-testid="dataset-input"
+            type="file"
+            multiple
+            accept="image/*,.zip,application/zip"
+            onChange={(e) => {
+              addFiles(Array.from(e.target.files ?? []));
+              e.target.value = '';
+            }}
+          />
         </label>
         <label className="button">
           {t('data.chooseFolder')}
-          <input data-testid="dataset-folder" type="file" multiple {...{ webkitdirectory: '' }}
-            onChange={(e) => { addFiles(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
+          <input
+            data-testid="dataset-folder"
+            type="file"
+            multiple
+            {...{ webkitdirectory: '' }}
+            onChange={(e) => {
+              addFiles(Array.from(e.target.files ?? []));
+              e.target.value = '';
+            }}
+          />
         </label>
       </div>
       {busy && progress && progress.total > 0 && (
         <div className="loading-row">
           <progress max={progress.total} value={progress.done} aria-label={t('data.loadingImages')} />
-          <span>{progress.done}/{progress.total}</span>
-          <button type="button" onClick={() => send({ type: 'dataset/cancel' })}>{t('data.cancel')}</button>
+          <span>
+            {progress.done}/{progress.total}
+          </span>
+          <button type="button" onClick={() => send({ type: 'dataset/cancel' })}>
+            {t('data.cancel')}
+          </button>
         </div>
       )}
       <p className="dataset-summary">
@@ -92,7 +118,9 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, cha
         {dataset && dataset.count > 0 && ` ${t('data.at', { res: dataset.res })}`}
         {dataset && dataset.duplicates > 0 && ` · ${t('data.duplicates', { n: dataset.duplicates })}`}
         {dataset?.source.kind === 'user' && (
-          <button type="button" className="link" disabled={busy} onClick={() => send({ type: 'dataset/clear' })}>{t('data.clear')}</button>
+          <button type="button" className="link" disabled={busy} onClick={() => send({ type: 'dataset/clear' })}>
+            {t('data.clear')}
+          </button>
         )}
       </p>
       <DataChange change={change} send={send} />
@@ -108,7 +136,13 @@ export function DatasetPanel({ dataset, preview, builtins, limits, progress, cha
       {dataset && dataset.warnings.length > 0 && (
         <details className="warnings">
           <summary>{t('data.warnings', { n: dataset.warnings.length })}</summary>
-          <ul>{dataset.warnings.map((w, i) => <li key={i}><strong>{w.name}</strong>: {tm(w.reason)}</li>)}</ul>
+          <ul>
+            {dataset.warnings.map((w, i) => (
+              <li key={i}>
+                <strong>{w.name}</strong>: {tm(w.reason)}
+              </li>
+            ))}
+          </ul>
         </details>
       )}
     </section>

@@ -29,7 +29,19 @@ const DEFAULT_PSI = 1;
  * Explore the generator while it trains: the Worker redraws these with every grid, between
  * training steps. Pins come from clicks on the live grid.
  */
-export function Explorer({ model, frame, pins, ppl, send }: { model: ModelKind; frame: ExplorerFrame | undefined; pins: [number, number]; ppl: Ppl | undefined; send: Send }) {
+export function Explorer({
+  model,
+  frame,
+  pins,
+  ppl,
+  send,
+}: {
+  model: ModelKind;
+  frame: ExplorerFrame | undefined;
+  pins: [number, number];
+  ppl: Ppl | undefined;
+  send: Send;
+}) {
   const { t } = useI18n();
   const [psi, setPsi] = useState(DEFAULT_PSI);
   // ψ truncates z in DCGAN and W in StyleGAN: a value chosen for one kind of model means
@@ -58,9 +70,21 @@ export function Explorer({ model, frame, pins, ppl, send }: { model: ModelKind; 
       <p className="hint">{t('explore.pins', { a: pins[0] + 1, b: pins[1] + 1 })}</p>
       <div className="field">
         <span className="field-head">
-          <label htmlFor="truncation">{t('explore.psi', { psi: psi.toFixed(2) })} {style ? t('explore.psiStyle') : t('explore.psiZ')}: {t('explore.psiHint')}</label> <Help topic="explain.psi" />
+          <label htmlFor="truncation">
+            {t('explore.psi', { psi: psi.toFixed(2) })} {style ? t('explore.psiStyle') : t('explore.psiZ')}: {t('explore.psiHint')}
+          </label>{' '}
+          <Help topic="explain.psi" />
         </span>
-        <input id="truncation" type="range" data-testid="truncation" min={0} max={1.5} step={0.05} value={psi} onChange={(e) => setPsi(Number(e.target.value))} />
+        <input
+          id="truncation"
+          type="range"
+          data-testid="truncation"
+          min={0}
+          max={1.5}
+          step={0.05}
+          value={psi}
+          onChange={(e) => setPsi(Number(e.target.value))}
+        />
       </div>
       <figure>
         <PixelCanvas image={frame?.interpolation} data-testid="interpolation" className="pixelated strip" aria-label={t('explore.interpAlt')} />
@@ -68,8 +92,12 @@ export function Explorer({ model, frame, pins, ppl, send }: { model: ModelKind; 
       </figure>
       {style && (
         <div className="row" role="radiogroup" aria-label={t('explore.space')}>
-          <label className="flag"><input type="radio" name="space" checked={space === 'w'} onChange={() => setSpace('w')} /> {t('explore.inW')}</label>
-          <label className="flag"><input type="radio" name="space" checked={space === 'z'} onChange={() => setSpace('z')} /> {t('explore.inZ')}</label>
+          <label className="flag">
+            <input type="radio" name="space" checked={space === 'w'} onChange={() => setSpace('w')} /> {t('explore.inW')}
+          </label>
+          <label className="flag">
+            <input type="radio" name="space" checked={space === 'z'} onChange={() => setSpace('z')} /> {t('explore.inZ')}
+          </label>
           <span className="hint">{t('explore.spaceHint')}</span>
         </div>
       )}
@@ -81,22 +109,32 @@ export function Explorer({ model, frame, pins, ppl, send }: { model: ModelKind; 
             <Help topic="explain.mixing" />
             {BANDS.map(({ band, label }) => (
               <label key={band} className="flag">
-                <input type="checkbox" checked={fromB.includes(band)} onChange={(e) => setFromB(e.target.checked ? [...fromB, band] : fromB.filter((b) => b !== band))} />
+                <input
+                  type="checkbox"
+                  checked={fromB.includes(band)}
+                  onChange={(e) => setFromB(e.target.checked ? [...fromB, band] : fromB.filter((b) => b !== band))}
+                />
                 {t(label)}
               </label>
             ))}
           </fieldset>
           <PixelCanvas image={frame?.mix} data-testid="style-mix-grid" className="pixelated mix" aria-label={t('explore.mixAlt')} />
           <div className="row">
-            <button type="button" onClick={() => setNoiseSeed(noiseSeed + 4)} disabled={noiseOff}>{t('explore.resample')}</button>
-            <label className="flag"><input type="checkbox" checked={noiseOff} onChange={(e) => setNoiseOff(e.target.checked)} /> {t('explore.noiseOff')}</label>
+            <button type="button" onClick={() => setNoiseSeed(noiseSeed + 4)} disabled={noiseOff}>
+              {t('explore.resample')}
+            </button>
+            <label className="flag">
+              <input type="checkbox" checked={noiseOff} onChange={(e) => setNoiseOff(e.target.checked)} /> {t('explore.noiseOff')}
+            </label>
             <Help topic="explain.noise" />
           </div>
           <PixelCanvas image={frame?.noise} className="pixelated strip" aria-label={t('explore.noiseAlt')} />
           <p className="hint">{t('explore.noiseHint')}</p>
         </>
       ) : (
-        <p className="hint" data-testid="style-mix-grid">{t('explore.needsStyle')}</p>
+        <p className="hint" data-testid="style-mix-grid">
+          {t('explore.needsStyle')}
+        </p>
       )}
       <PathLength ppl={ppl} send={send} />
     </section>

@@ -33,7 +33,11 @@ export function GameControls({ config, phase, send }: { config: TrainConfig; pha
         <label key={key} className={`flag player${phase === who ? ' active' : ''}`}>
           {t(label)}
           <select data-testid={testId} value={config[key]} onChange={(e) => game({ [key]: Number(e.target.value) })}>
-            {COUNTS.map((n) => <option key={n} value={n} disabled={n === 0 && config[other] === 0}>{n}</option>)}
+            {COUNTS.map((n) => (
+              <option key={n} value={n} disabled={n === 0 && config[other] === 0}>
+                {n}
+              </option>
+            ))}
           </select>
         </label>
       ))}
@@ -41,7 +45,11 @@ export function GameControls({ config, phase, send }: { config: TrainConfig; pha
         <input type="checkbox" data-testid="slow-motion" checked={slow} onChange={(e) => game({ slowMotion: e.target.checked })} />
         {t('train.slow')}
       </label>
-      {phase && <p className="phase" data-testid="phase" data-phase={phase} role="status">{t(phase === 'd' ? 'train.phase.d' : 'train.phase.g')}</p>}
+      {phase && (
+        <p className="phase" data-testid="phase" data-phase={phase} role="status">
+          {t(phase === 'd' ? 'train.phase.d' : 'train.phase.g')}
+        </p>
+      )}
     </fieldset>
   );
 }

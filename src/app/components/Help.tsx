@@ -12,11 +12,23 @@ export function Help({ topic, label }: { topic: MessageKey; label?: MessageKey }
   const text = t(topic);
   return (
     <span className="help">
-      <button type="button" className={label ? 'link help-link' : 'help-button'} aria-expanded={open} aria-controls={id} title={text} data-help={topic}
-        aria-label={label ? undefined : t('help.open')} onClick={() => setOpen(!open)}>
+      <button
+        type="button"
+        className={label ? 'link help-link' : 'help-button'}
+        aria-expanded={open}
+        aria-controls={id}
+        title={text}
+        data-help={topic}
+        aria-label={label ? undefined : t('help.open')}
+        onClick={() => setOpen(!open)}
+      >
         {label ? t(label) : '?'}
       </button>
-      {open && <span id={id} role="note" className="help-text">{text}</span>}
+      {open && (
+        <span id={id} role="note" className="help-text">
+          {text}
+        </span>
+      )}
     </span>
   );
 }

@@ -26,8 +26,14 @@ function Box({ x, y, w, h, title, symbol = false, sub, kind = 'plain' }: BoxProp
   return (
     <g>
       <rect className={`box box-${kind}`} x={x} y={y} width={w} height={h} rx={6} />
-      <text className={symbol ? 'sym' : undefined} x={cx} y={sub ? cy - 2 : cy + 5}>{title}</text>
-      {sub && <text className="sub" x={cx} y={cy + 15}>{sub}</text>}
+      <text className={symbol ? 'sym' : undefined} x={cx} y={sub ? cy - 2 : cy + 5}>
+        {title}
+      </text>
+      {sub && (
+        <text className="sub" x={cx} y={cy + 15}>
+          {sub}
+        </text>
+      )}
     </g>
   );
 }
@@ -70,9 +76,13 @@ export function GameDiagram({ text }: { text: HowText['gameFig'] }) {
           <line x1={330} y1={210} x2={330} y2={253} markerEnd={arrow('flow')} />
         </g>
         <path className="fb-d" d="M380,280 C432,280 432,185 382,185" markerEnd={arrow('fb-d')} />
-        <text className="lbl lbl-d" x={476} y={336}>{text.dLearns}</text>
+        <text className="lbl lbl-d" x={476} y={336}>
+          {text.dLearns}
+        </text>
         <path className="fb-g" d="M280,280 C121,280 121,200 121,107" markerEnd={arrow('fb-g')} />
-        <text className="lbl lbl-g" x={6} y={336}>{text.gLearns}</text>
+        <text className="lbl lbl-g" x={6} y={336}>
+          {text.gLearns}
+        </text>
       </svg>
       <figcaption>{text.caption}</figcaption>
     </figure>
@@ -120,8 +130,12 @@ export function StyleDiagram({ text }: { text: HowText['styleFig'] }) {
         {bands.map((b) => (
           <g key={b.name}>
             <path className="bracket" d={`M300,${b.top} h6 V${b.bottom} h-6`} />
-            <text className="band" x={314} y={(b.top + b.bottom) / 2 - 2}>{b.name}</text>
-            <text className="band-sub" x={314} y={(b.top + b.bottom) / 2 + 14}>{b.sub}</text>
+            <text className="band" x={314} y={(b.top + b.bottom) / 2 - 2}>
+              {b.name}
+            </text>
+            <text className="band-sub" x={314} y={(b.top + b.bottom) / 2 + 14}>
+              {b.sub}
+            </text>
           </g>
         ))}
       </svg>

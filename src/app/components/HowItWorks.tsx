@@ -29,15 +29,27 @@ export function Rich({ text }: { text: string }) {
   return (
     <>
       {parts.map((part, i) =>
-        part.startsWith('`') ? <code key={i}>{part.slice(1, -1)}</code>
-          : part.startsWith('**') ? <strong key={i}>{part.slice(2, -2)}</strong>
-            : <Fragment key={i}>{part}</Fragment>,
+        part.startsWith('`') ? (
+          <code key={i}>{part.slice(1, -1)}</code>
+        ) : part.startsWith('**') ? (
+          <strong key={i}>{part.slice(2, -2)}</strong>
+        ) : (
+          <Fragment key={i}>{part}</Fragment>
+        ),
       )}
     </>
   );
 }
 
-const Paras = ({ texts }: { texts: readonly string[] }) => <>{texts.map((p) => <p key={p}><Rich text={p} /></p>)}</>;
+const Paras = ({ texts }: { texts: readonly string[] }) => (
+  <>
+    {texts.map((p) => (
+      <p key={p}>
+        <Rich text={p} />
+      </p>
+    ))}
+  </>
+);
 
 /** Scrolls inside the dialog without touching location.hash (the URL carries the app's state). */
 function jump(e: MouseEvent<HTMLAnchorElement>, id: string) {
@@ -52,7 +64,9 @@ function jump(e: MouseEvent<HTMLAnchorElement>, id: string) {
 function Section({ id, heading, children }: { id: SectionId; heading: string; children: ReactNode }) {
   return (
     <section className="how-section" aria-labelledby={anchor(id)}>
-      <h3 id={anchor(id)} tabIndex={-1}>{heading}</h3>
+      <h3 id={anchor(id)} tabIndex={-1}>
+        {heading}
+      </h3>
       {children}
     </section>
   );
@@ -68,8 +82,12 @@ export function HowItWorks({ onClose, onGo }: { onClose: () => void; onGo: (targ
   /** Where a section's idea lives in the app, with a button that goes there. */
   const where = (id: string, text: string, target: HowTarget) => (
     <p className="how-where">
-      <span id={id}><strong>{h.inApp}</strong> <Rich text={text} /></span>{' '}
-      <button type="button" className="how-go" data-testid={`how-go-${target}`} aria-describedby={id} onClick={() => go(target)}>{h.showMe}</button>
+      <span id={id}>
+        <strong>{h.inApp}</strong> <Rich text={text} />
+      </span>{' '}
+      <button type="button" className="how-go" data-testid={`how-go-${target}`} aria-describedby={id} onClick={() => go(target)}>
+        {h.showMe}
+      </button>
     </p>
   );
   const { generation: gen, autoencoder: ae, game, style, smallData: small, reading, references: refs } = h;
@@ -77,12 +95,18 @@ export function HowItWorks({ onClose, onGo }: { onClose: () => void; onGo: (targ
     <div className="how" data-testid="how-it-works">
       <header className="how-head">
         <h2 id="how-title">{h.title}</h2>
-        <button type="button" className="how-close" data-testid="how-close" aria-label={h.close} title={h.close} onClick={onClose}>×</button>
+        <button type="button" className="how-close" data-testid="how-close" aria-label={h.close} title={h.close} onClick={onClose}>
+          ×
+        </button>
       </header>
       <nav className="how-toc" aria-label={h.contents}>
         <ol>
           {SECTIONS.map((s) => (
-            <li key={s}><a href={`#${anchor(s)}`} onClick={(e) => jump(e, anchor(s))}>{h[s].heading}</a></li>
+            <li key={s}>
+              <a href={`#${anchor(s)}`} onClick={(e) => jump(e, anchor(s))}>
+                {h[s].heading}
+              </a>
+            </li>
           ))}
         </ol>
       </nav>
@@ -119,10 +143,20 @@ export function HowItWorks({ onClose, onGo }: { onClose: () => void; onGo: (targ
       <Section id="reading" heading={reading.heading}>
         <p>{reading.parts}</p>
         <ul className="how-parts">
-          {([['data', reading.data], ['train', reading.train], ['explorer', reading.explore]] as const).map(([target, text]) => (
+          {(
+            [
+              ['data', reading.data],
+              ['train', reading.train],
+              ['explorer', reading.explore],
+            ] as const
+          ).map(([target, text]) => (
             <li key={target}>
-              <span id={`how-part-${target}`}><Rich text={text} /></span>{' '}
-              <button type="button" className="how-go" aria-describedby={`how-part-${target}`} onClick={() => go(target)}>{h.showMe}</button>
+              <span id={`how-part-${target}`}>
+                <Rich text={text} />
+              </span>{' '}
+              <button type="button" className="how-go" aria-describedby={`how-part-${target}`} onClick={() => go(target)}>
+                {h.showMe}
+              </button>
             </li>
           ))}
         </ul>
@@ -131,7 +165,12 @@ export function HowItWorks({ onClose, onGo }: { onClose: () => void; onGo: (targ
 
       <Section id="references" heading={refs.heading}>
         <ol className="how-refs">
-          {REFERENCES.map((r) => <li key={r}>{refs[r].who}<cite lang="en">{refs[r].title}</cite></li>)}
+          {REFERENCES.map((r) => (
+            <li key={r}>
+              {refs[r].who}
+              <cite lang="en">{refs[r].title}</cite>
+            </li>
+          ))}
         </ol>
       </Section>
     </div>

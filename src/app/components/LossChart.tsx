@@ -42,7 +42,17 @@ export function LossChart({ metrics, reconstruction }: { metrics: MetricColumns;
         { scale: 'loss', label: t('chart.loss'), stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' } },
         { scale: 'prob', side: 1, label: t('chart.dOutput'), stroke: 'currentColor', grid: { show: false } },
       ],
-      series: [{ label: t('chart.step') }, ...SERIES.map((s) => ({ label: t((reconstruction && AE_LABELS[s.key]) || s.label), stroke: s.color, width: 1.5, scale: s.scale, points: { show: false }, show: !reconstruction || s.scale === 'loss' }))],
+      series: [
+        { label: t('chart.step') },
+        ...SERIES.map((s) => ({
+          label: t((reconstruction && AE_LABELS[s.key]) || s.label),
+          stroke: s.color,
+          width: 1.5,
+          scale: s.scale,
+          points: { show: false },
+          show: !reconstruction || s.scale === 'loss',
+        })),
+      ],
     };
     plot.current = new uPlot(opts, [latest.current.step, ...SERIES.map((s) => latest.current[s.key])], el);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: 220 }));

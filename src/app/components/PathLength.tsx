@@ -24,12 +24,25 @@ export function PathLength({ ppl, send, disabled = false }: { ppl: Ppl | undefin
     send({ type: 'quality/ppl' });
   };
   return (
-    <Collapsible id="ppl" className="ppl" summary={<>{t('ppl.label')} <strong data-testid="ppl-value">{ppl ? show(ppl.mean) : '–'}</strong></>}>
+    <Collapsible
+      id="ppl"
+      className="ppl"
+      summary={
+        <>
+          {t('ppl.label')} <strong data-testid="ppl-value">{ppl ? show(ppl.mean) : '–'}</strong>
+        </>
+      }
+    >
       <p>
         <button type="button" data-testid="ppl-measure" disabled={disabled} onClick={measure}>
           {measuring ? t('ppl.measuring') : t('ppl.measure')}
         </button>
-        {ppl && <small> {t('ppl.detail', { space: ppl.space === 'w' ? 'W' : 'z', step: ppl.step, median: show(ppl.median), p90: show(ppl.p90), pairs: ppl.pairs })}</small>}
+        {ppl && (
+          <small>
+            {' '}
+            {t('ppl.detail', { space: ppl.space === 'w' ? 'W' : 'z', step: ppl.step, median: show(ppl.median), p90: show(ppl.p90), pairs: ppl.pairs })}
+          </small>
+        )}
       </p>
       <p className="hint">{t('ppl.explain')}</p>
     </Collapsible>

@@ -7,13 +7,19 @@ export function SampleGrid({ frame, side, onPick }: { frame: SamplesFrame | unde
   const { t } = useI18n();
   return (
     <figure className="grid-figure">
-      <PixelCanvas image={frame} data-testid="sample-grid" data-step={frame?.step} className="sample-grid pixelated" aria-label={t('grid.alt')}
+      <PixelCanvas
+        image={frame}
+        data-testid="sample-grid"
+        data-step={frame?.step}
+        className="sample-grid pixelated"
+        aria-label={t('grid.alt')}
         onClick={(e) => {
           const r = e.currentTarget.getBoundingClientRect();
           const col = Math.min(side - 1, Math.floor(((e.clientX - r.left) / r.width) * side));
           const row = Math.min(side - 1, Math.floor(((e.clientY - r.top) / r.height) * side));
           onPick(row * side + col);
-        }} />
+        }}
+      />
       <figcaption>{frame ? t('grid.caption', { step: frame.step }) : t('grid.empty')}</figcaption>
     </figure>
   );

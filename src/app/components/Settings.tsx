@@ -45,7 +45,9 @@ const FLAGS: { key: FlagField; label: MessageKey; help: MessageKey }[] = [
 function Field({ id, label, help, wide, children }: { id: string; label: string; help: MessageKey; wide?: boolean; children: ReactNode }) {
   return (
     <div className={wide ? 'field wide' : 'field'}>
-      <span className="field-head"><label htmlFor={id}>{label}</label> <Help topic={help} /></span>
+      <span className="field-head">
+        <label htmlFor={id}>{label}</label> <Help topic={help} />
+      </span>
       {children}
     </div>
   );
@@ -67,42 +69,79 @@ export function Settings({ config, send, locked }: { config: TrainConfig | undef
   const preset = presetOf(draft);
   return (
     <details className="settings" open={!locked && changed ? true : undefined}>
-      <summary>{t('settings.summary')} {locked && <small>{t('settings.locked')}</small>}</summary>
+      <summary>
+        {t('settings.summary')} {locked && <small>{t('settings.locked')}</small>}
+      </summary>
       <fieldset disabled={locked}>
         <Field id="setting-model" label={t('settings.model')} help="explain.model" wide>
-          <select id="setting-model" data-testid="setting-model" value={draft.model} onChange={(e) => {
-            const model = e.target.value as ModelKind;
-            setDraft({ ...draft, model, ...MODEL_DEFAULTS[model] });
-          }}>
-            {MODEL_KINDS.map((m) => <option key={m} value={m}>{t(MODEL_LABELS[m])}</option>)}
+          <select
+            id="setting-model"
+            data-testid="setting-model"
+            value={draft.model}
+            onChange={(e) => {
+              const model = e.target.value as ModelKind;
+              setDraft({ ...draft, model, ...MODEL_DEFAULTS[model] });
+            }}
+          >
+            {MODEL_KINDS.map((m) => (
+              <option key={m} value={m}>
+                {t(MODEL_LABELS[m])}
+              </option>
+            ))}
           </select>
         </Field>
         <Field id="setting-preset" label={t('settings.size')} help="explain.size" wide>
-          <select id="setting-preset" data-testid="preset" value={preset ?? ''} onChange={(e) => setDraft({ ...draft, ...PRESETS[e.target.value as PresetName] })}>
+          <select
+            id="setting-preset"
+            data-testid="preset"
+            value={preset ?? ''}
+            onChange={(e) => setDraft({ ...draft, ...PRESETS[e.target.value as PresetName] })}
+          >
             {!preset && <option value="">{t('settings.custom', { res: draft.res, width: draft.width })}</option>}
-            {(Object.keys(PRESETS) as PresetName[]).map((p) => <option key={p} value={p}>{t(PRESET_LABELS[p])}</option>)}
+            {(Object.keys(PRESETS) as PresetName[]).map((p) => (
+              <option key={p} value={p}>
+                {t(PRESET_LABELS[p])}
+              </option>
+            ))}
           </select>
         </Field>
         {FIELDS.filter((f) => !f.only || f.only === draft.model).map((f) => (
           <Field key={f.key} id={`setting-${f.key}`} label={t(f.label)} help={f.help}>
-            <input id={`setting-${f.key}`} type="number" step={f.step} value={draft[f.key]} data-testid={`setting-${f.key}`}
-              onChange={(e) => setDraft({ ...draft, [f.key]: e.target.value === '' ? NaN : Number(e.target.value) })} />
+            <input
+              id={`setting-${f.key}`}
+              type="number"
+              step={f.step}
+              value={draft[f.key]}
+              data-testid={`setting-${f.key}`}
+              onChange={(e) => setDraft({ ...draft, [f.key]: e.target.value === '' ? NaN : Number(e.target.value) })}
+            />
           </Field>
         ))}
         <div className="flags" role="group" aria-label={t('settings.augGroup')}>
           {FLAGS.map((f) => (
             <label key={f.key} title={t(f.help)} className="flag">
-              <input type="checkbox" checked={draft[f.key]} data-testid={`setting-${f.key}`} onChange={(e) => setDraft({ ...draft, [f.key]: e.target.checked })} />
+              <input
+                type="checkbox"
+                checked={draft[f.key]}
+                data-testid={`setting-${f.key}`}
+                onChange={(e) => setDraft({ ...draft, [f.key]: e.target.checked })}
+              />
               {t(f.label)}
             </label>
           ))}
         </div>
-        {issues.map((i) => <p key={i.field} className="error" role="alert">{tm(i.message)}</p>)}
+        {issues.map((i) => (
+          <p key={i.field} className="error" role="alert">
+            {tm(i.message)}
+          </p>
+        ))}
         <div className="row">
           <button type="button" disabled={!changed || issues.length > 0} onClick={() => send({ type: 'config', config: draft })}>
             {t('settings.apply')}
           </button>
-          <button type="button" className="secondary" disabled={!changed} onClick={() => setDraft(config)}>{t('settings.revert')}</button>
+          <button type="button" className="secondary" disabled={!changed} onClick={() => setDraft(config)}>
+            {t('settings.revert')}
+          </button>
         </div>
       </fieldset>
     </details>

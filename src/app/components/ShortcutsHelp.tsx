@@ -18,16 +18,22 @@ export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
       <dl className="shortcuts">
         {SHORTCUTS.map((s) => (
           <div key={s.key}>
-            <dt><kbd>{s.label}</kbd></dt>
+            <dt>
+              <kbd>{s.label}</kbd>
+            </dt>
             <dd>{t(LABELS[s.action])}</dd>
           </div>
         ))}
         <div>
-          <dt><kbd>Esc</kbd></dt>
+          <dt>
+            <kbd>Esc</kbd>
+          </dt>
           <dd>{t('shortcuts.close')}</dd>
         </div>
       </dl>
-      <button type="button" autoFocus onClick={onClose}>{t('help.close')}</button>
+      <button type="button" autoFocus onClick={onClose}>
+        {t('help.close')}
+      </button>
     </div>
   );
 }

@@ -10,7 +10,8 @@ export function StatusBar({ state, message, backend }: { state: RunState; messag
     <div className="statusbar">
       <p data-testid="status" className={`status status-${state}`} role="status" aria-live="polite">
         {/* The state word stays English (the UI contract: tests read it); the translation follows it. */}
-        {state}{lang === 'en' ? '' : ` (${t(`state.${state}`)})`}: {tm(message)}
+        {state}
+        {lang === 'en' ? '' : ` (${t(`state.${state}`)})`}: {tm(message)}
       </p>
       <details className="backend">
         <summary data-testid="backend">{backend ? `${backend.name}${backend.software ? ` ${t('status.software')}` : ''}` : t('status.choosing')}</summary>
@@ -18,9 +19,15 @@ export function StatusBar({ state, message, backend }: { state: RunState; messag
           <div>
             <p>{tm(backend.reason)}</p>
             {backend.skipped.length > 0 && (
-              <ul>{backend.skipped.map((s) => <li key={s.name}>{t('status.skipped', { name: s.name, reason: tm(s.reason) })}</li>)}</ul>
+              <ul>
+                {backend.skipped.map((s) => (
+                  <li key={s.name}>{t('status.skipped', { name: s.name, reason: tm(s.reason) })}</li>
+                ))}
+              </ul>
             )}
-            <p className="hint">{t('status.force')} <Help topic="explain.backend" /></p>
+            <p className="hint">
+              {t('status.force')} <Help topic="explain.backend" />
+            </p>
           </div>
         )}
       </details>

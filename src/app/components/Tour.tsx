@@ -48,9 +48,17 @@ export function Tour({ active }: { active: boolean }) {
     <aside className="tour" data-testid="tour" aria-live="polite" aria-label={t('tour.label', { i: index! + 1, n: STEPS.length })}>
       <p>{t(step.text)}</p>
       <div className="row">
-        <small>{index! + 1} / {STEPS.length}</small>
-        {!last && <button type="button" onClick={() => setIndex(index! + 1)}>{t('tour.next')}</button>}
-        <button type="button" className={last ? 'primary' : 'link'} onClick={finish}>{last ? t('tour.done') : t('app.dismiss')}</button>
+        <small>
+          {index! + 1} / {STEPS.length}
+        </small>
+        {!last && (
+          <button type="button" onClick={() => setIndex(index! + 1)}>
+            {t('tour.next')}
+          </button>
+        )}
+        <button type="button" className={last ? 'primary' : 'link'} onClick={finish}>
+          {last ? t('tour.done') : t('app.dismiss')}
+        </button>
       </div>
     </aside>
   );

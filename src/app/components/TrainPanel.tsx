@@ -31,24 +31,46 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
     <section className="panel train" aria-labelledby="train-heading">
       <h2 id="train-heading">{t('train.heading')}</h2>
       <div className="row controls">
-        <button type="button" data-testid="train-toggle" className="primary" disabled={!canTrain && !training} aria-keyshortcuts="Space"
-          onClick={() => send({ type: training ? 'train/pause' : 'train/start' })}>
+        <button
+          type="button"
+          data-testid="train-toggle"
+          className="primary"
+          disabled={!canTrain && !training}
+          aria-keyshortcuts="Space"
+          onClick={() => send({ type: training ? 'train/pause' : 'train/start' })}
+        >
           {training ? t('train.pause') : ui.step > 0 ? t('train.resume') : t('train.train')}
         </button>
         <button type="button" data-testid="train-step" disabled={!canTrain || training} aria-keyshortcuts="S" onClick={() => send({ type: 'train/step' })}>
           {t('train.step')}
         </button>
-        <button type="button" data-testid="train-reset" className="secondary" disabled={!canTrain || ui.step === 0} onClick={() => send({ type: 'train/reset' })}>
+        <button
+          type="button"
+          data-testid="train-reset"
+          className="secondary"
+          disabled={!canTrain || ui.step === 0}
+          onClick={() => send({ type: 'train/reset' })}
+        >
           {t('train.reset')}
         </button>
-        <span className="stat">{t('train.stepCount')} <strong data-testid="step-count">{ui.step}</strong></span>
-        <span className="stat"><strong data-testid="images-per-sec">{ui.imagesPerSec.toFixed(0)}</strong> {t('train.imagesPerSec')}</span>
-        {ui.runName && <span className="stat run-label">{t('train.run')} <strong data-testid="run-name">{ui.runName}</strong></span>}
+        <span className="stat">
+          {t('train.stepCount')} <strong data-testid="step-count">{ui.step}</strong>
+        </span>
+        <span className="stat">
+          <strong data-testid="images-per-sec">{ui.imagesPerSec.toFixed(0)}</strong> {t('train.imagesPerSec')}
+        </span>
+        {ui.runName && (
+          <span className="stat run-label">
+            {t('train.run')} <strong data-testid="run-name">{ui.runName}</strong>
+          </span>
+        )}
       </div>
       {/* The grid and the chart lead, right under the buttons; the tour's captions sit under the grid they point at. */}
       <div className="watch">
         <div>
-          <div data-tour="grid"><SampleGrid frame={ui.samples} side={ui.config?.gridSide ?? 1} onPick={onPick} /></div>
+          <div data-tour="grid">
+            <SampleGrid frame={ui.samples} side={ui.config?.gridSide ?? 1} onPick={onPick} />
+          </div>
           <Tour active={ui.step > 0 && ui.dataset?.source.kind === 'builtin'} />
           <p className="hint questions">
             <Help topic="explain.grid" label="help.q.grid" /> <Help topic="explain.modeCollapse" label="help.q.collapse" />
@@ -68,8 +90,18 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
           <p className="readout" data-testid="readout" data-tour="dreal">
             {reconstruction
               ? t('train.readoutAe', { g: fmt(ui.metrics.gLoss[last], 4), d: fmt(ui.metrics.dLoss[last]) })
-              : t('train.readout', { real: fmt(ui.metrics.dReal[last]), fake: fmt(ui.metrics.dFake[last]), g: fmt(ui.metrics.gLoss[last]), d: fmt(ui.metrics.dLoss[last]) })}
-            {augmentP > 0 && <> · {t('train.augmentP')} <strong data-testid="augment-p">{fmt(augmentP, 2)}</strong> <Help topic="explain.augmentP" /></>}
+              : t('train.readout', {
+                  real: fmt(ui.metrics.dReal[last]),
+                  fake: fmt(ui.metrics.dFake[last]),
+                  g: fmt(ui.metrics.gLoss[last]),
+                  d: fmt(ui.metrics.dLoss[last]),
+                })}
+            {augmentP > 0 && (
+              <>
+                {' '}
+                · {t('train.augmentP')} <strong data-testid="augment-p">{fmt(augmentP, 2)}</strong> <Help topic="explain.augmentP" />
+              </>
+            )}
           </p>
           <p className="hint questions">
             <Help topic="explain.losses" label="help.q.losses" /> {!reconstruction && <Help topic="explain.dReal" label="help.q.dReal" />}
@@ -83,13 +115,26 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
       {ui.config && (
         <p className="hint">
           {t(reconstruction ? 'train.summaryAe' : 'train.summary', {
-            model: MODEL_NAMES[ui.config.model], res: ui.config.res,
-            g: num(ui.params.generator), d: num(ui.params.discriminator), batch: ui.config.batch,
+            model: MODEL_NAMES[ui.config.model],
+            res: ui.config.res,
+            g: num(ui.params.generator),
+            d: num(ui.params.discriminator),
+            batch: ui.config.batch,
           })}
-          {ui.sizing && <> · <span data-testid="auto-size">{t('train.autoSize', {
-            picked: ui.sizing.picked,
-            measured: ui.sizing.speeds.map((s) => t(s.measured ? 'train.speed' : 'train.speedPredicted', { preset: s.preset, speed: s.stepsPerSec.toFixed(1) })).join(', '),
-          })}</span></>}
+          {ui.sizing && (
+            <>
+              {' '}
+              ·{' '}
+              <span data-testid="auto-size">
+                {t('train.autoSize', {
+                  picked: ui.sizing.picked,
+                  measured: ui.sizing.speeds
+                    .map((s) => t(s.measured ? 'train.speed' : 'train.speedPredicted', { preset: s.preset, speed: s.stepsPerSec.toFixed(1) }))
+                    .join(', '),
+                })}
+              </span>
+            </>
+          )}
         </p>
       )}
     </section>

@@ -22,7 +22,8 @@ export const en = {
   'data.builtin.shapes': 'Shapes (drawn by code)',
   'data.ownImages': '— your own images —',
   'data.drop': 'Drop images, a folder or a .zip here (or a .ganvas project to open it)',
-  'data.limits': 'PNG, JPEG, WebP, GIF, BMP · up to {images} images, {megapixels} MP and {fileMb} MB per image · zips up to {zipMb} MB unpacked and {entries} files',
+  'data.limits':
+    'PNG, JPEG, WebP, GIF, BMP · up to {images} images, {megapixels} MP and {fileMb} MB per image · zips up to {zipMb} MB unpacked and {entries} files',
   'data.chooseFiles': 'Choose files…',
   'data.chooseFolder': 'Choose a folder…',
   'data.loadingImages': 'loading images',
@@ -65,7 +66,8 @@ export const en = {
   'train.run': 'run',
   'train.imagesPerSec': 'img/s',
   'train.augmentedAlt': 'augmented reals and fakes as D sees them',
-  'train.augmentedCaption': 'what D sees: augmented reals, then fakes. Cutout squares or shifts appearing in the samples above would mean augmentation leaks into G.',
+  'train.augmentedCaption':
+    'what D sees: augmented reals, then fakes. Cutout squares or shifts appearing in the samples above would mean augmentation leaks into G.',
   'train.readout': 'D(real) {real} · D(fake) {fake} · G loss {g} · D loss {d}',
   'train.readoutAe': 'reconstruction error {g} · KL {d}',
   'train.augmentP': 'augment p',
@@ -103,7 +105,8 @@ export const en = {
   'quality.best': 'Back to best (step {step}, SWD {swd})',
   'quality.nearest': 'Is it copying? Find nearest training images',
   'quality.nearestAlt': 'nearest training image for each sample',
-  'quality.nearestCaption': 'The training image closest to each grid sample (step {step}). {percent}% are near-copies (distance under 0.2 on normalised 8×8 thumbnails); median distance {median}.',
+  'quality.nearestCaption':
+    'The training image closest to each grid sample (step {step}). {percent}% are near-copies (distance under 0.2 on normalised 8×8 thumbnails); median distance {median}.',
   'ppl.measure': 'Measure path length',
   'ppl.measuring': 'Measuring…',
   'ppl.label': 'Perceptual path length:',
@@ -211,10 +214,12 @@ export const en = {
   'baseline.vae': 'VAE',
   'baseline.alt': 'samples of the {name} baseline',
   'baseline.progress': '{name}: step {step} of {total} · reconstruction error {recon}',
-  'baseline.done': '{name} after {step} steps: SWD {swd}. The GAN: SWD {ganSwd} at step {ganStep}. Same data, size and metric (lower is closer to the data). Look at the samples too: the autoencoder’s are averaged and smooth, the GAN’s keep hard edges and texture, and its mistakes with them.',
+  'baseline.done':
+    '{name} after {step} steps: SWD {swd}. The GAN: SWD {ganSwd} at step {ganStep}. Same data, size and metric (lower is closer to the data). Look at the samples too: the autoencoder’s are averaged and smooth, the GAN’s keep hard edges and texture, and its mistakes with them.',
   'baseline.summaryDone': '{name} SWD {swd}, GAN SWD {ganSwd}',
   'baseline.summaryRunning': '{name} training: step {step} of {total}',
-  'explain.baseline': 'An autoencoder learns to copy images through a small code, judged pixel by pixel (MSE); a VAE also makes its codes a usable random space. Unsure where an edge goes, MSE is lowest for the average of the options — a blur. The GAN’s judge is a learned network instead, and blur is easy for it to spot. This trains one on the same images for as many steps as the GAN has had, beside it. Measured on the emoji faces at 16 px (docs/parity.md): the autoencoder scores better for the first ~2,000 steps; by 10,000 the GAN is well ahead (SWD 37 against 69) and the autoencoder has stopped improving, its samples blurry.',
+  'explain.baseline':
+    'An autoencoder learns to copy images through a small code, judged pixel by pixel (MSE); a VAE also makes its codes a usable random space. Unsure where an edge goes, MSE is lowest for the average of the options — a blur. The GAN’s judge is a learned network instead, and blur is easy for it to spot. This trains one on the same images for as many steps as the GAN has had, beside it. Measured on the emoji faces at 16 px (docs/parity.md): the autoencoder scores better for the first ~2,000 steps; by 10,000 the GAN is well ahead (SWD 37 against 69) and the autoencoder has stopped improving, its samples blurry.',
   'help.open': 'What is this?',
   'help.q.grid': 'What am I looking at?',
   'help.q.collapse': 'Mode collapse?',
@@ -230,34 +235,57 @@ export const en = {
   'shortcuts.close': 'Close a dialog',
 
   'tour.grid': 'Watch the grid: the same 36 random latents each time, so every change is the generator learning. Noise becomes blobs, blobs become faces.',
-  'tour.losses': 'The chart is the game: D’s loss falls when it catches fakes, G’s when it fools D. They take turns, so the curves swing rather than fall together.',
-  'tour.dReal': 'D(real) and D(fake) are D’s average verdicts. Early on D is sure (near 1 and 0); as G improves they are pulled toward 0.5, where D can only guess.',
+  'tour.losses':
+    'The chart is the game: D’s loss falls when it catches fakes, G’s when it fools D. They take turns, so the curves swing rather than fall together.',
+  'tour.dReal':
+    'D(real) and D(fake) are D’s average verdicts. Early on D is sure (near 1 and 0); as G improves they are pulled toward 0.5, where D can only guess.',
   'tour.next': 'Next',
   'tour.done': 'Got it',
   'tour.label': 'Guide, step {i} of {n}',
 
-  'explain.model': 'Which generator to train. DCGAN: a stack of transposed convolutions from one random vector z. StyleGAN: z goes through a mapping network to w, and w sets a style for every layer, with per-pixel noise for fine detail. Autoencoder and VAE learn by per-pixel error instead of a judge: compare their blur.',
-  'explain.size': 'Image side and network width. Bigger means more detail and much slower steps; the page picks the largest size that still trains several steps per second on this machine (the line under the settings shows what it measured).',
-  'explain.batch': 'How many real and how many generated images each step looks at. Larger batches give smoother gradients but each step takes longer; GANs often train fine with 16–64.',
-  'explain.lr': 'The learning rate is how far each Adam step moves the weights. Too high and the game blows up (losses jump, samples turn to noise; the run rolls back by itself); too low and nothing changes. DCGAN uses 0.0002 for both players.',
-  'explain.beta1': 'Adam’s momentum. 0.5 (DCGAN) or 0 (StyleGAN2) instead of the usual 0.9: in a two-player game, long momentum keeps pushing after the other player has moved, which makes training oscillate.',
+  'explain.model':
+    'Which generator to train. DCGAN: a stack of transposed convolutions from one random vector z. StyleGAN: z goes through a mapping network to w, and w sets a style for every layer, with per-pixel noise for fine detail. Autoencoder and VAE learn by per-pixel error instead of a judge: compare their blur.',
+  'explain.size':
+    'Image side and network width. Bigger means more detail and much slower steps; the page picks the largest size that still trains several steps per second on this machine (the line under the settings shows what it measured).',
+  'explain.batch':
+    'How many real and how many generated images each step looks at. Larger batches give smoother gradients but each step takes longer; GANs often train fine with 16–64.',
+  'explain.lr':
+    'The learning rate is how far each Adam step moves the weights. Too high and the game blows up (losses jump, samples turn to noise; the run rolls back by itself); too low and nothing changes. DCGAN uses 0.0002 for both players.',
+  'explain.beta1':
+    'Adam’s momentum. 0.5 (DCGAN) or 0 (StyleGAN2) instead of the usual 0.9: in a two-player game, long momentum keeps pushing after the other player has moved, which makes training oscillate.',
   'explain.seed': 'Sets the initial weights, the grid’s latents and the order of batches. The same seed and settings give the same run.',
-  'explain.r1': 'R1 penalises the steepness of D around real images, so D cannot become a cliff that G gets no useful gradient from. γ sets its weight; 0 picks StyleGAN2-ADA’s rule γ = 0.0002·res²/batch. It runs every 16 steps, scaled up (lazy regularisation).',
-  'explain.ema': 'StyleGAN shows samples from a moving average of G’s weights, not the latest ones: averaging over thousands of images smooths out the step-to-step jitter of the game. This is its half-life in images.',
-  'explain.augment': 'With a hundred images D soon memorises them, and then it stops teaching G anything useful. Augmentation shows D randomly shifted, recoloured or cut-out versions of every image — real and generated alike (DiffAugment), so G is not pushed to produce the distortions.',
-  'explain.augmentP': 'p is the probability each augmentation is applied. With ADA, p rises while D is too sure of the reals (E[sign D(real)] above 0.6) and falls otherwise. If shifted or cut-out patterns appear in the samples, augmentation is leaking into G: lower p.',
-  'explain.xflip': 'Also train on mirror images of the reals: a free doubling of a small dataset, as long as a mirrored image is still a valid one (faces yes, text no).',
-  'explain.losses': 'D’s loss measures how well it separates real from fake; G’s loss how badly it fools D. They are opponents: when one improves the other’s loss rises, so the curves oscillate instead of going to zero. A falling loss alone does not mean better images; the grid and SWD do.',
-  'explain.dReal': 'D outputs the probability that an image is real. D(real) and D(fake) are its averages on a batch. D(real) ≈ 1 and D(fake) ≈ 0: D wins easily. Both near 0.5: D cannot tell them apart — the equilibrium the game aims for. D(fake) stuck near 0 while G loss climbs: G has stopped learning.',
-  'explain.modeCollapse': 'Mode collapse: G finds a few images that fool D and makes only those. In the grid, many cells look alike even though their latents differ. Augmentation, a lower G learning rate or a restart with another seed help.',
-  'explain.grid': 'Each cell comes from a fixed random latent, the same at every step, so what changes is the generator alone. Click two cells to pin them in the explorer.',
-  'explain.swd': 'Sliced Wasserstein distance (ProGAN) between generated and real images: patches from a Laplacian pyramid at several scales, compared along random directions. Lower is closer to the data. It needs no pretrained network, so it works offline.',
-  'explain.nearest': 'For each sample, the closest training image. If most samples are near-copies, the generator memorised the data instead of learning to generate.',
-  'explain.psi': 'Truncation pulls every latent toward the average (w̄ in StyleGAN, 0 in z): ψ = 1 is the full variety, ψ near 0 gives the most typical image. Lower ψ looks cleaner but more alike.',
-  'explain.mixing': 'Style mixing: the coarse layers (4–8 px) decide pose and shape, the middle ones features, the fine ones colour and texture. Taking some layers’ styles from B and the rest from A shows what each level controls.',
-  'explain.noise': 'StyleGAN adds random noise at every pixel of every layer. It should change only stochastic detail (texture, strands), never identity or pose.',
-  'explain.backend': 'Where the maths runs: WebGPU or WebGL on a graphics card, WebAssembly on the CPU (with Ganvas’s own training kernels), or plain JavaScript. The page picks the fastest that works and says why.',
-  'explain.game': 'A round is some D steps followed by some G steps. More D steps keep the judge ahead (classic GAN advice); 0 freezes that player. Slow motion runs one round per second and highlights who is learning.',
+  'explain.r1':
+    'R1 penalises the steepness of D around real images, so D cannot become a cliff that G gets no useful gradient from. γ sets its weight; 0 picks StyleGAN2-ADA’s rule γ = 0.0002·res²/batch. It runs every 16 steps, scaled up (lazy regularisation).',
+  'explain.ema':
+    'StyleGAN shows samples from a moving average of G’s weights, not the latest ones: averaging over thousands of images smooths out the step-to-step jitter of the game. This is its half-life in images.',
+  'explain.augment':
+    'With a hundred images D soon memorises them, and then it stops teaching G anything useful. Augmentation shows D randomly shifted, recoloured or cut-out versions of every image — real and generated alike (DiffAugment), so G is not pushed to produce the distortions.',
+  'explain.augmentP':
+    'p is the probability each augmentation is applied. With ADA, p rises while D is too sure of the reals (E[sign D(real)] above 0.6) and falls otherwise. If shifted or cut-out patterns appear in the samples, augmentation is leaking into G: lower p.',
+  'explain.xflip':
+    'Also train on mirror images of the reals: a free doubling of a small dataset, as long as a mirrored image is still a valid one (faces yes, text no).',
+  'explain.losses':
+    'D’s loss measures how well it separates real from fake; G’s loss how badly it fools D. They are opponents: when one improves the other’s loss rises, so the curves oscillate instead of going to zero. A falling loss alone does not mean better images; the grid and SWD do.',
+  'explain.dReal':
+    'D outputs the probability that an image is real. D(real) and D(fake) are its averages on a batch. D(real) ≈ 1 and D(fake) ≈ 0: D wins easily. Both near 0.5: D cannot tell them apart — the equilibrium the game aims for. D(fake) stuck near 0 while G loss climbs: G has stopped learning.',
+  'explain.modeCollapse':
+    'Mode collapse: G finds a few images that fool D and makes only those. In the grid, many cells look alike even though their latents differ. Augmentation, a lower G learning rate or a restart with another seed help.',
+  'explain.grid':
+    'Each cell comes from a fixed random latent, the same at every step, so what changes is the generator alone. Click two cells to pin them in the explorer.',
+  'explain.swd':
+    'Sliced Wasserstein distance (ProGAN) between generated and real images: patches from a Laplacian pyramid at several scales, compared along random directions. Lower is closer to the data. It needs no pretrained network, so it works offline.',
+  'explain.nearest':
+    'For each sample, the closest training image. If most samples are near-copies, the generator memorised the data instead of learning to generate.',
+  'explain.psi':
+    'Truncation pulls every latent toward the average (w̄ in StyleGAN, 0 in z): ψ = 1 is the full variety, ψ near 0 gives the most typical image. Lower ψ looks cleaner but more alike.',
+  'explain.mixing':
+    'Style mixing: the coarse layers (4–8 px) decide pose and shape, the middle ones features, the fine ones colour and texture. Taking some layers’ styles from B and the rest from A shows what each level controls.',
+  'explain.noise':
+    'StyleGAN adds random noise at every pixel of every layer. It should change only stochastic detail (texture, strands), never identity or pose.',
+  'explain.backend':
+    'Where the maths runs: WebGPU or WebGL on a graphics card, WebAssembly on the CPU (with Ganvas’s own training kernels), or plain JavaScript. The page picks the fastest that works and says why.',
+  'explain.game':
+    'A round is some D steps followed by some G steps. More D steps keep the judge ahead (classic GAN advice); 0 freezes that player. Slow motion runs one round per second and highlights who is learning.',
 } as const;
 
 export type MessageKey = keyof typeof en;

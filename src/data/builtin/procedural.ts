@@ -37,10 +37,22 @@ interface Shape {
 
 /** Pale paper-like pairs, so the shapes stand out and the background is easy to model. */
 const BACKGROUNDS: readonly (readonly [Rgb, Rgb])[] = [
-  [[246, 231, 216], [227, 238, 252]],
-  [[253, 240, 213], [243, 217, 228]],
-  [[232, 244, 234], [223, 232, 247]],
-  [[240, 236, 250], [252, 246, 232]],
+  [
+    [246, 231, 216],
+    [227, 238, 252],
+  ],
+  [
+    [253, 240, 213],
+    [243, 217, 228],
+  ],
+  [
+    [232, 244, 234],
+    [223, 232, 247],
+  ],
+  [
+    [240, 236, 250],
+    [252, 246, 232],
+  ],
 ];
 
 /** Six saturated colours far apart in hue. */

@@ -44,9 +44,7 @@ export function sliceSprite(sheet: RgbaImage, tile: number, count: number, colum
   const rows = Math.ceil(count / columns);
   const usedColumns = Math.min(count, columns);
   if (sheet.width < usedColumns * tile || sheet.height < rows * tile) {
-    throw new RangeError(
-      `sprite: a ${sheet.width}×${sheet.height} sheet cannot hold ${count} tiles of ${tile}px in ${columns} columns`,
-    );
+    throw new RangeError(`sprite: a ${sheet.width}×${sheet.height} sheet cannot hold ${count} tiles of ${tile}px in ${columns} columns`);
   }
   const rowBytes = tile * 4;
   const tiles: RgbaImage[] = [];
@@ -90,10 +88,7 @@ export function parseSpriteManifest(json: unknown, sheet?: { width: number; heig
     throw new Error(`sprite manifest ${name}: licence needs name, source and text strings`);
   }
   if (sheet && (sheet.width !== columns * tile || sheet.height !== Math.ceil(count / columns) * tile)) {
-    throw new Error(
-      `sprite manifest ${name}: sheet is ${sheet.width}×${sheet.height}, ` +
-        `expected ${columns * tile}×${Math.ceil(count / columns) * tile}`,
-    );
+    throw new Error(`sprite manifest ${name}: sheet is ${sheet.width}×${sheet.height}, ` + `expected ${columns * tile}×${Math.ceil(count / columns) * tile}`);
   }
   return json as unknown as SpriteManifest;
 }

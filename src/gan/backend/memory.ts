@@ -67,7 +67,13 @@ function styleganShapes(c: TrainConfig): { g: NetShape; d: NetShape } {
   let cin = ch(4);
   for (const r of blocks) {
     const cout = ch(r);
-    const convs = r > 4 ? [[cin, cout], [cout, cout]] : [[cin, cout]];
+    const convs =
+      r > 4
+        ? [
+            [cin, cout],
+            [cout, cout],
+          ]
+        : [[cin, cout]];
     for (const [i, o] of convs) {
       gParams += 9 * i! * o! + o! + c.wDim * i! + i! + o!;
       gLayers.push(r * r * o!);
@@ -92,10 +98,14 @@ function styleganShapes(c: TrainConfig): { g: NetShape; d: NetShape } {
 /** Parameter counts and layer sizes of the config's two networks (G/decoder, D/encoder). */
 export function networkShapes(c: TrainConfig): { g: NetShape; d: NetShape } {
   switch (c.model) {
-    case 'dcgan': return dcganShapes(c.res, c.width, c.zDim);
-    case 'stylegan': return styleganShapes(c);
-    case 'autoencoder': return dcganShapes(c.res, c.width, c.zDim, c.zDim);
-    case 'vae': return dcganShapes(c.res, c.width, c.zDim, 2 * c.zDim);
+    case 'dcgan':
+      return dcganShapes(c.res, c.width, c.zDim);
+    case 'stylegan':
+      return styleganShapes(c);
+    case 'autoencoder':
+      return dcganShapes(c.res, c.width, c.zDim, c.zDim);
+    case 'vae':
+      return dcganShapes(c.res, c.width, c.zDim, 2 * c.zDim);
   }
 }
 
@@ -141,9 +151,10 @@ export function estimateMemory(config: TrainConfig, images: number, opts: Estima
   const snapshots = kept * (opts.snapshots ?? 0);
   const total = Math.ceil(kept + snapshots + dataset + Math.max(step, sampling));
   const widest = FLOAT * Math.max(2 * config.batch * d.widest, Math.max(config.batch, samples) * g.widest);
-  const largest = dataset >= widest
-    ? { bytes: dataset, what: 'dataset' as const, label: msg('memory.dataset', { images, res: config.res }) }
-    : { bytes: widest, what: 'activations' as const, label: msg('memory.activations', { batch: config.batch }) };
+  const largest =
+    dataset >= widest
+      ? { bytes: dataset, what: 'dataset' as const, label: msg('memory.dataset', { images, res: config.res }) }
+      : { bytes: widest, what: 'activations' as const, label: msg('memory.activations', { batch: config.batch }) };
   return { params, bytes: { model: kept, snapshots, dataset, step: Math.ceil(step), sampling, total }, largest };
 }
 
@@ -167,7 +178,6 @@ export function formatBytes(n: number): string {
   if (n >= MIB) return `${Math.round(n / MIB)} MiB`;
   return `${Math.max(1, Math.round(n / KIB))} KiB`;
 }
-
 
 /** What to change, from the biggest share of the estimate. */
 function advice(e: MemoryEstimate): Message {

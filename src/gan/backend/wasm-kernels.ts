@@ -93,21 +93,8 @@ function cropForPads(
   return { x: cropped, pad };
 }
 
-function convInfo(
-  xShape: [number, number, number, number],
-  filterShape: [number, number, number, number],
-  a: ConvGradAttrs,
-): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape,
-    filterShape,
-    a.strides,
-    1,
-    a.pad,
-    a.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+function convInfo(xShape: [number, number, number, number], filterShape: [number, number, number, number], a: ConvGradAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(xShape, filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
 }
 
 /**
@@ -124,13 +111,7 @@ function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, attrs: FilterGradAttr
     // Padded rows the convolution reads: exactly kH outputs come out of these many.
     const extentH = kh + (oh - 1) * sh;
     const extentW = kw + (ow - 1) * sw;
-    const crop = cropForPads(
-      x,
-      padInfo.top,
-      extentH - padInfo.top - x.shape[1],
-      padInfo.left,
-      extentW - padInfo.left - x.shape[2],
-    );
+    const crop = cropForPads(x, padInfo.top, extentH - padInfo.top - x.shape[1], padInfo.left, extentW - padInfo.left - x.shape[2]);
     if (crop === null) return tf.zeros([kh, kw, ci, co]);
     const xT = tf.transpose(crop.x, [3, 1, 2, 0]);
     const dyT = tf.transpose(dy, [1, 2, 0, 3]);
@@ -223,7 +204,7 @@ function scatterPhases(y: Float32Array, yShape: number[], dx: Float32Array, dxSh
         const rowIn = (b * rows + i + ph.offset) * cols * depth + ih * nw * ci;
         for (let iw = 0; iw < nw; iw++) {
           const pw = gw.phases[iw]!;
-          let src = rowIn + (iw * ci) + pw.offset * depth;
+          let src = rowIn + iw * ci + pw.offset * depth;
           let o = (rowOut + pw.r) * ci;
           const step = sw * ci;
           for (let j = 0; j < pw.rows; j++, src += depth, o += step) {
@@ -291,8 +272,21 @@ function tileByBroadcast(x: tf.Tensor, reps: number[]): tf.Tensor {
     });
     const outShape = x.shape.map((d, i) => d * (reps[i] ?? 1));
     // tf.fill runs in the backend; tf.zeros and tf.ones fill a JS array and upload it (4× slower).
-    const zeros = tf.fill(axes.map((a) => a[1]), 0, x.dtype);
-    return tf.reshape(tf.add(tf.reshape(x, axes.map((a) => a[0])), zeros), outShape);
+    const zeros = tf.fill(
+      axes.map((a) => a[1]),
+      0,
+      x.dtype,
+    );
+    return tf.reshape(
+      tf.add(
+        tf.reshape(
+          x,
+          axes.map((a) => a[0]),
+        ),
+        zeros,
+      ),
+      outShape,
+    );
   });
 }
 

@@ -24,7 +24,14 @@ export function bandOf(resolution: number, res: number): StyleBand {
  * the styles in `fromB` bands from B_j and the rest from A_i. Returns (n+1)·(m+1) images, the
  * corner blank (mid grey), row by row.
  */
-export function styleMixImages(style: StyleTraining, zA: tf.Tensor2D, zB: tf.Tensor2D, fromB: readonly StyleBand[], psi: number, noise: NoiseMode): tf.Tensor4D {
+export function styleMixImages(
+  style: StyleTraining,
+  zA: tf.Tensor2D,
+  zB: tf.Tensor2D,
+  fromB: readonly StyleBand[],
+  psi: number,
+  noise: NoiseMode,
+): tf.Tensor4D {
   const model: StyleGanModel = style.model;
   return style.withAverage(() =>
     tf.tidy(() => {
@@ -72,7 +79,16 @@ export function interpolationImages(
   space: 'w' | 'z' = 'w',
 ): tf.Tensor4D {
   const ts = Array.from({ length: steps }, (_, i) => i / (steps - 1));
-  if (!style) return tf.tidy(() => generate(tf.concat(ts.map((t) => slerp(zA, zB, t)), 0), psi));
+  if (!style)
+    return tf.tidy(() =>
+      generate(
+        tf.concat(
+          ts.map((t) => slerp(zA, zB, t)),
+          0,
+        ),
+        psi,
+      ),
+    );
   const model = style.model;
   return style.withAverage(() =>
     tf.tidy(() => {
@@ -108,7 +124,13 @@ export async function renderExplorer(trainer: GanTrainer, req: ExploreRequest): 
   const zA = trainer.latents([a]);
   const zB = trainer.latents([b]);
   try {
-    const strip = tf.tidy(() => gridTensor(interpolationImages((z, psi) => trainer.generate(z, psi), style, zA, zB, STRIP, req.psi, noise, req.space), 1, STRIP));
+    const strip = tf.tidy(() =>
+      gridTensor(
+        interpolationImages((z, psi) => trainer.generate(z, psi), style, zA, zB, STRIP, req.psi, noise, req.space),
+        1,
+        STRIP,
+      ),
+    );
     const interpolation = await readGrid(strip);
     if (!style) return { mix: undefined, interpolation, noise: undefined };
     const mixGrid = tf.tidy(() => {
@@ -119,7 +141,14 @@ export async function renderExplorer(trainer: GanTrainer, req: ExploreRequest): 
     const mix = await readGrid(mixGrid);
     const noiseGrid = tf.tidy(() => {
       const draws = Array.from({ length: 4 }, (_, i) => (req.noiseOff ? 'zero' : { seed: req.noiseSeed + i }) as NoiseMode);
-      return gridTensor(tf.concat(draws.map((d) => style.sample(zA, req.psi, d)), 0), 1, 4);
+      return gridTensor(
+        tf.concat(
+          draws.map((d) => style.sample(zA, req.psi, d)),
+          0,
+        ),
+        1,
+        4,
+      );
     });
     return { mix, interpolation, noise: await readGrid(noiseGrid) };
   } finally {

@@ -59,7 +59,10 @@ function batchNormStats(trainer: GanTrainer, n: number, fc: [tf.Tensor2D, tf.Ten
 }
 
 export function buildLayersGenerator(trainer: GanTrainer): tf.Sequential {
-  if (trainer.config.model === 'stylegan') throw new Error('only the DCGAN generator (or an autoencoder\'s decoder, which is one) can be exported as a tfjs Layers model (StyleGAN has no tf.layers equivalent): export the project instead');
+  if (trainer.config.model === 'stylegan')
+    throw new Error(
+      "only the DCGAN generator (or an autoencoder's decoder, which is one) can be exported as a tfjs Layers model (StyleGAN has no tf.layers equivalent): export the project instead",
+    );
   const p = trainer.model.generator.params;
   const { zDim, width, res } = trainer.config;
   const n = doublings(res);
@@ -103,8 +106,18 @@ export async function exportGeneratorZip(trainer: GanTrainer): Promise<Uint8Arra
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData as ArrayBuffer;
-      const json = { modelTopology: artifacts.modelTopology, format: 'layers-model', generatedBy: 'Ganvas', convertedBy: null, weightsManifest: [{ paths: ['generator.weights.bin'], weights: artifacts.weightSpecs }] };
-      files = { 'model.json': strToU8(JSON.stringify(json)), 'generator.weights.bin': new Uint8Array(weightData), 'README.md': strToU8(SNIPPET(trainer.config.zDim)) };
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: 'layers-model',
+        generatedBy: 'Ganvas',
+        convertedBy: null,
+        weightsManifest: [{ paths: ['generator.weights.bin'], weights: artifacts.weightSpecs }],
+      };
+      files = {
+        'model.json': strToU8(JSON.stringify(json)),
+        'generator.weights.bin': new Uint8Array(weightData),
+        'README.md': strToU8(SNIPPET(trainer.config.zDim)),
+      };
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );

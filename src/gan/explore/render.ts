@@ -19,7 +19,12 @@ export function gridTensor(images: tf.Tensor4D, rows: number, cols = rows): tf.T
     if (n !== rows * cols) throw new Error(`grid of ${rows}×${cols} needs ${rows * cols} images, got ${n}`);
     const rgb = tf.clipByValue(tf.mul(tf.add(images, 1), 127.5), 0, 255);
     const alpha = tf.fill([n, r, r, 1], 255);
-    const padded = tf.pad(tf.concat([rgb, alpha], 3), [[0, 0], [0, GAP], [0, GAP], [0, 0]]);
+    const padded = tf.pad(tf.concat([rgb, alpha], 3), [
+      [0, 0],
+      [0, GAP],
+      [0, GAP],
+      [0, 0],
+    ]);
     const t = r + GAP;
     const tiled = tf.reshape(tf.transpose(tf.reshape(padded, [rows, cols, t, t, 4]), [0, 2, 1, 3, 4]), [rows * t, cols * t, 4]);
     return tf.slice(tiled, [0, 0, 0], [rows * t - GAP, cols * t - GAP, 4]) as tf.Tensor3D;

@@ -65,7 +65,11 @@ function upscale(pixels: Uint8ClampedArray, width: number, height: number, k: nu
   if (k === 1) return pixels;
   const out = new Uint8ClampedArray(width * k * height * k * 4);
   for (let y = 0; y < height * k; y++)
-    for (let x = 0; x < width * k; x++) out.set(pixels.subarray(((Math.floor(y / k) * width) + Math.floor(x / k)) * 4, ((Math.floor(y / k) * width) + Math.floor(x / k)) * 4 + 4), (y * width * k + x) * 4);
+    for (let x = 0; x < width * k; x++)
+      out.set(
+        pixels.subarray((Math.floor(y / k) * width + Math.floor(x / k)) * 4, (Math.floor(y / k) * width + Math.floor(x / k)) * 4 + 4),
+        (y * width * k + x) * 4,
+      );
   return out;
 }
 

@@ -161,7 +161,7 @@ function thumbnails(pixels: Float32Array, count: number, res: number, size: numb
       }
     }
     let mean = 0;
-    for (let k = 0; k < dim; k++) mean += (sums[k] /= perCell[Math.floor(k / 3)]);
+    for (let k = 0; k < dim; k++) mean += sums[k] /= perCell[Math.floor(k / 3)];
     mean /= dim;
     let sq = 0;
     for (let k = 0; k < dim; k++) sq += (sums[k] - mean) ** 2;

@@ -176,7 +176,8 @@ function chunkDifference(model: PathModel, z0: tf.Tensor2D, z1: tf.Tensor2D, t: 
  */
 export async function pathLength(model: PathModel, options: Partial<PplOptions> = {}, between?: () => Promise<void>): Promise<PplResult> {
   const o = { ...PPL_DEFAULTS, ...options };
-  if (!(Number.isInteger(o.pairs) && o.pairs > 0 && Number.isInteger(o.chunk) && o.chunk > 0)) throw new RangeError(`pairs and chunk must be positive integers (got ${o.pairs}, ${o.chunk})`);
+  if (!(Number.isInteger(o.pairs) && o.pairs > 0 && Number.isInteger(o.chunk) && o.chunk > 0))
+    throw new RangeError(`pairs and chunk must be positive integers (got ${o.pairs}, ${o.chunk})`);
   if (!(o.epsilon > 0 && o.epsilon < 1)) throw new RangeError(`epsilon must be in (0, 1) (got ${o.epsilon})`);
   const rng = new Rng(o.seed);
   const zs = rng.normals(2 * o.pairs * model.zDim);

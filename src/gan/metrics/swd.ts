@@ -100,7 +100,9 @@ export function describeSet(set: ImageSet, options: Partial<DescribeOptions> = {
   const { res, count, pixels } = set;
   const ok = (v: number, min: number) => Number.isInteger(v) && v >= min;
   if (!ok(res, opts.nhood) || !ok(count, 1) || !ok(opts.perImage, 1) || !ok(opts.nhood, 1) || pixels.length !== count * res * res * 3) {
-    throw new RangeError(`SWD needs ≥1 image of at least ${opts.nhood}×${opts.nhood}×3 and res·res·3 values per image (got ${count} images, res ${res}, ${pixels.length} values)`);
+    throw new RangeError(
+      `SWD needs ≥1 image of at least ${opts.nhood}×${opts.nhood}×3 and res·res·3 values per image (got ${count} images, res ${res}, ${pixels.length} values)`,
+    );
   }
   const levels = pyramidLevels(res, Math.max(opts.minRes, opts.nhood));
   const bands = laplacianPyramid(pixels, count, levels);
@@ -151,7 +153,9 @@ const memo = new WeakMap<Descriptors, { key: string; rows: (Float32Array | undef
 export function swd(a: Descriptors, b: Descriptors, options: Partial<SliceOptions> = {}): SwdResult {
   const opts = { ...SLICE_DEFAULTS, ...options };
   if (a.res !== b.res || a.nhood !== b.nhood || a.levels.length !== b.levels.length) {
-    throw new RangeError(`SWD compares sets described alike (got ${a.res} px/${a.nhood}/${a.levels.length} levels vs ${b.res} px/${b.nhood}/${b.levels.length} levels)`);
+    throw new RangeError(
+      `SWD compares sets described alike (got ${a.res} px/${a.nhood}/${a.levels.length} levels vs ${b.res} px/${b.nhood}/${b.levels.length} levels)`,
+    );
   }
   if (!(Number.isInteger(opts.directions) && opts.directions >= 1)) throw new RangeError(`SWD needs ≥1 direction (got ${opts.directions})`);
   const key = `${opts.seed}/${opts.directions}`;
@@ -247,26 +251,56 @@ function projectAll(desc: Descriptors, level: number, weights: Float32Array, bia
  * The hot loop: two descriptors × four directions per pass, so each value loaded feeds four or
  * two multiply-adds (measured ~1.5× a plain dot-product loop in V8).
  */
-function projectBlock(x: Float32Array, size: number, dim: number, w: Float32Array, bias: Float32Array, dirs: number, out: Float32Array, start: number, n: number): void {
+function projectBlock(
+  x: Float32Array,
+  size: number,
+  dim: number,
+  w: Float32Array,
+  bias: Float32Array,
+  dirs: number,
+  out: Float32Array,
+  start: number,
+  n: number,
+): void {
   for (let j = 0; j < size; j += 2) {
     const xa = j * dim;
     const xb = xa + dim;
     for (let k = 0; k < dirs; k += 4) {
       const w0 = k * dim;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0,
+        b0 = 0,
+        b1 = 0,
+        b2 = 0,
+        b3 = 0;
       for (let i = 0; i < dim; i++) {
         const p = x[xa + i];
         const q = x[xb + i];
-        const v0 = w[w0 + i], v1 = w[w0 + dim + i], v2 = w[w0 + 2 * dim + i], v3 = w[w0 + 3 * dim + i];
-        a0 += p * v0; a1 += p * v1; a2 += p * v2; a3 += p * v3;
-        b0 += q * v0; b1 += q * v1; b2 += q * v2; b3 += q * v3;
+        const v0 = w[w0 + i],
+          v1 = w[w0 + dim + i],
+          v2 = w[w0 + 2 * dim + i],
+          v3 = w[w0 + 3 * dim + i];
+        a0 += p * v0;
+        a1 += p * v1;
+        a2 += p * v2;
+        a3 += p * v3;
+        b0 += q * v0;
+        b1 += q * v1;
+        b2 += q * v2;
+        b3 += q * v3;
       }
       const o = start + j;
-      out[k * n + o] = a0 - bias[k]; out[(k + 1) * n + o] = a1 - bias[k + 1];
-      out[(k + 2) * n + o] = a2 - bias[k + 2]; out[(k + 3) * n + o] = a3 - bias[k + 3];
+      out[k * n + o] = a0 - bias[k];
+      out[(k + 1) * n + o] = a1 - bias[k + 1];
+      out[(k + 2) * n + o] = a2 - bias[k + 2];
+      out[(k + 3) * n + o] = a3 - bias[k + 3];
       if (j + 1 < size) {
-        out[k * n + o + 1] = b0 - bias[k]; out[(k + 1) * n + o + 1] = b1 - bias[k + 1];
-        out[(k + 2) * n + o + 1] = b2 - bias[k + 2]; out[(k + 3) * n + o + 1] = b3 - bias[k + 3];
+        out[k * n + o + 1] = b0 - bias[k];
+        out[(k + 1) * n + o + 1] = b1 - bias[k + 1];
+        out[(k + 2) * n + o + 1] = b2 - bias[k + 2];
+        out[(k + 3) * n + o + 1] = b3 - bias[k + 3];
       }
     }
   }
@@ -278,7 +312,10 @@ function projectBlock(x: Float32Array, size: number, dim: number, w: Float32Arra
  * sizes are merged on the grid of both. Integer bookkeeping keeps it exactly symmetric.
  */
 export function w1Sorted(a: Float32Array, ao: number, n: number, b: Float32Array, bo: number, m: number): number {
-  let i = 0, j = 0, u = 0, total = 0;
+  let i = 0,
+    j = 0,
+    u = 0,
+    total = 0;
   while (i < n && j < m) {
     const nextA = (i + 1) * m;
     const nextB = (j + 1) * n;

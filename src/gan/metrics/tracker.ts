@@ -14,7 +14,6 @@ export const SWD_SAMPLES = 128;
 /** At most this many dataset images form the reference side. */
 const REFERENCE_IMAGES = 256;
 
-
 function subset(set: PreparedSet, max: number): PreparedSet {
   if (set.count <= max) return set;
   const size = set.res * set.res * 3;

@@ -6,10 +6,7 @@
 import { english, msg, type Message } from '../../contract/messages.ts';
 import { validateConfig } from '../../contract/config.ts';
 import { firstNonFinite, pngSize } from './checkpoint-bytes.ts';
-import {
-  MAX_DATASET_IMAGES, MAX_TENSOR_RANK, refuse,
-  type NamedArray, type ProjectLimits, type TrainerSnapshot,
-} from './checkpoint-types.ts';
+import { MAX_DATASET_IMAGES, MAX_TENSOR_RANK, refuse, type NamedArray, type ProjectLimits, type TrainerSnapshot } from './checkpoint-types.ts';
 
 /** Tensor, optimizer and file names: what our parameter names use, nothing that means a path or a prototype. */
 const NAME_PATTERN = /^[A-Za-z0-9_.:/-]{1,200}$/;

@@ -9,8 +9,15 @@ import { msg, type Message } from '../../contract/messages.ts';
 import { fnv1a } from './checkpoint-bytes.ts';
 import { checkName, isCount, shapeSize } from './checkpoint-check.ts';
 import {
-  DATASET_FILE, PROJECT_FORMAT, PROJECT_VERSION, refuse, timelineFile, WEIGHTS_FILE,
-  type HistoryEntry, type ProjectLimits, type ProjectMeta,
+  DATASET_FILE,
+  PROJECT_FORMAT,
+  PROJECT_VERSION,
+  refuse,
+  timelineFile,
+  WEIGHTS_FILE,
+  type HistoryEntry,
+  type ProjectLimits,
+  type ProjectMeta,
 } from './checkpoint-types.ts';
 
 export interface TensorRecord {
@@ -21,10 +28,26 @@ export interface TensorRecord {
   byteLength: number;
   fnv1a: string;
 }
-export interface OptimizerRecord { name: string; iterations: number; weights: TensorRecord[] }
-export interface BlobRecord { file: string; byteLength: number; fnv1a: string }
-export interface FrameRecord extends BlobRecord { step: number; width: number; height: number }
-export interface DatasetRecord extends BlobRecord { res: number; count: number; names: string[] }
+export interface OptimizerRecord {
+  name: string;
+  iterations: number;
+  weights: TensorRecord[];
+}
+export interface BlobRecord {
+  file: string;
+  byteLength: number;
+  fnv1a: string;
+}
+export interface FrameRecord extends BlobRecord {
+  step: number;
+  width: number;
+  height: number;
+}
+export interface DatasetRecord extends BlobRecord {
+  res: number;
+  count: number;
+  names: string[];
+}
 
 /** JSON has no NaN, ±Infinity or -0; a diverged run's losses are worth keeping, so they travel as text. */
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
@@ -105,7 +128,11 @@ function parseWeights(v: unknown, limits: ProjectLimits): ManifestV1['weights'] 
   const optimizers = list(o.optimizers, 'weights.optimizers', 100).map((x, i): OptimizerRecord => {
     const opt = record(x, `weights.optimizers[${i}]`);
     const name = text(opt.name, `weights.optimizers[${i}].name`);
-    return { name, iterations: count(opt.iterations, `optimizer ${name}'s iterations`), weights: parseTensors(opt.weights, `optimizer ${name}'s weights`, limits) };
+    return {
+      name,
+      iterations: count(opt.iterations, `optimizer ${name}'s iterations`),
+      weights: parseTensors(opt.weights, `optimizer ${name}'s weights`, limits),
+    };
   });
   const weights: ManifestV1['weights'] = {
     file: fileName(o.file, 'weights.file', WEIGHTS_FILE),
@@ -130,7 +157,12 @@ function parseFrames(v: unknown, limits: ProjectLimits): FrameRecord[] {
   return list(v, 'timeline', limits.maxTimelineFrames).map((x, i) => {
     const o = record(x, `timeline[${i}]`);
     const w = `timeline[${i}]`;
-    return { ...parseBlob(o, w, timelineFile(i)), step: count(o.step, `${w}.step`), width: count(o.width, `${w}.width`), height: count(o.height, `${w}.height`) };
+    return {
+      ...parseBlob(o, w, timelineFile(i)),
+      step: count(o.step, `${w}.step`),
+      width: count(o.width, `${w}.width`),
+      height: count(o.height, `${w}.height`),
+    };
   });
 }
 

@@ -75,9 +75,7 @@ export interface TrainerSnapshot {
   meta: ProjectMeta;
 }
 
-export type DecodeResult =
-  | { ok: true; snapshot: TrainerSnapshot; notes: Message[] }
-  | { ok: false; reason: Message };
+export type DecodeResult = { ok: true; snapshot: TrainerSnapshot; notes: Message[] } | { ok: false; reason: Message };
 
 /** The format name in manifest.json; anything else is not ours. */
 export const PROJECT_FORMAT = 'ganvas';

@@ -6,9 +6,7 @@
  */
 import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { formatSize } from '../../data/sniff.ts';
-import {
-  DATASET_FILE, MANIFEST_FILE, ProjectError, refuse, WEIGHTS_FILE, type ProjectLimits,
-} from './checkpoint-types.ts';
+import { DATASET_FILE, MANIFEST_FILE, ProjectError, refuse, WEIGHTS_FILE, type ProjectLimits } from './checkpoint-types.ts';
 
 const TIMELINE_PATTERN = /^timeline\/\d{4,6}\.png$/;
 /** Deflate's best ratio is 1032:1; a larger declared size is a lie, whatever the limits. */

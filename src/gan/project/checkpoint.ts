@@ -17,9 +17,19 @@ import { fnv1a, readFloat32LE, writeFloat32LE } from './checkpoint-bytes.ts';
 import { checkSnapshot } from './checkpoint-check.ts';
 import { parseManifest, sealManifest, toJsonNumber, type ManifestV1, type ParsedManifest, type TensorRecord } from './checkpoint-manifest.ts';
 import {
-  DATASET_FILE, DEFAULT_PROJECT_LIMITS, MANIFEST_FILE, PROJECT_FORMAT, PROJECT_VERSION, ProjectError, refuse,
-  timelineFile, WEIGHTS_FILE,
-  type DecodeResult, type NamedArray, type ProjectLimits, type TrainerSnapshot,
+  DATASET_FILE,
+  DEFAULT_PROJECT_LIMITS,
+  MANIFEST_FILE,
+  PROJECT_FORMAT,
+  PROJECT_VERSION,
+  ProjectError,
+  refuse,
+  timelineFile,
+  WEIGHTS_FILE,
+  type DecodeResult,
+  type NamedArray,
+  type ProjectLimits,
+  type TrainerSnapshot,
 } from './checkpoint-types.ts';
 import { readEntries } from './checkpoint-zip.ts';
 
@@ -36,13 +46,21 @@ function packWeights(s: TrainerSnapshot): { bytes: Uint8Array; table: ManifestV1
   const total = groups.reduce((n, g) => Object.values(g).reduce((m, a) => m + a.data.length * 4, n), 0);
   const bytes = new Uint8Array(total);
   let offset = 0;
-  const pack = (group: Record<string, NamedArray>): TensorRecord[] => Object.entries(group).map(([name, a]) => {
-    const byteLength = a.data.length * 4;
-    writeFloat32LE(a.data, bytes, offset);
-    const record: TensorRecord = { name, shape: [...a.shape], dtype: 'float32', byteOffset: offset, byteLength, fnv1a: fnv1a(bytes, offset, offset + byteLength) };
-    offset += byteLength;
-    return record;
-  });
+  const pack = (group: Record<string, NamedArray>): TensorRecord[] =>
+    Object.entries(group).map(([name, a]) => {
+      const byteLength = a.data.length * 4;
+      writeFloat32LE(a.data, bytes, offset);
+      const record: TensorRecord = {
+        name,
+        shape: [...a.shape],
+        dtype: 'float32',
+        byteOffset: offset,
+        byteLength,
+        fnv1a: fnv1a(bytes, offset, offset + byteLength),
+      };
+      offset += byteLength;
+      return record;
+    });
   const table: ManifestV1['weights'] = {
     file: WEIGHTS_FILE,
     byteLength: total,
@@ -62,13 +80,24 @@ function buildManifest(s: TrainerSnapshot, weights: ManifestV1['weights']): Mani
     step: s.step,
     rng: { state: s.rng.state, spare: s.rng.spare ?? null },
     history: s.history.map((h) => ({
-      step: h.step, gLoss: toJsonNumber(h.gLoss), dLoss: toJsonNumber(h.dLoss), dReal: toJsonNumber(h.dReal),
-      dFake: toJsonNumber(h.dFake), imagesPerSec: toJsonNumber(h.imagesPerSec),
+      step: h.step,
+      gLoss: toJsonNumber(h.gLoss),
+      dLoss: toJsonNumber(h.dLoss),
+      dReal: toJsonNumber(h.dReal),
+      dFake: toJsonNumber(h.dFake),
+      imagesPerSec: toJsonNumber(h.imagesPerSec),
     })),
     weights,
   };
   if (s.timeline) {
-    manifest.timeline = s.timeline.map((f, i) => ({ step: f.step, width: f.width, height: f.height, file: timelineFile(i), byteLength: f.png.length, fnv1a: fnv1a(f.png) }));
+    manifest.timeline = s.timeline.map((f, i) => ({
+      step: f.step,
+      width: f.width,
+      height: f.height,
+      file: timelineFile(i),
+      byteLength: f.png.length,
+      fnv1a: fnv1a(f.png),
+    }));
   }
   if (s.dataset) {
     const d = s.dataset;
@@ -99,7 +128,10 @@ export function encodeProject(snapshot: TrainerSnapshot, limits: ProjectLimits =
     checkSnapshot(snapshot, limits);
     const { bytes, table } = packWeights(snapshot);
     const manifest = sealManifest(buildManifest(snapshot, table));
-    const files = new Map<string, Uint8Array>([[MANIFEST_FILE, manifest], [WEIGHTS_FILE, bytes]]);
+    const files = new Map<string, Uint8Array>([
+      [MANIFEST_FILE, manifest],
+      [WEIGHTS_FILE, bytes],
+    ]);
     snapshot.timeline?.forEach((f, i) => files.set(timelineFile(i), f.png));
     if (snapshot.dataset) files.set(DATASET_FILE, snapshot.dataset.pixels);
     checkSizes(files, limits);
@@ -136,11 +168,13 @@ class WeightReader {
 
   group(records: TensorRecord[], label: (name: string) => string): Record<string, NamedArray> {
     const seen = new Set<string>();
-    return Object.fromEntries(records.map((r) => {
-      if (seen.has(r.name)) refuse('project.tensorTwice', { tensor: label(r.name) });
-      seen.add(r.name);
-      return [r.name, this.tensor(r, label(r.name))];
-    }));
+    return Object.fromEntries(
+      records.map((r) => {
+        if (seen.has(r.name)) refuse('project.tensorTwice', { tensor: label(r.name) });
+        seen.add(r.name);
+        return [r.name, this.tensor(r, label(r.name))];
+      }),
+    );
   }
 
   private tensor(r: TensorRecord, label: string): NamedArray {
@@ -163,13 +197,18 @@ class WeightReader {
 function buildSnapshot(m: ParsedManifest, entries: Map<string, Uint8Array>): TrainerSnapshot {
   const reader = new WeightReader(entries.get(m.weights.file)!);
   const s: TrainerSnapshot = {
-    config: m.config, step: m.step, meta: m.meta, history: m.history,
+    config: m.config,
+    step: m.step,
+    meta: m.meta,
+    history: m.history,
     rng: { state: m.rng.state, spare: m.rng.spare ?? undefined },
     params: reader.group(m.weights.params, (n) => `tensor ${n}`),
     optimizers: {},
   };
-  const optimizers: [string, TrainerSnapshot['optimizers'][string]][] = m.weights.optimizers.map((o) =>
-    [o.name, { iterations: o.iterations, weights: reader.group(o.weights, (n) => `optimizer ${o.name} slot ${n}`) }]);
+  const optimizers: [string, TrainerSnapshot['optimizers'][string]][] = m.weights.optimizers.map((o) => [
+    o.name,
+    { iterations: o.iterations, weights: reader.group(o.weights, (n) => `optimizer ${o.name} slot ${n}`) },
+  ]);
   if (new Set(optimizers.map(([n]) => n)).size !== optimizers.length) refuse('project.optimizerTwice');
   s.optimizers = Object.fromEntries(optimizers);
   if (m.weights.extras) s.extras = reader.group(m.weights.extras, (n) => `extra tensor ${n}`);

@@ -50,10 +50,13 @@ export function r1Step(d: Discriminator, optimizer: NamedOptimizer, reals: tf.Te
   return tf.tidy(() => {
     let penalty: tf.Scalar | undefined;
     const names = Object.keys(d.params);
-    const { value, grads } = tf.variableGrads(() => {
-      penalty = tf.keep(r1Penalty(d, reals));
-      return tf.mul(penalty, (gamma / 2) * interval) as tf.Scalar;
-    }, names.map((n) => d.params[n]!));
+    const { value, grads } = tf.variableGrads(
+      () => {
+        penalty = tf.keep(r1Penalty(d, reals));
+        return tf.mul(penalty, (gamma / 2) * interval) as tf.Scalar;
+      },
+      names.map((n) => d.params[n]!),
+    );
     const byName: Record<string, tf.Tensor> = {};
     for (const n of names) {
       const g = grads[d.params[n]!.name];

@@ -51,7 +51,13 @@ export interface ReconstructionOptimizers {
 }
 
 /** `noise` [B, zDim] ~ N(0, I) draws the VAE's reparameterised codes; the autoencoder takes none. */
-export function reconstructionStep(model: AutoencoderModel, opt: ReconstructionOptimizers, reals: tf.Tensor4D, noise?: tf.Tensor2D, pixelVariance = VAE_PIXEL_VARIANCE): ReconstructionResult {
+export function reconstructionStep(
+  model: AutoencoderModel,
+  opt: ReconstructionOptimizers,
+  reals: tf.Tensor4D,
+  noise?: tf.Tensor2D,
+  pixelVariance = VAE_PIXEL_VARIANCE,
+): ReconstructionResult {
   const vae = model.kind === 'vae';
   if (vae && !noise) throw new Error('the VAE step needs a noise batch');
   return tf.tidy(() => {

@@ -34,7 +34,10 @@ export interface StepOptions {
 /** Gradients of `f` with respect to `params`, keyed by our parameter names. */
 export function gradientsByName(params: Params, f: () => tf.Scalar): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
   const names = Object.keys(params);
-  const { value, grads } = tf.variableGrads(f, names.map((n) => params[n]!));
+  const { value, grads } = tf.variableGrads(
+    f,
+    names.map((n) => params[n]!),
+  );
   const byName: Record<string, tf.Tensor> = {};
   for (const n of names) byName[n] = grads[params[n]!.name]!;
   return { value, grads: byName };
@@ -81,7 +84,12 @@ export function discriminatorEval(model: GanModel, reals: tf.Tensor4D, z: tf.Ten
   return tf.tidy(() => {
     const logits = model.discriminator.apply(tf.concat([lens(reals), lens(generate(z))], 0));
     const [realLogits, fakeLogits] = tf.split(logits, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-    return { dLoss: discriminatorLoss(realLogits, fakeLogits), dReal: meanProbability(realLogits), dFake: meanProbability(fakeLogits), realSigns: tf.sum(tf.sign(realLogits)) as tf.Scalar };
+    return {
+      dLoss: discriminatorLoss(realLogits, fakeLogits),
+      dReal: meanProbability(realLogits),
+      dFake: meanProbability(fakeLogits),
+      realSigns: tf.sum(tf.sign(realLogits)) as tf.Scalar,
+    };
   });
 }
 

@@ -72,7 +72,10 @@ export class GanTrainer {
   private readonly style: StyleTraining | undefined;
   private steps = 0;
 
-  constructor(public config: TrainConfig, dataset: PreparedSet) {
+  constructor(
+    public config: TrainConfig,
+    dataset: PreparedSet,
+  ) {
     this.rng = new Rng(config.seed);
     this.augRng = new Rng(config.seed ^ 0xa06);
     this.model = buildModel(config, this.rng);
@@ -340,7 +343,15 @@ export class GanTrainer {
   /** Rows of the grid's fixed latents (indices wrap around), for the explorer. */
   latents(indices: number[]): tf.Tensor2D {
     const n = this.fixedZ.shape[0];
-    return tf.tidy(() => tf.gather(this.fixedZ, tf.tensor1d(indices.map((i) => ((i % n) + n) % n), 'int32')));
+    return tf.tidy(() =>
+      tf.gather(
+        this.fixedZ,
+        tf.tensor1d(
+          indices.map((i) => ((i % n) + n) % n),
+          'int32',
+        ),
+      ),
+    );
   }
 
   get styleTraining(): StyleTraining | undefined {

@@ -43,7 +43,10 @@ export class RunKeeper {
     try {
       const snapshot = await this.snapshot();
       const run = this.s.run!;
-      await saveRun({ id: run.id, name: run.name, step: trainer.step, updated: snapshot.meta.updated, res: config.res, model: config.model }, encodeProject(snapshot));
+      await saveRun(
+        { id: run.id, name: run.name, step: trainer.step, updated: snapshot.meta.updated, res: config.res, model: config.model },
+        encodeProject(snapshot),
+      );
       await this.postRuns();
       return true;
     } catch (e) {

@@ -25,13 +25,29 @@ import { SessionState, type Post } from './state.ts';
 
 export type { Post } from './state.ts';
 
-const DATA_LIMITS = { maxImages: MAX_IMAGES, maxImagePixels: MAX_IMAGE_PIXELS, maxFileBytes: MAX_FILE_BYTES, maxArchiveBytes: MAX_ARCHIVE_BYTES, maxArchiveEntries: MAX_ARCHIVE_ENTRIES };
+const DATA_LIMITS = {
+  maxImages: MAX_IMAGES,
+  maxImagePixels: MAX_IMAGE_PIXELS,
+  maxFileBytes: MAX_FILE_BYTES,
+  maxArchiveBytes: MAX_ARCHIVE_BYTES,
+  maxArchiveEntries: MAX_ARCHIVE_ENTRIES,
+};
 /** Errors that mean the GPU device or context is gone (WebGPU device loss, WebGL context loss). */
 /** A loss already told with its step (the watcher's and the fault hook's own words). */
 const DEVICE_LOST_AT = /^the \w+ device was lost at step/;
 const DEVICE_LOST = /device (was |is )?lost|context (was |is )?lost|external Instance reference no longer exists|CONTEXT_LOST_WEBGL|GPUDevice.*destroyed/i;
 /** Commands after which a measurement of the current model is moot. */
-const REPLACES_MODEL = new Set<Command['type']>(['dataset/builtin', 'dataset/files', 'dataset/remove', 'dataset/options', 'dataset/clear', 'config', 'train/reset', 'project/import', 'runs/resume']);
+const REPLACES_MODEL = new Set<Command['type']>([
+  'dataset/builtin',
+  'dataset/files',
+  'dataset/remove',
+  'dataset/options',
+  'dataset/clear',
+  'config',
+  'train/reset',
+  'project/import',
+  'runs/resume',
+]);
 
 /** What a load did to the images: another source (`fresh`), more of the same, an edit, or nothing (cancelled). */
 type DataChange = 'fresh' | 'appended' | 'edited' | 'none';
@@ -41,18 +57,20 @@ type Handlers = { [K in Command['type']]: (session: Session, cmd: Extract<Comman
 /** One small handler per command; the mapped type makes a new command a compile error until it has one. */
 const HANDLERS: Handlers = {
   init: (x, cmd) => x.init(cmd),
-  'dataset/builtin': (x, cmd) => x.loadData(true, msg('session.loadingBuiltin', { name: cmd.name }), async () => {
-    await x.s.dataset.loadBuiltin(cmd.name);
-    return 'fresh';
-  }),
-  'dataset/files': (x, cmd) => x.loadData(x.s.dataset.replacedBy(cmd.replace), msg('session.readingFiles', { n: cmd.files.length }), async () => {
-    try {
-      return await x.s.dataset.addFiles(cmd.files, cmd.replace, cmd.label, x.progress);
-    } catch (e) {
-      if (!(e instanceof LoadCancelled)) throw e;
-      return 'none';
-    }
-  }),
+  'dataset/builtin': (x, cmd) =>
+    x.loadData(true, msg('session.loadingBuiltin', { name: cmd.name }), async () => {
+      await x.s.dataset.loadBuiltin(cmd.name);
+      return 'fresh';
+    }),
+  'dataset/files': (x, cmd) =>
+    x.loadData(x.s.dataset.replacedBy(cmd.replace), msg('session.readingFiles', { n: cmd.files.length }), async () => {
+      try {
+        return await x.s.dataset.addFiles(cmd.files, cmd.replace, cmd.label, x.progress);
+      } catch (e) {
+        if (!(e instanceof LoadCancelled)) throw e;
+        return 'none';
+      }
+    }),
   'dataset/remove': (x, cmd) => {
     x.s.dataset.remove(cmd.names);
     return x.datasetChanged('edited');
@@ -111,7 +129,11 @@ export class Session {
   constructor(post: Post) {
     this.s = new SessionState(post, (e) => this.fail(e));
     this.side = new SideTasks(this.s, { iteration: () => this.loop.iteration(false), evaluate: () => this.ganScore() });
-    this.loop = new TrainingLoop(this.s, { autosave: () => this.keeper.autosave(), renderExplorer: () => this.side.renderExplorer(), rebuild: () => this.rebuild() });
+    this.loop = new TrainingLoop(this.s, {
+      autosave: () => this.keeper.autosave(),
+      renderExplorer: () => this.side.renderExplorer(),
+      rebuild: () => this.rebuild(),
+    });
     this.keeper = new RunKeeper(this.s, { replaced: () => this.loop.restart(), render: () => this.loop.render() });
   }
 
@@ -227,7 +249,8 @@ export class Session {
     if (change === 'fresh' || !s.trainer) {
       const replaced = s.trainer !== undefined; // the first data of a visit replaces nothing: no notice
       await this.rebuild(); // it ends with the loop's status
-      if (change === 'fresh' && replaced && s.run) s.post({ type: 'dataset/changed', change: 'fresh', run: s.run.name, count: set.count, ...(saved ? { saved } : {}) });
+      if (change === 'fresh' && replaced && s.run)
+        s.post({ type: 'dataset/changed', change: 'fresh', run: s.run.name, count: set.count, ...(saved ? { saved } : {}) });
       return;
     }
     s.trainer.setDataset(set);

@@ -54,8 +54,17 @@ export class SideTasks {
     const trainer = this.s.trainer;
     if (!this.explore || !trainer) return;
     const images = await renderExplorer(trainer, this.explore);
-    const event = { type: 'explorer', step: trainer.step, interpolation: pixelsOf(images.interpolation), mix: images.mix && pixelsOf(images.mix), noise: images.noise && pixelsOf(images.noise) } as const;
-    this.s.post(event, [event.interpolation, event.mix, event.noise].filter((m) => m !== undefined).map((m) => m.pixels));
+    const event = {
+      type: 'explorer',
+      step: trainer.step,
+      interpolation: pixelsOf(images.interpolation),
+      mix: images.mix && pixelsOf(images.mix),
+      noise: images.noise && pixelsOf(images.noise),
+    } as const;
+    this.s.post(
+      event,
+      [event.interpolation, event.mix, event.noise].filter((m) => m !== undefined).map((m) => m.pixels),
+    );
   }
 
   gif(): void {

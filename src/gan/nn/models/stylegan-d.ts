@@ -2,16 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ParamBuilder, type Params } from '../params.ts';
 import type { Rng } from '../random.ts';
 import type { Discriminator } from './types.ts';
-import {
-  act,
-  blockResolutions,
-  channelsAt,
-  convThenHalve,
-  eqConv,
-  eqDense,
-  halveThen1x1,
-  type StyleGanOptions,
-} from './stylegan-layers.ts';
+import { act, blockResolutions, channelsAt, convThenHalve, eqConv, eqDense, halveThen1x1, type StyleGanOptions } from './stylegan-layers.ts';
 
 /**
  * StyleGAN2's residual discriminator, equalised lr, sized like the generator (mirrored).

@@ -100,7 +100,14 @@ export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
 export function convThenHalve(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   const k = scaledConvWeight(w);
   const shifted = [0, 1].flatMap((a) =>
-    [0, 1].map((c) => tf.pad(k, [[a, 1 - a], [c, 1 - c], [0, 0], [0, 0]])),
+    [0, 1].map((c) =>
+      tf.pad(k, [
+        [a, 1 - a],
+        [c, 1 - c],
+        [0, 0],
+        [0, 0],
+      ]),
+    ),
   );
   const k4 = tf.mul(tf.addN(shifted), 0.25) as tf.Tensor4D;
   return tf.conv2d(x, k4, 2, 'same');

@@ -2,16 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeParams, ParamBuilder, type Params } from '../params.ts';
 import type { Rng } from '../random.ts';
 import { buildStyleDiscriminator } from './stylegan-d.ts';
-import {
-  act,
-  blockResolutions,
-  channelsAt,
-  eqDense,
-  modulatedConv,
-  normaliseRms,
-  upsample2x,
-  type StyleGanOptions,
-} from './stylegan-layers.ts';
+import { act, blockResolutions, channelsAt, eqDense, modulatedConv, normaliseRms, upsample2x, type StyleGanOptions } from './stylegan-layers.ts';
 import type { GanModel, Generator } from './types.ts';
 
 export type { StyleGanOptions } from './stylegan-layers.ts';
@@ -72,8 +63,7 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
   const noiseCounter = { value: rng.ints(1, 2 ** 24)[0]! };
   const nextNoiseSeed = noiseSeeds(noiseCounter);
   const mapping = (z: tf.Tensor2D) => tf.tidy(() => mapZ(p, opts.mappingLayers, z));
-  const synth = (ws: tf.Tensor2D[], noise: NoiseMode) =>
-    tf.tidy(() => synthesize(p, opts, ws, nextNoiseSeed(noise)));
+  const synth = (ws: tf.Tensor2D[], noise: NoiseMode) => tf.tidy(() => synthesize(p, opts, ws, nextNoiseSeed(noise)));
   const repeat = (w: tf.Tensor2D) => Array.from({ length: numWs }, () => w);
   const generator: Generator = {
     params: p,
@@ -177,11 +167,13 @@ function synthesize(p: Params, opts: StyleGanOptions, ws: tf.Tensor2D[], noiseSe
   let layer = 0;
   x = styledConv(p, 'g.b4', 1, x, ws[0]!, noiseSeed, layer++);
   let img = toRgb(p, 'g.b4', x, ws[1]!);
-  blockResolutions(opts.res).slice(1).forEach((r, k) => {
-    x = styledConv(p, `g.b${r}`, 0, x, ws[2 * k + 1]!, noiseSeed, layer++);
-    x = styledConv(p, `g.b${r}`, 1, x, ws[2 * k + 2]!, noiseSeed, layer++);
-    img = tf.add(upsample2x(img), toRgb(p, `g.b${r}`, x, ws[2 * k + 3]!));
-  });
+  blockResolutions(opts.res)
+    .slice(1)
+    .forEach((r, k) => {
+      x = styledConv(p, `g.b${r}`, 0, x, ws[2 * k + 1]!, noiseSeed, layer++);
+      x = styledConv(p, `g.b${r}`, 1, x, ws[2 * k + 2]!, noiseSeed, layer++);
+      img = tf.add(upsample2x(img), toRgb(p, `g.b${r}`, x, ws[2 * k + 3]!));
+    });
   return img;
 }
 
@@ -190,7 +182,13 @@ function synthesize(p: Params, opts: StyleGanOptions, ws: tf.Tensor2D[], noiseSe
  * Taking the coarse indices from B gives B's pose and layout with A's colours and detail.
  */
 export function mixStyles(wA: tf.Tensor2D, wB: tf.Tensor2D, fromB: readonly boolean[]): tf.Tensor3D {
-  return tf.tidy(() => tf.stack(fromB.map((b) => (b ? wB : wA)), 1) as tf.Tensor3D);
+  return tf.tidy(
+    () =>
+      tf.stack(
+        fromB.map((b) => (b ? wB : wA)),
+        1,
+      ) as tf.Tensor3D,
+  );
 }
 
 /** Truncation trick: w̄ + ψ (w − w̄), for w [B, wDim] or ws [B, numWs, wDim]; ψ < 1 trades variety for fidelity. */
