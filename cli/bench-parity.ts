@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, MODEL_DEFAULTS, type ModelKind, type Resolution, type TrainConfig } from '../src/contract/config.ts';
-import { encodePng } from '../src/data/node/decode.ts';
+import { pngOf } from '../src/data/png.ts';
 import type { PreparedSet } from '../src/data/types.ts';
 import { describeSet, swd } from '../src/gan/metrics/swd.ts';
 import { G_SLOPE } from '../src/gan/nn/models/dcgan.ts';
@@ -179,7 +179,7 @@ async function samplesPng(rows: { pixels: Float32Array }[], res: number, perRow:
     return tf.image.resizeNearestNeighbor(grid, [grid.shape[0] * 4, grid.shape[1] * 4]) as tf.Tensor3D;
   });
   const img = await readGrid(grid);
-  await writeFile(file, encodePng({ width: img.width, height: img.height, data: img.pixels }));
+  await writeFile(file, pngOf({ width: img.width, height: img.height, data: img.pixels }));
 }
 
 async function main(): Promise<void> {

@@ -25,7 +25,7 @@ import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_CONFIG, PRESETS, type PresetName, type TrainConfig } from '../src/contract/config.ts';
-import { encodePng } from '../src/data/node/decode.ts';
+import { pngOf } from '../src/data/png.ts';
 import type { PreparedSet } from '../src/data/types.ts';
 import { DIVERSITY_IMAGES, referenceSpread, sampleDiversity } from '../src/gan/metrics/diversity.ts';
 import { QualityTracker } from '../src/gan/metrics/tracker.ts';
@@ -133,7 +133,7 @@ async function study(args: Map<string, string>): Promise<void> {
           // Written at every checkpoint, so a run stopped early still reports the steps it reached.
           const save = async (done: boolean) => {
             const grid = await trainer.renderGrid();
-            await writeFile(`${file}.png`, encodePng({ width: grid.width, height: grid.height, data: grid.pixels }));
+            await writeFile(`${file}.png`, pngOf({ width: grid.width, height: grid.height, data: grid.pixels }));
             const result: Result = {
               engine: engine.name,
               commit,

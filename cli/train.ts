@@ -6,7 +6,7 @@
 import { english } from '../src/contract/messages.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodePng } from '../src/data/node/decode.ts';
+import { pngOf } from '../src/data/png.ts';
 import { rgbaFromFloat } from '../src/data/prepare.ts';
 import { GanTrainer, type StepReport } from '../src/gan/train/trainer.ts';
 import { QualityTracker } from '../src/gan/metrics/tracker.ts';
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     }
   }
   const grid = await trainer.renderGrid();
-  await writeFile(join(out, 'grid.png'), encodePng({ width: grid.width, height: grid.height, data: grid.pixels }));
+  await writeFile(join(out, 'grid.png'), pngOf({ width: grid.width, height: grid.height, data: grid.pixels }));
   await writeFile(join(out, 'metrics.jsonl'), metrics.join('\n') + '\n');
   const { samples } = options;
   if (samples > 0) await writeSamples(trainer, samples, config.res, join(out, 'samples'));
@@ -84,7 +84,7 @@ async function writeSamples(trainer: GanTrainer, k: number, res: number, dir: st
   const pixels = await trainer.samplePixels(k);
   for (let i = 0; i < k; i++) {
     const data = rgbaFromFloat(pixels, res, res, i * res * res * 3);
-    await writeFile(join(dir, `${String(i).padStart(5, '0')}.png`), encodePng({ width: res, height: res, data }));
+    await writeFile(join(dir, `${String(i).padStart(5, '0')}.png`), pngOf({ width: res, height: res, data }));
   }
 }
 

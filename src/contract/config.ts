@@ -228,7 +228,7 @@ export function configFromParams(params: ParamSource, base: TrainConfig): { conf
   if (model !== null && (MODEL_KINDS as readonly string[]).includes(model)) {
     config.model = model as ModelKind;
     for (const [k, v] of Object.entries(MODEL_DEFAULTS[config.model])) if (params.get(k) === null) (config as unknown as Record<string, unknown>)[k] = v;
-  } else if (model !== null) issues.push({ field: 'model', message: msg('config.unknownModel', { value: model, choices: MODEL_KINDS.join(' or ') }) });
+  } else if (model !== null) issues.push({ field: 'model', message: msg('config.unknownModel', { value: model, choices: MODEL_KINDS.join(', ') }) });
   const bad = validateConfig(config);
   for (const issue of bad) {
     issues.push(issue);

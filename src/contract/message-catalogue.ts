@@ -68,7 +68,7 @@ export const CATALOGUE = {
   'file.empty': 'empty file (0 bytes)',
   'file.tooLarge': 'file too large: {size} exceeds the limit of {limit}',
   'file.notImage': 'not an image (unrecognised content)',
-  'file.convert': 'unsupported format: {format} (convert it to {to})',
+  'file.convert': 'unsupported format: {format} (convert it to {a} or {b})',
   'file.svg': 'unsupported format: SVG (vector images must be rendered to PNG first)',
   'file.truncatedJpeg': 'truncated JPEG (no end-of-image marker)',
   'file.pngTwoHeaders': 'corrupt PNG (more than one image header)',

@@ -2,6 +2,7 @@
  * A small PNG writer (8-bit RGBA or RGB, no filtering, zlib by fflate) so the engine can write
  * images anywhere — Worker, Node, tests — without a canvas. Decoding stays with the platforms.
  */
+import type { RgbaImage } from './types.ts';
 import { zlibSync } from 'fflate';
 
 const CRC_TABLE = (() => {
@@ -54,4 +55,9 @@ export function encodePng(width: number, height: number, pixels: Uint8Array | Ui
     at += p.length;
   }
   return out;
+}
+
+/** An RGBA image as a PNG file. */
+export function pngOf(img: RgbaImage): Uint8Array {
+  return encodePng(img.width, img.height, img.data.subarray(0, img.width * img.height * 4));
 }

@@ -44,9 +44,9 @@ export const FORMAT_LABEL: Record<ImageFormat, string> = {
 
 /** Recognised but refused, each with the advice a person needs. */
 const UNSUPPORTED: Partial<Record<ImageFormat, Message>> = {
-  heic: msg('file.convert', { format: 'HEIC', to: 'JPEG or PNG' }),
-  avif: msg('file.convert', { format: 'AVIF', to: 'JPEG or PNG' }),
-  tiff: msg('file.convert', { format: 'TIFF', to: 'PNG or JPEG' }),
+  heic: msg('file.convert', { format: 'HEIC', a: 'JPEG', b: 'PNG' }),
+  avif: msg('file.convert', { format: 'AVIF', a: 'JPEG', b: 'PNG' }),
+  tiff: msg('file.convert', { format: 'TIFF', a: 'PNG', b: 'JPEG' }),
   svg: msg('file.svg'),
 };
 

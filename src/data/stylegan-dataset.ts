@@ -10,14 +10,12 @@ import type { PreparedSet } from './types.ts';
 
 export function styleganDatasetZip(set: PreparedSet): Uint8Array {
   const files: Zippable = {};
-  const labels: [string, null][] = [];
   const rgb = new Uint8Array(set.res * set.res * 3);
   for (let i = 0; i < set.count; i++) {
     const rgba = rgbaFromFloat(set.pixels, set.res, set.res, i * set.res * set.res * 3);
     for (let p = 0; p < set.res * set.res; p++) rgb.set(rgba.subarray(p * 4, p * 4 + 3), p * 3);
     const name = `${String(Math.floor(i / 1000)).padStart(5, '0')}/img${String(i).padStart(8, '0')}.png`;
     files[name] = [encodePng(set.res, set.res, rgb, 3), { level: 0 }]; // PNGs are compressed already
-    labels.push([name, null]);
   }
   files['dataset.json'] = strToU8(JSON.stringify({ labels: null }));
   return zipSync(files);

@@ -78,11 +78,6 @@ describe('AdaController', () => {
     expect(() => new AdaController({ target: 1 })).toThrow(/target/);
     expect(new AdaController({ initialP: 2 }).p).toBe(MAX_P);
   });
-
-  it('is due every interval steps', () => {
-    const ada = new AdaController({ interval: 4 });
-    expect([1, 2, 3, 4, 5, 8].map((s) => ada.due(s))).toEqual([false, false, false, true, false, true]);
-  });
 });
 
 describe('realSignSum', () => {

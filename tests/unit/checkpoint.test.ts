@@ -4,7 +4,7 @@ import { english } from '../../src/contract/messages.ts';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { DEFAULT_CONFIG } from '../../src/contract/config.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
-import { encodePng } from '../../src/data/node/decode.ts';
+import { pngOf } from '../../src/data/png.ts';
 import {
   decodeProject,
   dequantiseDataset,
@@ -95,7 +95,7 @@ function snapshot(shapes: Record<string, number[]>, full = true): TrainerSnapsho
   };
   if (!full) return s;
   s.extras = { fixedZ: array(rng, [4, 16], true) };
-  const thumb = (shade: number) => encodePng({ width: 8, height: 6, data: new Uint8Array(8 * 6 * 4).fill(shade) });
+  const thumb = (shade: number) => pngOf({ width: 8, height: 6, data: new Uint8Array(8 * 6 * 4).fill(shade) });
   s.timeline = [
     { step: 0, width: 8, height: 6, png: thumb(10) },
     { step: 100, width: 8, height: 6, png: thumb(200) },

@@ -8,7 +8,8 @@ import { zipSync } from 'fflate';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { appendSets, emptySet, fingerprint, loadImages, MAX_IMAGES, type Decoder, type LoadOptions } from '../../src/data/load.ts';
-import { applyOrientation, encodePng, loadFolder, nodeDecoder, readJpegOrientation } from '../../src/data/node/decode.ts';
+import { applyOrientation, loadFolder, nodeDecoder, readJpegOrientation } from '../../src/data/node/decode.ts';
+import { pngOf } from '../../src/data/png.ts';
 import type { NamedBytes, RgbaImage } from '../../src/data/types.ts';
 
 const RES = 16;
@@ -19,7 +20,7 @@ const fill = (w: number, h: number, px: (x: number, y: number) => number[]): Rgb
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set(px(x, y), (y * w + x) * 4);
   return { width: w, height: h, data };
 };
-const rgbaPng = (w: number, h: number, shade: number): Uint8Array => encodePng(fill(w, h, (x) => [shade, x * 10, 50, x % 2 ? 128 : 255]));
+const rgbaPng = (w: number, h: number, shade: number): Uint8Array => pngOf(fill(w, h, (x) => [shade, x * 10, 50, x % 2 ? 128 : 255]));
 const greyPng = (w: number, h: number): Uint8Array => {
   const { PNG } = pngjs;
   const png = new PNG({ width: w, height: h });
@@ -191,9 +192,9 @@ describe('appendSets', () => {
 });
 
 describe('Node decoder, encoder and folder reader', () => {
-  it('round-trips RGBA through encodePng and nodeDecoder', async () => {
+  it('round-trips RGBA through pngOf and nodeDecoder', async () => {
     const img = fill(3, 2, (x, y) => [x * 80, y * 100, 7, 255 - x]);
-    const back = await nodeDecoder(nb('r.png', encodePng(img)), 'png');
+    const back = await nodeDecoder(nb('r.png', pngOf(img)), 'png');
     expect({ ...back, data: [...back.data] }).toEqual({ width: 3, height: 2, data: [...img.data] });
   });
 

@@ -3,7 +3,7 @@ import { inEnglish } from '../helpers/english.ts';
 import { english } from '../../src/contract/messages.ts';
 import jpeg from 'jpeg-js';
 import { checkFile, detectFormat, formatSize, MAX_FILE_BYTES, MAX_IMAGE_PIXELS, readDimensions } from '../../src/data/sniff.ts';
-import { encodePng } from '../../src/data/node/decode.ts';
+import { pngOf } from '../../src/data/png.ts';
 
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
 const bytes = (...parts: (number[] | string)[]): Uint8Array => new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? ascii(p) : p)));
@@ -12,7 +12,7 @@ const le32 = (n: number): number[] => [n & 255, (n >> 8) & 255, (n >> 16) & 255,
 const be32 = (n: number): number[] => [(n >>> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255];
 
 function png(width: number, height: number): Uint8Array {
-  return encodePng({ width, height, data: new Uint8Array(width * height * 4).fill(200) });
+  return pngOf({ width, height, data: new Uint8Array(width * height * 4).fill(200) });
 }
 function jpg(width: number, height: number): Uint8Array {
   const data = new Uint8Array(width * height * 4).fill(120);

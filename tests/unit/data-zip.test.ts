@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { inEnglish } from '../helpers/english.ts';
 import { zipSync, type Zippable } from 'fflate';
 import { DEFAULT_ARCHIVE_LIMITS, expandArchive, isJunkPath, isZip, MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES, MAX_ENTRY_BYTES } from '../../src/data/zip.ts';
-import { encodePng } from '../../src/data/node/decode.ts';
+import { pngOf } from '../../src/data/png.ts';
 
-const png = (shade: number): Uint8Array => encodePng({ width: 4, height: 4, data: new Uint8Array(64).fill(shade) });
+const png = (shade: number): Uint8Array => pngOf({ width: 4, height: 4, data: new Uint8Array(64).fill(shade) });
 const text = (s: string): Uint8Array => new Uint8Array([...s].map((c) => c.charCodeAt(0)));
 const archive = (name: string, files: Zippable) => ({ name, bytes: zipSync(files) });
 const names = (r: { name: string }[]): string[] => r.map((x) => x.name).sort();

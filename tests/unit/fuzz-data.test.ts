@@ -13,7 +13,8 @@ import { zipSync, type Zippable } from 'fflate';
 import jpeg from 'jpeg-js';
 import { checkFile, detectFormat, readDimensions, walkJpeg, type FileLimits } from '../../src/data/sniff.ts';
 import { expandArchive, isZip, type ArchiveLimits } from '../../src/data/zip.ts';
-import { encodePng, nodeDecoder, readJpegOrientation } from '../../src/data/node/decode.ts';
+import { nodeDecoder, readJpegOrientation } from '../../src/data/node/decode.ts';
+import { pngOf } from '../../src/data/png.ts';
 import { loadImages, type Decoder } from '../../src/data/load.ts';
 import type { NamedBytes, RgbaImage } from '../../src/data/types.ts';
 import { concat, FUZZ_SEED, mutantOf, pngWithExtraChunk } from '../helpers/fuzz.ts';
@@ -26,7 +27,7 @@ const image = (w: number, h: number): RgbaImage => {
   for (let i = 0; i < data.length; i++) data[i] = (i * 37) & 255;
   return { width: w, height: h, data };
 };
-const PNG = encodePng(image(12, 10));
+const PNG = pngOf(image(12, 10));
 const JPEG = new Uint8Array(jpeg.encode({ ...image(12, 10), data: Buffer.from(image(12, 10).data) }, 80).data);
 /** The JPEG with an EXIF APP1 segment (big-endian TIFF, orientation 6) after SOI. */
 const JPEG_EXIF = (() => {

@@ -64,7 +64,7 @@ export const MESSAGES_ZH: Record<MessageKey, string> = {
   'file.empty': '空文件（0 字节）',
   'file.tooLarge': '文件太大：{size}，超过上限 {limit}',
   'file.notImage': '不是图片（无法识别的内容）',
-  'file.convert': '不支持的格式：{format}（请转换为 {to}）',
+  'file.convert': '不支持的格式：{format}（请转换为 {a} 或 {b}）',
   'file.svg': '不支持的格式：SVG（矢量图需要先渲染成 PNG）',
   'file.truncatedJpeg': 'JPEG 不完整（没有图像结束标记）',
   'file.pngTwoHeaders': 'PNG 损坏（有不止一个图像头）',

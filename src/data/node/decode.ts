@@ -41,14 +41,6 @@ export const nodeDecoder: Decoder = async (nb, format) => {
   }
 };
 
-/** An opaque or translucent RGBA image as PNG bytes. */
-export function encodePng(img: RgbaImage): Uint8Array {
-  const png = new PNG({ width: img.width, height: img.height });
-  png.data.set(img.data.subarray(0, img.width * img.height * 4));
-  const out = PNG.sync.write(png);
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
-}
-
 // ---- EXIF orientation -----------------------------------------------------------------------
 
 /** The EXIF orientation tag (1–8) of a JPEG, or 1 when there is none. */

@@ -12,10 +12,9 @@
  * multiply-adds, well under a second in plain JS, so no tree or tfjs is needed.
  */
 
-import type { PreparedSet } from '../../data/types.ts';
+import type { ImageSet } from './swd.ts';
 
 /** Images as the engine sees them: NHWC res×res×3 in [-1, 1] (a `PreparedSet` fits). */
-type ImageSet = Pick<PreparedSet, 'res' | 'count' | 'pixels'>;
 
 export interface NearestOptions {
   /** Thumbnail side in pixels; images smaller than this keep their own size. */

@@ -18,7 +18,7 @@ export interface AdaOptions {
    * drift; SMALL_RUN_SPEED_IMAGES lets p react within a few minutes.
    */
   speedImages?: number;
-  /** Training steps between updates (paper: 4); see `due`. The pace does not depend on it. */
+  /** Training steps between the paper's updates (4): the size of one step of p. Here p moves per image, so the pace does not depend on it. */
   interval?: number;
   /** Starting p, e.g. restored from a checkpoint. */
   initialP?: number;
@@ -52,11 +52,6 @@ export class AdaController {
   /** The augmentation probability to pass to augment(). */
   get p(): number {
     return this.current;
-  }
-
-  /** Whether the update for step `step` (counted from 1) is due: every `interval` steps. */
-  due(step: number): boolean {
-    return step > 0 && step % this.interval === 0;
   }
 
   /**

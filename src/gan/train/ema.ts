@@ -60,11 +60,6 @@ export class ParamEma {
     }
   }
 
-  /** Sets the average to the current weights (after loading a checkpoint without one). */
-  reset(source: Params): void {
-    for (const [name, avg] of Object.entries(this.params)) avg.assign(this.sourceOf(source, name));
-  }
-
   dispose(): void {
     for (const v of Object.values(this.params)) v.dispose();
   }

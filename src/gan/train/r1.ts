@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { gradientsByName } from './steps.ts';
 import type { Discriminator } from '../nn/models/types.ts';
 
 /**
@@ -49,20 +50,11 @@ export interface NamedOptimizer {
 export function r1Step(d: Discriminator, optimizer: NamedOptimizer, reals: tf.Tensor4D, gamma: number, interval: number): tf.Scalar {
   return tf.tidy(() => {
     let penalty: tf.Scalar | undefined;
-    const names = Object.keys(d.params);
-    const { value, grads } = tf.variableGrads(
-      () => {
-        penalty = tf.keep(r1Penalty(d, reals));
-        return tf.mul(penalty, (gamma / 2) * interval) as tf.Scalar;
-      },
-      names.map((n) => d.params[n]!),
-    );
-    const byName: Record<string, tf.Tensor> = {};
-    for (const n of names) {
-      const g = grads[d.params[n]!.name];
-      if (g !== undefined) byName[n] = g;
-    }
-    optimizer.apply(byName);
+    const { value, grads } = gradientsByName(d.params, () => {
+      penalty = tf.keep(r1Penalty(d, reals));
+      return tf.mul(penalty, (gamma / 2) * interval) as tf.Scalar;
+    });
+    optimizer.apply(grads);
     value.dispose();
     return penalty!;
   });

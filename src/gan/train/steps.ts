@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { realSignSum } from './ada.ts';
 import type { Adam } from './adam.ts';
 import { discriminatorLoss, generatorLoss, meanProbability } from './losses.ts';
 import type { GanModel } from '../nn/models/index.ts';
@@ -31,7 +32,10 @@ export interface StepOptions {
   generate?: (z: tf.Tensor2D) => tf.Tensor4D;
 }
 
-/** Gradients of `f` with respect to `params`, keyed by our parameter names. */
+/**
+ * Gradients of `f` with respect to `params`, keyed by our parameter names. A parameter `f` does
+ * not depend on gets no entry (R1 never reaches D's final bias), so an update leaves it alone.
+ */
 export function gradientsByName(params: Params, f: () => tf.Scalar): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
   const names = Object.keys(params);
   const { value, grads } = tf.variableGrads(
@@ -39,7 +43,10 @@ export function gradientsByName(params: Params, f: () => tf.Scalar): { value: tf
     names.map((n) => params[n]!),
   );
   const byName: Record<string, tf.Tensor> = {};
-  for (const n of names) byName[n] = grads[params[n]!.name]!;
+  for (const n of names) {
+    const g = grads[params[n]!.name];
+    if (g !== undefined) byName[n] = g;
+  }
   return { value, grads: byName };
 }
 
@@ -56,7 +63,7 @@ export function discriminatorStep(model: GanModel, optimizer: Adam, reals: tf.Te
     const { value, grads } = gradientsByName(model.discriminator.params, () => {
       const logits = model.discriminator.apply(seen);
       const [realLogits, fakeLogits] = tf.split(logits, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-      aux = [tf.keep(meanProbability(realLogits)), tf.keep(meanProbability(fakeLogits)), tf.keep(tf.sum(tf.sign(realLogits)))];
+      aux = [tf.keep(meanProbability(realLogits)), tf.keep(meanProbability(fakeLogits)), tf.keep(realSignSum(realLogits))];
       return discriminatorLoss(realLogits, fakeLogits);
     });
     optimizer.apply(grads);
@@ -88,7 +95,7 @@ export function discriminatorEval(model: GanModel, reals: tf.Tensor4D, z: tf.Ten
       dLoss: discriminatorLoss(realLogits, fakeLogits),
       dReal: meanProbability(realLogits),
       dFake: meanProbability(fakeLogits),
-      realSigns: tf.sum(tf.sign(realLogits)) as tf.Scalar,
+      realSigns: realSignSum(realLogits),
     };
   });
 }
