@@ -197,15 +197,15 @@ export function validateConfig(config: TrainConfig): ConfigIssue[] {
   return issues;
 }
 
-/**
- * Reads config fields from URL-style parameters (`res=16&batch=8&lrD=1e-4`), on top of a base.
- * Unknown or invalid values are reported, not silently used.
- */
 /** What `URLSearchParams` offers that we need (this file compiles without DOM types). */
 export interface ParamSource {
   get(key: string): string | null;
 }
 
+/**
+ * Reads config fields from URL-style parameters (`res=16&batch=8&lrD=1e-4`), on top of a base.
+ * Unknown or invalid values are reported, not silently used.
+ */
 export function configFromParams(params: ParamSource, base: TrainConfig): { config: TrainConfig; issues: ConfigIssue[] } {
   const config: TrainConfig = { ...base };
   const issues: ConfigIssue[] = [];

@@ -205,12 +205,12 @@ export type WorkerEvent =
   /** The timeline was cut back to `step` (rollback) or cleared (step -1). */
   | { type: 'timeline/truncate'; step: number }
   | { type: 'quality'; point: QualityPoint; best: { step: number; swd: number } | undefined }
+  /** The baseline was stopped (cancelled, or the data or model changed) before it finished. */
+  | { type: 'baseline/stopped' }
   /**
    * The baseline's progress and samples; once `done`, its SWD beside the GAN's, measured the same way.
    * `recon` is its mean per-pixel squared error on the last slice.
    */
-  /** The baseline was stopped (cancelled, or the data or model changed) before it finished. */
-  | { type: 'baseline/stopped' }
   | {
       type: 'baseline';
       kind: 'autoencoder' | 'vae';

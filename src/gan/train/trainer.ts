@@ -36,11 +36,6 @@ export interface StepReport {
   augmentP: number;
 }
 
-/**
- * A GAN in training: the models, their optimizers, the dataset resident on the device, and
- * the fixed latents of the sample grid. It does no scheduling (that is the Worker's job) and
- * no reads per step: losses are summed on the device and read by `report()`.
- */
 export { disposeMemento, type Memento };
 
 /** The part of a project file the trainer itself writes and reads. */
@@ -55,6 +50,11 @@ const makeAda = (c: TrainConfig, initialP: number) =>
 const policyOf = (c: TrainConfig): AugmentPolicy => ({ color: c.augColor, translation: c.augTranslation, cutout: c.augCutout });
 const hasAugment = (c: TrainConfig) => c.augColor || c.augTranslation || c.augCutout;
 
+/**
+ * A GAN in training: the models, their optimizers, the dataset resident on the device, and
+ * the fixed latents of the sample grid. It does no scheduling (that is the Worker's job) and
+ * no reads per step: losses are summed on the device and read by `report()`.
+ */
 export class GanTrainer {
   readonly model: GanModel;
   private readonly optG: Adam;
