@@ -15,7 +15,7 @@ import {
 import { Rng } from '../../src/gan/nn/random.ts';
 
 // Smaller than the defaults so the whole file stays within a few seconds on 2 shared cores;
-// the default sizes are timed by cli/bench-metrics.ts.
+// the default sizes are timed by bench/bench-metrics.ts.
 const RES = 32;
 const HALF = 128;
 const D: Partial<DescribeOptions> = { perImage: 32 };

@@ -1,7 +1,7 @@
-/** Bare-step timing for `npm run bench` (src/gan/backend/step-timing.ts): kernel counts and the step loop. */
+/** Bare-step timing for `npm run bench` (bench/step-timing.ts): kernel counts and the step loop. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countKernels, median, timeTrainerSteps } from '../../src/gan/backend/step-timing.ts';
+import { countKernels, median, timeTrainerSteps } from '../../bench/step-timing.ts';
 import { GanTrainer } from '../../src/gan/train/trainer.ts';
 import { makeShapes } from '../../src/data/builtin/procedural.ts';
 import { tinyConfig, useFastBackend } from '../helpers/tf.ts';

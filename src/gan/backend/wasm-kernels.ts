@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
  * it; its `Conv2DBackpropInput` (also the forward pass of every transposed convolution) is a
  * plain C++ loop, while its `Conv2D` runs on XNNPACK. The kernels here move the arithmetic into
  * that fast `Conv2D` (all numbers: DCGAN 32×32, batch 32, 2-core EPYC, see
- * cli/bench-wasm-kernels.ts):
+ * bench/bench-wasm-kernels.ts):
  *
  * - `Conv2DBackpropFilter`: the filter gradient of a stride-s convolution is itself a
  *   convolution: the padded input as [inC, H, W, batch], convolved with dy as

@@ -24,7 +24,7 @@ export interface NearestOptions {
 }
 
 /**
- * Calibrated on the built-in shapes set with 8×8 thumbnails (cli/bench-metrics.ts prints the
+ * Calibrated on the built-in shapes set with 8×8 thumbnails (bench/bench-metrics.ts prints the
  * table). Copies with Gaussian pixel noise of std 0.05 lie at ≤ 0.17, 0.09, 0.05 (16/32/64 px);
  * std 0.1 has a median of 0.13, 0.07, 0.04. The nearest *other* image lies at ≥ 0.23 in a
  * 256-image set (median 0.71) and above 0.20 for 99% of a 4,096-image set (median 0.56).

@@ -50,7 +50,7 @@ export interface SliceOptions {
  * spread between sample batches, not the descriptor count, limits precision: on 256 vs 256
  * shapes images at 32 px, noise of std 0.03 raises the distance by 9–10 batch standard
  * deviations with these settings and with the paper's, at 1/16 of the projection work
- * (256 vs 256 at 32 px: ~0.5 s per evaluation on a 2-core laptop, cli/bench-metrics.ts).
+ * (256 vs 256 at 32 px: ~0.5 s per evaluation on a 2-core laptop, bench/bench-metrics.ts).
  */
 export const DESCRIBE_DEFAULTS: DescribeOptions = { nhood: 7, perImage: 32, minRes: 16, seed: 1 };
 export const SLICE_DEFAULTS: SliceOptions = { directions: 128, normalize: 'each', scale: 1e3, seed: 1 };

@@ -24,7 +24,7 @@ export type { StyleGanOptions } from './stylegan-layers.ts';
  * G 359k (mapping 62k), D 289k parameters; res 32, width 16, wDim 64: G 92k, D 73k.
  * Cost: the 3×3 convs at the two finest resolutions dominate. Per D + G step at batch 32 on WASM,
  * res 32 width 32 costs ~7× a DCGAN "small" step, width 16 (the same channels per resolution as
- * DCGAN width 32 from 16 px up) ~2× (cli/bench-stylegan.ts).
+ * DCGAN width 32 from 16 px up) ~2× (bench/bench-stylegan.ts).
  */
 
 /** Mapping network learning-rate multiplier (StyleGAN: 0.01), applied as a run-time scale. */

@@ -1,11 +1,11 @@
 /**
  * Bare training steps, timed: what `npm run bench` reports for Node and for a Worker in the page
- * (cli/bench-node.ts, src/worker/bare-steps.worker.ts), measured the same way in both places.
+ * (bench/bench-node.ts, bench/page/bare-steps.worker.ts), measured the same way in both places.
  * A step here is one D + one G step and a read of the losses, so the time includes the device
  * finishing its work (on a GPU, `trainStep()` alone only queues it).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GanTrainer } from '../train/trainer.ts';
+import type { GanTrainer } from '../src/gan/train/trainer.ts';
 
 export interface StepTiming {
   /** The first step after the trainer was built: shader compiles, first allocations. */

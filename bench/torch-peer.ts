@@ -3,7 +3,7 @@
  * (n = log2(res/4) doublings, channels doubling from `width`, BN in G only, leaky ReLU 0.2 in G and
  * D), the same init (PyTorch's default, which Ganvas's DCGAN copies), Adam, batch and non-saturating
  * loss, timed on the CPU with Debian's
- * `python3-torch` at /usr/bin/python3. Used by cli/bench.ts and cli/bench-wasm-kernels.ts.
+ * `python3-torch` at /usr/bin/python3. Used by bench/bench.ts and bench/bench-wasm-kernels.ts.
  */
 import { spawnSync } from 'node:child_process';
 

@@ -1,6 +1,6 @@
 /**
  * The strict half of the parity benchmark: Ganvas's DCGAN and the PyTorch peer start from the SAME
- * weights (Ganvas's initial parameters, converted to PyTorch layouts by cli/peer/dcgan.py) and take
+ * weights (Ganvas's initial parameters, converted to PyTorch layouts by bench/peer/dcgan.py) and take
  * the same steps on the same real batches and latents. If the two implement the same maths, their
  * losses agree to float32 rounding at first and drift apart only slowly (training is chaotic, so
  * rounding differences grow); a wrong layer, init, loss or optimizer detail shows at step 1.

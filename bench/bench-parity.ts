@@ -1,5 +1,5 @@
 /**
- * Parity with the reference implementation: the same DCGAN trained in PyTorch (cli/peer/dcgan.py)
+ * Parity with the reference implementation: the same DCGAN trained in PyTorch (bench/peer/dcgan.py)
  * and in Ganvas (Node, WASM backend with our kernels), plus Ganvas's autoencoder and VAE baselines,
  * all on the built-in faces set and all scored by the same SWD code (src/gan/metrics/swd.ts).
  *
@@ -8,14 +8,14 @@
  *                           [--lockstep N] [--out DIR] [--grid FILE.png]
  *
  * First, unless `--lockstep 0`, both start from the same weights and take N (default 200) steps on
- * the same batches and latents (cli/parity-lockstep.ts): their losses must agree to rounding at
+ * the same batches and latents (bench/parity-lockstep.ts): their losses must agree to rounding at
  * first. Then the independent runs, each seeded its own way, for the quality comparison.
  *
  * A benchmark, not a test: it prints a table (images/s, SWD ×1e3 at each step count, mean over the
  * seeds with the range) and writes one PNG of samples per model, one model per row. PyTorch runs
  * first, on its own, with `--torch-threads` threads (default 1, like the single-threaded WASM
  * backend); then each Ganvas model in turn. Installs python3-torch with apt-get if it is missing
- * (cli/torch-peer.ts; never in CI).
+ * (bench/torch-peer.ts; never in CI).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -32,9 +32,9 @@ import { G_SLOPE } from '../src/gan/nn/models/dcgan.ts';
 import { Rng } from '../src/gan/nn/random.ts';
 import { gridTensor, readGrid } from '../src/gan/explore/render.ts';
 import { GanTrainer } from '../src/gan/train/trainer.ts';
-import { parseArgs } from './args.ts';
-import { useNodeBackend } from './node-backend.ts';
-import { loadDataset } from './node-data.ts';
+import { parseArgs } from '../cli/args.ts';
+import { useNodeBackend } from '../cli/node-backend.ts';
+import { loadDataset } from '../cli/node-data.ts';
 import { lockstep, maxGap } from './parity-lockstep.ts';
 import { ensureTorch } from './torch-peer.ts';
 
@@ -95,7 +95,7 @@ async function ganvasRun(model: ModelKind, set: PreparedSet, s: Setup, seed: num
   return run;
 }
 
-/** The PyTorch training script, run with the interpreter cli/torch-peer.ts installs torch for. */
+/** The PyTorch training script, run with the interpreter bench/torch-peer.ts installs torch for. */
 const PEER = fileURLToPath(new URL('./peer/dcgan.py', import.meta.url));
 
 /** Runs the peer; each JSON line it prints goes to `onLine`. Rejects on a non-zero exit. */
@@ -113,7 +113,7 @@ function runPeer(args: string[], onLine: (value: unknown) => void): Promise<void
       }
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`cli/peer/dcgan.py exited with ${code}`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`bench/peer/dcgan.py exited with ${code}`))));
   });
 }
 

@@ -1,9 +1,9 @@
 /**
  * Timings and calibration of the quality metrics (src/gan/metrics), printed, never asserted.
  *
- *   npx tsx cli/bench-metrics.ts              # SWD and nearest-image timings, threshold table
- *   npx tsx cli/bench-metrics.ts --paper      # also the published SWD settings (slow)
- *   npx tsx cli/bench-metrics.ts --images 512
+ *   npx tsx bench/bench-metrics.ts              # SWD and nearest-image timings, threshold table
+ *   npx tsx bench/bench-metrics.ts --paper      # also the published SWD settings (slow)
+ *   npx tsx bench/bench-metrics.ts --images 512
  *
  * Wall time and this process's CPU time are both shown: on a shared machine the CPU time is the
  * steadier number.
@@ -13,7 +13,7 @@ import { makeShapes } from '../src/data/builtin/procedural.ts';
 import { buildIndex, nearest, NEAR_COPY_THRESHOLD, typicalGap } from '../src/gan/metrics/nearest.ts';
 import { describeSet, PAPER_DESCRIBE, PAPER_SLICE, swd, type DescribeOptions, type ImageSet, type SliceOptions } from '../src/gan/metrics/swd.ts';
 import { Rng } from '../src/gan/nn/random.ts';
-import { parseArgs } from './args.ts';
+import { parseArgs } from '../cli/args.ts';
 
 function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {
   const c0 = process.cpuUsage();

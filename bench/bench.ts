@@ -2,7 +2,7 @@
  * npm run bench: how fast Ganvas trains its DCGAN, everywhere it can run here, in one run:
  *   - bare steps (one D + one G Adam step and a loss read): Node WASM per size preset, a Worker
  *     in headless Chromium per browser backend, and the PyTorch peer of each size on 1 and all
- *     threads (cli/torch-peer.ts); every tfjs row as a ratio of PyTorch at the same size;
+ *     threads (bench/torch-peer.ts); every tfjs row as a ratio of PyTorch at the same size;
  *   - the app's own loop in the page per backend: loop vs bare images/s, main-thread long tasks,
  *     Train → first grid, the Worker's tensors and heaps from start to end of the run.
  * Numbers with the machine named, never assertions; paste the Markdown into docs/bench.md.
@@ -16,7 +16,7 @@
  */
 import { cpus } from 'node:os';
 import { PRESETS, type PresetName } from '../src/contract/config.ts';
-import { parseArgs } from './args.ts';
+import { parseArgs } from '../cli/args.ts';
 import { benchNode, type NodePlan } from './bench-node.ts';
 import { benchPage } from './bench-page.ts';
 import { imagesPerSec, loopTable, machineLabel, machineLine, stepTable, type LoopRow, type StepRow } from './bench-table.ts';

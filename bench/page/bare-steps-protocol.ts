@@ -1,10 +1,10 @@
 /**
  * Messages of the bench's bare-steps Worker (bare-steps.worker.ts) to its page, read by
- * cli/bench-page.ts. Not part of the app's protocol: the app never starts this Worker.
+ * bench/bench-page.ts. Not part of the app's protocol: the app never starts this Worker.
  */
-import type { TrainConfig } from '../contract/config.ts';
-import type { BackendInfo } from '../contract/protocol.ts';
-import type { StepTiming } from '../gan/backend/step-timing.ts';
+import type { TrainConfig } from '../../src/contract/config.ts';
+import type { BackendInfo } from '../../src/contract/protocol.ts';
+import type { StepTiming } from '../step-timing.ts';
 
 /** To the Worker: the page's URL query (`backend=wasm&preset=small&batch=32&steps=8&maxMs=30000`). */
 export interface BareRequest {

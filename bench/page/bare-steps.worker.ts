@@ -1,14 +1,14 @@
 /// <reference lib="webworker" />
 /**
- * Bench-only Worker entry (started by cli/bench-page/bare.html, not by the app): bare training
- * steps on one backend, timed as in Node (gan/backend/step-timing.ts), with no loop, grid or messages
+ * Bench-only Worker entry (started by bench/page/bare.html, not by the app): bare training
+ * steps on one backend, timed as in Node (bench/step-timing.ts), with no loop, grid or messages
  * around them. Set against the app's own loop on the same backend, it gives the loop's overhead.
  */
-import { configFromParams, DEFAULT_CONFIG, type BackendName } from '../contract/config.ts';
-import { makeShapes } from '../data/builtin/procedural.ts';
-import { timeTrainerSteps } from '../gan/backend/step-timing.ts';
-import { GanTrainer } from '../gan/train/trainer.ts';
-import { chooseBackend } from './backend.ts';
+import { configFromParams, DEFAULT_CONFIG, type BackendName } from '../../src/contract/config.ts';
+import { makeShapes } from '../../src/data/builtin/procedural.ts';
+import { timeTrainerSteps } from '../step-timing.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
+import { chooseBackend } from '../../src/worker/backend.ts';
 import type { BareMessage, BareRequest } from './bare-steps-protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;

@@ -1,6 +1,6 @@
 """The Ganvas DCGAN (src/gan/nn/models/dcgan.ts) in PyTorch, for the parity and speed benchmarks.
 
-    python3 cli/peer/dcgan.py --data faces.f32 --count N --res 16 --width 16 --zdim 100 --batch 16 \
+    python3 bench/peer/dcgan.py --data faces.f32 --count N --res 16 --width 16 --zdim 100 --batch 16 \
         --steps 500,1000,2000 --samples 512 --seed 1 --threads 1 --out DIR
 
 Trains exactly what GanTrainer.trainStep does: one D step on a real batch (indices drawn with
@@ -14,7 +14,7 @@ images, NHWC float32 in [-1, 1], drawn in one batch with G in training mode, i.e
 BN, which is how Ganvas samples too. One JSON line per step count on stdout.
 
 With `--lockstep DIR` it instead loads Ganvas's initial weights and the real-batch indices and
-latents Ganvas used (written by cli/parity-lockstep.ts), takes `--steps` steps with them and
+latents Ganvas used (written by bench/parity-lockstep.ts), takes `--steps` steps with them and
 prints the D and G losses of every step as one JSON line.
 """
 import argparse

@@ -1,8 +1,8 @@
 /**
  * Page rows of the benchmark, in headless Chromium on a fresh production build (the app plus the
  * bench's bare-steps page, built together into a temporary folder, served with the app's
- * headers). Per backend: bare steps in a Worker (src/worker/bare-steps.worker.ts), then, if a
- * step finished at all, the app's own loop (cli/bench-page-loop.ts) on the same settings.
+ * headers). Per backend: bare steps in a Worker (bench/page/bare-steps.worker.ts), then, if a
+ * step finished at all, the app's own loop (bench/bench-page-loop.ts) on the same settings.
  */
 import { english } from '../src/contract/messages.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, preview } from 'vite';
 import { openPage } from '../tests/e2e/browser.ts';
-import type { BareMessage } from '../src/worker/bare-steps-protocol.ts';
-import { median } from '../src/gan/backend/step-timing.ts';
+import type { BareMessage } from './page/bare-steps-protocol.ts';
+import { median } from './step-timing.ts';
 import { imagesPerSec, type LoopRow, type StepRow } from './bench-table.ts';
 import { benchLoop } from './bench-page-loop.ts';
 
@@ -35,7 +35,7 @@ const GRACE_MS = 30_000;
 
 async function bareSteps(base: string, backend: string, plan: PagePlan): Promise<StepRow> {
   const maxMs = plan.bareSeconds * 1000;
-  const s = await openPage(`${base}/cli/bench-page/bare.html?backend=${backend}&${plan.query}&dataset=shapes&steps=${plan.bareSteps}&maxMs=${maxMs}`);
+  const s = await openPage(`${base}/bench/page/bare.html?backend=${backend}&${plan.query}&dataset=shapes&steps=${plan.bareSteps}&maxMs=${maxMs}`);
   const row: StepRow = {
     where: 'page',
     backend,
@@ -91,7 +91,7 @@ export async function benchPage(plan: PagePlan, onStep: (r: StepRow) => void, on
       build: {
         outDir,
         emptyOutDir: true,
-        rolldownOptions: { input: { main: 'index.html', bare: 'cli/bench-page/bare.html' }, checks: { bundlerTimings: false } },
+        rolldownOptions: { input: { main: 'index.html', bare: 'bench/page/bare.html' }, checks: { bundlerTimings: false } },
       },
     });
     const server = await preview({ build: { outDir }, preview: { host: '127.0.0.1', port: 0 }, logLevel: 'warn' });

@@ -2,21 +2,21 @@
  * Steps per second of one DCGAN D + G Adam step (batch 32, 32×32 RGB) on the tfjs 'cpu' backend
  * and on 'wasm' with our training kernels (src/gan/backend/wasm-kernels.ts), in one run, with ratios.
  *
- *   npx tsx cli/bench-wasm-kernels.ts [--cpu-steps N] [--wasm-seconds S] [--no-cpu] [--profile] [--torch]
+ *   npx tsx bench/bench-wasm-kernels.ts [--cpu-steps N] [--wasm-seconds S] [--no-cpu] [--profile] [--torch]
  *
  * The model is self-contained here (not src/gan/models) so that the numbers stay comparable
  * while the project's models change; it has the DCGAN shapes of docs/NOTES (G 371k, D 168k):
  *   G: z[100] → dense 4·4·128 → BN, ReLU → convT 4×4 s2 → 64 → BN, ReLU → 32 → BN, ReLU → 3, tanh
  *   D: conv 4×4 s2 3 → 32 → 64 → 128, leaky ReLU 0.2 → dense → 1 logit; non-saturating loss.
  * `--profile` prints the wasm kernels that take the most time in one step.
- * `--torch` also times the same step in PyTorch (cli/torch-peer.ts; /usr/bin/python3, apt-get install python3-torch),
+ * `--torch` also times the same step in PyTorch (bench/torch-peer.ts; /usr/bin/python3, apt-get install python3-torch),
  * on 1 thread and on all cores. `--cpu-steps N` (default 1; a CPU step takes 1–2 minutes here)
  * and `--no-cpu` set the tfjs CPU part.
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { startWasmInNode } from './node-wasm.ts';
+import { startWasmInNode } from '../cli/node-wasm.ts';
 import { torchStepsPerSecond } from './torch-peer.ts';
 
 const BATCH = 32;

@@ -5,7 +5,7 @@
  * of G, w average) are timed on their own so their amortised cost can be added. Numbers, never
  * assertions.
  *
- *   npx tsx cli/bench-stylegan.ts [--steps 6] [--batch 32] [--backend wasm|cpu]
+ *   npx tsx bench/bench-stylegan.ts [--steps 6] [--batch 32] [--backend wasm|cpu]
  */
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -18,8 +18,8 @@ import { countParams, disposeParams, type Params } from '../src/gan/nn/params.ts
 import { defaultR1Gamma, r1Step } from '../src/gan/train/r1.ts';
 import { Rng } from '../src/gan/nn/random.ts';
 import { discriminatorStep, generatorStep } from '../src/gan/train/steps.ts';
-import { parseArgs } from './args.ts';
-import { useNodeBackend, type NodeBackend } from './node-backend.ts';
+import { parseArgs } from '../cli/args.ts';
+import { useNodeBackend, type NodeBackend } from '../cli/node-backend.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

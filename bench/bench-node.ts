@@ -1,11 +1,11 @@
-/** Node rows of the benchmark: bare engine steps (gan/backend/step-timing.ts), as the page's bare Worker times them. */
+/** Node rows of the benchmark: bare engine steps (bench/step-timing.ts), as the page's bare Worker times them. */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, PRESETS, type PresetName } from '../src/contract/config.ts';
 import { makeShapes } from '../src/data/builtin/procedural.ts';
-import { timeTrainerSteps } from '../src/gan/backend/step-timing.ts';
+import { timeTrainerSteps } from './step-timing.ts';
 import { GanTrainer } from '../src/gan/train/trainer.ts';
 import type { StepRow } from './bench-table.ts';
-import { useNodeBackend, type NodeBackend } from './node-backend.ts';
+import { useNodeBackend, type NodeBackend } from '../cli/node-backend.ts';
 
 export interface NodePlan {
   backend: NodeBackend;

@@ -1,12 +1,12 @@
 /**
  * What an autosave costs: reading the state off the device, encoding the .ganvas file, and its
- * size, for DCGAN and StyleGAN at 32 px (WASM backend in Node).   npx tsx cli/bench-autosave.ts
+ * size, for DCGAN and StyleGAN at 32 px (WASM backend in Node).   npx tsx bench/bench-autosave.ts
  */
 import { DEFAULT_CONFIG, MODEL_DEFAULTS, PRESETS, type TrainConfig } from '../src/contract/config.ts';
 import { makeShapes } from '../src/data/builtin/procedural.ts';
 import { encodeProject, quantiseDataset } from '../src/gan/project/checkpoint.ts';
 import { GanTrainer } from '../src/gan/train/trainer.ts';
-import { useNodeBackend } from './node-backend.ts';
+import { useNodeBackend } from '../cli/node-backend.ts';
 
 await useNodeBackend('wasm');
 const data = makeShapes({ res: 32, count: 256 });

@@ -4,7 +4,7 @@
  * WASM backend with our training kernels on the same machine's CPU.
  *
  *   npm install --no-save webgpu@0.6.2
- *   npx tsx cli/bench-webgpu-node.ts [--quick] [--steps N] [--backends webgpu,wasm]
+ *   npx tsx bench/bench-webgpu-node.ts [--quick] [--steps N] [--backends webgpu,wasm]
  *                                    [--rows small-32,small-128,full-32,full-128] [--json FILE]
  *
  * With no GPU, Chromium's SwiftShader Vulkan driver serves as one (slow, for checking only):
@@ -26,8 +26,8 @@ import { DEFAULT_CONFIG, PRESETS, type TrainConfig } from '../src/contract/confi
 import { makeShapes } from '../src/data/builtin/procedural.ts';
 import { backendSelfCheck } from '../src/gan/backend/self-check.ts';
 import { GanTrainer } from '../src/gan/train/trainer.ts';
-import { parseArgs } from './args.ts';
-import { useNodeBackend } from './node-backend.ts';
+import { parseArgs } from '../cli/args.ts';
+import { useNodeBackend } from '../cli/node-backend.ts';
 
 type Backend = 'webgpu' | 'wasm';
 type Preset = 'small' | 'full';
