@@ -52,6 +52,23 @@ export function isZip(bytes: Uint8Array): boolean {
 
 const looksLikeArchiveName = (name: string): boolean => /\.(zip|7z|rar|tar|gz|tgz)$/i.test(name);
 
+/** Deflate's best ratio is 1032:1; a larger declared size is a lie, whatever the limits. */
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * What is wrong with inflating a zip entry as its directory declares it, judged before anything
+ * is inflated (fflate allocates the declared size): a method fflate cannot read, a declared size
+ * over `limit`, or sizes no real entry has. The guard both the dataset zips and the project file use.
+ */
+export function entryProblem(info: Pick<UnzipFileInfo, 'originalSize' | 'size' | 'compression'>, limit: number): 'method' | 'tooLarge' | 'forged' | undefined {
+  if (info.compression !== 0 && info.compression !== 8) return 'method';
+  if (info.originalSize > limit) return 'tooLarge';
+  // A stored entry is copied at its compressed size; a deflated one cannot grow past deflate's ratio.
+  const stored = info.compression === 0;
+  if (stored ? info.originalSize !== info.size : info.originalSize > info.size * DEFLATE_MAX_RATIO + 1024) return 'forged';
+  return undefined;
+}
+
 /** One pass over the directory deciding, per entry, whether to inflate it; rejections are kept. */
 class EntryScreen {
   readonly rejections: Rejection[] = [];
@@ -90,12 +107,10 @@ class EntryScreen {
   /** Why this one entry is refused, if it is. */
   private refusal(info: UnzipFileInfo): Message | undefined {
     if (looksLikeArchiveName(info.name)) return msg('zip.nested');
-    if (info.originalSize > this.limits.maxEntryBytes) {
-      return tooLarge(info.originalSize, this.limits.maxEntryBytes);
-    }
-    if (info.compression !== 0 && info.compression !== 8) return msg('zip.method', { method: info.compression });
-    // A stored entry is copied at its *compressed* size: it must equal the size screened above.
-    if (info.compression === 0 && info.size !== info.originalSize) return msg('zip.sizesDisagree');
+    const problem = entryProblem(info, this.limits.maxEntryBytes);
+    if (problem === 'tooLarge') return tooLarge(info.originalSize, this.limits.maxEntryBytes);
+    if (problem === 'method') return msg('zip.method', { method: info.compression });
+    if (problem === 'forged') return msg('zip.sizesDisagree');
     return undefined;
   }
 

@@ -6,11 +6,10 @@
  */
 import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { formatSize } from '../../data/sniff.ts';
+import { entryProblem } from '../../data/zip.ts';
 import { DATASET_FILE, MANIFEST_FILE, ProjectError, refuse, WEIGHTS_FILE, type ProjectLimits } from './checkpoint-types.ts';
 
 const TIMELINE_PATTERN = /^timeline\/\d{4,6}\.png$/;
-/** Deflate's best ratio is 1032:1; a larger declared size is a lie, whatever the limits. */
-const DEFLATE_MAX_RATIO = 1032;
 
 /** The largest a given entry may declare itself, or undefined when the name is not ours. */
 function entryLimit(name: string, limits: ProjectLimits): number | undefined {
@@ -36,11 +35,10 @@ class Screen {
     const limit = entryLimit(name, this.limits);
     if (limit === undefined) refuse('project.unexpectedEntry', { entry: shown });
     if (this.declared.has(name)) refuse('project.twoEntries', { entry: shown });
-    if (compression !== 0 && compression !== 8) refuse('project.method', { entry: name, method: compression });
-    if (originalSize > limit) refuse('project.entryTooLarge', { entry: name, size: formatSize(originalSize), limit: formatSize(limit) });
-    if (compression === 0 ? originalSize !== size : originalSize > size * DEFLATE_MAX_RATIO + 1024) {
-      refuse('project.forged', { entry: name, size: originalSize, stored: size });
-    }
+    const problem = entryProblem(info, limit);
+    if (problem === 'method') refuse('project.method', { entry: name, method: compression });
+    if (problem === 'tooLarge') refuse('project.entryTooLarge', { entry: name, size: formatSize(originalSize), limit: formatSize(limit) });
+    if (problem === 'forged') refuse('project.forged', { entry: name, size: originalSize, stored: size });
     this.total += originalSize;
     if (this.total > this.limits.maxProjectBytes) refuse('project.overLimit', { limit: formatSize(this.limits.maxProjectBytes) });
     this.declared.set(name, originalSize);
