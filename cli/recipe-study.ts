@@ -88,7 +88,10 @@ function commitOf(dir: string): string {
 }
 
 async function trainerOf(dir: string): Promise<TrainerClass> {
-  const mod = (await import(pathToFileURL(join(dir, 'src/gan/train/trainer.ts')).href)) as { GanTrainer: TrainerClass };
+  // The trainer moved into src/gan/train/ after the commits docs/recipe.md compares; take either.
+  const path = ['src/gan/train/trainer.ts', 'src/gan/trainer.ts'].map((p) => join(dir, p)).find((p) => existsSync(p));
+  if (!path) throw new Error(`${dir} holds no src/gan/train/trainer.ts or src/gan/trainer.ts`);
+  const mod = (await import(pathToFileURL(path).href)) as { GanTrainer: TrainerClass };
   return mod.GanTrainer;
 }
 
