@@ -1,20 +1,15 @@
 /// <reference types="vite/client" />
 // (The session pulls in the Worker's backend module, whose wasm binaries are Vite `?url` imports.)
 import { inEnglish } from '../helpers/english.ts';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../../src/contract/protocol.ts';
 import { divergence } from '../../src/worker/guard.ts';
 import { Session } from '../../src/worker/session/session.ts';
 import { GanTrainer } from '../../src/gan/train/trainer.ts';
-import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
+import { tinyConfig } from '../helpers/tf.ts';
+import { useSessionBackend } from '../helpers/session.ts';
 
-beforeAll(async () => {
-  const dir = `${process.cwd()}/node_modules/@tensorflow/tfjs-backend-wasm/dist/`;
-  const names = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
-  setWasmPaths(Object.fromEntries(names.map((n) => [n, dir + n])) as Record<(typeof names)[number], string>);
-  await useFastBackend();
-});
+beforeAll(useSessionBackend);
 
 describe('the Worker session runs the autoencoder kinds like any model', () => {
   it.each(['autoencoder', 'vae'] as const)('%s: steps, metrics the guard accepts, grid, explorer and generator export', async (model) => {

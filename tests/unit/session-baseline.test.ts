@@ -1,26 +1,13 @@
 /// <reference types="vite/client" />
 // (The session pulls in the Worker's backend module, whose wasm binaries are Vite `?url` imports.)
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../../src/contract/protocol.ts';
 import { Session } from '../../src/worker/session/session.ts';
-import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
+import { tinyConfig } from '../helpers/tf.ts';
+import { until, useSessionBackend } from '../helpers/session.ts';
 
-beforeAll(async () => {
-  const dir = `${process.cwd()}/node_modules/@tensorflow/tfjs-backend-wasm/dist/`;
-  const names = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
-  setWasmPaths(Object.fromEntries(names.map((n) => [n, dir + n])) as Record<(typeof names)[number], string>);
-  await useFastBackend();
-});
-
-const until = async (ok: () => boolean, ms: number) => {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+beforeAll(useSessionBackend);
 
 describe('the autoencoder baseline in the Worker session', () => {
   it('trains beside the GAN through the command queue, scores both, and frees its tensors', async () => {

@@ -1,26 +1,13 @@
 /// <reference types="vite/client" />
 // New data while a model trains: the Worker session decides what it does and always says what the loop is doing.
 import 'fake-indexeddb/auto';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../../src/contract/protocol.ts';
 import { Session } from '../../src/worker/session/session.ts';
-import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
+import { tinyConfig } from '../helpers/tf.ts';
+import { until, useSessionBackend } from '../helpers/session.ts';
 
-beforeAll(async () => {
-  const dir = `${process.cwd()}/node_modules/@tensorflow/tfjs-backend-wasm/dist/`;
-  const names = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
-  setWasmPaths(Object.fromEntries(names.map((n) => [n, dir + n])) as Record<(typeof names)[number], string>);
-  await useFastBackend();
-});
-
-const until = async (ok: () => boolean, ms: number) => {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+beforeAll(useSessionBackend);
 
 type Of<T extends WorkerEvent['type']> = WorkerEvent & { type: T };
 const lastOf = <T extends WorkerEvent['type']>(events: WorkerEvent[], type: T) => events.filter((e): e is Of<T> => e.type === type).at(-1);

@@ -1,19 +1,12 @@
 /// <reference types="vite/client" />
 // (The session pulls in the Worker's backend module, whose wasm binaries are Vite `?url` imports.)
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../../src/contract/protocol.ts';
 import { Session } from '../../src/worker/session/session.ts';
-import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
+import { tinyConfig } from '../helpers/tf.ts';
+import { useSessionBackend } from '../helpers/session.ts';
 
-beforeAll(async () => {
-  // Importing the Worker's session points tfjs-wasm at the page's URLs for its binaries; in Node
-  // they are read from the package.
-  const dir = `${process.cwd()}/node_modules/@tensorflow/tfjs-backend-wasm/dist/`;
-  const names = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
-  setWasmPaths(Object.fromEntries(names.map((n) => [n, dir + n])) as Record<(typeof names)[number], string>);
-  await useFastBackend();
-});
+beforeAll(useSessionBackend);
 
 describe('the Worker session measures path length on demand', () => {
   it('answers quality/ppl with a ppl event for the current step, and a notice without a model', async () => {
