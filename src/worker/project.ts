@@ -62,10 +62,15 @@ export interface OpenedRun {
 export async function timelineOf(snapshot: TrainerSnapshot): Promise<TimelineFrame[]> {
   const frames: TimelineFrame[] = [];
   for (const f of snapshot.timeline ?? []) {
-    const bitmap = await createImageBitmap(new Blob([f.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }), {
-      premultiplyAlpha: 'none',
-      colorSpaceConversion: 'none',
-    }).catch(() => undefined);
+    // (Inside a promise: where there is no createImageBitmap, as in Node, the frame is skipped too.)
+    const bitmap = await Promise.resolve()
+      .then(() =>
+        createImageBitmap(new Blob([f.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }), {
+          premultiplyAlpha: 'none',
+          colorSpaceConversion: 'none',
+        }),
+      )
+      .catch(() => undefined);
     if (!bitmap) continue;
     const img = bitmapToRgba(bitmap);
     bitmap.close();

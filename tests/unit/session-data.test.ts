@@ -65,4 +65,26 @@ describe('new data while training', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(lastOf(events, 'step')!.step).toBe(stepNow); // the loop really stopped
   });
+
+  it('saves an opened project file as a run before it says so, so a crash right after can resume it', async () => {
+    const first: WorkerEvent[] = [];
+    const a = new Session((e) => first.push(e));
+    await a.handle({ type: 'config', config: tinyConfig({ autosaveMs: 3_600_000 }) });
+    await a.handle({ type: 'dataset/builtin', name: 'shapes' });
+    for (let i = 0; i < 3; i++) await a.handle({ type: 'train/step' });
+    await a.handle({ type: 'project/export' });
+    const file = lastOf(first, 'project')!;
+
+    const events: WorkerEvent[] = [];
+    const b = new Session((e) => events.push(e));
+    await b.handle({ type: 'project/import', file: new File([file.bytes], file.name) });
+    const opened = events.findIndex((e) => e.type === 'status' && e.message.key === 'runs.opened');
+    expect(opened).toBeGreaterThan(0);
+    const saved = events
+      .slice(0, opened)
+      .filter((e): e is Of<'runs'> => e.type === 'runs')
+      .at(-1)!;
+    expect(saved.current).toBeDefined(); // named current only once it is in the store
+    expect(saved.runs.find((r) => r.id === saved.current)).toMatchObject({ step: 3, name: expect.stringMatching(/^shapes · \d+$/) });
+  });
 });

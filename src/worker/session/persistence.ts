@@ -107,6 +107,9 @@ export class RunKeeper {
     const opened = await this.check(bytes, id);
     if ('key' in opened) return this.s.notice('error', msg('runs.cannotOpen', { what, reason: opened }));
     await this.install(opened);
+    // A project file becomes a saved run before it is announced: the page resumes the current run
+    // after a crash, and a run that is only in memory would be gone.
+    if (id === undefined) await this.autosave();
     this.s.status('paused', msg('runs.opened', { name: opened.parts.run.name, step: opened.trainer.step }));
   }
 
