@@ -1,9 +1,10 @@
 /**
  * Divergence guard: keeps a small ring of recent good snapshots (on the device) and decides
  * when a run has blown up. Checks ride on the metric reads the loop already makes, so there
- * is no extra sync per step.
+ * is no extra sync per step (a snapshot, every hundred steps, reads back one number).
  */
 import { msg, type Message } from '../contract/messages.ts';
+import { hasNonFinite } from '../gan/project/memento.ts';
 import { disposeMemento, type GanTrainer, type Memento, type StepReport } from '../gan/train/trainer.ts';
 
 /** A loss this large means the game has exploded (healthy softplus losses stay under ~10). */
@@ -26,10 +27,16 @@ export class DivergenceGuard {
     private readonly every = 100,
   ) {}
 
-  /** Called with each good report: snapshot when one is due. */
-  good(trainer: GanTrainer): void {
+  /**
+   * Called with each good report: snapshot when one is due. The report's losses come from before
+   * the last update, so the state itself is checked too: a snapshot holding NaN or ±∞ (weights or
+   * optimizer moments) is never kept, or a rollback would land on it again and again.
+   */
+  async good(trainer: GanTrainer): Promise<void> {
     if (trainer.step - this.lastSnapshotStep < this.every) return;
-    this.ring.push(trainer.snapshot());
+    const snapshot = trainer.snapshot();
+    if (await hasNonFinite(snapshot)) return disposeMemento(snapshot);
+    this.ring.push(snapshot);
     this.lastSnapshotStep = trainer.step;
     while (this.ring.length > this.keep) disposeMemento(this.ring.shift()!);
   }

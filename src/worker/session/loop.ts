@@ -116,7 +116,7 @@ export class TrainingLoop {
       const problem = r && divergence(r);
       if (problem) return this.recover(problem, r.step);
       if (r) {
-        this.guard.good(trainer);
+        await this.guard.good(trainer);
         const imagesPerSec = single ? 0 : this.rate.stepsPerSec(r.step) * s.config.batch;
         const point: MetricPoint = { step: r.step, gLoss: r.gLoss, dLoss: r.dLoss, dReal: r.dReal, dFake: r.dFake, imagesPerSec, augmentP: r.augmentP };
         this.points.push(point);
