@@ -1,5 +1,6 @@
 /** Datasets for the Node CLI: built-in sets read from public/, or a folder of images. */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeShapes } from '../src/data/builtin/procedural.ts';
 import { BUILTINS, isBuiltinName } from '../src/data/builtin/registry.ts';
@@ -16,7 +17,7 @@ export async function loadDataset(source: string, res: number): Promise<{ set: P
   if (isBuiltinName(source)) {
     const entry = BUILTINS[source];
     if (entry.kind === 'procedural') return { set: makeShapes({ res }), rejections: [] };
-    const bytes = new Uint8Array(await readFile(PUBLIC + entry.file));
+    const bytes = new Uint8Array(await readFile(join(PUBLIC, entry.file)));
     const sheet = await nodeDecoder({ name: entry.file, bytes }, 'png');
     const tiles = sliceSprite(sheet, entry.tile, entry.count, entry.columns);
     const pixels = new Float32Array(tiles.length * res * res * 3);
