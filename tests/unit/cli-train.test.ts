@@ -93,6 +93,21 @@ describe('npm run train (headless CLI)', () => {
     }
   });
 
+  it('trains on a built-in sprite set read from public/ (not only the drawn shapes)', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ganvas-cli-'));
+    try {
+      const log = execFileSync(
+        'npx',
+        ['tsx', 'cli/train.ts', '--data', 'faces', '--steps', '2', '--every', '2', '--res', '16', '--width', '8', '--batch', '4', '--out', out],
+        { encoding: 'utf8', timeout: 90_000 },
+      );
+      expect(log).toMatch(/^\d+ images at 16px/m);
+      expect(log).toMatch(/step 2\/2 /);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('says what is wrong with a bad option instead of training', () => {
     expect(() => execFileSync('npx', ['tsx', 'cli/train.ts', '--res', '17', '--steps', '1'], { encoding: 'utf8', stdio: 'pipe', timeout: 60_000 })).toThrow(
       /res must be/,
