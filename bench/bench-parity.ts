@@ -35,7 +35,7 @@ import { GanTrainer } from '../src/gan/train/trainer.ts';
 import { parseArgs } from '../cli/args.ts';
 import { useNodeBackend } from '../cli/node-backend.ts';
 import { loadDataset } from '../cli/node-data.ts';
-import { lockstep, maxGap } from './parity-lockstep.ts';
+import { lockstep, maxGap, peerFlags } from './parity-lockstep.ts';
 import { ensureTorch } from './torch-peer.ts';
 
 type Impl = 'torch' | ModelKind;
@@ -121,34 +121,21 @@ async function torchRun(dataFile: string, count: number, s: Setup, seed: number)
   const dir = join(s.out, `torch-${seed}`);
   await mkdir(dir, { recursive: true });
   const run: Run = { seconds: new Map(), samples: new Map() };
-  const args = [
-    '--data',
-    dataFile,
-    '--count',
-    String(count),
-    '--res',
-    String(s.res),
-    '--width',
-    String(s.width),
-    '--zdim',
-    String(s.zDim),
-    '--batch',
-    String(s.batch),
-    '--steps',
-    s.steps.join(','),
-    '--samples',
-    String(s.samples),
-    '--seed',
-    String(seed),
-    '--threads',
-    String(s.torchThreads),
-    '--g-slope',
-    String(G_SLOPE),
-    '--init',
-    'fan-in',
-    '--out',
-    dir,
-  ];
+  const args = peerFlags({
+    data: dataFile,
+    count,
+    res: s.res,
+    width: s.width,
+    zdim: s.zDim,
+    batch: s.batch,
+    steps: s.steps.join(','),
+    samples: s.samples,
+    seed,
+    threads: s.torchThreads,
+    'g-slope': G_SLOPE,
+    init: 'fan-in',
+    out: dir,
+  });
   await runPeer(args, (v) => {
     const line = v as { step: number; seconds: number; file: string };
     run.seconds.set(line.step, line.seconds);

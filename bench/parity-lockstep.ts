@@ -76,32 +76,27 @@ export async function lockstep(set: PreparedSet, s: LockstepShape, steps: number
   optD.dispose();
   optG.dispose();
 
-  const args = [
-    '--lockstep',
-    dir,
-    '--data',
-    join(dir, `faces-${s.res}.f32`),
-    '--count',
-    String(set.count),
-    '--res',
-    String(s.res),
-    '--width',
-    String(s.width),
-    '--zdim',
-    String(s.zDim),
-    '--batch',
-    String(s.batch),
-    '--steps',
-    String(steps),
-    '--g-slope',
-    String(slope),
-    '--out',
-    dir,
-  ];
+  const args = peerFlags({
+    lockstep: dir,
+    data: join(dir, `faces-${s.res}.f32`),
+    count: set.count,
+    res: s.res,
+    width: s.width,
+    zdim: s.zDim,
+    batch: s.batch,
+    steps,
+    'g-slope': slope,
+    out: dir,
+  });
   const r = spawnSync('/usr/bin/python3', [peer, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`lockstep peer failed: ${r.stderr}`);
   const torch = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { d: number[]; g: number[] };
   return { steps, ganvas, torch };
+}
+
+/** The PyTorch peer's command line (bench/peer/dcgan.py) from named values: `{ 'g-slope': 0.2 }` → `--g-slope 0.2`. */
+export function peerFlags(values: Record<string, string | number>): string[] {
+  return Object.entries(values).flatMap(([name, v]) => [`--${name}`, String(v)]);
 }
 
 async function writeFloats(file: string, arrays: Float32Array[]): Promise<void> {

@@ -5,36 +5,44 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 
+/** Runs `npm run train` with `args`; its output (throws when it fails). */
+function train(args: string[], timeout = 90_000): string {
+  return execFileSync('npx', ['tsx', 'cli/train.ts', ...args], { encoding: 'utf8', timeout });
+}
+
+/** Runs `test` with a fresh output folder, removed afterwards. */
+function withOut(test: (out: string) => void): void {
+  const out = mkdtempSync(join(tmpdir(), 'ganvas-cli-'));
+  try {
+    test(out);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 describe('npm run train (headless CLI)', () => {
-  it('trains a few steps on a built-in set and writes a grid, metrics with SWD, and single samples', () => {
-    const out = mkdtempSync(join(tmpdir(), 'ganvas-cli-'));
-    try {
-      const log = execFileSync(
-        'npx',
-        [
-          'tsx',
-          'cli/train.ts',
-          '--data',
-          'shapes',
-          '--steps',
-          '8',
-          '--every',
-          '4',
-          '--res',
-          '16',
-          '--width',
-          '8',
-          '--batch',
-          '4',
-          '--reportEvery',
-          '2',
-          '--out',
-          out,
-          '--samples',
-          '3',
-        ],
-        { encoding: 'utf8', timeout: 90_000 },
-      );
+  it('trains a few steps on a built-in set and writes a grid, metrics with SWD, and single samples', () =>
+    withOut((out) => {
+      const log = train([
+        '--data',
+        'shapes',
+        '--steps',
+        '8',
+        '--every',
+        '4',
+        '--res',
+        '16',
+        '--width',
+        '8',
+        '--batch',
+        '4',
+        '--reportEvery',
+        '2',
+        '--out',
+        out,
+        '--samples',
+        '3',
+      ]);
       expect(log).toMatch(/step 8\/8 .* SWD \d.* diversity \d/);
       const grid = PNG.sync.read(readFileSync(join(out, 'grid.png')));
       expect(grid.width).toBe(8 * 17 - 1);
@@ -47,38 +55,28 @@ describe('npm run train (headless CLI)', () => {
       const last = lines.at(-1) as { diversity?: number };
       expect(last.diversity).toBeGreaterThan(0);
       expect(readdirSync(join(out, 'samples'))).toEqual(['00000.png', '00001.png', '00002.png']);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('--every K prints at every multiple of K and the last step, also when K is not a multiple of reportEvery', () => {
-    const out = mkdtempSync(join(tmpdir(), 'ganvas-cli-'));
-    try {
-      const log = execFileSync(
-        'npx',
-        [
-          'tsx',
-          'cli/train.ts',
-          '--data',
-          'shapes',
-          '--steps',
-          '8',
-          '--every',
-          '3',
-          '--res',
-          '16',
-          '--width',
-          '8',
-          '--batch',
-          '4',
-          '--reportEvery',
-          '2',
-          '--out',
-          out,
-        ],
-        { encoding: 'utf8', timeout: 90_000 },
-      );
+  it('--every K prints at every multiple of K and the last step, also when K is not a multiple of reportEvery', () =>
+    withOut((out) => {
+      const log = train([
+        '--data',
+        'shapes',
+        '--steps',
+        '8',
+        '--every',
+        '3',
+        '--res',
+        '16',
+        '--width',
+        '8',
+        '--batch',
+        '4',
+        '--reportEvery',
+        '2',
+        '--out',
+        out,
+      ]);
       expect([...log.matchAll(/^step (\d+)\/8 /gm)].map((m) => Number(m[1]))).toEqual([3, 6, 8]);
       const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
         .trim()
@@ -88,25 +86,14 @@ describe('npm run train (headless CLI)', () => {
       expect(lines.map((l) => l.step)).toEqual([2, 3, 4, 6, 8]);
       expect(lines.map((l) => l.steps)).toEqual([2, 1, 1, 2, 2]);
       expect(lines.filter((l) => Number.isFinite(l.swd) && Number.isFinite(l.diversity)).map((l) => l.step)).toEqual([3, 6, 8]);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('trains on a built-in sprite set read from public/ (not only the drawn shapes)', () => {
-    const out = mkdtempSync(join(tmpdir(), 'ganvas-cli-'));
-    try {
-      const log = execFileSync(
-        'npx',
-        ['tsx', 'cli/train.ts', '--data', 'faces', '--steps', '2', '--every', '2', '--res', '16', '--width', '8', '--batch', '4', '--out', out],
-        { encoding: 'utf8', timeout: 90_000 },
-      );
+  it('trains on a built-in sprite set read from public/ (not only the drawn shapes)', () =>
+    withOut((out) => {
+      const log = train(['--data', 'faces', '--steps', '2', '--every', '2', '--res', '16', '--width', '8', '--batch', '4', '--out', out]);
       expect(log).toMatch(/^\d+ images at 16px/m);
       expect(log).toMatch(/step 2\/2 /);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+    }));
 
   it('says what is wrong with a bad option instead of training', () => {
     expect(() => execFileSync('npx', ['tsx', 'cli/train.ts', '--res', '17', '--steps', '1'], { encoding: 'utf8', stdio: 'pipe', timeout: 60_000 })).toThrow(
@@ -120,9 +107,8 @@ describe('npm run train (headless CLI)', () => {
     return { status: r.status, stderr: r.stderr.trim() };
   };
 
-  it('refuses a typo, a word for a number and a missing folder: one line naming the option, exit 2, nothing written', () => {
-    const out = mkdtempSync(join(tmpdir(), 'ganvas-cli-'));
-    try {
+  it('refuses a typo, a word for a number and a missing folder: one line naming the option, exit 2, nothing written', () =>
+    withOut((out) => {
       const typo = refusal(['--stpes', '50', '--out', out]);
       expect(typo).toEqual({ status: 2, stderr: 'unknown option --stpes (did you mean --steps?); npm run train -- --help lists them' });
       const word = refusal(['--steps', 'abc', '--out', out]);
@@ -134,13 +120,10 @@ describe('npm run train (headless CLI)', () => {
       expect(folder.status).toBe(2);
       expect(folder.stderr).toMatch(/^--data: no built-in set or folder called ".*no-such-folder" \(takes faces\|animals\|shapes, or a folder of images\)$/);
       expect(readdirSync(out)).toEqual([]);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+    }));
 
   it('--help lists every option with its default', () => {
-    const help = execFileSync('npx', ['tsx', 'cli/train.ts', '--help'], { encoding: 'utf8', timeout: 60_000 });
+    const help = train(['--help'], 60_000);
     for (const option of [
       '--data',
       '--steps',

@@ -304,14 +304,15 @@ export class Session {
   private fail(e: unknown): void {
     const s = this.s;
     s.running = false;
-    const message = english(messageOf(e));
-    if (!DEVICE_LOST.test(message) || !s.backend) return s.status('error', messageOf(e));
+    const said = messageOf(e);
+    const message = english(said);
+    if (!DEVICE_LOST.test(message) || !s.backend) return s.status('error', said);
     if (this.lost) return;
     this.lost = true;
     // Nothing on a lost device can be trusted, snapshots included: hand over to the page's crash
     // recovery, which starts a fresh Worker (and backend) and reloads the last autosave.
     const name = s.backend.name;
-    const why = DEVICE_LOST_AT.test(message) ? messageOf(e) : msg('session.deviceLost', { backend: name, step: s.trainer?.step ?? 0, detail: message });
+    const why = DEVICE_LOST_AT.test(message) ? said : msg('session.deviceLost', { backend: name, step: s.trainer?.step ?? 0, detail: message });
     s.status('loading', msg('session.restarting', { why }));
     setTimeout(() => {
       throw new Error(english(why));
