@@ -24,12 +24,14 @@ interface Own {
 /** The CLI's own options, beside the training settings. */
 const OWN = {
   data: { default: 'faces', takes: `${BUILTIN_NAMES.join('|')}, or a folder of images` },
-  steps: { default: '200', takes: 'training steps, a whole number ≥ 1', min: 1 },
+  steps: { default: '200', takes: 'training steps (more steps, with --resume), a whole number ≥ 0', min: 0 },
   every: { default: '50', takes: 'steps between progress lines (with SWD and diversity), ≥ 1', min: 1 },
   out: { default: 'out', takes: 'the folder to write grid.png and metrics.jsonl into' },
   backend: { default: 'wasm', takes: 'wasm|cpu', choices: ['wasm', 'cpu'] },
   samples: { default: '0', takes: 'single sample PNGs to write from the final generator, ≥ 0', min: 0 },
   ppl: { default: '0', takes: 'pairs to measure perceptual path length on at the end (0: off)', min: 0 },
+  save: { default: '', takes: "a .ganvas file to write the run into at the end, as the page's Export project does" },
+  resume: { default: '', takes: 'a .ganvas file (from the page, the CLI or ganvas_torch) to continue; its settings and images are used' },
 } as const satisfies Record<string, Own>;
 type OwnName = keyof typeof OWN;
 
@@ -45,6 +47,10 @@ export interface TrainOptions {
   backend: NodeBackend;
   samples: number;
   ppl: number;
+  /** Where to write the project file at the end ('' = nowhere). */
+  save: string;
+  /** The project file to continue ('' = a fresh run). */
+  resume: string;
   config: TrainConfig;
 }
 
@@ -63,6 +69,11 @@ export function readTrainOptions(argv: string[]): TrainOptions {
   const { config, issues } = configFromParams({ get }, CLI_BASE);
   if (issues.length) throw new UsageError(issues.map((i) => `--${i.field}: ${english(i.message)}`).join('; '));
   const own = (k: OwnName) => get(k) ?? OWN[k].default;
+  const resume = own('resume');
+  const given = SETTINGS.filter((k) => get(k) !== null);
+  // A resumed run is the file's run: a setting from the command line would make it another one.
+  if (resume && given.length)
+    throw new UsageError(`--${given[0]}: a resumed run keeps the settings in ${resume}; leave out ${given.map((k) => `--${k}`).join(', ')}`);
   const data = own('data');
   if (!(BUILTIN_NAMES as readonly string[]).includes(data) && !isFolder(data)) {
     throw new UsageError(`--data: no built-in set or folder called "${data}" (takes ${OWN.data.takes})`);
@@ -76,6 +87,8 @@ export function readTrainOptions(argv: string[]): TrainOptions {
     backend: choice('backend', own('backend')) as NodeBackend,
     samples: count('samples', own('samples')),
     ppl: count('ppl', own('ppl')),
+    save: own('save'),
+    resume,
     config,
   };
 }
@@ -127,7 +140,7 @@ function closest(name: string, known: string[]): string | undefined {
 
 /** Every option with its default. */
 export function usage(): string {
-  const own = Object.entries(OWN).map(([k, o]) => `  --${k.padEnd(16)} ${o.takes} (default ${o.default})`);
+  const own = Object.entries(OWN).map(([k, o]) => `  --${k.padEnd(16)} ${o.takes}${o.default ? ` (default ${o.default})` : ''}`);
   const settings = SETTINGS.map((k) => `  --${k.padEnd(16)} default ${k === 'preset' ? 'tiny' : String(CLI_BASE[k as keyof TrainConfig])}`);
   return [
     'usage: npm run train -- [options]',

@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { decodeProject } from '../../src/gan/project/checkpoint.ts';
 
 /** Runs `npm run train` with `args`; its output (throws when it fails). */
 function train(args: string[], timeout = 90_000): string {
@@ -112,7 +113,7 @@ describe('npm run train (headless CLI)', () => {
       const typo = refusal(['--stpes', '50', '--out', out]);
       expect(typo).toEqual({ status: 2, stderr: 'unknown option --stpes (did you mean --steps?); npm run train -- --help lists them' });
       const word = refusal(['--steps', 'abc', '--out', out]);
-      expect(word).toEqual({ status: 2, stderr: '--steps: "abc" is not training steps, a whole number ≥ 1' });
+      expect(word).toEqual({ status: 2, stderr: '--steps: "abc" is not training steps (more steps, with --resume), a whole number ≥ 0' });
       const setting = refusal(['--batch', 'many', '--out', out]);
       expect(setting.status).toBe(2);
       expect(setting.stderr).toMatch(/^--batch: batch must be an integer from \d+ to \d+ \(got NaN\)$/);
@@ -145,4 +146,52 @@ describe('npm run train (headless CLI)', () => {
     expect(help).toMatch(/^ {2}--steps .*\(default 200\)$/m);
     expect(help).toMatch(/^ {2}--res +default 16$/m);
   });
+
+  /** The per-step losses a run wrote (reportEvery 1). */
+  const lossesOf = (out: string) =>
+    readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; gLoss: number; dLoss: number });
+  const tiny = ['--data', 'shapes', '--res', '16', '--width', '8', '--batch', '4', '--reportEvery', '1', '--every', '1000'];
+
+  it('--save writes a project the page reads, and --resume continues it exactly as one run (history and timeline continued)', () =>
+    withOut((out) => {
+      train([...tiny, '--steps', '0', '--out', join(out, 'init'), '--save', join(out, 'init.ganvas')]);
+      train(['--resume', join(out, 'init.ganvas'), '--steps', '6', '--every', '1000', '--out', join(out, 'straight')]);
+      train(['--resume', join(out, 'init.ganvas'), '--steps', '3', '--every', '1000', '--out', join(out, 'a'), '--save', join(out, 'a.ganvas')]);
+      const log = train(['--resume', join(out, 'a.ganvas'), '--steps', '3', '--every', '1000', '--out', join(out, 'b'), '--save', join(out, 'b.ganvas')]);
+      expect(log).toMatch(/resuming .*a\.ganvas at step 3/);
+      const straight = lossesOf(join(out, 'straight'));
+      const legs = [...lossesOf(join(out, 'a')), ...lossesOf(join(out, 'b'))];
+      expect(legs.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
+      // Same weights, optimizer moments, step counts and random stream: the same numbers, bit for bit.
+      expect(legs.map((l) => [l.dLoss, l.gLoss])).toEqual(straight.map((l) => [l.dLoss, l.gLoss]));
+      const decoded = decodeProject(new Uint8Array(readFileSync(join(out, 'b.ganvas'))));
+      if (!decoded.ok) throw new Error(JSON.stringify(decoded.reason));
+      const s = decoded.snapshot;
+      expect(s.step).toBe(6);
+      expect(s.history.map((h) => h.step)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(s.history.map((h) => h.gLoss)).toEqual(legs.map((l) => l.gLoss));
+      expect(s.timeline?.map((f) => f.step)).toEqual([0, 3, 6]);
+      expect(s.dataset?.res).toBe(16);
+      expect(s.optimizers['g']?.iterations).toBe(6);
+    }));
+
+  it('--resume refuses a damaged or foreign file with the reason, and settings that would make it another run', () =>
+    withOut((out) => {
+      train([...tiny, '--steps', '1', '--out', out, '--save', join(out, 'run.ganvas')]);
+      const bytes = readFileSync(join(out, 'run.ganvas'));
+      bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+      writeFileSync(join(out, 'damaged.ganvas'), bytes);
+      writeFileSync(join(out, 'foreign.ganvas'), 'not a project');
+      const damaged = refusal(['--resume', join(out, 'damaged.ganvas'), '--steps', '1', '--out', out]);
+      expect(damaged.status).toBe(2);
+      expect(damaged.stderr).toMatch(/^--resume: damaged\.ganvas cannot be opened: .*checksum/);
+      const foreign = refusal(['--resume', join(out, 'foreign.ganvas'), '--steps', '1', '--out', out]);
+      expect(foreign).toEqual({ status: 2, stderr: '--resume: foreign.ganvas cannot be opened: this is not a Ganvas project file (it is not a zip archive)' });
+      const setting = refusal(['--resume', join(out, 'run.ganvas'), '--batch', '8', '--out', out]);
+      expect(setting.status).toBe(2);
+      expect(setting.stderr).toMatch(/^--batch: a resumed run keeps the settings in .*run\.ganvas; leave out --batch$/);
+    }));
 });
