@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discriminatorLoss, generatorLoss } from '../../src/gan/train/losses.ts';
-import { buildStylegan, mixStyles, truncate, updateWAvg, type StyleGanModel } from '../../src/gan/nn/models/stylegan.ts';
-import { mbstdGroupSize, minibatchStddev } from '../../src/gan/nn/models/stylegan-d.ts';
-import { act, convThenHalve, halveThen1x1, modulatedConv } from '../../src/gan/nn/models/stylegan-layers.ts';
+import { buildStylegan, isStyleGan, mixStyles, truncate, updateWAvg, type StyleGanModel } from '../../src/gan/nn/models/stylegan.ts';
+import { buildStyleDiscriminator, mbstdGroupSize, minibatchStddev } from '../../src/gan/nn/models/stylegan-d.ts';
+import { act, modulatedConv } from '../../src/gan/nn/models/stylegan-layers.ts';
+import { buildModel } from '../../src/gan/nn/models/index.ts';
+import type { Discriminator } from '../../src/gan/nn/models/types.ts';
+import { disposeParams } from '../../src/gan/nn/params.ts';
+import { tinyConfig } from '../helpers/tf.ts';
 import { countParams } from '../../src/gan/nn/params.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
 import { useFastBackend } from '../helpers/tf.ts';
@@ -51,7 +55,7 @@ describe('StyleGAN shapes and parameters', () => {
     withModel({}, 1, (m) => {
       const wd = 16;
       // Channels: 4 px → 16 (capped at 2·width), 8 px → 16, 16 px → 8.
-      const styled = (cin: number, cout: number) => 9 * cin * cout + cout + (wd * cin + cin) + cout; // conv, bias, affine, noise
+      const styled = (cin: number, cout: number) => 9 * cin * cout + cout + (wd * cin + cin) + 1; // conv, bias, affine, noise strength
       const rgb = (cin: number) => 3 * cin + 3 + (wd * cin + cin);
       const mapping = 8 * wd + wd + (wd * wd + wd);
       const g = mapping + 16 * 16 + styled(16, 16) + rgb(16) + 2 * styled(16, 16) + rgb(16) + styled(16, 8) + styled(8, 8) + rgb(8);
@@ -74,7 +78,8 @@ describe('StyleGAN shapes and parameters', () => {
         expect(names).toContain(n);
       }
       expect(Object.keys(m.discriminator.params).every((n) => n.startsWith('d.'))).toBe(true);
-      expect(Object.keys(m.buffers)).toEqual(['g.wAvg']);
+      expect(Object.keys(m.buffers)).toEqual(['g.wAvg', 'g.resample']);
+      expect(Array.from(m.buffers['g.resample']!.dataSync())).toEqual([0.125, 0.375, 0.375, 0.125]);
     });
   });
 
@@ -134,29 +139,53 @@ describe('modulated convolution', () => {
   });
 });
 
-describe("D's downsampling and minibatch stddev", () => {
-  it('convThenHalve = 3×3 conv then 2×2 average pool; halveThen1x1 = pool then 1×1 conv', () => {
-    const x = randn([2, 8, 8, 3], 7) as tf.Tensor4D;
-    const w3 = randn([3, 3, 3, 5], 8) as tf.Tensor4D;
-    const w1 = randn([1, 1, 3, 5], 9) as tf.Tensor4D;
-    const gain3 = 1 / Math.sqrt(27);
-    const gain1 = 1 / Math.sqrt(3);
-    const a = convThenHalve(x, w3);
-    const aRef = tf.avgPool(tf.conv2d(x, tf.mul(w3, gain3) as tf.Tensor4D, 1, 'same'), 2, 2, 'valid');
-    const b = halveThen1x1(x, w1);
-    const bRef = tf.conv2d(tf.avgPool(x, 2, 2, 'valid'), tf.mul(w1, gain1) as tf.Tensor4D, 1, 'valid');
-    expect(a.shape).toEqual([2, 4, 4, 5]);
-    expect(maxAbsDiff(a, aRef)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(b, bRef)).toBeLessThan(1e-5);
-    tf.dispose([x, w3, w1, a, aRef, b, bRef]);
+/** D's logits for `x`, one batch. */
+const logits = (d: Discriminator, x: tf.Tensor4D) => Array.from(d.apply(x).dataSync());
+
+/**
+ * Finding G of issue 15: D's main step pushes [reals; fakes] (2B images) through D, the G step
+ * the B fakes and R1 the B reals. Minibatch stddev must group each image with the same others
+ * in all three, so each logit of the 2B pass equals the logit of its half alone.
+ */
+function expectSameGroupsInEveryStep(d: Discriminator, batch: number, seed: number): void {
+  const reals = tf.tanh(randn([batch, 16, 16, 3], seed)) as tf.Tensor4D;
+  const fakes = tf.tanh(tf.mul(randn([batch, 16, 16, 3], seed + 1), 0.3)) as tf.Tensor4D;
+  const both = tf.concat([reals, fakes], 0);
+  const joint = logits(d, both);
+  const apart = [...logits(d, reals), ...logits(d, fakes)];
+  joint.forEach((l, i) => expect(l, `image ${i} of ${2 * batch}`).toBeCloseTo(apart[i]!, 5));
+  tf.dispose([reals, fakes, both]);
+}
+
+describe("D's minibatch stddev", () => {
+  it('groups from the training batch: a divisor of B from 2 to 4, else all of B', () => {
+    expect([4, 8, 10, 12, 6, 16, 5, 7, 2, 1].map((b) => mbstdGroupSize(b, 4))).toEqual([4, 4, 2, 4, 3, 4, 5, 7, 2, 1]);
   });
 
-  it('minibatch stddev appends the mean per-feature std of consecutive groups', () => {
-    // Divisors of the half-batch, so [reals; fakes] batches never share a group.
-    expect([8, 16, 12, 6, 5, 2, 1].map((b) => mbstdGroupSize(b, 4))).toEqual([4, 4, 3, 3, 1, 1, 1]);
+  it('batch 4: the same groups in the D step (2B), the G step and R1 (B)', () => {
+    const d = buildStyleDiscriminator({ ...TINY, batch: 4 }, new Rng(20));
+    expectSameGroupsInEveryStep(d, 4, 30);
+    disposeParams(d.params);
+  });
+
+  it('batch 10, the model as the trainer builds it: the same groups, and never a group of one', () => {
+    const m = buildModel(tinyConfig({ model: 'stylegan', batch: 10, zDim: 8, wDim: 16, mappingLayers: 2 }), new Rng(21));
+    expectSameGroupsInEveryStep(m.discriminator, 10, 31);
+    // A group of one makes the feature the constant √1e-8: then two different batches of one
+    // image would read the same stddev. Groups of two read the spread of each pair.
+    const pair = tf.tanh(randn([10, 16, 16, 3], 32)) as tf.Tensor4D;
+    const same = tf.concat([tf.slice(pair, [0], [1]), tf.slice(pair, [0], [1])], 0);
+    const l = logits(m.discriminator, tf.concat([same, tf.slice(pair, [2], [8])], 0));
+    const l2 = logits(m.discriminator, pair);
+    expect(Math.abs(l[0]! - l2[0]!)).toBeGreaterThan(1e-4); // image 0 with a twin vs with another image
+    tf.dispose([pair, same]);
+    if (isStyleGan(m)) m.dispose();
+  });
+
+  it('appends the mean per-feature std of consecutive groups', () => {
     const x = randn([4, 2, 2, 3], 10) as tf.Tensor4D;
     const v = Array.from(x.dataSync());
-    const y = minibatchStddev(x, 4); // batch 4 → groups of 2: samples {0, 1} and {2, 3}
+    const y = minibatchStddev(x, 2); // groups of 2: samples {0, 1} and {2, 3}
     expect(y.shape).toEqual([4, 2, 2, 4]);
     const per = 12;
     const groupStat = (i: number, j: number) => {

@@ -12,9 +12,10 @@ import { act, blockResolutions, channelsAt, convThenHalve, eqConv, eqDense, halv
  *                                  skip: 2×2 average down + 1×1 conv (no bias); out = (main + skip)/√2
  *   4×4: minibatch stddev (+1 channel) → conv 3×3, lrelu → dense 16·C₄ → C₄, lrelu → dense → [B, 1]
  *
- * Every op here has a gradient that tfjs can differentiate again (R1 needs ∂/∂θ of ∇ₓD):
- * leaky ReLU by a custom gradient and the downsampling folded into strided convolutions
- * (see stylegan-layers.ts). The blur before StyleGAN2's downsampling is replaced by the 2×2 box.
+ * Downsampling is StyleGAN2's: the [1, 3, 3, 1] FIR filter before every stride-2 step, on the
+ * main path and the skip (nn/fir.ts). Every op here has a gradient that tfjs can differentiate
+ * again (R1 needs ∂/∂θ of ∇ₓD): leaky ReLU by a custom gradient and each filtered downsampling
+ * folded into one strided convolution.
  */
 export function buildStyleDiscriminator(opts: StyleGanOptions, rng: Rng): Discriminator {
   const b = new ParamBuilder(rng);
@@ -31,6 +32,7 @@ export function buildStyleDiscriminator(opts: StyleGanOptions, rng: Rng): Discri
   }
   const c4 = c(4);
   const group = opts.mbstdGroup ?? 4;
+  const fixedGroup = opts.batch === undefined || group === 0 ? undefined : mbstdGroupSize(opts.batch, group);
   b.normal('d.b4.conv.w', [3, 3, c4 + (group > 0 ? 1 : 0), c4], 1);
   b.zeros('d.b4.conv.b', [c4]);
   b.normal('d.b4.fc.w', [16 * c4, c4], 1);
@@ -44,7 +46,7 @@ export function buildStyleDiscriminator(opts: StyleGanOptions, rng: Rng): Discri
       return tf.tidy(() => {
         let x = act(eqConv(p, `d.b${opts.res}.fromrgb`, img));
         for (const r of blocks) x = residualBlock(p, `d.b${r}`, x);
-        if (group > 0) x = minibatchStddev(x, group);
+        if (group > 0) x = minibatchStddev(x, fixedGroup ?? mbstdGroupSize(x.shape[0], group));
         x = act(eqConv(p, 'd.b4.conv', x));
         const h = act(eqDense(p, 'd.b4.fc', tf.reshape(x, [img.shape[0], -1])));
         return eqDense(p, 'd.b4.out', h);
@@ -62,29 +64,33 @@ function residualBlock(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * Group size: the largest divisor of the half-batch (of the batch when it is odd) that is at most
- * `group`. Our D step pushes [reals; fakes] through D as one batch; a group that divides the
- * half-batch never straddles the two halves (see minibatchStddev), and any batch size works.
+ * Minibatch-stddev group size for a training batch B: the largest divisor of B from 2 to
+ * `group` (NVlabs: min(group, batch), which must divide it), else B itself (one group, NVlabs's
+ * "entire minibatch"), so a group of one (a constant feature that says nothing) only happens at
+ * B = 1. A size that divides B also divides 2B, so in D's main step, where reals and fakes go
+ * through D as one batch [reals; fakes], consecutive groups never straddle the two halves, and
+ * each image is grouped exactly as in the G step and R1, which see B images.
  */
 export function mbstdGroupSize(batch: number, group: number): number {
-  const n = batch % 2 === 0 ? batch / 2 : batch;
-  for (let g = Math.min(group, n); g > 1; g--) if (n % g === 0) return g;
-  return 1;
+  for (let g = Math.min(group, batch); g > 1; g--) if (batch % g === 0) return g;
+  return batch;
 }
 
 /**
  * Minibatch standard deviation (Karras et al. 2018): appends one channel holding, for each
- * group of samples, the mean over features of the per-feature stddev within the group. D can
- * then see a batch's lack of variety, which discourages mode collapse.
+ * group of `group` samples, the mean over features of the per-feature stddev within the group.
+ * D can then see a batch's lack of variety, which discourages mode collapse.
  *
- * Groups are *consecutive* samples (StyleGAN2 strides them). Our D step pushes reals and fakes
- * through D as one batch, [reals; fakes]; with strided groups every group would mix the two and
- * the feature would say nothing. Consecutive groups whose size divides the half-batch never do.
+ * Groups are *consecutive* samples; NVlabs strides them (sample n in group n mod B/g). For a
+ * batch of independent draws that only relabels who shares a group, and consecutive groups let
+ * [reals; fakes] share one pass through D. A batch that `group` does not divide (a call outside
+ * training) falls back to the largest divisor of its size below `group`.
  *   x [B, H, W, C] → [B, H, W, C + 1]
  */
 export function minibatchStddev(x: tf.Tensor4D, group: number): tf.Tensor4D {
   const [batch, h, w, c] = x.shape;
-  const g = mbstdGroupSize(batch, group);
+  let g = Math.min(group, batch);
+  while (batch % g !== 0) g--;
   const m = batch / g;
   const y = tf.reshape(x, [m, g, h, w, c]);
   const centred = tf.sub(y, tf.mean(y, 1, true));

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { convDown, convUp, downThen1x1 } from '../fir.ts';
 import type { Params } from '../params.ts';
 
 /**
@@ -57,22 +58,24 @@ export function scaledConvWeight(w: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * StyleGAN2 modulated convolution, stride 1, "same" padding.
+ * StyleGAN2 modulated convolution, stride 1 with "same" padding, or with ×2 FIR upsampling.
  *
  * Modulating the weight per sample (w'[b] = w · s[b] over input channels) and convolving each
  * sample with its own weight is the same as scaling the *input* by s and convolving with the
- * shared weight, because the convolution is linear in the input channels. Demodulation scales
- * each sample's output channel o by d[b, o] = 1/√(Σ_{k,i} (w[k, i, o] · s[b, i])² + ε), which
- * is (s²)·(Σ_k w²) as one small matrix product. So one batched conv does the work of B convs.
+ * shared weight, because the convolution is linear in the input channels (NVlabs's
+ * fused_modconv = False, its training path). Demodulation scales each sample's output channel o
+ * by d[b, o] = 1/√(Σ_{k,i} (w[k, i, o] · s[b, i])² + ε), which is (s²)·(Σ_k w²) as one small
+ * matrix product. So one batched conv does the work of B convs.
+ * With `up`, the conv is NVlabs's up = 2 layer (fir.ts convUp): transposed, then [1, 3, 3, 1].
  *
- *   x [B, H, W, in], w [k, k, in, out] (stored), styles [B, in] → [B, H, W, out]
+ *   x [B, H, W, in], w [k, k, in, out] (stored), styles [B, in] → [B, H, W, out] (×2 with up)
  */
-export function modulatedConv(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2D, demodulate: boolean): tf.Tensor4D {
+export function modulatedConv(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2D, demodulate: boolean, up = false): tf.Tensor4D {
   const [b] = x.shape;
   const [, , cin, cout] = w.shape;
   const weight = scaledConvWeight(w);
-  const modulated = tf.mul(x, tf.reshape(styles, [b, 1, 1, cin]));
-  const y = tf.conv2d(modulated as tf.Tensor4D, weight, 1, 'same');
+  const modulated = tf.mul(x, tf.reshape(styles, [b, 1, 1, cin])) as tf.Tensor4D;
+  const y = up ? convUp(modulated, weight) : tf.conv2d(modulated, weight, 1, 'same');
   if (!demodulate) return y;
   const energy = tf.sum(tf.square(weight), [0, 1]) as tf.Tensor2D; // [in, out]
   const d = tf.rsqrt(tf.add(tf.matMul(tf.square(styles), energy), 1e-8)); // [B, out]
@@ -80,47 +83,17 @@ export function modulatedConv(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2
 }
 
 /**
- * ×2 upsampling, bilinear with half-pixel centres: each output pixel mixes its 2×2 nearest
- * inputs 9:3:3:1, the same [1, 3, 3, 1]/4 filter StyleGAN2 applies after its zero-stuffing
- * upsample (the edges here clamp instead of padding with zeros).
- */
-export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
-  const [, h, w] = x.shape;
-  return tf.image.resizeBilinear(x, [2 * h, 2 * w], false, true);
-}
-
-/**
- * A 3×3 convolution followed by 2×2 average pooling, as one 4×4 stride-2 convolution: the 4×4
- * kernel is the 3×3 kernel convolved with the 2×2 box, K4[u, v] = ¼ Σ_{a, b ∈ {0, 1}} K[u−a, v−b].
- * Exact ("same" padding puts one row of zeros on each side, as the 3×3 conv's own padding),
- * half the arithmetic of conv-then-pool, and built from ops (Pad, Add, strided Conv2D) whose
- * gradients tfjs can differentiate again; AvgPool's gradient (AvgPoolGrad) has no gradient.
- *   x [B, H, W, in], w [3, 3, in, out] (stored) → [B, H/2, W/2, out]
+ * D's downsampling convolutions (NVlabs's Conv2dLayer with down = 2): the [1, 3, 3, 1] filter
+ * then a stride-2 3×3 convolution, or (the resnet skip) filter, subsample, 1×1. Both folded into
+ * one strided convolution each (fir.ts), twice differentiable for R1.
+ *   x [B, H, W, in], w [3, 3, in, out] or [1, 1, in, out] (stored) → [B, H/2, W/2, out]
  */
 export function convThenHalve(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  const k = scaledConvWeight(w);
-  const shifted = [0, 1].flatMap((a) =>
-    [0, 1].map((c) =>
-      tf.pad(k, [
-        [a, 1 - a],
-        [c, 1 - c],
-        [0, 0],
-        [0, 0],
-      ]),
-    ),
-  );
-  const k4 = tf.mul(tf.addN(shifted), 0.25) as tf.Tensor4D;
-  return tf.conv2d(x, k4, 2, 'same');
+  return convDown(x, scaledConvWeight(w));
 }
 
-/**
- * 2×2 average pooling followed by a 1×1 convolution, as one 2×2 stride-2 convolution whose
- * taps are all the 1×1 weight / 4 (exact; twice differentiable, unlike AvgPool).
- *   x [B, H, W, in], w [1, 1, in, out] (stored) → [B, H/2, W/2, out]
- */
 export function halveThen1x1(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  const k = tf.mul(tf.tile(scaledConvWeight(w), [2, 2, 1, 1]), 0.25) as tf.Tensor4D;
-  return tf.conv2d(x, k, 2, 'valid');
+  return downThen1x1(x, scaledConvWeight(w));
 }
 
 /** Plain equalised-lr convolution, stride 1, "same" padding, plus bias when `${name}.b` exists. */
@@ -149,6 +122,12 @@ export interface StyleGanOptions {
   maxChannels?: number;
   /** Minibatch-stddev group size in D; 0 turns the layer off; default 4 (StyleGAN2). */
   mbstdGroup?: number;
+  /**
+   * The training batch B. It fixes D's minibatch-stddev group (mbstdGroupSize in stylegan-d.ts)
+   * so that D's main step ([reals; fakes], 2B images), the G step and R1 (B images each) group
+   * alike. Without it the group is chosen per call from the batch D sees.
+   */
+  batch?: number;
 }
 
 /** Resolutions of the blocks, coarse to fine: 4, 8, …, res. */

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeParams, ParamBuilder, type Params } from '../params.ts';
 import type { Rng } from '../random.ts';
 import { buildStyleDiscriminator } from './stylegan-d.ts';
-import { act, blockResolutions, channelsAt, eqDense, modulatedConv, normaliseRms, upsample2x, type StyleGanOptions } from './stylegan-layers.ts';
+import { FIR_TAPS, upsample } from '../fir.ts';
+import { act, blockResolutions, channelsAt, eqDense, modulatedConv, normaliseRms, type StyleGanOptions } from './stylegan-layers.ts';
 import type { GanModel, Generator } from './types.ts';
 
 export type { StyleGanOptions } from './stylegan-layers.ts';
@@ -14,12 +15,18 @@ export type { StyleGanOptions } from './stylegan-layers.ts';
  * Mapping: z [B, zDim] → RMS-normalised → mappingLayers × (dense, lrelu·√2), lr ×0.01 → w [B, wDim].
  * Synthesis, with ws [B, numWs, wDim] (numWs = 2·blocks; w index i styles the layers below):
  *   4×4:   learned constant [4, 4, C₄] → modconv 3×3 (w₀) → toRGB (w₁)
- *   r = 8…R: ×2 bilinear up → modconv 3×3 (w₂ₖ₋₁) → modconv 3×3 (w₂ₖ) → toRGB (w₂ₖ₊₁)
- *   each modconv: demodulated, + noise · per-channel strength (init 0), + bias, lrelu·√2;
- *   toRGB: 1×1 modulated, not demodulated, + bias; the RGB images of all blocks are upsampled
- *   and summed ("skip" generator), giving [B, R, R, 3], roughly in [−1, 1] (no tanh).
+ *   r = 8…R: modconv 3×3 with ×2 up (w₂ₖ₋₁) → modconv 3×3 (w₂ₖ) → toRGB (w₂ₖ₊₁)
+ *   each modconv: demodulated, + noise [B, H, W, 1] · one strength per layer (init 0), + bias,
+ *   lrelu·√2; toRGB: 1×1 modulated, not demodulated, + bias; the RGB images of all blocks are
+ *   upsampled and summed ("skip" generator), giving [B, R, R, 3], roughly in [−1, 1] (no tanh).
+ *   Every ×2 upsampling (in the conv and on the RGB skip) is StyleGAN2's [1, 3, 3, 1] FIR
+ *   filter (nn/fir.ts).
  * Styles are learned affines of w with bias 1, so every layer starts unmodulated.
  * The 4×4 block has one conv, as in StyleGAN2 (the constant replaces the first).
+ * Checked against NVlabs's stylegan2-ada-pytorch by a PyTorch peer (bench/peer/stylegan.py,
+ * docs/parity.md). Not carried over: conv_clamp (NVlabs clamps activations to ±256, a guard for
+ * its fp16 layers; float32 activations here stay far below it) and the fixed 'const' noise
+ * buffers (fixed noise here is a seed, NoiseMode).
  * Sizes (zDim 100, 4 mapping layers, default channel cap 2·width): res 32, width 32, wDim 128:
  * G 359k (mapping 62k), D 289k parameters; res 32, width 16, wDim 64: G 92k, D 73k.
  * Cost: the 3×3 convs at the two finest resolutions dominate. Per D + G step at batch 32 on WASM,
@@ -33,6 +40,26 @@ export const MAPPING_LR_MUL = 0.01;
 /** Per-pixel noise: fresh draws, none, or draws from a fixed seed (reproducible). */
 export type NoiseMode = 'random' | 'zero' | { seed: number };
 
+/**
+ * Where a synthesis layer's noise comes from: a [B, H, W, 1] standard normal tensor for the
+ * layer'th noise input (0 = the 4×4 conv) of the call with this seed. The default draws on the
+ * device (tf.randomNormal seeded by seed and layer); the PyTorch lockstep swaps in draws it can
+ * hand over.
+ */
+export type NoiseSource = (shape: [number, number, number, number], seed: number, layer: number) => tf.Tensor4D;
+
+// +1: tfjs treats a seed of 0 as "no seed" and would draw fresh noise every call.
+const deviceNoise: NoiseSource = (shape, seed, layer) => tf.randomNormal(shape, 0, 1, 'float32', seed * 64 + layer + 1);
+
+/**
+ * The resampling filter the weights were trained with, saved with every run as 'g.resample'.
+ * Projects from before StyleGAN2's FIR filter (2×2 box down, bilinear up) lack it and have one
+ * noise strength per channel where this model has one per layer, so they are refused on load
+ * (the saved-state check names the parameter that does not fit) rather than run with filters
+ * their weights never saw.
+ */
+export const RESAMPLE_BUFFER = 'g.resample';
+
 export interface StyleGanModel extends GanModel {
   readonly kind: 'stylegan';
   readonly wDim: number;
@@ -42,7 +69,7 @@ export interface StyleGanModel extends GanModel {
   readonly layerResolutions: readonly number[];
   /** Moving average of w over training (for truncation); not trained, so not in the params. */
   readonly wAvg: tf.Variable;
-  /** State to save alongside the params: { 'g.wAvg': wAvg }. */
+  /** State to save alongside the params: { 'g.wAvg': wAvg, 'g.resample': the FIR taps }. */
   readonly buffers: Params;
   /** z [B, zDim] → w [B, wDim]. */
   mapping(z: tf.Tensor2D): tf.Tensor2D;
@@ -52,6 +79,8 @@ export interface StyleGanModel extends GanModel {
   sample(z: tf.Tensor2D, noise: NoiseMode, psi?: number): tf.Tensor4D;
   /** Where 'random' noise draws continue from; saved with a run so a resume draws the same noise. */
   readonly noiseCounter: { value: number };
+  /** Replaces where noise comes from (the lockstep's hand-over); no argument restores the device's. */
+  setNoiseSource(source?: NoiseSource): void;
   /** Disposes G's and D's parameters and the buffers. */
   dispose(): void;
 }
@@ -62,8 +91,13 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
   const numWs = 2 * res.length;
   const noiseCounter = { value: rng.ints(1, 2 ** 24)[0]! };
   const nextNoiseSeed = noiseSeeds(noiseCounter);
+  let noiseSource = deviceNoise;
   const mapping = (z: tf.Tensor2D) => tf.tidy(() => mapZ(p, opts.mappingLayers, z));
-  const synth = (ws: tf.Tensor2D[], noise: NoiseMode) => tf.tidy(() => synthesize(p, opts, ws, nextNoiseSeed(noise)));
+  const synth = (ws: tf.Tensor2D[], noise: NoiseMode) =>
+    tf.tidy(() => {
+      const seed = nextNoiseSeed(noise);
+      return synthesize(p, opts, ws, seed === null ? null : (shape, layer) => noiseSource(shape, seed, layer));
+    });
   const repeat = (w: tf.Tensor2D) => Array.from({ length: numWs }, () => w);
   const generator: Generator = {
     params: p,
@@ -71,6 +105,7 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
   };
   const discriminator = buildStyleDiscriminator(opts, rng);
   const wAvg = tf.tidy(() => tf.variable(tf.zeros([opts.wDim]), false));
+  const resample = tf.tidy(() => tf.variable(tf.tensor1d([...FIR_TAPS]), false));
   return {
     kind: 'stylegan',
     generator,
@@ -82,8 +117,11 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
     // w index i feeds the convs of block 4·2^⌊i/2⌋ (and the toRGB before the next block).
     layerResolutions: Array.from({ length: numWs }, (_, i) => 4 * 2 ** Math.floor(i / 2)),
     wAvg,
-    buffers: { 'g.wAvg': wAvg },
+    buffers: { 'g.wAvg': wAvg, [RESAMPLE_BUFFER]: resample },
     noiseCounter,
+    setNoiseSource: (source = deviceNoise) => {
+      noiseSource = source;
+    },
     mapping,
     synthesis: (ws, noise) => tf.tidy(() => synth(tf.unstack(ws, 1) as tf.Tensor2D[], noise)),
     sample: (z, noise, psi = 1) => tf.tidy(() => synth(repeat(truncate(mapping(z), wAvg, psi)), noise)),
@@ -91,6 +129,7 @@ export function buildStylegan(opts: StyleGanOptions, rng: Rng): StyleGanModel {
       disposeParams(generator.params);
       disposeParams(discriminator.params);
       wAvg.dispose();
+      resample.dispose();
     },
   };
 }
@@ -119,7 +158,7 @@ function buildGeneratorParams(opts: StyleGanOptions, rng: Rng): Params {
     b.normal(`${block}.conv${i}.w`, [3, 3, cin, cout], 1);
     b.zeros(`${block}.conv${i}.b`, [cout]);
     affine(`${block}.conv${i}`, cin);
-    b.zeros(`${block}.noise${i}.strength`, [cout]);
+    b.zeros(`${block}.noise${i}.strength`, [1]); // one per layer (NVlabs noise_strength, a scalar)
   };
   let cin = channelsAt(opts, 4);
   b.normal('g.const', [4, 4, cin], 1);
@@ -141,16 +180,16 @@ function mapZ(p: Params, layers: number, z: tf.Tensor2D): tf.Tensor2D {
   return x;
 }
 
-/** One synthesis layer: (up) → modulated conv → + noise → + bias → lrelu. */
-function styledConv(p: Params, block: string, i: number, x: tf.Tensor4D, w: tf.Tensor2D, noiseSeed: number | null, layer: number): tf.Tensor4D {
-  const input = i === 0 ? upsample2x(x) : x;
+/** Noise for the layer'th noise input of one synthesis call, or null for none. */
+type LayerNoise = ((shape: [number, number, number, number], layer: number) => tf.Tensor4D) | null;
+
+/** One synthesis layer: modulated conv (×2 up for conv0 of blocks above 4×4) → + noise → + bias → lrelu. */
+function styledConv(p: Params, block: string, i: number, x: tf.Tensor4D, w: tf.Tensor2D, noise: LayerNoise, layer: number): tf.Tensor4D {
   const name = `${block}.conv${i}`;
-  let y = modulatedConv(input, p[`${name}.w`] as tf.Tensor4D, eqDense(p, `${name}.affine`, w), true);
-  if (noiseSeed !== null) {
+  let y = modulatedConv(x, p[`${name}.w`] as tf.Tensor4D, eqDense(p, `${name}.affine`, w), true, i === 0);
+  if (noise !== null) {
     const [b, h, wd] = y.shape;
-    // +1: tfjs treats a seed of 0 as "no seed" and would draw fresh noise every call.
-    const noise = tf.randomNormal([b, h, wd, 1], 0, 1, 'float32', noiseSeed * 64 + layer + 1);
-    y = tf.add(y, tf.mul(noise, p[`${block}.noise${i}.strength`]!));
+    y = tf.add(y, tf.mul(noise([b, h, wd, 1], layer), p[`${block}.noise${i}.strength`]!));
   }
   return act(tf.add(y, p[`${name}.b`]!));
 }
@@ -160,19 +199,19 @@ function toRgb(p: Params, block: string, x: tf.Tensor4D, w: tf.Tensor2D): tf.Ten
   return tf.add(modulatedConv(x, p[`${block}.rgb.w`] as tf.Tensor4D, styles, false), p[`${block}.rgb.b`]!);
 }
 
-function synthesize(p: Params, opts: StyleGanOptions, ws: tf.Tensor2D[], noiseSeed: number | null): tf.Tensor4D {
+function synthesize(p: Params, opts: StyleGanOptions, ws: tf.Tensor2D[], noise: LayerNoise): tf.Tensor4D {
   const batch = ws[0]!.shape[0];
   const c4 = channelsAt(opts, 4);
   let x = tf.broadcastTo(p['g.const']!, [batch, 4, 4, c4]) as tf.Tensor4D;
   let layer = 0;
-  x = styledConv(p, 'g.b4', 1, x, ws[0]!, noiseSeed, layer++);
+  x = styledConv(p, 'g.b4', 1, x, ws[0]!, noise, layer++);
   let img = toRgb(p, 'g.b4', x, ws[1]!);
   blockResolutions(opts.res)
     .slice(1)
     .forEach((r, k) => {
-      x = styledConv(p, `g.b${r}`, 0, x, ws[2 * k + 1]!, noiseSeed, layer++);
-      x = styledConv(p, `g.b${r}`, 1, x, ws[2 * k + 2]!, noiseSeed, layer++);
-      img = tf.add(upsample2x(img), toRgb(p, `g.b${r}`, x, ws[2 * k + 3]!));
+      x = styledConv(p, `g.b${r}`, 0, x, ws[2 * k + 1]!, noise, layer++);
+      x = styledConv(p, `g.b${r}`, 1, x, ws[2 * k + 2]!, noise, layer++);
+      img = tf.add(upsample(img), toRgb(p, `g.b${r}`, x, ws[2 * k + 3]!));
     });
   return img;
 }
