@@ -46,6 +46,11 @@ export const CATALOGUE = {
   'side.pplStopped': 'the path length measurement stopped: the model changed while it ran',
   'side.noImages': 'there are no images to export',
   'side.noTrainingImages': 'there are no training images to compare with',
+  'projection.unreadable': 'that picture cannot be projected: {reason}',
+  'projection.noTrainingImage': 'there is no training image {n}',
+  'projection.stopped': 'the projection stopped: the model changed while it ran',
+  'projection.fileLabel': '{name}',
+  'projection.trainingLabel': 'training image {n}',
 
   // Saved runs and project files (worker/session/persistence.ts, worker/runs.ts)
   'runs.autosaveFailed': 'autosave failed: {reason}',

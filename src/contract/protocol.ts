@@ -7,7 +7,7 @@ import type { BackendName, BackendRequest, PresetName, TrainConfig } from './con
 import type { ExploreRequest } from './explore.ts';
 import type { Message, Rejection } from './messages.ts';
 
-export type { ExploreRequest, StyleBand } from './explore.ts';
+export type { ExploreRequest, Pin, StyleBand } from './explore.ts';
 import type { QualityPoint } from './metrics.ts';
 export type { QualityPoint } from './metrics.ts';
 
@@ -95,7 +95,38 @@ export type Command =
   | { type: 'baseline/train'; kind: 'autoencoder' | 'vae' }
   | { type: 'baseline/stop' }
   /** Explorer settings; the Worker redraws the explorer now and with every grid. null: closed. */
-  | { type: 'explore'; request: ExploreRequest | null };
+  | { type: 'explore'; request: ExploreRequest | null }
+  /** Project an image into the generator (between training steps); its result becomes a pin. One at a time: a new one replaces it. */
+  | { type: 'projection/start'; request: ProjectionRequest }
+  /** Stop the projection in progress (answered by `projection/stopped`). */
+  | { type: 'projection/cancel' };
+
+/** What to project and how (gan/explore/projection.ts). */
+export interface ProjectionRequest {
+  /** The person's picture (squared by the dataset's crop rule and background), or one of the training images. */
+  target: { kind: 'file'; file: File } | { kind: 'training'; index: number };
+  /** StyleGAN: one w for every layer ('w') or one per layer ('w+'). DCGAN always searches z. */
+  space: 'w' | 'w+';
+  steps: number;
+}
+
+/** A finished projection, kept as an explorer pin (and in the project file). */
+export interface ProjectedPinInfo {
+  id: string;
+  /** The file's name, or "training image N". */
+  label: Message;
+  space: 'w' | 'w+' | 'z';
+  /** Optimisation steps taken, and the training step of the generator it was found in. */
+  steps: number;
+  modelStep: number;
+  /** Pyramid distance of the reconstruction to the target, and of the target to its own mirror image (the yardstick). */
+  distance: number;
+  mirror: number;
+  /** Wall time of the projection, training slices in between included. */
+  ms: number;
+  /** The training image nearest the target (8×8 thumbnails), the set's typical gap, and whether the target lies far outside the set. */
+  nearest: { index: number; distance: number; typicalGap: number; far: boolean } | undefined;
+}
 
 // ---- worker → page ----
 
@@ -229,6 +260,16 @@ export type WorkerEvent =
   | { type: 'runs'; runs: RunSummary[]; current: string | undefined }
   /** The name of the run being trained now (a new model, an opened run, a rename). */
   | { type: 'run'; name: string }
+  /** A projection began: its target as the model sees it. */
+  | { type: 'projection/started'; id: string; label: Message; total: number; target: PixelsMessage }
+  /** Progress: the step, the current distance, the distances of the steps since the last event, and the reconstruction now. */
+  | { type: 'projection/progress'; id: string; step: number; total: number; distance: number; curve: number[]; view: PixelsMessage }
+  /** Done: the pin, its final reconstruction and the nearest training image. */
+  | { type: 'projection/done'; pin: ProjectedPinInfo; view: PixelsMessage; target: PixelsMessage; nearest: PixelsMessage | undefined }
+  /** Cancelled, or the model it ran on changed. */
+  | { type: 'projection/stopped'; id: string }
+  /** The projected pins of the model now (after a project file opened or the model was replaced). */
+  | { type: 'projection/pins'; pins: ProjectedPinInfo[] }
   /** Something the person should read now, beside the status line. */
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: Message };
 

@@ -45,6 +45,11 @@ export const MESSAGES_ZH: Record<MessageKey, string> = {
   'side.pplStopped': '路径长度测量已停止：测量期间模型变了',
   'side.noImages': '没有可以导出的图片',
   'side.noTrainingImages': '没有可以比较的训练图片',
+  'projection.unreadable': '这张图片无法投影：{reason}',
+  'projection.noTrainingImage': '没有第 {n} 张训练图片',
+  'projection.stopped': '投影已停止：运行期间模型发生了变化',
+  'projection.fileLabel': '{name}',
+  'projection.trainingLabel': '训练图片 {n}',
 
   'runs.autosaveFailed': '自动保存失败：{reason}',
   'runs.noModel': '还没有可以导出的模型：请先载入数据集',

@@ -9,9 +9,10 @@ import { gridTensor, readGrid, type GridImage } from './render.ts';
 import type { StyleTraining } from '../train/style-training.ts';
 import type { GanTrainer } from '../train/trainer.ts';
 
-import type { ExploreRequest, StyleBand } from '../../contract/explore.ts';
+import type { ExploreRequest, Pin, StyleBand } from '../../contract/explore.ts';
+import type { ProjectedLatent } from './projection.ts';
 
-export type { ExploreRequest, StyleBand };
+export type { ExploreRequest, Pin, StyleBand };
 
 /** Which w indices count as coarse / middle / fine, by the resolution they style. */
 export function bandOf(resolution: number, res: number): StyleBand {
@@ -117,41 +118,125 @@ export interface ExplorerImages {
 
 const STRIP = 8;
 
-export async function renderExplorer(trainer: GanTrainer, req: ExploreRequest): Promise<ExplorerImages> {
-  const [a, b] = req.pins;
+/** The latent of a projected image by its id (projection.ts), for pins that are not grid samples. */
+export type ProjectedLookup = (id: string) => ProjectedLatent | undefined;
+
+/** Grid samples for the mix's other rows and columns: the pin's neighbours, or the grid's first samples after a projected pin. */
+function sourcePins(pin: Pin, count: number): Pin[] {
+  const start = typeof pin === 'number' ? pin + 1 : 0;
+  return [pin, ...Array.from({ length: count - 1 }, (_, i) => start + i)];
+}
+
+/** Pins as StyleGAN ws [n, numWs, wDim] on the displayed weights: grid samples mapped and broadcast, projected ones as found. */
+function pinWs(trainer: GanTrainer, model: StyleGanModel, pins: Pin[], lookup: ProjectedLookup): tf.Tensor3D {
+  return tf.tidy(() =>
+    tf.concat(
+      pins.map((pin) => {
+        const found = typeof pin === 'string' ? lookup(pin) : undefined;
+        if (found && found.space !== 'z') return tf.tensor3d(found.values, [1, found.numWs, found.dim]);
+        const w = model.mapping(trainer.latents([typeof pin === 'number' ? pin : 0]));
+        return tf.stack(Array<tf.Tensor2D>(model.numWs).fill(w), 1) as tf.Tensor3D;
+      }),
+      0,
+    ),
+  );
+}
+
+/** DCGAN pins as z [1, zDim]: a grid sample's latent or a projected z. */
+function pinZ(trainer: GanTrainer, pin: Pin, lookup: ProjectedLookup): tf.Tensor2D {
+  const found = typeof pin === 'string' ? lookup(pin) : undefined;
+  if (found && found.space === 'z') return tf.tensor2d(found.values, [1, found.dim]);
+  return trainer.latents([typeof pin === 'number' ? pin : 0]);
+}
+
+/** ws[:, i] = fromB[i] ? wsB[:, i] : wsA[:, i], for ws [B, numWs, wDim] (W+ pins mix layer by layer). */
+function mixLayers(wsA: tf.Tensor3D, wsB: tf.Tensor3D, fromB: readonly boolean[]): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [a, b] = [tf.unstack(wsA, 1), tf.unstack(wsB, 1)];
+    return tf.stack(
+      fromB.map((m, i) => (m ? b[i]! : a[i]!)),
+      1,
+    ) as tf.Tensor3D;
+  });
+}
+
+/** The mixing grid of styleMixImages from ws: rows A (n), columns B (m); truncated toward w̄ by ψ first. */
+function styleMixWs(style: StyleTraining, wsA: tf.Tensor3D, wsB: tf.Tensor3D, fromB: readonly StyleBand[], psi: number, noise: NoiseMode): tf.Tensor4D {
+  const model = style.model;
+  return style.withAverage(() =>
+    tf.tidy(() => {
+      const [n, m] = [wsA.shape[0], wsB.shape[0]];
+      const [a, b] = [truncate(wsA, model.wAvg, psi), truncate(wsB, model.wAvg, psi)];
+      const mask = model.layerResolutions.map((r) => fromB.includes(bandOf(r, model.res)));
+      const imgA = model.synthesis(a, noise);
+      const imgB = model.synthesis(b, noise);
+      const pairsA = tf.reshape(tf.tile(tf.expandDims(a, 1), [1, m, 1, 1]), [n * m, model.numWs, -1]) as tf.Tensor3D;
+      const pairsB = tf.tile(b, [n, 1, 1]) as tf.Tensor3D;
+      const mixed = model.synthesis(mixLayers(pairsA, pairsB, mask), noise);
+      const rows: tf.Tensor4D[] = [tf.concat([tf.zeros([1, model.res, model.res, 3]), imgB], 0)];
+      for (let i = 0; i < n; i++) rows.push(tf.concat([tf.slice(imgA, [i, 0, 0, 0], [1, -1, -1, -1]), tf.slice(mixed, [i * m, 0, 0, 0], [m, -1, -1, -1])], 0));
+      return tf.concat(rows, 0);
+    }),
+  );
+}
+
+/** `steps` frames linear in W (or W+) from wsA to wsB [1, numWs, wDim], one frame at a time so every frame gets the same noise. */
+function interpolateWs(style: StyleTraining, wsA: tf.Tensor3D, wsB: tf.Tensor3D, steps: number, psi: number, noise: NoiseMode): tf.Tensor4D {
+  const model = style.model;
+  return style.withAverage(() =>
+    tf.tidy(() => {
+      const [a, b] = [truncate(wsA, model.wAvg, psi), truncate(wsB, model.wAvg, psi)];
+      const frames = Array.from({ length: steps }, (_, i) => i / (steps - 1)).map((t) =>
+        model.synthesis(tf.add(tf.mul(a, 1 - t), tf.mul(b, t)) as tf.Tensor3D, noise),
+      );
+      return tf.concat(frames, 0);
+    }),
+  );
+}
+
+export async function renderExplorer(trainer: GanTrainer, req: ExploreRequest, lookup: ProjectedLookup = () => undefined): Promise<ExplorerImages> {
   const style = trainer.styleTraining;
   const noise: NoiseMode = req.noiseOff ? 'zero' : { seed: req.noiseSeed };
-  const zA = trainer.latents([a]);
-  const zB = trainer.latents([b]);
-  try {
+  if (!style) {
+    const [zA, zB] = req.pins.map((p) => pinZ(trainer, p, lookup)) as [tf.Tensor2D, tf.Tensor2D];
     const strip = tf.tidy(() =>
       gridTensor(
-        interpolationImages((z, psi) => trainer.generate(z, psi), style, zA, zB, STRIP, req.psi, noise, req.space),
+        interpolationImages((z, psi) => trainer.generate(z, psi), undefined, zA, zB, STRIP, req.psi),
         1,
         STRIP,
       ),
     );
-    const interpolation = await readGrid(strip);
-    if (!style) return { mix: undefined, interpolation, noise: undefined };
-    const mixGrid = tf.tidy(() => {
-      const sourcesA = trainer.latents([a, a + 1, a + 2]);
-      const sourcesB = trainer.latents([b, b + 1, b + 2, b + 3]);
-      return gridTensor(styleMixImages(style, sourcesA, sourcesB, req.fromB, req.psi, noise), 4, 5);
-    });
-    const mix = await readGrid(mixGrid);
-    const noiseGrid = tf.tidy(() => {
-      const draws = Array.from({ length: 4 }, (_, i) => (req.noiseOff ? 'zero' : { seed: req.noiseSeed + i }) as NoiseMode);
-      return gridTensor(
-        tf.concat(
-          draws.map((d) => style.sample(zA, req.psi, d)),
-          0,
-        ),
-        1,
-        4,
-      );
-    });
-    return { mix, interpolation, noise: await readGrid(noiseGrid) };
-  } finally {
     tf.dispose([zA, zB]);
+    return { mix: undefined, interpolation: await readGrid(strip), noise: undefined };
   }
+  const [a, b] = req.pins;
+  const model = style.model;
+  const projected = typeof a === 'string' || typeof b === 'string';
+  const strip = tf.tidy(() => {
+    // A projected image has no z: its paths are in W whatever the setting.
+    if (!projected) {
+      const [zA, zB] = [trainer.latents([a as number]), trainer.latents([b as number])];
+      return gridTensor(
+        interpolationImages((z, psi) => trainer.generate(z, psi), style, zA, zB, STRIP, req.psi, noise, req.space),
+        1,
+        STRIP,
+      );
+    }
+    const ends = style.withAverage(() => pinWs(trainer, model, [a, b], lookup));
+    const [wsA, wsB] = [tf.slice(ends, [0, 0, 0], [1, -1, -1]), tf.slice(ends, [1, 0, 0], [1, -1, -1])];
+    return gridTensor(interpolateWs(style, wsA, wsB, STRIP, req.psi, noise), 1, STRIP);
+  });
+  const interpolation = await readGrid(strip);
+  const mixGrid = tf.tidy(() => {
+    const [wsA, wsB] = style.withAverage(() => [pinWs(trainer, model, sourcePins(a, 3), lookup), pinWs(trainer, model, sourcePins(b, 4), lookup)]);
+    return gridTensor(styleMixWs(style, wsA!, wsB!, req.fromB, req.psi, noise), 4, 5);
+  });
+  const mix = await readGrid(mixGrid);
+  const noiseGrid = tf.tidy(() => {
+    const wsA = style.withAverage(() => truncate(pinWs(trainer, model, [a], lookup), model.wAvg, req.psi));
+    const draws = Array.from({ length: 4 }, (_, i) => (req.noiseOff ? 'zero' : { seed: req.noiseSeed + i }) as NoiseMode);
+    const images = style.withAverage(() => tf.concat(draws.map((d) => model.synthesis(wsA, d))));
+    return gridTensor(images, 1, 4);
+  });
+  return { mix, interpolation, noise: await readGrid(noiseGrid) };
 }

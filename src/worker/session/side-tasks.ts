@@ -11,6 +11,7 @@ import { pathLength, pathModelOf } from '../../gan/metrics/ppl.ts';
 import { BaselineRun, baselineConfig, baselineSteps } from '../baseline.ts';
 import { datasetZip, generatorZip, nearestSheet, timelapseGif, type Outcome } from '../downloads.ts';
 import { yieldToEvents } from './loop.ts';
+import { ProjectionTask } from './projection.ts';
 import { pixelsOf, SNAPSHOTS_KEPT, type SessionState } from './state.ts';
 
 /** Baseline training slices: short, so the GAN's loop and commands are never held up for long. */
@@ -33,11 +34,15 @@ export class SideTasks {
   private baseline: BaselineRun | undefined;
   /** Set when a command that replaces the data or the model arrives: a measurement in progress stops. */
   private pplStop = false;
+  /** Projections of pictures into the generator, and the pins they leave. */
+  readonly projection: ProjectionTask;
 
   constructor(
     private readonly s: SessionState,
     private readonly hooks: SideHooks,
-  ) {}
+  ) {
+    this.projection = new ProjectionTask(s, () => this.renderExplorer());
+  }
 
   /** The model or its data is about to change: a measurement of the old one is moot. */
   interrupt(): void {
@@ -53,7 +58,7 @@ export class SideTasks {
   async renderExplorer(): Promise<void> {
     const trainer = this.s.trainer;
     if (!this.explore || !trainer) return;
-    const images = await renderExplorer(trainer, this.explore);
+    const images = await renderExplorer(trainer, this.explore, this.projection.lookup);
     const event = {
       type: 'explorer',
       step: trainer.step,

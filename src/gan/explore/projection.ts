@@ -1,0 +1,264 @@
+/**
+ * Projection: find the latent whose image is closest to a given picture (Karras et al. 2020,
+ * StyleGAN2 §5 and `projector.py` of stylegan2-ada-pytorch), so a person's own image can be
+ * mixed, interpolated and truncated like any sample.
+ *
+ * As in the reference: start from w̄ (the mean of 10,000 mapped z) and optimise w with Adam,
+ * learning rate 0.1 ramped up over the first 5% of steps and down (cosine) over the last 25%;
+ * for the first 75% of steps a Gaussian of std w_std · 0.05 · (1 − t/0.75)² is added to w, so
+ * the search does not settle in the first basin it meets (w_std is the RMS distance of mapped
+ * samples from w̄). One w is broadcast to every layer ('w'); 'w+' gives each layer its own w,
+ * the common extension (closer fits, latents less like the generator's own). Differences:
+ * - Distance: the Laplacian-pyramid distance of the PPL metric (projection-distance.ts), not
+ *   LPIPS/VGG16, whose weights would have to be downloaded; it compares the image band by band,
+ *   coarse shape and fine texture each with the same weight.
+ * - Per-pixel noise stays fixed (one seeded draw, the explorer's default) instead of being
+ *   optimised: our synthesis draws its noise from a seed and takes no noise maps, so NVlabs's
+ *   noise optimisation and its regulariser have nothing to act on (see docs/projection.md).
+ * - DCGAN has no W: the same optimisation in z, started from the best of a few seeded draws
+ *   (z = 0, the "mean" of z, is no image the generator was trained to make).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mixStyles, type NoiseMode, type StyleGanModel } from '../nn/models/stylegan.ts';
+import { Rng } from '../nn/random.ts';
+import { Adam } from '../train/adam.ts';
+import type { GanTrainer } from '../train/trainer.ts';
+import { pyramidDistance } from './projection-distance.ts';
+
+export type ProjectionSpace = 'w' | 'w+' | 'z';
+
+/**
+ * A generator seen from its latent space. Latents are [B, numWs, dim]: StyleGAN's ws, or z as
+ * [B, 1, zDim]. `within` runs a computation with the displayed weights in place (StyleGAN: the
+ * EMA generator); `render` must be differentiable and deterministic (fixed noise).
+ */
+export interface LatentModel {
+  readonly space: 'w' | 'z';
+  readonly numWs: number;
+  readonly dim: number;
+  readonly zDim: number;
+  readonly res: number;
+  /** z [N, zDim] → the points the generator is sampled at: mapping(z) in W, z itself in z. */
+  embed(z: tf.Tensor2D): tf.Tensor2D;
+  render(latents: tf.Tensor3D): tf.Tensor4D;
+  within<T>(fn: () => T): T;
+}
+
+/** The noise every projected StyleGAN image is made with: the explorer's default draw. */
+export const PROJECTION_NOISE: NoiseMode = { seed: 1 };
+
+/** A StyleGAN generator in W; `within` puts the weights to use in place (default: as they are). */
+export function styleLatentModel(m: StyleGanModel, within: <T>(fn: () => T) => T = (fn) => fn()): LatentModel {
+  return {
+    space: 'w',
+    numWs: m.numWs,
+    dim: m.wDim,
+    zDim: m.zDim,
+    res: m.res,
+    embed: (z) => m.mapping(z),
+    render: (ws) => m.synthesis(ws, PROJECTION_NOISE),
+    within,
+  };
+}
+
+/** The trainer's displayed generator as a LatentModel (StyleGAN: EMA weights, fixed noise). */
+export function latentModelOf(trainer: GanTrainer): LatentModel {
+  const style = trainer.styleTraining;
+  const { zDim, res } = trainer.model;
+  if (style) return styleLatentModel(style.model, (fn) => style.withAverage(fn));
+  return {
+    space: 'z',
+    numWs: 1,
+    dim: zDim,
+    zDim,
+    res,
+    embed: (z) => tf.clone(z),
+    render: (zs) => tf.tidy(() => trainer.generate(tf.reshape(zs, [zs.shape[0], zDim]) as tf.Tensor2D)),
+    within: (fn) => fn(),
+  };
+}
+
+export interface ProjectionOptions {
+  space: ProjectionSpace;
+  /** Optimisation steps in all (the schedule is laid out over them). */
+  steps: number;
+  /** Peak Adam learning rate (reference: 0.1). */
+  lr: number;
+  /** Share of the steps the learning rate ramps up over (0.05) and down over (0.25). */
+  rampUp: number;
+  rampDown: number;
+  /** Latent noise: w_std times this at the start (0.05), fading out over `noiseRamp` of the steps (0.75). */
+  noiseFactor: number;
+  noiseRamp: number;
+  /** Mapped samples behind w̄ and w_std (reference: 10,000). */
+  statsSamples: number;
+  /** Seed of the statistics' z, the latent noise and DCGAN's starting draws. */
+  seed: number;
+}
+
+export const PROJECTION_DEFAULTS: ProjectionOptions = {
+  space: 'w',
+  steps: 300,
+  lr: 0.1,
+  rampUp: 0.05,
+  rampDown: 0.25,
+  noiseFactor: 0.05,
+  noiseRamp: 0.75,
+  statsSamples: 10_000,
+  seed: 123,
+};
+
+/** The reference's schedule at step t of n: learning rate and latent-noise scale (in w_std units). */
+export function schedule(step: number, o: Pick<ProjectionOptions, 'steps' | 'lr' | 'rampUp' | 'rampDown' | 'noiseFactor' | 'noiseRamp'>) {
+  const t = step / o.steps;
+  const down = Math.min(1, (1 - t) / o.rampDown);
+  const ramp = (0.5 - 0.5 * Math.cos(down * Math.PI)) * Math.min(1, t / o.rampUp);
+  return { lr: o.lr * ramp, noise: o.noiseFactor * Math.max(0, 1 - t / o.noiseRamp) ** 2 };
+}
+
+/** A projected latent as plain numbers: [numWs, dim] row-major (z: [1, zDim]). */
+export interface ProjectedLatent {
+  space: ProjectionSpace;
+  numWs: number;
+  dim: number;
+  values: Float32Array;
+}
+
+/** Starting points from the model's own samples: w̄ and w_std in W; in z, zDim as the squared radius. */
+function latentStats(model: LatentModel, samples: number, rng: Rng): { mean: Float32Array; std: number } {
+  if (model.space === 'z') return { mean: new Float32Array(model.dim), std: Math.sqrt(model.dim) };
+  return model.within(() =>
+    tf.tidy(() => {
+      const w = model.embed(tf.tensor2d(rng.normals(samples * model.zDim), [samples, model.zDim]));
+      const mean = tf.mean(w, 0, true);
+      const std = Math.sqrt(tf.sum(tf.square(tf.sub(w, mean))).dataSync()[0]! / samples);
+      return { mean: mean.dataSync() as Float32Array, std };
+    }),
+  );
+}
+
+/** DCGAN's start: the best of `n` seeded draws of z, each rendered on its own (G's batch norm sees one image). */
+function bestDraw(model: LatentModel, target: tf.Tensor4D, rng: Rng, n = 8): Float32Array {
+  let best: { d: number; z: Float32Array } = { d: Infinity, z: new Float32Array(model.dim) };
+  for (let i = 0; i < n; i++) {
+    const z = rng.normals(model.dim);
+    const d = tf.tidy(() => pyramidDistance(model.render(tf.tensor3d(z, [1, 1, model.dim])), target).dataSync()[0]!);
+    if (d < best.d) best = { d, z };
+  }
+  return best.z;
+}
+
+/**
+ * One projection in progress. `run(n)` takes n optimisation steps synchronously (a caller
+ * slices the work); distances stay on the device until `drain()` reads them in one go.
+ */
+export class Projector {
+  readonly options: ProjectionOptions;
+  private readonly target: tf.Tensor4D;
+  private readonly latent: tf.Variable;
+  private readonly adam: Adam;
+  private readonly rng: Rng;
+  private readonly std: number;
+  private pending: tf.Scalar[] = [];
+  private done = 0;
+
+  constructor(
+    private readonly model: LatentModel,
+    target: Float32Array,
+    options: Partial<ProjectionOptions> = {},
+  ) {
+    this.options = { ...PROJECTION_DEFAULTS, ...options };
+    const o = this.options;
+    if (model.space === 'z' && o.space !== 'z') this.options.space = 'z';
+    if (model.space === 'w' && o.space === 'z') this.options.space = 'w';
+    if (!(Number.isInteger(o.steps) && o.steps > 0)) throw new RangeError(`steps must be a positive integer (got ${o.steps})`);
+    if (target.length !== model.res * model.res * 3) throw new RangeError(`target must be ${model.res}×${model.res}×3 values (got ${target.length})`);
+    this.target = tf.tensor4d(target, [1, model.res, model.res, 3]);
+    this.rng = new Rng(o.seed);
+    const stats = latentStats(model, o.statsSamples, this.rng);
+    this.std = stats.std;
+    const start = model.space === 'z' ? bestDraw(model, this.target, this.rng) : stats.mean;
+    const rows = this.options.space === 'w+' ? model.numWs : 1;
+    this.latent = tf.tidy(() => tf.variable(tf.tile(tf.tensor3d(start, [1, 1, model.dim]), [1, rows, 1]), true));
+    this.adam = new Adam({ latent: this.latent }, { lr: o.lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+  }
+
+  get step(): number {
+    return this.done;
+  }
+
+  get finished(): boolean {
+    return this.done >= this.options.steps;
+  }
+
+  /** The latent as the generator takes it: [1, numWs, dim] (one w broadcast to every layer in 'w'). */
+  private expanded(latent: tf.Tensor3D): tf.Tensor3D {
+    if (this.options.space !== 'w' || this.model.numWs === 1) return latent;
+    return mixStyles(tf.squeeze(latent, [1]) as tf.Tensor2D, tf.squeeze(latent, [1]) as tf.Tensor2D, Array(this.model.numWs).fill(false));
+  }
+
+  /** Up to `n` optimisation steps; returns how many were taken. */
+  run(n: number): number {
+    const todo = Math.min(n, this.options.steps - this.done);
+    this.model.within(() => {
+      for (let i = 0; i < todo; i++) this.pending.push(this.oneStep());
+    });
+    return todo;
+  }
+
+  private oneStep(): tf.Scalar {
+    const { lr, noise } = schedule(this.done, this.options);
+    this.adam.options = { ...this.adam.options, lr };
+    const shake = tf.tensor3d(this.rng.normals(this.latent.size, noise * this.std), this.latent.shape as [number, number, number]);
+    const { value, grads } = tf.variableGrads(() => {
+      const image = this.model.render(this.expanded(tf.add(this.latent, shake) as tf.Tensor3D));
+      return tf.sum(pyramidDistance(image, this.target)) as tf.Scalar;
+    }, [this.latent]);
+    this.adam.apply({ latent: grads[this.latent.name]! });
+    tf.dispose([shake, ...Object.values(grads)]);
+    this.done++;
+    return value;
+  }
+
+  /** The distances of the steps taken since the last drain (measured with that step's latent noise). */
+  async drain(): Promise<Float32Array> {
+    const taken = this.pending;
+    this.pending = [];
+    if (taken.length === 0) return new Float32Array(0);
+    const stacked = tf.stack(taken);
+    tf.dispose(taken);
+    const values = (await stacked.data()) as Float32Array;
+    stacked.dispose();
+    return values;
+  }
+
+  /** The reconstruction now, without latent noise: [1, R, R, 3]. */
+  image(): tf.Tensor4D {
+    return this.model.within(() => tf.tidy(() => this.model.render(this.expanded(this.latent as tf.Tensor3D))));
+  }
+
+  /** The distance of the reconstruction now (no latent noise) to the target. */
+  async distance(): Promise<number> {
+    const d = this.model.within(() => tf.tidy(() => pyramidDistance(this.model.render(this.expanded(this.latent as tf.Tensor3D)), this.target)));
+    const [v] = await d.data();
+    d.dispose();
+    return v!;
+  }
+
+  /** The latent found so far, as the explorer stores a pin: [numWs, dim] in W, [1, zDim] in z. */
+  async latentValues(): Promise<ProjectedLatent> {
+    // A clone: in W+ and z the expanded latent is the variable itself, which must outlive this read.
+    const full = tf.tidy(() => tf.clone(this.expanded(this.latent as tf.Tensor3D)));
+    const values = (await full.data()) as Float32Array;
+    full.dispose();
+    return { space: this.options.space, numWs: full.shape[1], dim: this.model.dim, values };
+  }
+
+  dispose(): void {
+    tf.dispose(this.pending);
+    this.pending = [];
+    this.adam.dispose();
+    this.latent.dispose();
+    this.target.dispose();
+  }
+}
