@@ -1,0 +1,211 @@
+"""Continue a Ganvas run in PyTorch, on one process or under torchrun with DDP.
+
+    PYTHONPATH=python python3 -m ganvas_torch.train --project IN.ganvas --steps K --out OUT.ganvas
+    PYTHONPATH=python torchrun --nproc_per_node N -m ganvas_torch.train --project IN.ganvas --steps K --out OUT.ganvas
+
+The run trains from IN's step to IN's step + K with IN's settings; `--batch` is the global batch
+(each of the N ranks trains its shard; default: the project's). Rank 0 alone writes: OUT (every
+`--checkpoint-every` steps, at the end, and when SIGTERM arrives) and one JSON line per report to
+`--metrics` (default metrics.jsonl beside OUT), the CLI's format. Running the same command again
+after a stop continues from OUT (same run, step between IN's and the target); `--fresh` starts
+from IN regardless. OUT is a .ganvas the page opens: its history continues IN's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+import zlib
+import struct
+from datetime import datetime, timezone
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from .project import ProjectError, read_project, write_project
+from .round import DcganRun, NotYet, Shard
+
+MAX_FRAMES = 48
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(prog='python3 -m ganvas_torch.train', description=__doc__.split('\n\n')[0])
+    p.add_argument('--project', required=True, help='the .ganvas file to continue (from the page, the CLI or this program)')
+    p.add_argument('--steps', type=int, required=True, help='training rounds to add to the project\'s step count')
+    p.add_argument('--out', required=True, help='the .ganvas file to write (and to continue from when it exists)')
+    p.add_argument('--batch', type=int, default=None, help='global batch over all ranks (default: the project\'s)')
+    p.add_argument('--checkpoint-every', type=int, default=0, help='write OUT every this many steps (0: only at the end and on SIGTERM)')
+    p.add_argument('--metrics', default=None, help='JSON lines of the reports (default: metrics.jsonl beside OUT)')
+    p.add_argument('--every', type=int, default=100, help='steps between progress lines')
+    p.add_argument('--device', default='auto', help='auto (CUDA when present), cpu, cuda')
+    p.add_argument('--threads', type=int, default=0, help='CPU threads per process (0: PyTorch\'s default)')
+    p.add_argument('--fresh', action='store_true', help='start from --project even when OUT holds a later state of the run')
+    a = p.parse_args(argv)
+    if a.steps < 0:
+        p.error('--steps must be ≥ 0')
+    return a
+
+
+class Ranks:
+    """This process's place among the ranks torchrun started (or alone)."""
+
+    def __init__(self, device_arg):
+        self.world = int(os.environ.get('WORLD_SIZE', '1'))
+        self.rank = int(os.environ.get('RANK', '0'))
+        local = int(os.environ.get('LOCAL_RANK', '0'))
+        cuda = torch.cuda.is_available() and device_arg in ('auto', 'cuda')
+        if device_arg == 'cuda' and not torch.cuda.is_available():
+            raise SystemExit('--device cuda: no CUDA device here')
+        self.device = torch.device(f'cuda:{local}' if cuda else 'cpu')
+        if cuda:
+            torch.cuda.set_device(self.device)
+        self.bn_group = None
+        if self.world > 1:
+            dist.init_process_group('nccl' if cuda else 'gloo')
+            # Batch-norm statistics travel on a group of their own, apart from DDP's gradient buckets.
+            self.bn_group = dist.new_group(list(range(self.world)))
+
+    @property
+    def writer(self) -> bool:
+        return self.rank == 0
+
+    def sum(self, t: torch.Tensor) -> torch.Tensor:
+        if self.world > 1:
+            dist.all_reduce(t)
+        return t
+
+    def close(self):
+        if self.world > 1:
+            dist.destroy_process_group()
+
+
+def png(rgba: np.ndarray) -> bytes:
+    """An RGBA image as PNG (filter 0 rows, zlib): enough for a timeline thumbnail."""
+    h, w, _ = rgba.shape
+    raw = b''.join(b'\x00' + rgba[y].tobytes() for y in range(h))
+
+    def chunk(kind, data):
+        return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 6, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw, 6)) + chunk(b'IEND', b'')
+
+
+def thin(frames: list) -> list:
+    """At most MAX_FRAMES, dropping every other middle frame (as the page's timeline does)."""
+    while len(frames) > MAX_FRAMES:
+        frames = [frames[0], *frames[1:-1][1::2], frames[-1]]
+    return frames
+
+
+def starting_point(a, log):
+    """IN, or OUT when OUT holds a later state of the same run (a stopped run continued)."""
+    given = read_project(a.project)
+    target = given.step + a.steps
+    if a.fresh or not os.path.exists(a.out):
+        return given, target
+    try:
+        later = read_project(a.out)
+    except ProjectError as e:
+        raise SystemExit(f'{a.out} exists but cannot be continued ({e}); use --fresh to start again from {a.project}')
+    same = later.meta['created'] == given.meta['created'] and later.meta['name'] == given.meta['name']
+    if not same or not given.step <= later.step <= target:
+        raise SystemExit(f'{a.out} holds another run (or a step outside {given.step}–{target}); use --fresh to overwrite it')
+    log(f'continuing from {a.out} at step {later.step}')
+    return later, target
+
+
+def main(argv=None):
+    a = parse(sys.argv[1:] if argv is None else argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    ranks = Ranks(a.device)
+    log = (lambda s: print(s, flush=True)) if ranks.writer else (lambda s: None)
+    stop = {'signal': False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(signal=True))
+    try:
+        try:
+            snapshot, target = starting_point(a, log)
+            if a.batch:
+                snapshot.config = {**snapshot.config, 'batch': a.batch}
+            run = DcganRun(snapshot, ranks.device, Shard(ranks.rank, ranks.world), ranks.bn_group)
+        except (ProjectError, NotYet, ValueError) as e:
+            log(f'{a.project}: {e}')
+            return 2
+        if ranks.world > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+            ids = [ranks.device.index] if ranks.device.type == 'cuda' else None
+            run.ddp_G = DDP(run.G, device_ids=ids, broadcast_buffers=False)
+            run.ddp_D = DDP(run.D, device_ids=ids, broadcast_buffers=False)
+        return train(a, run, snapshot, target, ranks, log, stop)
+    finally:
+        ranks.close()
+
+
+def train(a, run: DcganRun, snapshot, target, ranks: Ranks, log, stop) -> int:
+    c = run.config
+    metrics_path = a.metrics or os.path.join(os.path.dirname(os.path.abspath(a.out)), 'metrics.jsonl')
+    history = list(snapshot.history)
+    timeline = list(snapshot.timeline or [])
+    log(f'{run.count} images at {c["res"]}px · dcgan · global batch {c["batch"]} over {ranks.world} rank(s) · {ranks.device} · '
+        f'step {run.step} → {target} · torch {torch.__version__}')
+
+    def save(reason):
+        if not ranks.writer:
+            return
+        frames = thin([f for f in timeline if f['step'] < run.step] + [frame(run)])
+        timeline[:] = frames
+        meta = {**snapshot.meta, 'updated': datetime.now(timezone.utc).isoformat(timespec='milliseconds').replace('+00:00', 'Z'),
+                'app': f'ganvas_torch 0.1 (PyTorch {torch.__version__})'}
+        write_project(a.out, run.to_snapshot(history, frames, meta))
+        log(f'wrote {a.out} at step {run.step} ({reason})')
+
+    sums = torch.zeros(5, dtype=torch.float64)
+    pending, t_report, t0, start = 0, time.perf_counter(), time.perf_counter(), run.step
+    metrics = open(metrics_path, 'a') if ranks.writer else None
+    try:
+        while run.step < target:
+            local = run.train_step()
+            # One all-reduce a step carries the shard numbers and whether any rank was told to stop,
+            # so all ranks stop after the same step.
+            both = ranks.sum(torch.cat([local.double().cpu(), torch.tensor([1.0 if stop['signal'] else 0.0], dtype=torch.float64)]))
+            sums += torch.cat([both[:4] / ranks.world, both[4:5]])
+            pending += 1
+            if run.step % c['reportEvery'] == 0 or run.step == target or both[5] > 0:
+                now = time.perf_counter()
+                g, d, r, f, _ = (sums / pending).tolist()
+                point = {'step': run.step, 'gLoss': g, 'dLoss': d, 'dReal': r, 'dFake': f, 'imagesPerSec': pending * c['batch'] / max(now - t_report, 1e-9)}
+                history.append(point)
+                if metrics:
+                    metrics.write(json.dumps({'step': run.step, 'steps': pending, 'gLoss': g, 'dLoss': d, 'dReal': r, 'dFake': f,
+                                              'augmentP': 0, 'imagesPerSec': point['imagesPerSec']}) + '\n')
+                    metrics.flush()
+                sums.zero_()
+                pending, t_report = 0, now
+            if run.step % a.every == 0 or run.step == target:
+                secs = time.perf_counter() - t0
+                h = history[-1]
+                log(f'step {run.step}/{target} · {(run.step - start) * c["batch"] / secs:.1f} img/s · G {h["gLoss"]:.3f} D {h["dLoss"]:.3f} '
+                    f'D(real) {h["dReal"]:.2f} D(fake) {h["dFake"]:.2f}')
+            if both[5] > 0:
+                save('SIGTERM')
+                log(f'stopped at step {run.step} of {target}; the same command continues from {a.out}')
+                return 143
+            if a.checkpoint_every and run.step % a.checkpoint_every == 0 and run.step < target:
+                save('checkpoint')
+        save('done')
+        return 0
+    finally:
+        if metrics:
+            metrics.close()
+
+
+def frame(run: DcganRun) -> dict:
+    rgba = run.grid()
+    return {'step': run.step, 'width': rgba.shape[1], 'height': rgba.shape[0], 'png': png(rgba)}
+
+
+if __name__ == '__main__':
+    sys.exit(main())

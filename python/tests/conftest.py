@@ -1,0 +1,58 @@
+"""Shared pieces of the ganvas_torch tests: the Node CLI, the Python trainer, torchrun, and a start."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PYTHON_DIR = Path(__file__).resolve().parents[1]
+REPO = PYTHON_DIR.parent
+sys.path.insert(0, str(PYTHON_DIR))
+
+# Tiny on purpose: 16 px, width 8, global batch 8 (4 a rank on 2 ranks), a report every step.
+TINY = ['--data', 'shapes', '--res', '16', '--width', '8', '--batch', '8', '--reportEvery', '1', '--every', '1000']
+ENV = {**os.environ, 'PYTHONPATH': str(PYTHON_DIR), 'OMP_NUM_THREADS': '1'}
+
+
+def cli(*args, timeout=180):
+    """`npm run train -- args` (the Node CLI on the WASM backend); its output."""
+    r = subprocess.run(['npx', 'tsx', 'cli/train.ts', *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def torch_train(*args, timeout=180, check=True):
+    """`python3 -m ganvas_torch.train args` as one process, one thread."""
+    r = subprocess.run([sys.executable, '-m', 'ganvas_torch.train', '--threads', '1', *map(str, args)], cwd=REPO, env=ENV,
+                       capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+def torchrun_command(n, *args):
+    """torchrun with `n` CPU ranks (Gloo) on one machine, through the package's launcher shim."""
+    return [sys.executable, '-m', 'ganvas_torch.torchrun', '--nproc_per_node', str(n), '--master_port', str(free_port()),
+            '-m', 'ganvas_torch.train', '--threads', '1', *map(str, args)]
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def losses(path):
+    """[(step, dLoss, gLoss)] from a metrics.jsonl (the CLI's or ganvas_torch's)."""
+    return [(m['step'], m['dLoss'], m['gLoss']) for m in map(json.loads, Path(path).read_text().splitlines())]
+
+
+@pytest.fixture(scope='session')
+def start(tmp_path_factory):
+    """An untrained Ganvas DCGAN, written by the CLI (`--steps 0 --save`): the common start."""
+    d = tmp_path_factory.mktemp('start')
+    cli(*TINY, '--steps', '0', '--out', d, '--save', d / 'init.ganvas')
+    return d / 'init.ganvas'
