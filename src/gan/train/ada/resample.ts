@@ -1,0 +1,201 @@
+import * as tf from '@tensorflow/tfjs';
+import { applyLinear, defaultPath, type ComputePath, type LinearMap } from './linear.ts';
+import type { Mat } from './matrices.ts';
+
+/**
+ * Geometric resampling for the ADA pipeline: every output pixel is a bilinear mix of four input
+ * pixels, read through reflection at the image's edges, so no pixel of an augmented image comes
+ * from outside the image (nothing "leaks" into what D sees).
+ *
+ * Where and how each output pixel reads is worked out in JS from the per-image inverse matrices
+ * (a few float64 operations per pixel) and uploaded as a gather plan: for output row r, taps
+ * index[r·K + k] with weights weight[r·K + k]. On the device the whole resampling is one
+ * tf.gather plus a weighted sum: kernels that exist on every backend (cpu, wasm, webgl, webgpu)
+ * and cost one pass over the output.
+ *
+ * The resampling is linear in the image, so its gradient is the adjoint map: each input pixel
+ * collects dy from the output pixels that read it, with the same weights. That adjoint is again
+ * a gather plan (the transpose, padded to the largest fan-in), so the gradient is the same op,
+ * and its gradient in turn is the forward plan: R1 through the augmentation (a double backward)
+ * works. tfjs's own gradient of tf.gather would need UnsortedSegmentSum, which the wasm backend
+ * does not have, and scatterND on webgl loops over every update for every output element.
+ *
+ * Deliberate difference from NVlabs's AugmentPipe: it upsamples 2× with a sym6 wavelet filter,
+ * samples bilinearly at 2× and filters back down, which keeps more of the image's fine detail
+ * under fractional shifts and rotations. Here the bilinear sample is taken at the image's own
+ * resolution: a blur of up to a [½, ½] filter per axis at half-pixel offsets (measured against
+ * NVlabs's 2× path in docs/parity.md, "ADA pipeline"), for a quarter of the gather work and no
+ * filter passes. NVlabs also caps its reflection padding at one image width and leaves
+ * grid_sample's zero fill beyond it (reached only by extreme zoom-out draws); here reflection is
+ * unbounded (the reflected image repeats), so no draw ever reads a zero.
+ */
+
+/** Which input rows each output row reads, and with what weights. */
+export interface GatherPlan {
+  /** Rows of the output. */
+  readonly rows: number;
+  /** Rows of the input the indices point into. */
+  readonly sourceRows: number;
+  /** Taps per output row (K). */
+  readonly taps: number;
+  /** rows × K input rows. */
+  readonly index: Int32Array;
+  /** rows × K weights (0 where a row has fewer than K real taps). */
+  readonly weight: Float32Array;
+  /** The adjoint plan, built on first use (the gradient). */
+  adjoint?: GatherPlan;
+}
+
+/** Index k reflected into [0, n) without repeating the edge pixel (PyTorch's 'reflect' padding), repeated as far as k goes. */
+export function reflectIndex(k: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  let m = k % period;
+  if (m < 0) m += period;
+  return m < n ? m : period - m;
+}
+
+/**
+ * The bilinear plan of a batch of [H, W] images, one inverse matrix per image (3×3 row-major,
+ * `inverse[b·9 …]`): output pixel (row i, column j) reads the input at G⁻¹·(j − cx, i − cy, 1) +
+ * (cx, cy), with (cx, cy) = ((W − 1)/2, (H − 1)/2): pixel coordinates about the image centre,
+ * NVlabs's convention (affine_grid with align_corners = False, on images of the same size).
+ */
+export function bilinearPlan(inverse: Float64Array, batch: number, height: number, width: number): GatherPlan {
+  const rows = batch * height * width;
+  const index = new Int32Array(rows * 4);
+  const weight = new Float32Array(rows * 4);
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  for (let b = 0; b < batch; b++) {
+    const m = inverse.subarray(b * 9, b * 9 + 9);
+    const base = b * height * width;
+    for (let i = 0; i < height; i++) {
+      const yo = i - cy;
+      for (let j = 0; j < width; j++) {
+        const xo = j - cx;
+        const sx = m[0]! * xo + m[1]! * yo + m[2]! + cx;
+        const sy = m[3]! * xo + m[4]! * yo + m[5]! + cy;
+        const x0 = Math.floor(sx);
+        const y0 = Math.floor(sy);
+        const fx = sx - x0;
+        const fy = sy - y0;
+        const xa = reflectIndex(x0, width);
+        const xb = reflectIndex(x0 + 1, width);
+        const ya = reflectIndex(y0, height) * width + base;
+        const yb = reflectIndex(y0 + 1, height) * width + base;
+        const o = ((base + i * width + j) * 4) | 0;
+        index[o] = ya + xa;
+        index[o + 1] = ya + xb;
+        index[o + 2] = yb + xa;
+        index[o + 3] = yb + xb;
+        weight[o] = (1 - fx) * (1 - fy);
+        weight[o + 1] = fx * (1 - fy);
+        weight[o + 2] = (1 - fx) * fy;
+        weight[o + 3] = fx * fy;
+      }
+    }
+  }
+  return { rows, sourceRows: rows, taps: 4, index, weight };
+}
+
+/** The transpose of a plan: input row s collects every (output row, weight) that reads s. Zero weights are dropped. */
+function transpose(plan: GatherPlan): GatherPlan {
+  const { rows, sourceRows, taps, index, weight } = plan;
+  const fanIn = new Int32Array(sourceRows);
+  for (let e = 0; e < rows * taps; e++) if (weight[e] !== 0) fanIn[index[e]!]!++;
+  const k = Math.max(
+    1,
+    fanIn.reduce((a, v) => Math.max(a, v), 0),
+  );
+  const outIndex = new Int32Array(sourceRows * k);
+  const outWeight = new Float32Array(sourceRows * k);
+  const fill = new Int32Array(sourceRows);
+  for (let e = 0; e < rows * taps; e++) {
+    if (weight[e] === 0) continue;
+    const s = index[e]!;
+    const slot = s * k + fill[s]!++;
+    outIndex[slot] = (e / taps) | 0;
+    outWeight[slot] = weight[e]!;
+  }
+  const adjoint: GatherPlan = { rows: sourceRows, sourceRows: rows, taps: k, index: outIndex, weight: outWeight, adjoint: plan };
+  return adjoint;
+}
+
+function adjointOf(plan: GatherPlan): GatherPlan {
+  plan.adjoint ??= transpose(plan);
+  return plan.adjoint;
+}
+
+/**
+ * Device path: out[r] = Σ_k weight[r, k] · x[index[r, k]]. gatherND, not gather: on wasm,
+ * tf.gather of 131k rows takes 32 ms, gatherND 2.4 ms. The weights are uploaded repeated over
+ * the channels (a broadcast multiply costs twice the plain one on wasm).
+ */
+function gatherOnDevice(x: tf.Tensor2D, plan: GatherPlan): tf.Tensor2D {
+  const channels = x.shape[1];
+  const { rows, taps } = plan;
+  const weights = new Float32Array(rows * taps * channels);
+  for (let e = 0; e < rows * taps; e++) weights.fill(plan.weight[e]!, e * channels, e * channels + channels);
+  const index = tf.tensor2d(plan.index, [rows * taps, 1], 'int32');
+  const picked = tf.reshape(tf.gatherND(x, index), [rows, taps, channels]);
+  return tf.sum(tf.mul(picked, tf.tensor3d(weights, [rows, taps, channels])), 1) as tf.Tensor2D;
+}
+
+/** JS path, the same sum over a copy of x. */
+function gatherInJs(x: tf.Tensor2D, plan: GatherPlan): tf.Tensor2D {
+  const channels = x.shape[1];
+  const src = x.dataSync() as Float32Array;
+  const out = new Float32Array(plan.rows * channels);
+  const { taps, index, weight } = plan;
+  for (let r = 0; r < plan.rows; r++) {
+    for (let k = r * taps; k < (r + 1) * taps; k++) {
+      const w = weight[k]!;
+      if (w === 0) continue;
+      const s = index[k]! * channels;
+      for (let c = 0; c < channels; c++) out[r * channels + c]! += w * src[s + c]!;
+    }
+  }
+  return tf.tensor2d(out, [plan.rows, channels]);
+}
+
+/** JS path of the adjoint: each output row's dy, scattered back to the rows it read. */
+function scatterInJs(dy: tf.Tensor2D, plan: GatherPlan): tf.Tensor2D {
+  const channels = dy.shape[1];
+  const grad = dy.dataSync() as Float32Array;
+  const out = new Float32Array(plan.sourceRows * channels);
+  const { taps, index, weight } = plan;
+  for (let r = 0; r < plan.rows; r++) {
+    for (let k = r * taps; k < (r + 1) * taps; k++) {
+      const w = weight[k]!;
+      if (w === 0) continue;
+      const s = index[k]! * channels;
+      for (let c = 0; c < channels; c++) out[s + c]! += w * grad[r * channels + c]!;
+    }
+  }
+  return tf.tensor2d(out, [plan.sourceRows, channels]);
+}
+
+/** The plan as a linear map with its adjoint, on the given path. */
+export function planMap(plan: GatherPlan, path: ComputePath): LinearMap<tf.Tensor2D> {
+  const check = (x: tf.Tensor2D, rows: number): void => {
+    if (x.shape[0] !== rows) throw new Error(`gather plan expects ${rows} rows (got ${x.shape[0]})`);
+  };
+  if (path === 'js') {
+    return {
+      forward: (x) => (check(x, plan.sourceRows), gatherInJs(x, plan)),
+      adjoint: (dy) => (check(dy, plan.rows), scatterInJs(dy, plan)),
+    };
+  }
+  return {
+    forward: (x) => (check(x, plan.sourceRows), gatherOnDevice(x, plan)),
+    adjoint: (dy) => (check(dy, plan.rows), gatherOnDevice(dy, adjointOf(plan))),
+  };
+}
+
+/** Resamples [B, H, W, C] images through per-image inverse matrices (see bilinearPlan). */
+export function resampleImages(images: tf.Tensor4D, inverse: Mat, path: ComputePath = defaultPath()): tf.Tensor4D {
+  const [batch, height, width, channels] = images.shape;
+  const map = planMap(bilinearPlan(inverse, batch, height, width), path);
+  return tf.tidy(() => tf.reshape(applyLinear(tf.reshape(images, [-1, channels]) as tf.Tensor2D, map), images.shape) as tf.Tensor4D);
+}
