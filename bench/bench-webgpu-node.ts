@@ -26,6 +26,7 @@ import { DEFAULT_CONFIG, PRESETS, type TrainConfig } from '../src/contract/confi
 import { makeShapes } from '../src/data/builtin/procedural.ts';
 import { backendSelfCheck } from '../src/gan/backend/self-check.ts';
 import { GanTrainer } from '../src/gan/train/trainer.ts';
+import { chartColumns } from '../src/gan/train/report.ts';
 import { parseArgs } from '../cli/args.ts';
 import { useNodeBackend } from '../cli/node-backend.ts';
 
@@ -120,7 +121,7 @@ async function timeRow(backend: Backend, spec: string, n: number): Promise<Row> 
   const r = await trainer.report();
   const msPerStepPipelined = (performance.now() - t0) / n;
   if (!r) throw new Error('no report');
-  if (!(nullGpu && backend === 'webgpu') && (!Number.isFinite(r.dLoss) || !Number.isFinite(r.gLoss)))
+  if (!(nullGpu && backend === 'webgpu') && !Object.values(chartColumns(r)).every(Number.isFinite))
     throw new Error(`losses are not finite: ${JSON.stringify(r)}`);
   const row: Row = {
     backend,

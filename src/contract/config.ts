@@ -70,18 +70,30 @@ export interface TrainConfig {
   ada: boolean;
   /** ADA's target for E[sign(D(real))]; 0.6 as in the paper. */
   adaTarget: number;
+  /** ADA's speed: real images it takes p to move from 0 to 1 (the paper's 500k; smaller reacts faster but follows a noisy r_t). */
+  adaSpeedImages: number;
   /** Mirror reals left–right at random: doubles a small dataset when mirror images are still valid. */
   xflip: boolean;
   /** StyleGAN: size of the intermediate latent w. */
   wDim: number;
   /** StyleGAN: depth of the mapping network z → w (the paper uses 8; 4 is enough at this scale). */
   mappingLayers: number;
-  /** StyleGAN: R1 weight γ; 0 picks StyleGAN2-ADA's heuristic 0.0002·res²/batch. */
+  /** StyleGAN: R1 weight γ when `r1GammaAuto` is off; 0 switches R1 off. */
   r1Gamma: number;
+  /**
+   * StyleGAN: use StyleGAN2-ADA's heuristic γ = 0.0002·res²/batch instead of `r1Gamma`. A link or
+   * CLI call that names `r1Gamma` (and not this) turns it off, so `r1Gamma=0` means no R1.
+   */
+  r1GammaAuto: boolean;
   /** StyleGAN: R1 runs every this many steps, scaled up to match (lazy regularisation). */
   r1Every: number;
-  /** StyleGAN: half-life of the generator's weight average, in images. */
+  /**
+   * StyleGAN: half-life of the generator's weight average, in images at batch 32; it scales with
+   * the batch as StyleGAN2-ADA's ema_kimg = batch·10/32 (the default 10k: 2.5k images at batch 8).
+   */
   emaHalfLife: number;
+  /** StyleGAN: EMA ramp-up (StyleGAN2-ADA's 0.05): the half-life is at most this × images seen; 0 switches it off. */
+  emaRampup: number;
   /** Discriminator updates per round (GAN Lab's game control); 0 freezes D. */
   dSteps: number;
   /** Generator updates per round; 0 freezes G. */
@@ -109,12 +121,16 @@ export const DEFAULT_CONFIG: TrainConfig = {
   augCutout: false,
   ada: false,
   adaTarget: 0.6,
+  adaSpeedImages: 500_000,
   xflip: false,
   wDim: 128,
   mappingLayers: 4,
-  r1Gamma: 0,
+  // The heuristic's value at the default size (res 32, batch 32), shown when auto is switched off.
+  r1Gamma: 0.0064,
+  r1GammaAuto: true,
   r1Every: 16,
   emaHalfLife: 10_000,
+  emaRampup: 0.05,
   dSteps: 1,
   gSteps: 1,
 };
@@ -161,17 +177,19 @@ const NUMERIC_LIMITS: Record<NumericKey, [min: number, max: number, integer: boo
   qualityEveryMs: [500, 3_600_000, true],
   autosaveMs: [1000, 3_600_000, true],
   adaTarget: [0, 0.99, false],
+  adaSpeedImages: [1000, 1e8, false],
   wDim: [4, 512, true],
   mappingLayers: [1, 8, true],
   r1Gamma: [0, 100, false],
   r1Every: [1, 64, true],
   emaHalfLife: [1, 1e7, false],
+  emaRampup: [0, 1, false],
   dSteps: [0, 5, true],
   gSteps: [0, 5, true],
 };
 
 type BooleanKey = { [K in keyof TrainConfig]: TrainConfig[K] extends boolean ? K : never }[keyof TrainConfig];
-const BOOLEAN_KEYS: BooleanKey[] = ['augColor', 'augTranslation', 'augCutout', 'ada', 'xflip'];
+const BOOLEAN_KEYS: BooleanKey[] = ['augColor', 'augTranslation', 'augCutout', 'ada', 'xflip', 'r1GammaAuto'];
 
 /** A config problem, phrased for a person. */
 export type ConfigIssue = { field: keyof TrainConfig; message: Message };
@@ -224,6 +242,8 @@ export function configFromParams(params: ParamSource, base: TrainConfig): { conf
     if (['1', 'true', '0', 'false'].includes(raw)) config[key] = raw === '1' || raw === 'true';
     else issues.push({ field: key, message: msg('config.flag', { field: key, value: raw }) });
   }
+  // A γ named on its own is the γ wanted (links and CLI calls from before the auto flag).
+  if (params.get('r1Gamma') !== null && params.get('r1GammaAuto') === null) config.r1GammaAuto = false;
   const model = params.get('model');
   if (model !== null && (MODEL_KINDS as readonly string[]).includes(model)) {
     config.model = model as ModelKind;

@@ -9,6 +9,7 @@ import type { AutoencoderKind } from '../gan/nn/models/autoencoder.ts';
 import { QualityTracker } from '../gan/metrics/tracker.ts';
 import type { GridImage } from '../gan/explore/render.ts';
 import { GanTrainer } from '../gan/train/trainer.ts';
+import { chartColumns } from '../gan/train/report.ts';
 
 /** Steps for a fair comparison: as many as the GAN has had, within what a person will wait for. */
 export function baselineSteps(ganSteps: number): number {
@@ -45,7 +46,7 @@ export class BaselineRun {
     do this.trainer.trainStep();
     while (!this.done && performance.now() < end);
     const report = await this.trainer.report();
-    return report?.gLoss ?? NaN;
+    return report ? chartColumns(report).gLoss : NaN;
   }
 
   grid(): Promise<GridImage> {

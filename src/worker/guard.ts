@@ -6,11 +6,14 @@
 import { msg, type Message } from '../contract/messages.ts';
 import { hasNonFinite } from '../gan/project/memento.ts';
 import { disposeMemento, type GanTrainer, type Memento, type StepReport } from '../gan/train/trainer.ts';
+import { chartColumns, type ChartColumns } from '../gan/train/report.ts';
 
 /** A loss this large means the game has exploded (healthy softplus losses stay under ~10). */
 const EXPLODING_LOSS = 50;
 
-export function divergence(r: StepReport): Message | undefined {
+/** Checks a trainer's report, or a chart point made from one (the same four numbers). */
+export function divergence(report: StepReport | ChartColumns): Message | undefined {
+  const r = 'kind' in report ? chartColumns(report) : report;
   const values = [r.gLoss, r.dLoss, r.dReal, r.dFake];
   if (values.some((v) => !Number.isFinite(v))) return msg('guard.nan');
   if (Math.max(r.gLoss, r.dLoss) > EXPLODING_LOSS) return msg('guard.exploded', { g: r.gLoss.toFixed(1), d: r.dLoss.toFixed(1) });

@@ -194,6 +194,8 @@ function parseConfig(v: unknown, notes: Message[]): TrainConfig {
     }
   }
   for (const key of Object.keys(o)) if (!Object.hasOwn(DEFAULT_CONFIG, key)) notes.push(msg('project.noteUnknown', { key: show(key) }));
+  // Before the auto flag, r1Gamma 0 meant "the heuristic" and any other value was the γ used.
+  if (!Object.hasOwn(o, 'r1GammaAuto')) config['r1GammaAuto'] = config['r1Gamma'] === 0;
   return config as unknown as TrainConfig;
 }
 

@@ -12,10 +12,9 @@ export interface AdaOptions {
   /** r_t that p steers towards; 0.6 is the paper's choice. */
   target?: number;
   /**
-   * Real images it takes for p to move from 0 to 1 when r_t stays on one side of the target.
-   * The paper uses 500k, sized for runs of millions of images. A run here sees far fewer:
-   * ~3 steps/s × 32 images is ~6k images a minute, so 500k is well over an hour of one-way
-   * drift; SMALL_RUN_SPEED_IMAGES lets p react within a few minutes.
+   * Real images it takes for p to move from 0 to 1 when r_t stays on one side of the target:
+   * the paper's 500k by default (config `adaSpeedImages`). A faster speed reacts within minutes
+   * here, but moves p on a noisy small-batch r_t.
    */
   speedImages?: number;
   /** Training steps between the paper's updates (4): the size of one step of p. Here p moves per image, so the pace does not depend on it. */
@@ -24,14 +23,17 @@ export interface AdaOptions {
   initialP?: number;
 }
 
-/** A speed that suits runs of a few thousand steps at batch 32 (0 → 1 in ~8 minutes at 100 images/s). */
-export const SMALL_RUN_SPEED_IMAGES = 50_000;
+/** The paper's speed: 500k real images for p to go from 0 to 1. */
+export const PAPER_SPEED_IMAGES = 500_000;
 
 /**
- * p stays strictly below 1 so the contract "each op skips an image with probability 1 − p"
- * never degenerates (some images still reach D untouched by each op).
+ * Highest p ADA may reach. The no-leak argument of ADA (Karras et al. 2020, §2.2 and Fig. 3)
+ * needs every transform to be skipped often enough that G can still tell which of the
+ * augmented distributions is the clean one: the paper measured leaks for most transforms only
+ * above p ≈ 0.8, and zero-filled translation and cutout (DiffAugment's, which ADA drives until
+ * the non-leaking pipeline is in) leak sooner. 0.8 keeps p where the argument holds.
  */
-export const MAX_P = 0.999;
+export const MAX_P = 0.8;
 
 export class AdaController {
   readonly target: number;
@@ -41,7 +43,7 @@ export class AdaController {
 
   constructor(options: AdaOptions = {}) {
     this.target = options.target ?? 0.6;
-    this.speedImages = options.speedImages ?? 500_000;
+    this.speedImages = options.speedImages ?? PAPER_SPEED_IMAGES;
     this.interval = options.interval ?? 4;
     if (!(this.target > -1 && this.target < 1)) throw new Error(`ADA target must be in (-1, 1) (got ${this.target})`);
     if (!(this.speedImages > 0)) throw new Error(`ADA speedImages must be positive (got ${this.speedImages})`);

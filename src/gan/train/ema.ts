@@ -81,3 +81,11 @@ export function emaBeta(batch: number, halfLifeImages = 10_000, imagesSeen?: num
   const halfLife = imagesSeen === undefined ? halfLifeImages : Math.min(halfLifeImages, rampup * imagesSeen);
   return halfLife > 0 ? 0.5 ** (batch / halfLife) : 0;
 }
+
+/**
+ * StyleGAN2-ADA's half-life in images for a batch: ema_kimg = batch·10/32, i.e. `halfLifeAt32`
+ * (10k by default) scaled by batch/32. The half-life in steps is then the same at every batch.
+ */
+export function emaHalfLifeImages(halfLifeAt32: number, batch: number): number {
+  return (halfLifeAt32 * batch) / 32;
+}

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { gradientsByName } from './steps.ts';
+import type { TrainConfig } from '../../contract/config.ts';
+import { gradientsByName, type Lens } from './steps.ts';
 import type { Discriminator } from '../nn/models/types.ts';
 
 /**
@@ -18,14 +19,17 @@ import type { Discriminator } from '../nn/models/types.ts';
  */
 
 /**
- * Mean over the batch of ||∇ₓ Σ D(x)||², a scalar differentiable w.r.t. D's parameters.
+ * Mean over the batch of ||∇ₓ Σ D(lens(x))||², a scalar differentiable w.r.t. D's parameters.
+ * x is the real image before augmentation: the gradient flows back through the lens, as
+ * StyleGAN2-ADA takes it (training/loss.py differentiates w.r.t. the un-augmented real, with the
+ * augment pipe inside D's forward). The lens draws afresh on every call, as the pipe does.
  * Summing the logits before the gradient gives each sample its own gradient in one pass
  * (exact when samples do not interact; with minibatch stddev they do, slightly, as in StyleGAN2).
  * Multiply by γ/2 (and by the lazy interval) in the D loss.
  */
-export function r1Penalty(d: Discriminator, reals: tf.Tensor4D): tf.Scalar {
+export function r1Penalty(d: Discriminator, reals: tf.Tensor4D, lens: Lens = (x) => x): tf.Scalar {
   return tf.tidy(() => {
-    const g = tf.grad((x: tf.Tensor) => tf.sum(d.apply(x as tf.Tensor4D)))(reals);
+    const g = tf.grad((x: tf.Tensor) => tf.sum(d.apply(lens(x as tf.Tensor4D))))(reals);
     return tf.mean(tf.sum(tf.square(g), [1, 2, 3]));
   });
 }
@@ -33,6 +37,11 @@ export function r1Penalty(d: Discriminator, reals: tf.Tensor4D): tf.Scalar {
 /** StyleGAN2-ADA's automatic γ: 0.0002 · res² / batch (res 32, batch 32: γ = 0.0064). */
 export function defaultR1Gamma(res: number, batch: number): number {
   return (0.0002 * res * res) / batch;
+}
+
+/** The γ a run trains with: the heuristic when `r1GammaAuto`, else `r1Gamma` (0: R1 off). */
+export function r1GammaOf(c: Pick<TrainConfig, 'r1Gamma' | 'r1GammaAuto' | 'res' | 'batch'>): number {
+  return c.r1GammaAuto ? defaultR1Gamma(c.res, c.batch) : c.r1Gamma;
 }
 
 /** What r1Step needs of an optimizer: an update from gradients keyed by parameter name (as adam.ts's Adam). */
@@ -43,15 +52,15 @@ export interface NamedOptimizer {
 /**
  * One lazy R1 step: minimises γ/2 · interval · R1 over D's parameters only. Returns R1
  * (unscaled, on the device) for charts. Call it every `interval` D steps, after the main D step,
- * on the images D sees as real (augmented, if D's step augments them).
+ * on the un-augmented reals of that step with D's lens (see r1Penalty).
  * Parameters R1 does not depend on get no gradient and are left out of the update: D's final
  * bias shifts every logit alike, so it never changes ∇ₓD.
  */
-export function r1Step(d: Discriminator, optimizer: NamedOptimizer, reals: tf.Tensor4D, gamma: number, interval: number): tf.Scalar {
+export function r1Step(d: Discriminator, optimizer: NamedOptimizer, reals: tf.Tensor4D, gamma: number, interval: number, lens?: Lens): tf.Scalar {
   return tf.tidy(() => {
     let penalty: tf.Scalar | undefined;
     const { value, grads } = gradientsByName(d.params, () => {
-      penalty = tf.keep(r1Penalty(d, reals));
+      penalty = tf.keep(r1Penalty(d, reals, lens));
       return tf.mul(penalty, (gamma / 2) * interval) as tf.Scalar;
     });
     optimizer.apply(grads);

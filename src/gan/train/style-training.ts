@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../contract/config.ts';
-import type { Adam } from './adam.ts';
-import { emaBeta, ParamEma } from './ema.ts';
+import { emaBeta, emaHalfLifeImages, ParamEma } from './ema.ts';
 import { mixStyles, updateWAvg, type NoiseMode, type StyleGanModel } from '../nn/models/stylegan.ts';
 import type { Rng } from '../nn/random.ts';
 import type { Params } from '../nn/params.ts';
-import { defaultR1Gamma, r1Step } from './r1.ts';
 
 /** Style mixing regularisation: this share of training batches switches latents at a random layer. */
 export const STYLE_MIX_PROB = 0.9;
@@ -14,27 +12,33 @@ export const STYLE_MIX_PROB = 0.9;
 const W_AVG_BETA = 0.995;
 
 /**
- * What StyleGAN training adds after each D + G step: lazy R1 on the reals D saw, the running
+ * What StyleGAN training adds around each G step (the round, gan-round.ts, calls it): the running
  * mean of w, and the exponential moving average of G's weights that every displayed sample
  * comes from. Its state (w̄, EMA weights) is part of snapshots and project files.
  */
 export class StyleTraining {
   private readonly ema: ParamEma;
-  readonly gamma: number;
 
   constructor(
     readonly model: StyleGanModel,
     private readonly config: TrainConfig,
   ) {
     this.ema = new ParamEma(model.generator.params);
-    this.gamma = config.r1Gamma > 0 ? config.r1Gamma : defaultR1Gamma(config.res, config.batch);
   }
 
-  afterStep(step: number, optD: Adam, realsSeen: tf.Tensor4D, zG: tf.Tensor2D): void {
-    const { r1Every, batch, emaHalfLife } = this.config;
-    if (step % r1Every === 0) r1Step(this.model.discriminator, optD, realsSeen, this.gamma, r1Every).dispose();
-    tf.tidy(() => updateWAvg(this.model.wAvg, this.model.mapping(zG), W_AVG_BETA));
-    this.ema.update(this.model.generator.params, emaBeta(batch, emaHalfLife, step * batch));
+  /** w̄ ← lerp toward the batch mean of w = mapping(z), with G's weights before its update. */
+  trackW(z: tf.Tensor2D): void {
+    tf.tidy(() => updateWAvg(this.model.wAvg, this.model.mapping(z), W_AVG_BETA));
+  }
+
+  /**
+   * After a G update: G_ema ← lerp(G, G_ema, β) with StyleGAN2-ADA's β = 0.5^(batch / half-life),
+   * the half-life ramped up as rampup × images seen before this step (so the first step copies G).
+   */
+  updateEma(imagesSeen: number): void {
+    const { batch, emaHalfLife, emaRampup } = this.config;
+    const halfLife = emaHalfLifeImages(emaHalfLife, batch);
+    this.ema.update(this.model.generator.params, emaRampup > 0 ? emaBeta(batch, halfLife, imagesSeen, emaRampup) : emaBeta(batch, halfLife));
   }
 
   /**

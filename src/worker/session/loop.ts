@@ -6,6 +6,7 @@
 import { msg, type Message } from '../../contract/messages.ts';
 import type { FaultSpec, MetricPoint, QualityPoint } from '../../contract/protocol.ts';
 import type { GanTrainer } from '../../gan/train/trainer.ts';
+import { chartColumns } from '../../gan/train/report.ts';
 import { Cadence, SHARES } from '../cadence.ts';
 import { loseDevice } from '../device.ts';
 import { divergence, DivergenceGuard } from '../guard.ts';
@@ -118,7 +119,7 @@ export class TrainingLoop {
       if (r) {
         await this.guard.good(trainer);
         const imagesPerSec = single ? 0 : this.rate.stepsPerSec(r.step) * s.config.batch;
-        const point: MetricPoint = { step: r.step, gLoss: r.gLoss, dLoss: r.dLoss, dReal: r.dReal, dFake: r.dFake, imagesPerSec, augmentP: r.augmentP };
+        const point: MetricPoint = { step: r.step, ...chartColumns(r), imagesPerSec };
         this.points.push(point);
         s.history.push(point);
       }
