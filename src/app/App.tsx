@@ -102,7 +102,17 @@ export function App() {
         </div>
         <div className="main-col">
           <TrainPanel ui={ui} send={send} onPick={pick} />
-          {ui.samples && ui.config && <Explorer model={ui.config.model} frame={ui.explorer} pins={pins} ppl={ui.ppl} send={send} />}
+          {ui.samples && ui.config && (
+            <Explorer
+              model={ui.config.model}
+              frame={ui.explorer}
+              pins={pins}
+              ppl={ui.ppl}
+              projection={ui.projection}
+              images={ui.dataset?.count ?? 0}
+              send={send}
+            />
+          )}
         </div>
       </main>
       <Dialog open={dialog === 'how'} onClose={close} labelledBy="how-title" className="how-dialog">

@@ -2,6 +2,7 @@
 import type { Message } from '../contract/messages.ts';
 import type { TrainConfig } from '../contract/config.ts';
 import type { ExplorerFrame } from './components/Explorer.tsx';
+import { initialProjection, reduceProjection, type ProjectionState } from './projection-state.ts';
 import {
   assertNever,
   type BackendInfo,
@@ -75,6 +76,8 @@ export interface UiState {
   sizing: SizeProbe | undefined;
   /** The autoencoder/VAE baseline trained beside the GAN, while it trains and once it is done. */
   baseline: (WorkerEvent & { type: 'baseline' }) | undefined;
+  /** Pictures projected into the generator: the one in progress and the pins they left. */
+  projection: ProjectionState;
 }
 
 export const initialState: UiState = {
@@ -108,6 +111,7 @@ export const initialState: UiState = {
   sizing: undefined,
   baseline: undefined,
   samples: undefined,
+  projection: initialProjection,
 };
 
 function appendMetrics(m: MetricColumns, points: MetricPoint[]): MetricColumns {
@@ -186,6 +190,12 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, baseline: undefined };
     case 'ppl':
       return { ...s, ppl: e };
+    case 'projection/started':
+    case 'projection/progress':
+    case 'projection/done':
+    case 'projection/stopped':
+    case 'projection/pins':
+      return { ...s, projection: reduceProjection(s.projection, e) };
     case 'explorer':
       return { ...s, explorer: { step: e.step, mix: e.mix, interpolation: e.interpolation, noise: e.noise } };
     case 'runs':

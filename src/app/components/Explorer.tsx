@@ -1,11 +1,13 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ModelKind } from '../../contract/config.ts';
-import type { ExploreRequest, PixelsMessage, StyleBand, WorkerEvent } from '../../contract/protocol.ts';
+import type { ExploreRequest, Pin, PixelsMessage, StyleBand, WorkerEvent } from '../../contract/protocol.ts';
+import type { ProjectionState } from '../projection-state.ts';
 import type { Send } from '../useTrainer.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { Help } from './Help.tsx';
 import { PathLength } from './PathLength.tsx';
+import { Projection } from './Projection.tsx';
 
 type Ppl = WorkerEvent & { type: 'ppl' };
 
@@ -25,24 +27,56 @@ const BANDS: { band: StyleBand; label: MessageKey }[] = [
 /** No truncation: samples as the generator makes them. */
 const DEFAULT_PSI = 1;
 
+/** Projected pins in place of the grid's A and/or B, until the grid's pins change again. */
+type Overrides = [string | undefined, string | undefined];
+
 /**
  * Explore the generator while it trains: the Worker redraws these with every grid, between
- * training steps. Pins come from clicks on the live grid.
+ * training steps. Pins come from clicks on the live grid, or from projected pictures.
  */
 export function Explorer({
   model,
   frame,
-  pins,
+  pins: gridPins,
   ppl,
+  projection,
+  images,
   send,
 }: {
   model: ModelKind;
   frame: ExplorerFrame | undefined;
   pins: [number, number];
   ppl: Ppl | undefined;
+  projection: ProjectionState;
+  /** Training images there are (projection can start from one). */
+  images: number;
   send: Send;
 }) {
-  const { t } = useI18n();
+  const { t, tm } = useI18n();
+  // A click on the grid after a projection takes the pins back (set while rendering, as ψ below).
+  const [overrides, setOverrides] = useState<Overrides>([undefined, undefined]);
+  const [seenGridPins, setSeenGridPins] = useState(gridPins);
+  if (seenGridPins !== gridPins) {
+    setSeenGridPins(gridPins);
+    setOverrides([undefined, undefined]);
+  }
+  // A pin whose model is gone (the Worker dropped it) falls back to the grid's.
+  const known = (id: string | undefined) => (id !== undefined && projection.pins.some((p) => p.id === id) ? id : undefined);
+  const pinA: Pin = known(overrides[0]) ?? gridPins[0];
+  const pinB: Pin = known(overrides[1]) ?? gridPins[1];
+  const onPin = useCallback((which: 0 | 1, id: string) => setOverrides((o) => (which === 0 ? [id, o[1]] : [o[0], id])), []);
+  // A projection that just finished becomes pin A.
+  const doneId = projection.run?.state === 'done' ? projection.run.id : undefined;
+  const [seenDone, setSeenDone] = useState(doneId);
+  if (seenDone !== doneId) {
+    setSeenDone(doneId);
+    if (doneId) setOverrides((o) => [doneId, o[1]]);
+  }
+  const pinName = (p: Pin) => {
+    if (typeof p === 'number') return `#${p + 1}`;
+    const info = projection.pins.find((q) => q.id === p);
+    return info ? tm(info.label) : p;
+  };
   const [psi, setPsi] = useState(DEFAULT_PSI);
   // ψ truncates z in DCGAN and W in StyleGAN: a value chosen for one kind of model means
   // something else for another, so a new kind starts untruncated (set while rendering, so the
@@ -59,15 +93,19 @@ export function Explorer({
   const style = model === 'stylegan';
 
   useEffect(() => {
-    const request: ExploreRequest = { psi, fromB, pins, noiseSeed, noiseOff, space };
+    const request: ExploreRequest = { psi, fromB, pins: [pinA, pinB], noiseSeed, noiseOff, space };
     send({ type: 'explore', request });
-  }, [psi, fromB, pins, noiseSeed, noiseOff, space, send]);
+  }, [psi, fromB, pinA, pinB, noiseSeed, noiseOff, space, send]);
   useEffect(() => () => send({ type: 'explore', request: null }), [send]);
 
   return (
     <section className="panel explorer" data-testid="explorer" aria-labelledby="explore-heading">
       <h2 id="explore-heading">{t('explore.heading')}</h2>
-      <p className="hint">{t('explore.pins', { a: pins[0] + 1, b: pins[1] + 1 })}</p>
+      <p className="hint">
+        {typeof pinA === 'number' && typeof pinB === 'number'
+          ? t('explore.pins', { a: pinA + 1, b: pinB + 1 })
+          : t('explore.pinsProjected', { a: pinName(pinA), b: pinName(pinB) })}
+      </p>
       <div className="field">
         <span className="field-head">
           <label htmlFor="truncation">
@@ -136,6 +174,7 @@ export function Explorer({
           {t('explore.needsStyle')}
         </p>
       )}
+      <Projection style={style} images={images} projection={projection} onPin={onPin} send={send} />
       <PathLength ppl={ppl} send={send} />
     </section>
   );

@@ -1,0 +1,230 @@
+import { useState } from 'react';
+import type { ProjectedPinInfo } from '../../contract/protocol.ts';
+import { useI18n } from '../i18n/index.tsx';
+import { fitVerdict, type ProjectionRun, type ProjectionState } from '../projection-state.ts';
+import type { Send } from '../useTrainer.ts';
+import { PixelCanvas } from './PixelCanvas.tsx';
+
+/** Steps of a projection: a few seconds on a small model (docs/projection.md has the times). */
+const DEFAULT_STEPS = 200;
+
+/** Distances span orders of magnitude: three significant digits. */
+const show = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toPrecision(3) : '–');
+
+/**
+ * Put a picture into the generator: choose a target (a file, or a training image), watch the
+ * Worker search for the latent that makes it, and use the result as a pin. The Worker squares the
+ * picture with the dataset's own crop rule and background.
+ */
+export function Projection({
+  style,
+  images,
+  projection,
+  onPin,
+  send,
+}: {
+  style: boolean;
+  /** Training images there are to choose from. */
+  images: number;
+  projection: ProjectionState;
+  onPin: (which: 0 | 1, id: string) => void;
+  send: Send;
+}) {
+  const { t } = useI18n();
+  const [file, setFile] = useState<File | undefined>();
+  const [source, setSource] = useState<'file' | 'training'>('file');
+  const [index, setIndex] = useState(1);
+  const [space, setSpace] = useState<'w' | 'w+'>('w+');
+  const [steps, setSteps] = useState(DEFAULT_STEPS);
+  const run = projection.run;
+  const running = run?.state === 'running';
+  const ready = source === 'training' ? images > 0 : file !== undefined;
+  const start = () => {
+    const target = source === 'training' ? ({ kind: 'training', index: index - 1 } as const) : file && ({ kind: 'file', file } as const);
+    if (target) send({ type: 'projection/start', request: { target, space, steps } });
+  };
+  return (
+    <section className="projection" aria-labelledby="projection-heading">
+      <h3 id="projection-heading">{t('project.heading')}</h3>
+      <p className="hint">{t(style ? 'project.intro' : 'project.introZ')}</p>
+      <div className="row" role="radiogroup" aria-label={t('project.source')}>
+        <label className="flag">
+          <input type="radio" name="projection-source" checked={source === 'file'} onChange={() => setSource('file')} /> {t('project.fromFile')}
+        </label>
+        <input
+          type="file"
+          accept="image/*"
+          data-testid="projection-input"
+          aria-label={t('project.fileLabel')}
+          onChange={(e) => {
+            setFile(e.target.files?.[0]);
+            setSource('file');
+          }}
+        />
+        <label className="flag">
+          <input type="radio" name="projection-source" checked={source === 'training'} disabled={images === 0} onChange={() => setSource('training')} />{' '}
+          {t('project.fromTraining')}
+        </label>
+        <input
+          type="number"
+          min={1}
+          max={Math.max(1, images)}
+          value={index}
+          aria-label={t('project.indexLabel', { n: images })}
+          onChange={(e) => {
+            setIndex(Math.min(Math.max(1, Math.round(Number(e.target.value)) || 1), Math.max(1, images)));
+            setSource('training');
+          }}
+        />
+      </div>
+      <div className="row">
+        {style && (
+          <label>
+            {t('project.space')}{' '}
+            <select value={space} onChange={(e) => setSpace(e.target.value as 'w' | 'w+')}>
+              <option value="w+">{t('project.spaceWPlus')}</option>
+              <option value="w">{t('project.spaceW')}</option>
+            </select>
+          </label>
+        )}
+        <label>
+          {t('project.steps')}{' '}
+          <input
+            type="number"
+            min={10}
+            max={5000}
+            step={10}
+            value={steps}
+            onChange={(e) => setSteps(Math.min(5000, Math.max(10, Math.round(Number(e.target.value)) || DEFAULT_STEPS)))}
+          />
+        </label>
+        <button type="button" data-testid="projection-start" disabled={!ready} onClick={start}>
+          {running ? t('project.restart') : t('project.start')}
+        </button>
+        {running && (
+          <button type="button" onClick={() => send({ type: 'projection/cancel' })}>
+            {t('project.cancel')}
+          </button>
+        )}
+      </div>
+      <p className="hint">{t('project.distanceIs')}</p>
+      {run && <RunView run={run} onPin={onPin} />}
+      {projection.pins.length > 0 && <PinList pins={projection.pins} onPin={onPin} />}
+    </section>
+  );
+}
+
+function RunView({ run, onPin }: { run: ProjectionRun; onPin: (which: 0 | 1, id: string) => void }) {
+  const { t, tm } = useI18n();
+  return (
+    <div className="projection-run">
+      <div className="row">
+        <figure>
+          <PixelCanvas image={run.target} className="pixelated thumb" aria-label={t('project.targetAlt', { label: tm(run.label) })} />
+          <figcaption>{t('project.target')}</figcaption>
+        </figure>
+        <figure>
+          <PixelCanvas image={run.view} data-testid="projection-view" className="pixelated thumb" aria-label={t('project.viewAlt')} />
+          <figcaption>{t('project.view')}</figcaption>
+        </figure>
+        {run.nearest && run.pin?.nearest && (
+          <figure>
+            <PixelCanvas image={run.nearest} className="pixelated thumb" aria-label={t('project.nearestAlt', { n: run.pin.nearest.index + 1 })} />
+            <figcaption>{t('project.nearest', { n: run.pin.nearest.index + 1 })}</figcaption>
+          </figure>
+        )}
+      </div>
+      <p data-testid="projection-distance" aria-live="polite">
+        {t(
+          run.state === 'done'
+            ? 'project.final'
+            : run.state === 'stopped'
+              ? 'project.stoppedAt'
+              : run.distance === undefined
+                ? 'project.starting'
+                : 'project.progress',
+          {
+            distance: show(run.distance),
+            step: run.step,
+            total: run.total,
+          },
+        )}
+      </p>
+      <Curve values={run.curve} />
+      {run.pin && <Verdict pin={run.pin} onPin={onPin} />}
+    </div>
+  );
+}
+
+/** The plain-words reading of a finished projection. */
+function Verdict({ pin, onPin }: { pin: ProjectedPinInfo; onPin: (which: 0 | 1, id: string) => void }) {
+  const { t } = useI18n();
+  const verdict = fitVerdict(pin);
+  return (
+    <div className="projection-verdict">
+      <p>
+        {t('project.yardstick', {
+          mirror: show(pin.mirror),
+          ratio: (pin.distance / Math.max(pin.mirror, 1e-12)).toFixed(1),
+          seconds: (pin.ms / 1000).toFixed(1),
+        })}{' '}
+        <strong>{t(verdict === 'mirror' ? 'project.fitMirror' : verdict === 'near' ? 'project.fitNear' : 'project.fitFar')}</strong>
+      </p>
+      {pin.nearest && (
+        <p className={pin.nearest.far ? 'warning' : undefined} role={pin.nearest.far ? 'status' : undefined}>
+          {t(pin.nearest.far ? 'project.farFromSet' : 'project.inSet', { distance: show(pin.nearest.distance), gap: show(pin.nearest.typicalGap) })}
+        </p>
+      )}
+      <p className="row">
+        <button type="button" onClick={() => onPin(0, pin.id)}>
+          {t('project.asA')}
+        </button>
+        <button type="button" onClick={() => onPin(1, pin.id)}>
+          {t('project.asB')}
+        </button>
+      </p>
+    </div>
+  );
+}
+
+function PinList({ pins, onPin }: { pins: ProjectedPinInfo[]; onPin: (which: 0 | 1, id: string) => void }) {
+  const { t, tm } = useI18n();
+  return (
+    <ul className="projection-pins" aria-label={t('project.pins')}>
+      {pins.map((p) => (
+        <li key={p.id}>
+          {tm(p.label)} · {show(p.distance)}{' '}
+          <button type="button" onClick={() => onPin(0, p.id)} aria-label={t('project.asAOf', { label: tm(p.label) })}>
+            A
+          </button>{' '}
+          <button type="button" onClick={() => onPin(1, p.id)} aria-label={t('project.asBOf', { label: tm(p.label) })}>
+            B
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The distance per step, on a log scale, as a small line. */
+function Curve({ values }: { values: number[] }) {
+  const { t } = useI18n();
+  const finite = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (finite.length < 2) return null;
+  const logs = finite.map(Math.log10);
+  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
+  const span = hi - lo || 1;
+  const points = logs.map((v, i) => `${((i / (logs.length - 1)) * 200).toFixed(1)},${(((hi - v) / span) * 40).toFixed(1)}`).join(' ');
+  return (
+    <svg
+      className="projection-curve"
+      viewBox="0 0 200 40"
+      width="200"
+      height="40"
+      role="img"
+      aria-label={t('project.curveAlt', { first: show(finite[0]), last: show(finite[finite.length - 1]) })}
+    >
+      <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1" />
+    </svg>
+  );
+}
