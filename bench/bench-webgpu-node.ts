@@ -1,236 +1,281 @@
 /**
- * The tfjs WebGPU backend outside the browser: our DCGAN training step timed on whatever GPU
- * Dawn for Node (the npm package `webgpu`, not a dependency of this project) finds, beside the
- * WASM backend with our training kernels on the same machine's CPU.
+ * `npm run bench:webgpu`: the tfjs WebGPU backend outside the browser, through Dawn for Node (the
+ * optional dependency `webgpu`), timing the engine's own training step (`GanTrainer.trainStep()`:
+ * one D and one G Adam step) for DCGAN and StyleGAN at 32 and 64 px, batch 32 and 128.
  *
- *   npm install --no-save webgpu@0.6.2
- *   npx tsx bench/bench-webgpu-node.ts [--quick] [--steps N] [--backends webgpu,wasm]
- *                                    [--rows small-32,small-128,full-32,full-128] [--json FILE]
+ *   npm run bench:webgpu -- [--host] [--rows dcgan-32-32,stylegan-64-128,…] [--steps N]
+ *                           [--wasm-rows dcgan-32-32] [--torch] [--json FILE] [--flags K=V,…] [--stock]
  *
- * With no GPU, Chromium's SwiftShader Vulkan driver serves as one (slow, for checking only):
- *   LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
- * Dawn options (`create([...])`, e.g. `backend=vulkan`, `adapter=NAME`) go in DAWN_OPTIONS,
- * comma-separated. `DAWN_OPTIONS=backend=null` runs every call but no GPU work: its step time is
- * the host's share (tfjs + Dawn on the CPU); its numbers are garbage, so the checks are skipped. docs/webgpu-h100.md has the numbers from an H100 and how that run was made
- * (a bundle of this file built with esbuild, carried with dawn.node to a machine without npm).
+ * `--host` runs on Dawn's null backend (`backend=null`: every WebGPU call is made and validated,
+ * no GPU work is done), so ms/step is the host's share alone (tfjs + Dawn on the CPU) and the
+ * numbers computed are garbage (the loss checks are skipped). Without it Dawn picks the first
+ * adapter (on a machine without a GPU: Chromium's SwiftShader through
+ * `LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`,
+ * slow, for checking only). More Dawn options go in DAWN_OPTIONS, comma-separated.
+ * `--stock` leaves our fused WebGPU kernels out (src/gan/backend/webgpu-kernels.ts).
+ * `--flags` sets tfjs flags (e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=30) before the backend starts.
+ * `--torch` adds the PyTorch peer of each DCGAN row on CUDA when `/usr/bin/python3` (or
+ * `python3`) has torch with CUDA; otherwise it is skipped and says so.
  *
- * Per row: the first step (shader compiles and buffer allocation included), then two untimed
- * steps, then the median of N steps each followed by `await trainer.report()` (one GPU→CPU read
- * per step, so the step is finished when the clock stops), and the mean per step of N steps with
- * a single read at the end (the queue is kept full, as the page does between its reports).
+ * Per row: the first step (shader compiles and buffer allocation included), two untimed steps,
+ * then N steps each followed by `await trainer.report()` (one GPU→CPU read, so the step is
+ * finished when the clock stops): ms/step is their median, host ms/step the median of the
+ * synchronous `trainStep()` call alone (the JS and Dawn work that records the step), CPU ms/step
+ * the process's CPU time (all threads) over the timed steps, which other jobs' load moves far
+ * less than wall time on a shared machine. Then one
+ * plain step with the compute pass's `dispatchWorkgroups` and the queue's `submit` counted, one
+ * under `tf.profile` (kernels: tfjs kernels run, ours included, reshapes too) and one under
+ * `tf.time` (GPU ms from timestamp queries, where the adapter offers them). docs/webgpu.md holds the table.
  */
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CONFIG, PRESETS, type TrainConfig } from '../src/contract/config.ts';
+import { DEFAULT_CONFIG, MODEL_DEFAULTS, type ModelKind, type Resolution, type TrainConfig } from '../src/contract/config.ts';
 import { makeShapes } from '../src/data/builtin/procedural.ts';
 import { backendSelfCheck } from '../src/gan/backend/self-check.ts';
 import { GanTrainer } from '../src/gan/train/trainer.ts';
 import { chartColumns } from '../src/gan/train/report.ts';
 import { parseArgs } from '../cli/args.ts';
 import { useNodeBackend } from '../cli/node-backend.ts';
+import { registerWebGpuTrainingKernels } from '../src/gan/backend/webgpu-kernels.ts';
+import { installDawn, type DawnCounters } from './dawn.ts';
 
 type Backend = 'webgpu' | 'wasm';
-type Preset = 'small' | 'full';
 
-interface Row {
-  backend: Backend;
-  preset: Preset;
-  res: number;
+interface RowSpec {
+  model: ModelKind;
+  res: Resolution;
   batch: number;
+}
+
+interface Row extends RowSpec {
+  backend: Backend;
   firstStepMs: number;
   /** Median of `steps` steps, each followed by a read of its losses. */
   msPerStep: number;
-  /** Mean of `steps` steps with one read at the end. */
-  msPerStepPipelined: number;
+  /** Median of the synchronous trainStep() call: the host's work to record a step. */
+  hostMsPerStep: number;
+  /** CPU time of the whole process (all threads) per timed step: host work, little moved by other jobs' load. */
+  cpuMsPerStep: number;
   imagesPerSec: number;
   steps: number;
-  /** GPU time of one step from timestamp queries (WebGPU only, when the adapter offers them). */
-  kernelMs?: number;
-  /** Kernels (tfjs ops, each one or more dispatches on WebGPU) one step runs. */
   kernels?: number;
+  dispatches?: number;
+  submits?: number;
+  /** GPU time of one step from timestamp queries (when the adapter offers them). */
+  gpuMs?: number;
+  /** PyTorch-CUDA images/s for the same model and batch, when measured. */
+  torchImagesPerSec?: number;
 }
 
 const args = parseArgs(process.argv.slice(2));
-const quick = args.has('quick');
-const steps = Number(args.get('steps') ?? (quick ? 3 : 20));
-const backends = (args.get('backends') ?? 'webgpu,wasm').split(',') as Backend[];
-const rowSpecs = (args.get('rows') ?? (quick ? 'small-8' : 'small-32,small-128,full-32,full-128')).split(',');
-/** WASM is slow: by default it runs only the small preset rows, with fewer steps. */
-const wasmRowSpecs = (args.get('wasm-rows') ?? rowSpecs.filter((r) => r.startsWith('small')).join(',')).split(',').filter(Boolean);
-const wasmSteps = Number(args.get('wasm-steps') ?? (quick ? 2 : 8));
+const host = args.has('host');
+const ALL_ROWS = 'dcgan-32-32,dcgan-32-128,dcgan-64-32,dcgan-64-128,stylegan-32-32,stylegan-32-128,stylegan-64-32,stylegan-64-128';
+const rowSpecs = parseRows(args.get('rows') ?? ALL_ROWS);
+const wasmRows = parseRows(args.get('wasm-rows') ?? '');
+const steps = Number(args.get('steps') ?? 10);
 const jsonOut = args.get('json');
-/** Dawn's null backend computes nothing: time the calls, skip the answer checks. */
-const nullGpu = /(^|,)backend=null(,|$)/.test(process.env.DAWN_OPTIONS ?? '');
+const wantTorch = args.has('torch');
+/** Without our fused WebGPU kernels (tfjs's own kernels only), for before/after rows in one run. */
+const stock = args.has('stock');
 
 const fmt = (x: number) => x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (s: string) => console.log(s);
 
-/** navigator.gpu from Dawn, set before the WebGPU backend is imported (it checks at import). */
-async function installWebGpu(): Promise<string> {
-  // Not a dependency of this project: a specifier in a variable keeps `tsc -b` from resolving it.
-  const dawnPackage = 'webgpu';
-  const { create, globals } = (await import(dawnPackage)) as {
-    create: (options: string[]) => unknown;
-    globals: Record<string, unknown>;
-  };
-  Object.assign(globalThis, globals);
-  const options = (process.env.DAWN_OPTIONS ?? '').split(',').filter(Boolean);
-  const gpu = create(options) as {
-    requestAdapter(o?: object): Promise<{ info?: Record<string, unknown>; features: Set<string>; limits: Record<string, number> } | null>;
-  };
-  // Node ≥ 21 has a read-only navigator getter; defineProperty works on both.
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('Dawn offered no WebGPU adapter (no Vulkan driver found?)');
-  const info = adapter.info ?? {};
-  const pick = (k: string) => (info[k] === undefined || info[k] === '' ? undefined : `${k}: ${String(info[k])}`);
-  const desc = ['vendor', 'architecture', 'device', 'description', 'isFallbackAdapter'].map(pick).filter(Boolean).join(', ');
-  log(`WebGPU adapter: ${desc}`);
-  log(`  features: ${[...adapter.features].sort().join(' ')}`);
-  log(`  maxBufferSize ${adapter.limits.maxBufferSize}, maxStorageBufferBindingSize ${adapter.limits.maxStorageBufferBindingSize}`);
-  await import('@tensorflow/tfjs-backend-webgpu');
-  return String(info.description || info.device || info.vendor || 'unknown adapter');
+function parseRows(list: string): RowSpec[] {
+  return list
+    .split(',')
+    .filter(Boolean)
+    .map((spec) => {
+      const [model, res, batch] = spec.split('-');
+      if ((model !== 'dcgan' && model !== 'stylegan') || !['16', '32', '64'].includes(res ?? '') || !Number(batch))
+        throw new Error(`row "${spec}" is not model-res-batch (e.g. dcgan-32-32, stylegan-64-128)`);
+      return { model, res: Number(res) as Resolution, batch: Number(batch) };
+    });
 }
 
-/** A backend that computes garbage is caught before anything is timed. */
-async function checkBackend(): Promise<void> {
-  if (nullGpu && tf.getBackend() === 'webgpu') return;
-  const wrong = await backendSelfCheck();
-  if (wrong) throw new Error(wrong);
+/** The config of a row: the model's own optimizer defaults, width 32 (the small and full presets'). */
+function configOf(spec: RowSpec): TrainConfig {
+  return { ...DEFAULT_CONFIG, ...MODEL_DEFAULTS[spec.model], model: spec.model, res: spec.res, width: spec.res === 16 ? 16 : 32, batch: spec.batch };
 }
 
-async function timeRow(backend: Backend, spec: string, n: number): Promise<Row> {
-  const [preset, b] = spec.split('-') as [Preset, string];
-  if (!(preset in PRESETS)) throw new Error(`unknown preset in row "${spec}"`);
-  const config: TrainConfig = { ...DEFAULT_CONFIG, ...PRESETS[preset], batch: Number(b) };
+async function timeRow(backend: Backend, spec: RowSpec, counters: DawnCounters | undefined): Promise<Row> {
+  const config = configOf(spec);
   const trainer = new GanTrainer(config, makeShapes({ res: config.res, count: 256 }));
+  const hostTimes: number[] = [];
   const step = async () => {
     const t = performance.now();
     trainer.trainStep();
+    hostTimes.push(performance.now() - t);
     await trainer.report();
     return performance.now() - t;
   };
   const firstStepMs = await step();
   for (let i = 0; i < 2; i++) await step();
+  hostTimes.length = 0;
   const times: number[] = [];
-  for (let i = 0; i < n; i++) times.push(await step());
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) trainer.trainStep();
-  const r = await trainer.report();
-  const msPerStepPipelined = (performance.now() - t0) / n;
-  if (!r) throw new Error('no report');
-  if (!(nullGpu && backend === 'webgpu') && !Object.values(chartColumns(r)).every(Number.isFinite))
-    throw new Error(`losses are not finite: ${JSON.stringify(r)}`);
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < steps; i++) times.push(await step());
+  const cpu = process.cpuUsage(cpu0);
   const row: Row = {
+    ...spec,
     backend,
-    preset,
-    res: config.res,
-    batch: config.batch,
     firstStepMs,
     msPerStep: median(times),
-    msPerStepPipelined,
+    hostMsPerStep: median(hostTimes),
+    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
     imagesPerSec: (config.batch * 1000) / median(times),
-    steps: n,
+    steps,
   };
-  // One step under tf.profile (kernel count) and one under tf.time (GPU time); never fatal.
-  try {
-    const p = await tf.profile(() => trainer.trainStep());
-    row.kernels = p.kernels.length;
-    await trainer.report();
-  } catch (e) {
-    log(`  (tf.profile failed: ${String(e)})`);
+  // Dispatches and submits of one plain step (tf.profile submits after every kernel).
+  const before = counters?.snapshot();
+  await step();
+  if (counters && before) {
+    const after = counters.snapshot();
+    row.dispatches = after.dispatches - before.dispatches;
+    row.submits = after.submits - before.submits;
   }
-  if (backend === 'webgpu' && !nullGpu) {
-    try {
-      const t = await tf.time(() => trainer.trainStep());
-      await trainer.report();
-      if (typeof t.kernelMs === 'number') row.kernelMs = t.kernelMs;
-      else log(`  (no GPU timer: ${JSON.stringify(t.kernelMs)})`);
-    } catch (e) {
-      log(`  (tf.time failed: ${String(e)})`);
-    }
+  const p = await tf.profile(() => trainer.trainStep());
+  const r = await trainer.report();
+  row.kernels = p.kernels.length;
+  if (!r) throw new Error('no report');
+  if (!(host && backend === 'webgpu') && !Object.values(chartColumns(r)).every(Number.isFinite)) throw new Error(`losses are not finite: ${JSON.stringify(r)}`);
+  if (backend === 'webgpu' && !host) {
+    const t = await tf.time(() => trainer.trainStep());
+    await trainer.report();
+    if (typeof t.kernelMs === 'number') row.gpuMs = t.kernelMs;
   }
   trainer.dispose();
   tf.disposeVariables();
+  if (backend === 'webgpu') dropFreeBuffers();
   log(
-    `  ${backend} ${preset} ${config.res}px b${config.batch}: first ${row.firstStepMs.toFixed(0)} ms, ` +
-      `${row.msPerStep.toFixed(1)} ms/step (median of ${n}), ${row.msPerStepPipelined.toFixed(1)} pipelined, ` +
-      `${fmt(row.imagesPerSec)} img/s` +
-      (row.kernelMs !== undefined ? `, GPU ${row.kernelMs.toFixed(1)} ms` : '') +
-      (row.kernels !== undefined ? `, ${row.kernels} kernels` : '') +
-      `, losses D ${r.dLoss.toFixed(3)} G ${r.gLoss.toFixed(3)}, ${tf.memory().numTensors} tensors left`,
+    `  ${backend} ${spec.model} ${spec.res}px b${spec.batch}: first ${row.firstStepMs.toFixed(0)} ms, ${row.msPerStep.toFixed(1)} ms/step, ` +
+      `host ${row.hostMsPerStep.toFixed(1)}, CPU ${row.cpuMsPerStep.toFixed(1)}, ${fmt(row.imagesPerSec)} img/s, ${row.kernels} kernels, ${row.dispatches ?? '–'} dispatches, ` +
+      `${row.submits ?? '–'} submits${row.gpuMs !== undefined ? `, GPU ${row.gpuMs.toFixed(1)} ms` : ''}, ${tf.memory().numTensors} tensors left`,
   );
   return row;
 }
 
+/**
+ * Destroys the WebGPU buffers tfjs keeps for reuse, so one row's pool does not count against the
+ * next row's memory (Dawn's null backend has a memory cap and ran out at StyleGAN 64 px).
+ */
+function dropFreeBuffers(): void {
+  const manager = (
+    tf.backend() as unknown as {
+      bufferManager?: { freeBuffers: Map<string, { size: number; destroy(): void }[]>; numFreeBuffers: number; numBytesAllocated: number };
+    }
+  ).bufferManager;
+  if (!manager) return;
+  for (const list of manager.freeBuffers.values()) {
+    for (const b of list) {
+      manager.numBytesAllocated -= b.size;
+      b.destroy();
+    }
+    list.length = 0; // keys stay: tfjs's releaseBuffer ignores buffers when the map is empty
+  }
+  manager.numFreeBuffers = 0;
+}
+
+/** PyTorch-CUDA peer of the DCGAN rows (bench/peer/dcgan_cuda.py); undefined where there is none. */
+function torchCuda(spec: RowSpec): number | undefined {
+  if (spec.model !== 'dcgan') return undefined;
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(python, ['bench/peer/dcgan_cuda.py', String(spec.res), '32', String(spec.batch)], { encoding: 'utf8' });
+    const line = r.stdout?.trim().split('\n').at(-1) ?? '';
+    if (r.status === 0 && /^[\d.]+ /.test(line)) {
+      log(`  pytorch-cuda dcgan ${spec.res}px b${spec.batch}: ${line}`);
+      return Number(line.split(' ')[0]) * spec.batch;
+    }
+    if (r.status === 3) return undefined; // torch without CUDA
+  }
+  return undefined;
+}
+
 function table(rows: Row[]): string {
   const head =
-    '| backend | preset | res | batch | first step ms | ms/step (read each) | ms/step (one read per N) | images/s | GPU kernel ms/step | kernels/step |';
-  const sep = '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
-  const lines = rows.map(
-    (r) =>
-      `| ${r.backend} | ${r.preset} | ${r.res} | ${r.batch} | ${r.firstStepMs.toFixed(0)} | ${r.msPerStep.toFixed(1)} | ` +
-      `${r.msPerStepPipelined.toFixed(1)} | ${fmt(r.imagesPerSec)} | ${r.kernelMs?.toFixed(1) ?? '–'} | ${r.kernels ?? '–'} |`,
-  );
+    '| backend | model | res | batch | first step ms | ms/step | host ms/step | CPU ms/step | GPU ms/step | images/s | kernels/step | dispatches/step | submits/step | ÷ PyTorch-CUDA |';
+  const sep = `|${' --- |'.repeat(14)}`;
+  const lines = rows.map((r) => {
+    const ratio = r.torchImagesPerSec ? `${(r.imagesPerSec / r.torchImagesPerSec).toFixed(2)}×` : '–';
+    return (
+      `| ${r.backend}${host && r.backend === 'webgpu' ? ' (null)' : ''} | ${r.model} | ${r.res} | ${r.batch} | ${r.firstStepMs.toFixed(0)} | ${r.msPerStep.toFixed(1)} | ` +
+      `${r.hostMsPerStep.toFixed(1)} | ${r.cpuMsPerStep.toFixed(1)} | ${r.gpuMs?.toFixed(1) ?? '–'} | ${fmt(r.imagesPerSec)} | ${r.kernels ?? '–'} | ${r.dispatches ?? '–'} | ${r.submits ?? '–'} | ${ratio} |`
+    );
+  });
   return [head, sep, ...lines].join('\n');
+}
+
+function setFlags(): void {
+  for (const kv of (args.get('flags') ?? '').split(',').filter(Boolean)) {
+    const [k, v] = kv.split('=') as [string, string];
+    tf.env().set(k, v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v));
+    log(`flag ${k} = ${String(tf.env().get(k))}`);
+  }
+}
+
+async function runBackend(backend: Backend, specs: RowSpec[], rows: Row[], failures: string[]): Promise<string> {
+  if (!specs.length) return 'not run';
+  let name = 'not run';
+  let counters: DawnCounters | undefined;
+  try {
+    if (backend === 'webgpu') {
+      const dawn = await installDawn({ nullBackend: host, log });
+      name = dawn.adapterName;
+      counters = dawn.counters;
+      await import('@tensorflow/tfjs-backend-webgpu');
+      tf.env().set('IS_NODE', true);
+      setFlags();
+      if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed');
+      await tf.ready();
+      if (!stock) registerWebGpuTrainingKernels();
+    } else {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      await useNodeBackend('wasm');
+      name = 'wasm, one thread';
+    }
+    if (!(host && backend === 'webgpu')) {
+      const wrong = await backendSelfCheck();
+      if (wrong) throw new Error(wrong);
+    }
+    for (const spec of specs) {
+      try {
+        const row = await timeRow(backend, spec, counters);
+        if (wantTorch && backend === 'webgpu') row.torchImagesPerSec = torchCuda(spec);
+        rows.push(row);
+      } catch (e) {
+        failures.push(`${backend} ${spec.model}-${spec.res}-${spec.batch}: ${String(e)}`);
+        log(`  FAILED: ${String(e)}`);
+      }
+    }
+  } catch (e) {
+    failures.push(`${backend}: ${String(e)}`);
+    log(`${backend} FAILED: ${String(e)}`);
+  }
+  return name;
 }
 
 async function main(): Promise<void> {
   const cpu = `${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} threads)`;
-  log(`Node ${process.version}, tfjs ${tf.version.tfjs}, ${os.platform()} ${os.release()}, CPU ${cpu}`);
+  log(
+    `Node ${process.version}, tfjs ${tf.version.tfjs}, CPU ${cpu}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const rows: Row[] = [];
   const failures: string[] = [];
-  let gpuName = 'not run';
-  if (backends.includes('webgpu')) {
-    try {
-      gpuName = await installWebGpu();
-      tf.env().set('IS_NODE', true);
-      if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed');
-      await tf.ready();
-      await checkBackend();
-      log(`backend webgpu ready`);
-      for (const spec of rowSpecs) {
-        try {
-          rows.push(await timeRow('webgpu', spec, steps));
-        } catch (e) {
-          failures.push(`webgpu ${spec}: ${String(e)}`);
-          log(`  webgpu ${spec} FAILED: ${String(e)}`);
-        }
-      }
-    } catch (e) {
-      failures.push(`webgpu: ${String(e)}`);
-      log(`webgpu FAILED: ${String(e)}`);
-    }
-  }
-  if (backends.includes('wasm')) {
-    try {
-      // One thread, as in the page (its Worker turns WASM threads off; tfjs does in Node anyway).
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      await useNodeBackend('wasm');
-      await checkBackend();
-      log(`backend wasm ready (SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, threads off)`);
-      for (const spec of wasmRowSpecs) {
-        try {
-          rows.push(await timeRow('wasm', spec, wasmSteps));
-        } catch (e) {
-          failures.push(`wasm ${spec}: ${String(e)}`);
-          log(`  wasm ${spec} FAILED: ${String(e)}`);
-        }
-      }
-    } catch (e) {
-      failures.push(`wasm: ${String(e)}`);
-      log(`wasm FAILED: ${String(e)}`);
-    }
-  }
+  const gpu = await runBackend('webgpu', rowSpecs, rows, failures);
+  await runBackend('wasm', wasmRows, rows, failures);
   log('');
-  log(`Machine: CPU ${cpu}; GPU adapter ${gpuName}`);
+  log(`${new Date().toISOString()}; CPU ${cpu}; load after ${os.loadavg()[0]!.toFixed(1)}; GPU adapter ${gpu}${host ? ' (Dawn null backend)' : ''}`);
   log(table(rows));
   for (const f of failures) log(`FAILED: ${f}`);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu, gpu: gpuName, rows, failures }, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu, gpu, host, rows, failures }, null, 2));
   // Dawn's device keeps the event loop alive; leave explicitly.
-  process.exit(failures.length && !rows.length ? 1 : 0);
+  process.exit(failures.length ? 1 : 0);
 }
 
 main().catch((e) => {

@@ -75,7 +75,8 @@ function styleganShapes(c: TrainConfig): { g: NetShape; d: NetShape } {
           ]
         : [[cin, cout]];
     for (const [i, o] of convs) {
-      gParams += 9 * i! * o! + o! + c.wDim * i! + i! + o!;
+      // weight, bias, style affine (weight, bias), one noise strength per layer
+      gParams += 9 * i! * o! + o! + c.wDim * i! + i! + 1;
       gLayers.push(r * r * o!);
     }
     if (r > 4) gLayers.push(r * r * cin); // the upsampled input of the first conv

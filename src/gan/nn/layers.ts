@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Params } from './params.ts';
+import { batchNormTraining } from '../backend/batch-norm.ts';
 
 /**
  * Stateless layer functions over named parameters. Each takes the parameter prefix it owns,
@@ -27,10 +28,9 @@ export function convUp(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
 
 /**
  * Batch normalisation with the current batch's statistics (training-mode BN, as DCGAN uses it
- * in G; the sample grid is a batch too, so its statistics come from the grid's latents).
+ * in G; the sample grid is a batch too, so its statistics come from the grid's latents). Its
+ * gradient is written out (src/gan/backend/batch-norm.ts): no tf.moments on the tape.
  */
 export function batchNorm(p: Params, name: string, x: tf.Tensor): tf.Tensor {
-  const axes = x.rank === 4 ? [0, 1, 2] : [0];
-  const { mean, variance } = tf.moments(x, axes);
-  return tf.batchNorm(x, mean, variance, p[`${name}.beta`]!, p[`${name}.gamma`]!, 1e-5);
+  return batchNormTraining(x, p[`${name}.gamma`]!, p[`${name}.beta`]!, 1e-5);
 }

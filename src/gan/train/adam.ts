@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Params } from '../nn/params.ts';
+import { fusedAdamUpdate, hasFusedAdam } from '../backend/fused-adam.ts';
 
 export interface AdamOptions {
   lr: number;
@@ -36,12 +37,18 @@ export class Adam {
     const { lr, beta1, beta2, epsilon } = this.options;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
+    // One kernel per parameter where the backend has it (WebGPU: src/gan/backend/webgpu-kernels.ts).
+    const fused = hasFusedAdam();
     tf.tidy(() => {
       for (const [name, g] of Object.entries(grads)) {
         const p = this.params[name];
         if (!p) throw new Error(`gradient for unknown parameter ${name}`);
         const m = this.m[name]!;
         const v = this.v[name]!;
+        if (fused) {
+          fusedAdamUpdate(p, m, v, g, { beta1, beta2, epsilon, lrOverC1: lr / c1, c2 });
+          continue;
+        }
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         const step = tf.div(tf.mul(m, lr / c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));

@@ -1,0 +1,237 @@
+import * as tf from '@tensorflow/tfjs';
+import { FUSED_ADAM, type AdamAttrs } from './fused-adam.ts';
+import { BN_BACKWARD, BN_FORWARD, type BnAttrs } from './batch-norm.ts';
+import {
+  checkInternals,
+  copyOf,
+  dispatch,
+  FLAT_INDEX,
+  groupsFor,
+  isShared,
+  MAIN_ELEMENTWISE,
+  newOutput,
+  WORKGROUP,
+  type TfWebGpuBackend,
+} from './webgpu-runner.ts';
+
+/**
+ * Fused training kernels for tfjs-backend-webgpu, in WGSL (recorded by webgpu-runner.ts):
+ *
+ * - `GanvasAdam`: one dispatch per parameter (was ~12), reading g and updating p, m, v in place.
+ * - `GanvasBatchNormForward`: per-channel μ and σ⁻¹ (one workgroup per channel, two-pass as
+ *   tf.moments), then y = (x − μ)·σ⁻¹·γ + β: two dispatches.
+ * - `GanvasBatchNormBackward`: per-channel Σdy and Σdy·x̂ (these are dβ and dγ), then dx: two
+ *   dispatches, no constants built on the CPU.
+ *
+ * Numbers are checked against the tf-ops paths on the CPU backend in
+ * tests/unit/webgpu-kernels.test.ts (on Dawn with SwiftShader where the `webgpu` package is
+ * installed) and the op-level formulas in tests/unit/fused-ops.test.ts.
+ */
+const BACKEND = 'webgpu';
+
+const ADAM_WGSL = `
+@group(0) @binding(0) var<storage, read_write> p: array<f32>;
+@group(0) @binding(1) var<storage, read_write> m: array<f32>;
+@group(0) @binding(2) var<storage, read_write> v: array<f32>;
+@group(0) @binding(3) var<storage, read> g: array<f32>;
+struct U { n: u32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, lrOverC1: f32, c2: f32, epsilon: f32 }
+@group(0) @binding(4) var<uniform> u: U;
+${MAIN_ELEMENTWISE} {
+  ${FLAT_INDEX}
+  if (i >= u.n) { return; }
+  let gi = g[i];
+  let mi = m[i] * u.beta1 + gi * u.oneMinusBeta1;
+  let vi = v[i] * u.beta2 + (gi * gi) * u.oneMinusBeta2;
+  m[i] = mi;
+  v[i] = vi;
+  p[i] = p[i] - (mi * u.lrOverC1) / (sqrt(vi / u.c2) + u.epsilon);
+}`;
+
+/** A workgroup-wide sum of `name[t]` into `name[0]` (every thread must call it). */
+const reduce = (name: string) => `
+  workgroupBarrier();
+  for (var k = ${WORKGROUP / 2}u; k > 0u; k = k >> 1u) {
+    if (t < k) { ${name}[t] = ${name}[t] + ${name}[t + k]; }
+    workgroupBarrier();
+  }`;
+
+const MAIN_PER_CHANNEL = `@compute @workgroup_size(${WORKGROUP}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32)`;
+
+/** stats = [μ; σ⁻¹] per channel of x viewed as [rows, channels]; one workgroup per channel. */
+const BN_STATS_WGSL = `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> stats: array<f32>;
+struct U { rows: u32, channels: u32, epsilon: f32 }
+@group(0) @binding(2) var<uniform> u: U;
+var<workgroup> acc: array<f32, ${WORKGROUP}>;
+${MAIN_PER_CHANNEL} {
+  let c = wid.x;
+  var s = 0.0;
+  for (var r = t; r < u.rows; r = r + ${WORKGROUP}u) { s = s + x[r * u.channels + c]; }
+  acc[t] = s;
+  ${reduce('acc')}
+  let mu = acc[0] / f32(u.rows);
+  workgroupBarrier();
+  var q = 0.0;
+  for (var r = t; r < u.rows; r = r + ${WORKGROUP}u) { let d = x[r * u.channels + c] - mu; q = q + d * d; }
+  acc[t] = q;
+  ${reduce('acc')}
+  if (t == 0u) {
+    stats[c] = mu;
+    stats[u.channels + c] = 1.0 / sqrt(acc[0] / f32(u.rows) + u.epsilon);
+  }
+}`;
+
+const BN_NORMALISE_WGSL = `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> stats: array<f32>;
+@group(0) @binding(2) var<storage, read> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read> beta: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+struct U { n: u32, channels: u32 }
+@group(0) @binding(5) var<uniform> u: U;
+${MAIN_ELEMENTWISE} {
+  ${FLAT_INDEX}
+  if (i >= u.n) { return; }
+  let c = i % u.channels;
+  y[i] = (x[i] - stats[c]) * stats[u.channels + c] * gamma[c] + beta[c];
+}`;
+
+/** dγ = Σ dy·x̂ and dβ = Σ dy per channel; one workgroup per channel. */
+const BN_GRAD_SUMS_WGSL = `
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> stats: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dGamma: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dBeta: array<f32>;
+struct U { rows: u32, channels: u32 }
+@group(0) @binding(5) var<uniform> u: U;
+var<workgroup> sumDy: array<f32, ${WORKGROUP}>;
+var<workgroup> sumDyXHat: array<f32, ${WORKGROUP}>;
+${MAIN_PER_CHANNEL} {
+  let c = wid.x;
+  let mu = stats[c];
+  let invStd = stats[u.channels + c];
+  var a = 0.0;
+  var b = 0.0;
+  for (var r = t; r < u.rows; r = r + ${WORKGROUP}u) {
+    let j = r * u.channels + c;
+    a = a + dy[j];
+    b = b + dy[j] * ((x[j] - mu) * invStd);
+  }
+  sumDy[t] = a;
+  sumDyXHat[t] = b;
+  workgroupBarrier();
+  for (var k = ${WORKGROUP / 2}u; k > 0u; k = k >> 1u) {
+    if (t < k) {
+      sumDy[t] = sumDy[t] + sumDy[t + k];
+      sumDyXHat[t] = sumDyXHat[t] + sumDyXHat[t + k];
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) {
+    dBeta[c] = sumDy[0];
+    dGamma[c] = sumDyXHat[0];
+  }
+}`;
+
+const BN_DX_WGSL = `
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> stats: array<f32>;
+@group(0) @binding(3) var<storage, read> gamma: array<f32>;
+@group(0) @binding(4) var<storage, read> dGamma: array<f32>;
+@group(0) @binding(5) var<storage, read> dBeta: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dx: array<f32>;
+struct U { n: u32, channels: u32, rows: f32 }
+@group(0) @binding(7) var<uniform> u: U;
+${MAIN_ELEMENTWISE} {
+  ${FLAT_INDEX}
+  if (i >= u.n) { return; }
+  let c = i % u.channels;
+  let invStd = stats[u.channels + c];
+  let xHat = (x[i] - stats[c]) * invStd;
+  dx[i] = (dy[i] - dBeta[c] / u.rows - xHat * (dGamma[c] / u.rows)) * (gamma[c] * invStd);
+}`;
+
+const u32 = (n: number) => ({ type: 'uint32' as const, data: [n] });
+const f32 = (x: number) => ({ type: 'float32' as const, data: [x] });
+
+function requireFloat(name: string, ...ts: tf.TensorInfo[]): void {
+  for (const t of ts) if (t.dtype !== 'float32') throw new Error(`${name}: float32 tensors only (got ${t.dtype})`);
+}
+
+/** The input itself (one more reference, written in place) or a private copy when shared. */
+function writable(be: TfWebGpuBackend, t: tf.TensorInfo): tf.TensorInfo {
+  if (isShared(be, t)) return copyOf(be, t);
+  be.incRef(t.dataId);
+  return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
+}
+
+const adamKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const be = checkInternals(backend);
+  const { p, m, v, g } = inputs as Record<'p' | 'm' | 'v' | 'g', tf.TensorInfo>;
+  requireFloat(FUSED_ADAM, p, m, v, g);
+  const a = attrs as unknown as AdamAttrs;
+  const n = tf.util.sizeFromShape(p.shape);
+  const outs = [writable(be, p), writable(be, m), writable(be, v)];
+  if (n > 0) {
+    const uniforms = [u32(n), f32(a.beta1), f32(1 - a.beta1), f32(a.beta2), f32(1 - a.beta2), f32(a.lrOverC1), f32(a.c2), f32(a.epsilon)];
+    dispatch(be, FUSED_ADAM, ADAM_WGSL, [...outs, g], uniforms, groupsFor(n));
+  }
+  return outs;
+};
+
+const channelsOf = (x: tf.TensorInfo) => x.shape[x.shape.length - 1]!;
+
+const bnForwardKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const be = checkInternals(backend);
+  const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', tf.TensorInfo>;
+  requireFloat(BN_FORWARD, x, gamma, beta);
+  const { epsilon } = attrs as unknown as BnAttrs;
+  const channels = channelsOf(x);
+  const n = tf.util.sizeFromShape(x.shape);
+  const stats = newOutput(be, [2, channels]);
+  const y = newOutput(be, x.shape);
+  dispatch(be, `${BN_FORWARD}.stats`, BN_STATS_WGSL, [x, stats], [u32(n / channels), u32(channels), f32(epsilon)], [channels, 1]);
+  dispatch(be, `${BN_FORWARD}.normalise`, BN_NORMALISE_WGSL, [x, stats, gamma, beta, y], [u32(n), u32(channels)], groupsFor(n));
+  return [y, stats];
+};
+
+const bnBackwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const be = checkInternals(backend);
+  const { dy, x, stats, gamma } = inputs as Record<'dy' | 'x' | 'stats' | 'gamma', tf.TensorInfo>;
+  requireFloat(BN_BACKWARD, dy, x, stats, gamma);
+  const channels = channelsOf(x);
+  const n = tf.util.sizeFromShape(x.shape);
+  const rows = n / channels;
+  const dGamma = newOutput(be, [channels]);
+  const dBeta = newOutput(be, [channels]);
+  const dx = newOutput(be, x.shape);
+  dispatch(be, `${BN_BACKWARD}.sums`, BN_GRAD_SUMS_WGSL, [dy, x, stats, dGamma, dBeta], [u32(rows), u32(channels)], [channels, 1]);
+  dispatch(be, `${BN_BACKWARD}.dx`, BN_DX_WGSL, [dy, x, stats, gamma, dGamma, dBeta, dx], [u32(n), u32(channels), f32(rows)], groupsFor(n));
+  return [dx, dGamma, dBeta];
+};
+
+const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
+  { name: FUSED_ADAM, func: adamKernel },
+  { name: BN_FORWARD, func: bnForwardKernel },
+  { name: BN_BACKWARD, func: bnBackwardKernel },
+];
+
+/**
+ * Registers the fused kernels for the 'webgpu' backend (idempotent). Adam and batch norm use them
+ * from then on whenever WebGPU is the running backend (fused-adam.ts, batch-norm.ts).
+ */
+export function registerWebGpuTrainingKernels(): void {
+  for (const { name, func } of KERNELS) {
+    if (tf.getKernel(name, BACKEND)?.kernelFunc === func) continue;
+    if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
+    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: func });
+  }
+}
+
+/** Takes them away again (the unfused paths come back): for the bench's before/after rows. */
+export function unregisterWebGpuTrainingKernels(): void {
+  for (const { name } of KERNELS) if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
+}

@@ -1,0 +1,130 @@
+/**
+ * Child process of tests/unit/webgpu-kernels.test.ts: runs our fused WGSL kernels on Dawn (with
+ * SwiftShader when no GPU is there) and the reference paths on tfjs's CPU backend, and writes
+ * both results as JSON to the file named by its argument, for the test to compare. A separate process because Dawn's
+ * Vulkan loader comes from LD_LIBRARY_PATH, which only a new process picks up.
+ *
+ * Reference: Adam's unfused tf-ops update and tfjs's own batch norm (tf.moments + tf.batchNorm,
+ * gradients through tfjs's Mean/FusedBatchNorm gradients), never our kernels.
+ */
+import { writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { installDawn } from '../../bench/dawn.ts';
+import { Adam } from '../../src/gan/train/adam.ts';
+import { batchNormTraining } from '../../src/gan/backend/batch-norm.ts';
+import { registerWebGpuTrainingKernels } from '../../src/gan/backend/webgpu-kernels.ts';
+import { Rng } from '../../src/gan/nn/random.ts';
+
+const ADAM_SHAPES = [[1], [7], [300], [5, 33], [4, 4, 3, 17]];
+/** NHWC and 2-D inputs; rows above and below one workgroup, channels above 256. */
+const BN_SHAPES = [
+  [6, 10],
+  [3, 4, 5, 7],
+  [8, 16, 16, 3],
+  [2, 3, 3, 300],
+];
+const ADAM_OPTS = { lr: 0.01, beta1: 0.5, beta2: 0.99, epsilon: 1e-8 };
+
+type Case = { name: string; data: number[][] };
+
+/** Values of the tensors (read asynchronously: WebGPU in Node has no synchronous read), then freed. */
+async function read(ts: tf.Tensor[]): Promise<number[][]> {
+  const out = await Promise.all(ts.map(async (t) => Array.from(await t.data())));
+  tf.dispose(ts);
+  return out;
+}
+
+function randoms(rng: Rng, shape: number[]): tf.Tensor {
+  return tf.tensor(rng.normals(shape.reduce((a, b) => a * b, 1)), shape);
+}
+
+/** Three Adam steps from fixed values and gradients; the parameter and both moments after. */
+async function adamRun(shape: number[], seed: number, cloneFirst: boolean): Promise<number[][]> {
+  const rng = new Rng(seed);
+  const p = { w: tf.tidy(() => tf.variable(randoms(rng, shape))) };
+  const adam = new Adam(p, ADAM_OPTS);
+  const before = cloneFirst ? tf.clone(p.w) : undefined;
+  const beforeValues = before ? Array.from(await before.data()) : [];
+  for (let i = 0; i < 3; i++) {
+    const g = randoms(rng, shape);
+    adam.apply({ w: g });
+    g.dispose();
+  }
+  const out = await read([p.w, adam.m.w!, adam.v.w!].map((t) => tf.clone(t)));
+  // A clone taken before the updates must keep its values (the kernel copies shared buffers).
+  if (before) out.push(beforeValues, ...(await read([before])));
+  p.w.dispose();
+  adam.dispose();
+  return out;
+}
+
+/** y, dx, dγ, dβ of Σ(BN(x)·w) for random x, γ, β, w. */
+function bnRun(shape: number[], seed: number, ours: boolean): tf.Tensor[] {
+  const rng = new Rng(seed);
+  const c = shape[shape.length - 1]!;
+  return tf.tidy(() => {
+    const x = randoms(rng, shape);
+    const gamma = tf.add(randoms(rng, [c]), 1);
+    const beta = randoms(rng, [c]);
+    const w = randoms(rng, shape);
+    const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+      if (ours) return batchNormTraining(xx, gg, bb, 1e-5);
+      const { mean, variance } = tf.moments(xx, [...Array(xx.rank - 1).keys()]);
+      return tf.batchNorm(xx, mean, variance, bb as tf.Tensor1D, gg as tf.Tensor1D, 1e-5);
+    };
+    const y = f(x, gamma, beta);
+    const grads = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(f(xx, gg, bb), w)))([x, gamma, beta]);
+    return [y, ...grads];
+  });
+}
+
+async function runAll(ours: boolean): Promise<Case[]> {
+  const cases: Case[] = [];
+  for (const [i, s] of ADAM_SHAPES.entries()) cases.push({ name: `adam ${s.join('x')}`, data: await adamRun(s, 10 + i, false) });
+  cases.push({ name: 'adam shared buffer', data: await adamRun([9, 5], 99, true) });
+  for (const [i, s] of BN_SHAPES.entries()) cases.push({ name: `batch norm ${s.join('x')}`, data: await read(bnRun(s, 20 + i, ours)) });
+  return cases;
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend('cpu');
+  const reference = await runAll(false);
+  const dawn = await installDawn();
+  await import('@tensorflow/tfjs-backend-webgpu');
+  tf.env().set('IS_NODE', true);
+  if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu did not start');
+  registerWebGpuTrainingKernels();
+  const tensorsBefore = tf.memory().numTensors;
+  let dispatches = dawn.counters.snapshot().dispatches;
+  const fused = await runAll(true);
+  dispatches = dawn.counters.snapshot().dispatches - dispatches;
+  const profiled = tf.tidy(() => tf.variable(tf.zeros([3])));
+  const adam = new Adam({ w: profiled }, ADAM_OPTS);
+  // Names read at once: tfjs reuses one profile object for every tf.profile call.
+  const adamKernels = (await tf.profile(() => tf.tidy(() => adam.apply({ w: tf.ones([3]) })))).kernels.map((k) => k.name);
+  adam.dispose();
+  profiled.dispose();
+  const bnProfile = await tf.profile(() => bnRun([4, 2, 2, 3], 5, true));
+  const bnKernels = bnProfile.kernels.map((k) => k.name);
+  tf.dispose(bnProfile.result as tf.Tensor[]);
+  // To a file: process.exit does not wait for a piped stdout to drain.
+  writeFileSync(
+    process.argv[2]!,
+    JSON.stringify({
+      adapter: dawn.adapterName,
+      fallback: dawn.isFallbackAdapter,
+      reference,
+      fused,
+      dispatches,
+      adamKernels,
+      bnKernels,
+      leaked: tf.memory().numTensors - tensorsBefore,
+    }),
+  );
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

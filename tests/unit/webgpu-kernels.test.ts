@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Our WGSL kernels (src/gan/backend/webgpu-kernels.ts) against tfjs's CPU backend: fused Adam
+ * against Adam's unfused tf-ops update, fused batch norm (forward and gradients) against tfjs's
+ * own tf.moments + tf.batchNorm, on random shapes. They run on Dawn for Node (the optional
+ * dependency `webgpu`) with Chromium's SwiftShader Vulkan driver, in a child process
+ * (tests/helpers/webgpu-fused-check.ts) because the Vulkan loader is found through
+ * LD_LIBRARY_PATH, which only a new process reads. Skipped, and says so, when either is missing.
+ */
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const hasDawn = (() => {
+  try {
+    createRequire(import.meta.url).resolve('webgpu');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const canRun = hasDawn && existsSync(SWIFTSHADER);
+if (!canRun) console.warn(`webgpu-kernels: skipped (${hasDawn ? `no SwiftShader at ${SWIFTSHADER}` : 'the optional package `webgpu` is not installed'})`);
+
+interface Check {
+  adapter: string;
+  reference: { name: string; data: number[][] }[];
+  fused: { name: string; data: number[][] }[];
+  adamKernels: string[];
+  bnKernels: string[];
+  leaked: number;
+}
+
+/** max |a − b| over max |a|: float32 rounding of values of order one is ~1e-7. */
+function relativeError(a: number[], b: number[]): number {
+  expect(b.length).toBe(a.length);
+  const scale = Math.max(...a.map(Math.abs), 1e-30);
+  return Math.max(0, ...a.map((x, i) => Math.abs(x - b[i]!))) / scale;
+}
+
+describe.skipIf(!canRun)('fused WebGPU kernels on Dawn + SwiftShader', () => {
+  const run = (): Check | Error => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ganvas-wgsl-')), 'check.json');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'tests/helpers/webgpu-fused-check.ts', out], {
+      encoding: 'utf8',
+      env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/chromium', VK_ICD_FILENAMES: SWIFTSHADER },
+      timeout: 240_000,
+    });
+    if (r.status !== 0) return new Error(`check failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    return JSON.parse(readFileSync(out, 'utf8')) as Check;
+  };
+  let check: Check | Error | undefined;
+  /** One child run for all the tests (~40 s on 2 cores), its failure reported by each. */
+  const result = (): Check => {
+    check ??= run();
+    if (check instanceof Error) throw check;
+    return check;
+  };
+
+  it('runs on a WebGPU adapter and leaks no tensor', () => {
+    const c = result();
+    expect(c.adapter).toMatch(/swiftshader/i);
+    expect(c.leaked).toBe(0);
+  });
+
+  it('updates a parameter with one GanvasAdam kernel, equal to the unfused Adam to float32 rounding', () => {
+    const c = result();
+    expect(c.adamKernels).toEqual(['GanvasAdam']);
+    const adam = c.reference.filter((r) => r.name.startsWith('adam'));
+    expect(adam.length).toBe(6);
+    for (const ref of adam) {
+      const ours = c.fused.find((f) => f.name === ref.name)!;
+      ref.data.slice(0, 3).forEach((values, k) => expect(relativeError(values, ours.data[k]!), `${ref.name} output ${k}`).toBeLessThan(1e-6));
+    }
+  });
+
+  it('leaves a clone of the parameter untouched (shared buffers are copied, not written)', () => {
+    const shared = result().fused.find((f) => f.name === 'adam shared buffer')!;
+    const [p, , , before, after] = shared.data as [number[], number[], number[], number[], number[]];
+    expect(after).toEqual(before);
+    expect(relativeError(before, p)).toBeGreaterThan(1e-3);
+  });
+
+  it('computes batch norm and its gradients (dx, dγ, dβ) as tfjs does', () => {
+    const c = result();
+    const bn = c.reference.filter((r) => r.name.startsWith('batch norm'));
+    expect(bn.length).toBe(4);
+    expect(c.bnKernels).toContain('GanvasBatchNormForward');
+    expect(c.bnKernels).toContain('GanvasBatchNormBackward');
+    expect(c.bnKernels).not.toContain('Mean');
+    for (const ref of bn) {
+      const ours = c.fused.find((f) => f.name === ref.name)!;
+      expect(ours.data.length).toBe(4);
+      ref.data.forEach((values, k) => expect(relativeError(values, ours.data[k]!), `${ref.name} output ${k}`).toBeLessThan(1e-6));
+    }
+  });
+});
