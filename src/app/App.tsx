@@ -3,6 +3,7 @@ import { Explorer } from './components/Explorer.tsx';
 import { DatasetPanel } from './components/DatasetPanel.tsx';
 import { Dialog } from './components/Dialog.tsx';
 import { RunsPanel } from './components/RunsPanel.tsx';
+import { Graduate } from './components/Graduate.tsx';
 import { ShortcutsHelp } from './components/ShortcutsHelp.tsx';
 import { TimelinePanel } from './components/TimelinePanel.tsx';
 import { TopBar } from './components/TopBar.tsx';
@@ -99,6 +100,7 @@ export function App() {
             send={send}
           />
           <RunsPanel runs={ui.runs} current={ui.currentRun} send={send} canExport={ui.step > 0 && ui.state !== 'loading'} />
+          <Graduate config={ui.config} step={ui.step} runName={ui.runName} canExport={ui.step > 0 && ui.state !== 'loading'} send={send} />
         </div>
         <div className="main-col">
           <TrainPanel ui={ui} send={send} onPick={pick} />

@@ -235,6 +235,21 @@ export const en = {
   'runs.exportGenerator': 'Generator only (tfjs model)',
   'runs.exportGeneratorHint': 'model.json + weights: tf.loadLayersModel in any page (DCGAN)',
   'runs.open': 'Open project…',
+  'graduate.open': 'Continue on a GPU machine…',
+  'graduate.title': 'Continue this run on a GPU machine',
+  'graduate.intro':
+    'The same run goes on in PyTorch (python/ganvas_torch in the Ganvas repository) on one GPU or many, with the same maths, and comes back as a project file this page opens, its chart and timeline continued.',
+  'graduate.step1': '1. Export the project: the file holds the weights, the optimizer state, the history and the training images.',
+  'graduate.step2': '2. On the GPU machine, in a checkout of Ganvas beside the file, run:',
+  'graduate.gpus': 'GPUs',
+  'graduate.steps': 'More steps',
+  'graduate.copy': 'Copy the command',
+  'graduate.copied': 'Copied',
+  'graduate.batchSplit': 'The batch of {batch} does not split evenly over {n} GPUs, so the command trains with a batch of {fixed}.',
+  'graduate.step3':
+    '3. Meanwhile metrics.jsonl beside the file gets one line per report; it writes a checkpoint every 1,000 steps and when stopped, and the same command continues. Bring the result back with Open project….',
+  'graduate.notYet': 'Not yet: PyTorch continues DCGAN runs without augmentation so far, and this run is {what}.',
+  'graduate.close': 'Close',
 
   'state.idle': 'idle',
   'state.loading': 'loading',

@@ -231,6 +231,21 @@ export const zh: Messages = {
   'runs.exportGenerator': '只导出生成器（tfjs 模型）',
   'runs.exportGeneratorHint': 'model.json + 权重：可在任何页面用 tf.loadLayersModel 载入（DCGAN）',
   'runs.open': '打开项目…',
+  'graduate.open': '在 GPU 机器上继续…',
+  'graduate.title': '在 GPU 机器上继续这次训练',
+  'graduate.intro':
+    '同一次训练在 PyTorch（Ganvas 仓库中的 python/ganvas_torch）里用一块或多块 GPU 以相同的数学继续进行，之后作为项目文件回到本页面，损失曲线和时间线接着原来的继续。',
+  'graduate.step1': '1. 导出项目：文件包含权重、优化器状态、历史记录和训练图片。',
+  'graduate.step2': '2. 在 GPU 机器上，于放着该文件的 Ganvas 代码目录中运行：',
+  'graduate.gpus': 'GPU 数',
+  'graduate.steps': '再训练步数',
+  'graduate.copy': '复制命令',
+  'graduate.copied': '已复制',
+  'graduate.batchSplit': '批大小 {batch} 不能平均分到 {n} 块 GPU 上，所以命令使用批大小 {fixed}。',
+  'graduate.step3':
+    '3. 训练期间，文件旁的 metrics.jsonl 每次汇报写一行；每 1,000 步以及被停止时都会写检查点，再运行同一条命令即可继续。用“打开项目…”把结果带回来。',
+  'graduate.notYet': '暂不支持：PyTorch 目前只能继续不带数据增强的 DCGAN 训练，而这次训练是 {what}。',
+  'graduate.close': '关闭',
 
   'state.idle': '空闲',
   'state.loading': '载入中',
