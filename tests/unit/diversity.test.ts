@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { meanPairwiseDistance, referenceSpread, sampleDiversity } from '../../src/gan/metrics/diversity.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
+import { COLLAPSE_DIVERSITY, collapseWarning } from '../../src/contract/metrics.ts';
 
 const RES = 4;
 const SIZE = RES * RES * 3;
@@ -59,5 +60,22 @@ describe('sample diversity', () => {
   it('refuses fewer than two images or a dataset without spread', () => {
     expect(() => meanPairwiseDistance(new Float32Array(SIZE), 1, SIZE)).toThrow(/two images/);
     expect(() => sampleDiversity(noise(4, 1), 4, RES, 0)).toThrow(/no spread/);
+  });
+});
+
+describe('the collapse warning', () => {
+  it('warns below the threshold only', () => {
+    expect(COLLAPSE_DIVERSITY).toBe(0.5);
+    expect(collapseWarning({ diversity: 0.13 })).toBe(true);
+    expect(collapseWarning({ diversity: 0.49 })).toBe(true);
+    expect(collapseWarning({ diversity: 0.5 })).toBe(false);
+    expect(collapseWarning({ diversity: 0.9 })).toBe(false);
+    // An untrained generator's noise reads above 1: no warning at the start of a run.
+    expect(collapseWarning({ diversity: 3.5 })).toBe(false);
+  });
+
+  it('stays quiet while diversity is unknown', () => {
+    expect(collapseWarning(undefined)).toBe(false);
+    expect(collapseWarning({ diversity: NaN })).toBe(false);
   });
 });

@@ -102,6 +102,11 @@ export const en = {
   'quality.label': 'Quality (SWD ×10³ vs the dataset, lower is better):',
   'quality.at': 'at step {step} · per level {levels}',
   'quality.sparkline': 'SWD from {from} to {to}',
+  'quality.diversity': 'diversity',
+  'quality.diversityAt': 'Sample diversity {diversity} (0 = every sample the same image, about 1 = as varied as the training images)',
+  'quality.diversitySparkline': 'diversity from {from} to {to} (dashed: the collapse warning line)',
+  'quality.collapse':
+    'The samples look alike (diversity {diversity}): the generator may be collapsing to a few images. Augmentation, a lower G learning rate or another seed can help.',
   'quality.best': 'Back to best (step {step}, SWD {swd})',
   'quality.nearest': 'Is it copying? Find nearest training images',
   'quality.nearestAlt': 'nearest training image for each sample',
@@ -328,6 +333,8 @@ export const en = {
     'Each cell comes from a fixed random latent, the same at every step, so what changes is the generator alone. Click two cells to pin them in the explorer.',
   'explain.swd':
     'Sliced Wasserstein distance (ProGAN) between generated and real images: patches from a Laplacian pyramid at several scales, compared along random directions. Lower is closer to the data. It needs no pretrained network, so it works offline.',
+  'explain.diversity':
+    'How different the samples are from one another, against how different the training images are: the mean pixel distance between pairs of samples over the same for the dataset. A generator that makes only a few images (mode collapse) drops toward 0, and below 0.5 the page warns; SWD only gets worse then, it does not say why. It says nothing about whether the samples look right: that is SWD.',
   'explain.nearest':
     'For each sample, the closest training image. If most samples are near-copies, the generator memorised the data instead of learning to generate.',
   'explain.psi':

@@ -99,6 +99,10 @@ export const zh: Messages = {
   'quality.label': '质量（与数据集的 SWD ×10³，越低越好）：',
   'quality.at': '第 {step} 步 · 各层 {levels}',
   'quality.sparkline': 'SWD 从 {from} 到 {to}',
+  'quality.diversity': '多样性',
+  'quality.diversityAt': '样本多样性 {diversity}（0 = 每个样本都是同一张图，约 1 = 与训练图片一样多样）',
+  'quality.diversitySparkline': '多样性从 {from} 到 {to}（虚线：崩溃警告线）',
+  'quality.collapse': '样本看起来都差不多（多样性 {diversity}）：生成器可能正在模式崩溃，只会生成少数几张图片。数据增强、降低 G 的学习率或换一个种子可能有帮助。',
   'quality.best': '回到最佳（第 {step} 步，SWD {swd}）',
   'quality.nearest': '是在照抄吗？查找最近的训练图片',
   'quality.nearestAlt': '每个样本最近的训练图片',
@@ -316,6 +320,8 @@ export const zh: Messages = {
   'explain.grid': '每个格子来自一个固定的随机潜变量，每一步都相同，所以变化的只有生成器本身。点击两个格子可以把它们固定到探索面板。',
   'explain.swd':
     '生成图片与真实图片之间的切片 Wasserstein 距离（ProGAN）：在拉普拉斯金字塔的多个尺度上取图块，沿随机方向比较。越低越接近数据。它不需要预训练网络，所以离线也能用。',
+  'explain.diversity':
+    '样本之间彼此有多不同，与训练图片之间有多不同相比：样本两两之间的平均像素距离，除以数据集的同一数值。只会生成少数几张图片的生成器（模式崩溃）会降向 0，低于 0.5 时页面会发出警告；此时 SWD 只是变差，却说明不了原因。它不说明样本看起来对不对：那是 SWD 的事。',
   'explain.nearest': '为每个样本找到最接近的训练图片。如果大多数样本几乎是复制品，说明生成器是把数据背了下来，而不是学会了生成。',
   'explain.psi': '截断把每个潜变量拉向平均值（StyleGAN 中是 w̄，z 中是 0）：ψ = 1 保留全部多样性，ψ 接近 0 给出最典型的图片。ψ 越低看起来越干净，但也越相似。',
   'explain.mixing': '风格混合：粗层（4–8 像素）决定姿态和形状，中层决定特征，细层决定颜色和纹理。把某些层的风格取自 B、其余取自 A，就能看出每一层控制什么。',

@@ -1,11 +1,12 @@
 /**
  * Quality tracking for a run (the Worker and the CLI): SWD between the generator's samples and the dataset (the
- * ProGAN recipe, no pretrained network), the best snapshot by SWD, and the memorisation check.
- * The dataset side is described once per dataset and cached.
+ * ProGAN recipe, no pretrained network), the samples' diversity against the dataset's (the collapse signal), the
+ * best snapshot by SWD, and the memorisation check. The dataset side is described once per dataset and cached.
  */
 import type { QualityPoint } from '../../contract/metrics.ts';
 import type { PreparedSet } from '../../data/types.ts';
 import { disposeMemento, type GanTrainer, type Memento } from '../train/trainer.ts';
+import { referenceSpread, sampleDiversity } from './diversity.ts';
 import { buildIndex, nearest, summarizeMatches, type NearestIndex } from './nearest.ts';
 import { describeSet, swd, type Descriptors } from './swd.ts';
 
@@ -25,6 +26,8 @@ function subset(set: PreparedSet, max: number): PreparedSet {
 
 export class QualityTracker {
   private reference: Descriptors | undefined;
+  /** The dataset's mean pairwise distance (NaN: fewer than two images, or all alike). */
+  private spread: number | undefined;
   private index: NearestIndex | undefined;
   private dataset: PreparedSet | undefined;
   best: { point: QualityPoint; memento: Memento } | undefined;
@@ -32,16 +35,21 @@ export class QualityTracker {
   setDataset(set: PreparedSet): void {
     this.dataset = set;
     this.reference = undefined;
+    this.spread = undefined;
     this.index = undefined;
   }
 
-  /** SWD of the current generator; remembers the best state seen. */
+  /** SWD and diversity of the current generator, from one set of samples; remembers the best state seen. */
   async evaluate(trainer: GanTrainer): Promise<QualityPoint | undefined> {
     if (!this.dataset || this.dataset.count === 0) return undefined;
+    const { res } = this.dataset;
     this.reference ??= describeSet(subset(this.dataset, REFERENCE_IMAGES));
+    this.spread ??= this.dataset.count >= 2 ? referenceSpread(this.dataset) : NaN;
     const pixels = await trainer.samplePixels(SWD_SAMPLES);
-    const result = swd(this.reference, describeSet({ res: this.dataset.res, count: SWD_SAMPLES, pixels }));
-    const point = { step: trainer.step, swd: result.mean, perLevel: result.perLevel, levels: result.levels };
+    const result = swd(this.reference, describeSet({ res, count: SWD_SAMPLES, pixels }));
+    // The same samples SWD scored (SWD_SAMPLES = DIVERSITY_IMAGES, the CLI's count), so no extra pass through G.
+    const diversity = this.spread > 0 ? sampleDiversity(pixels, SWD_SAMPLES, res, this.spread) : NaN;
+    const point = { step: trainer.step, swd: result.mean, perLevel: result.perLevel, levels: result.levels, diversity };
     if (Number.isFinite(point.swd) && (!this.best || point.swd < this.best.point.swd)) {
       if (this.best) disposeMemento(this.best.memento);
       this.best = { point, memento: trainer.snapshot() };
