@@ -1,14 +1,18 @@
 """The PyTorch peer of Ganvas's ADA pipeline (src/gan/train/ada-pipeline.ts), for the lockstep test
 and the blur measurement.
 
-    /usr/bin/python3 bench/peer/augment.py DIR            # lockstep: apply DIR's draws
+    /usr/bin/python3 bench/peer/augment.py DIR [DIR ...]  # lockstep: apply each DIR's draws
     /usr/bin/python3 bench/peer/augment.py --blur [--seed 1]   # bilinear vs NVlabs's 2x path
 
 Lockstep. DIR holds what Ganvas wrote (tests/unit/ada-pipeline.test.ts): meta.json
 ({batch, height, width, channels, geometric: bool, color: bool}), images.f32 (NHWC float32),
 geometric.f64 (batch x 3 x 3, G_inv: output pixel -> input pixel in pixel coordinates about the
 image centre), color.f64 (batch x 4 x 4, colour_out = C @ (r, g, b, 1)) and dy.f32 (an upstream
-gradient, NHWC). The peer applies the transforms the way NVlabs's training/augment.py executes
+gradient, NHWC). With "params": true in meta.json it instead reads params.json, Ganvas's
+per-image parameters as NVlabs names them after gating (xflip, rotate90, xint, scale,
+rotate_pre, aniso, rotate_post, xfrac, brightness, contrast, lumaflip, hue, saturation), builds
+G_inv and C from them in AugmentPipe.forward's order with its matrix conventions, and writes
+them as peer-geometric.f64 and peer-color.f64 for comparison. The peer applies the transforms the way NVlabs's training/augment.py executes
 them (AugmentPipe.forward, "Execute geometric transformations" and "Execute color
 transformations"): reflect-pad by the margin the four transformed corners need, move the origin
 by the padding, turn G_inv into affine_grid's normalised coordinates, grid_sample (bilinear,
@@ -55,6 +59,67 @@ def translate2d(tx, ty):
 
 def scale2d(sx, sy):
     return mat([[sx, 0, 0], [0, sy, 0], [0, 0, 1]])
+
+
+def batched(*rows):
+    """A [batch, n, n] matrix from rows of per-image tensors or constants (NVlabs's `matrix`)."""
+    ref = next(x for row in rows for x in row if isinstance(x, torch.Tensor))
+    elems = [x if isinstance(x, torch.Tensor) else torch.full_like(ref, float(x)) for row in rows for x in row]
+    return torch.stack(elems, dim=-1).reshape(ref.shape + (len(rows), -1))
+
+
+def nvlabs_matrices(params, batch, height, width):
+    """G_inv and C built from the per-image parameters exactly in AugmentPipe.forward's order
+    (the values after torch.where, i.e. the identity value where the gate stayed closed)."""
+    P = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
+    one, zero = torch.ones(batch, dtype=torch.float64), torch.zeros(batch, dtype=torch.float64)
+    translate = lambda tx, ty: batched([one, zero, tx], [zero, one, ty], [zero, zero, one])
+    scale = lambda sx, sy: batched([sx, zero, zero], [zero, sy, zero], [zero, zero, one])
+    rotate = lambda t: batched([torch.cos(t), torch.sin(-t), zero], [torch.sin(t), torch.cos(t), zero], [zero, zero, one])
+    G_inv = torch.eye(3, dtype=torch.float64).expand(batch, 3, 3)
+    if 'xflip' in P:
+        G_inv = G_inv @ scale(1 / (1 - 2 * P['xflip']), one)  # scale2d_inv(1 - 2i, 1)
+    if 'rotate90' in P:
+        G_inv = G_inv @ rotate(-(-np.pi / 2 * P['rotate90']))  # rotate2d_inv(-pi/2 i)
+    if 'xint' in P:
+        t = P['xint'].reshape(batch, 2)
+        G_inv = G_inv @ translate(-torch.round(t[:, 0] * width), -torch.round(t[:, 1] * height))
+    if 'scale' in P:
+        G_inv = G_inv @ scale(1 / P['scale'], 1 / P['scale'])
+    if 'rotate_pre' in P:
+        G_inv = G_inv @ rotate(P['rotate_pre'])  # rotate2d_inv(-theta)
+    if 'aniso' in P:
+        G_inv = G_inv @ scale(1 / P['aniso'], P['aniso'])  # scale2d_inv(s, 1/s)
+    if 'rotate_post' in P:
+        G_inv = G_inv @ rotate(P['rotate_post'])
+    if 'xfrac' in P:
+        t = P['xfrac'].reshape(batch, 2)
+        G_inv = G_inv @ translate(-t[:, 0] * width, -t[:, 1] * height)
+
+    I_4 = torch.eye(4, dtype=torch.float64)
+    C = I_4.expand(batch, 4, 4)
+    v = torch.tensor([1, 1, 1, 0], dtype=torch.float64) / np.sqrt(3)
+    if 'brightness' in P:
+        b = P['brightness']
+        C = batched([one, zero, zero, b], [zero, one, zero, b], [zero, zero, one, b], [zero, zero, zero, one]) @ C
+    if 'contrast' in P:
+        c = P['contrast']
+        C = batched([c, zero, zero, zero], [zero, c, zero, zero], [zero, zero, c, zero], [zero, zero, zero, one]) @ C
+    if 'lumaflip' in P:
+        C = (I_4 - 2 * v.ger(v) * P['lumaflip'].reshape(batch, 1, 1)) @ C
+    if 'hue' in P:
+        theta = P['hue']
+        vx, vy, vz = v[0], v[1], v[2]
+        s, c = torch.sin(theta), torch.cos(theta)
+        cc = 1 - c
+        C = batched([vx * vx * cc + c, vx * vy * cc - vz * s, vx * vz * cc + vy * s, zero],
+                    [vy * vx * cc + vz * s, vy * vy * cc + c, vy * vz * cc - vx * s, zero],
+                    [vz * vx * cc - vy * s, vz * vy * cc + vx * s, vz * vz * cc + c, zero],
+                    [zero, zero, zero, one]) @ C
+    if 'saturation' in P:
+        s = P['saturation'].reshape(batch, 1, 1)
+        C = (v.ger(v) + (I_4 - v.ger(v)) * s) @ C
+    return G_inv, C
 
 
 def reflect_pad(x, left, right, top, bottom):
@@ -153,11 +218,19 @@ def lockstep(folder):
     b, h, w, c = meta['batch'], meta['height'], meta['width'], meta['channels']
     images = read(os.path.join(folder, 'images.f32'), np.float32, (b, h, w, c)).permute(0, 3, 1, 2).double()
     images.requires_grad_(True)
+    if meta.get('params'):
+        # Rebuild the matrices from Ganvas's parameters, NVlabs's way, and use those.
+        G_inv, C = nvlabs_matrices(json.load(open(os.path.join(folder, 'params.json'))), b, h, w)
+        G_inv.contiguous().numpy().tofile(os.path.join(folder, 'peer-geometric.f64'))
+        C.contiguous().numpy().tofile(os.path.join(folder, 'peer-color.f64'))
+    else:
+        G_inv = read(os.path.join(folder, 'geometric.f64'), np.float64, (b, 3, 3)) if meta['geometric'] else None
+        C = read(os.path.join(folder, 'color.f64'), np.float64, (b, 4, 4)) if meta['color'] else None
     x = images
-    if meta['geometric']:
-        x = geometric_native(x, read(os.path.join(folder, 'geometric.f64'), np.float64, (b, 3, 3)))
-    if meta['color']:
-        x = color(x, read(os.path.join(folder, 'color.f64'), np.float64, (b, 4, 4)))
+    if G_inv is not None:
+        x = geometric_native(x, G_inv)
+    if C is not None:
+        x = color(x, C)
     dy = read(os.path.join(folder, 'dy.f32'), np.float32, (b, h, w, c)).permute(0, 3, 1, 2).double()
     (grad,) = torch.autograd.grad((x * dy).sum(), images)
     nhwc = lambda t: t.detach().permute(0, 2, 3, 1).contiguous().float().numpy()
@@ -212,7 +285,8 @@ def blur(seed):
 if __name__ == '__main__':
     if len(sys.argv) >= 2 and sys.argv[1] == '--blur':
         blur(int(sys.argv[3]) if len(sys.argv) >= 4 else 1)
-    elif len(sys.argv) == 2:
-        lockstep(sys.argv[1])
+    elif len(sys.argv) >= 2:
+        for folder in sys.argv[1:]:
+            lockstep(folder)
     else:
         sys.exit(__doc__)

@@ -66,7 +66,11 @@ export interface TrainConfig {
   augTranslation: boolean;
   /** DiffAugment cutout: a half-size square zeroed at a random place. */
   augCutout: boolean;
-  /** Adapt the augmentation probability p from D's confidence on reals (ADA); off: p = 1. */
+  /**
+   * ADA: augment what D sees with StyleGAN2-ADA's non-leaking pipeline (x-flip, rotations,
+   * translation, scaling, colour) at a probability p steered by D's confidence on reals, capped
+   * at 0.8. Independent of the DiffAugment flags above, which stay at full strength.
+   */
   ada: boolean;
   /** ADA's target for E[sign(D(real))]; 0.6 as in the paper. */
   adaTarget: number;

@@ -29,13 +29,15 @@ const FIELDS: { key: NumField; label: MessageKey; step: string; help: MessageKey
   { key: 'emaHalfLife', label: 'settings.emaHalfLife', step: '1000', help: 'explain.ema', only: 'stylegan' },
 ];
 
-type FlagField = 'augColor' | 'augTranslation' | 'augCutout' | 'ada' | 'xflip';
-const FLAGS: { key: FlagField; label: MessageKey; help: MessageKey }[] = [
+type FlagField = 'augColor' | 'augTranslation' | 'augCutout' | 'ada' | 'xflip' | 'r1GammaAuto';
+const FLAGS: { key: FlagField; label: MessageKey; help: MessageKey; only?: ModelKind }[] = [
   { key: 'augColor', label: 'settings.augColor', help: 'explain.augment' },
   { key: 'augTranslation', label: 'settings.augTranslation', help: 'explain.augment' },
   { key: 'augCutout', label: 'settings.augCutout', help: 'explain.augment' },
   { key: 'ada', label: 'settings.ada', help: 'explain.augmentP' },
   { key: 'xflip', label: 'settings.xflip', help: 'explain.xflip' },
+  // On: γ = 0.0002·res²/batch and the γ field is not used; off: the γ field (0 switches R1 off).
+  { key: 'r1GammaAuto', label: 'settings.r1GammaAuto', help: 'explain.r1', only: 'stylegan' },
 ];
 
 /**
@@ -118,7 +120,7 @@ export function Settings({ config, send, locked }: { config: TrainConfig | undef
           </Field>
         ))}
         <div className="flags" role="group" aria-label={t('settings.augGroup')}>
-          {FLAGS.map((f) => (
+          {FLAGS.filter((f) => !f.only || f.only === draft.model).map((f) => (
             <label key={f.key} title={t(f.help)} className="flag">
               <input
                 type="checkbox"

@@ -136,6 +136,7 @@ export const en = {
   'settings.beta1': 'Adam β1',
   'settings.seed': 'Seed',
   'settings.r1Gamma': 'R1 γ (StyleGAN)',
+  'settings.r1GammaAuto': 'Automatic R1 γ (StyleGAN)',
   'settings.emaHalfLife': 'EMA half-life, images (StyleGAN)',
   'settings.augGroup': 'augmentation for small datasets',
   'settings.augColor': 'Augment colour',
@@ -314,9 +315,9 @@ export const en = {
     'Adam’s momentum. 0.5 (DCGAN) or 0 (StyleGAN2) instead of the usual 0.9: in a two-player game, long momentum keeps pushing after the other player has moved, which makes training oscillate.',
   'explain.seed': 'Sets the initial weights, the grid’s latents and the order of batches. The same seed and settings give the same run.',
   'explain.r1':
-    'R1 penalises the steepness of D around real images, so D cannot become a cliff that G gets no useful gradient from. γ sets its weight; 0 picks StyleGAN2-ADA’s rule γ = 0.0002·res²/batch. It runs every 16 steps, scaled up (lazy regularisation).',
+    'R1 penalises the steepness of D around real images, so D cannot become a cliff that G gets no useful gradient from. γ sets its weight: “automatic” uses StyleGAN2-ADA’s rule γ = 0.0002·res²/batch; otherwise the γ field is used, and 0 switches R1 off. It runs every 16th D step, scaled up (lazy regularisation).',
   'explain.ema':
-    'StyleGAN shows samples from a moving average of G’s weights, not the latest ones: averaging over thousands of images smooths out the step-to-step jitter of the game. This is its half-life in images.',
+    'StyleGAN shows samples from a moving average of G’s weights, not the latest ones: averaging over thousands of images smooths out the step-to-step jitter of the game. This is its half-life in images at batch 32; it scales with the batch, as in StyleGAN2-ADA (batch 8: a quarter).',
   'explain.augment':
     'With a hundred images D soon memorises them, and then it stops teaching G anything useful. Augmentation shows D randomly shifted, recoloured or cut-out versions of every image — real and generated alike (DiffAugment), so G is not pushed to produce the distortions.',
   'explain.augmentP':

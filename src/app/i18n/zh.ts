@@ -131,6 +131,7 @@ export const zh: Messages = {
   'settings.beta1': 'Adam β1',
   'settings.seed': '随机种子',
   'settings.r1Gamma': 'R1 γ（StyleGAN）',
+  'settings.r1GammaAuto': '自动 R1 γ（StyleGAN）',
   'settings.emaHalfLife': 'EMA 半衰期，图片数（StyleGAN）',
   'settings.augGroup': '小数据集的数据增强',
   'settings.augColor': '颜色增强',
@@ -303,9 +304,9 @@ export const zh: Messages = {
   'explain.beta1': 'Adam 的动量。用 0.5（DCGAN）或 0（StyleGAN2）而不是常见的 0.9：在双人博弈中，过长的动量会在对手已经变化后继续推动，导致训练振荡。',
   'explain.seed': '决定初始权重、网格的潜变量和批次顺序。相同的种子和设置会得到相同的训练。',
   'explain.r1':
-    'R1 惩罚 D 在真实图片附近的陡峭程度，避免 D 变成一面“悬崖”，让 G 得不到有用的梯度。γ 是它的权重；0 表示采用 StyleGAN2-ADA 的规则 γ = 0.0002·res²/batch。它每 16 步运行一次并相应放大（惰性正则化）。',
+    'R1 惩罚 D 在真实图片附近的陡峭程度，避免 D 变成一面“悬崖”，让 G 得不到有用的梯度。γ 是它的权重：选“自动”时采用 StyleGAN2-ADA 的规则 γ = 0.0002·res²/batch；否则使用 γ 一栏的值，0 表示关闭 R1。它每 16 次 D 更新运行一次并相应放大（惰性正则化）。',
   'explain.ema':
-    'StyleGAN 展示的样本来自 G 权重的滑动平均，而不是最新的权重：在成千上万张图片上平均，可以抹平博弈中一步一步的抖动。这里是它以图片数计的半衰期。',
+    'StyleGAN 展示的样本来自 G 权重的滑动平均，而不是最新的权重：在成千上万张图片上平均，可以抹平博弈中一步一步的抖动。这里是批大小为 32 时以图片数计的半衰期；和 StyleGAN2-ADA 一样随批大小缩放（批大小 8 时为四分之一）。',
   'explain.augment':
     '只有一百张图片时，D 很快就会把它们背下来，之后就教不了 G 什么了。数据增强让 D 看到每张图片随机平移、改色或挖空的版本——真实和生成的图片一视同仁（DiffAugment），所以 G 不会被逼着去生成这些失真。',
   'explain.augmentP':

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * Adaptive discriminator augmentation (ADA, Karras et al. 2020): the augmentation probability p
- * (see augment.ts) is steered by how sure D is about the reals. The overfitting heuristic is
+ * of the augmentation pipeline (ada-pipeline.ts) is steered by how sure D is about the reals. The overfitting heuristic is
  * r_t = E[sign(D(real))]: 0 when D cannot separate reals from fakes, → 1 when D has memorised
  * the training set. p moves at a fixed pace per real image seen towards keeping r_t at the
  * target: up when D is overconfident, down when it is not.
@@ -30,8 +30,8 @@ export const PAPER_SPEED_IMAGES = 500_000;
  * Highest p ADA may reach. The no-leak argument of ADA (Karras et al. 2020, §2.2 and Fig. 3)
  * needs every transform to be skipped often enough that G can still tell which of the
  * augmented distributions is the clean one: the paper measured leaks for most transforms only
- * above p ≈ 0.8, and zero-filled translation and cutout (DiffAugment's, which ADA drives until
- * the non-leaking pipeline is in) leak sooner. 0.8 keeps p where the argument holds.
+ * above p ≈ 0.8 (ADA's p drives the 'bgc' pipeline, ada-pipeline.ts, built from transforms that
+ * are invertible in distribution). 0.8 keeps p where the argument holds.
  */
 export const MAX_P = 0.8;
 

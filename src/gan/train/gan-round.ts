@@ -7,6 +7,7 @@ import type { Rng } from '../nn/random.ts';
 import type { NamedArray } from '../project/checkpoint.ts';
 import { arrayToFloat64, float64ToArray } from '../project/trainer-state.ts';
 import { AdaController } from './ada.ts';
+import { adaAugment } from './ada-pipeline.ts';
 import { Adam, type AdamOptions } from './adam.ts';
 import { augment, type AugmentPolicy } from './augment.ts';
 import type { TrainingImages } from './batches.ts';
@@ -53,7 +54,7 @@ const TRUNCATION_SEED = 0x7c0;
  * it stands; nothing about it changes (no R1, no EMA).
  *
  * Random streams: `rng` draws batch indices, latents and mixing; `augRng` draws mirroring and
- * augmentation. D's Adam carries the lazy-regularisation correction when R1 is on.
+ * augmentation (ADA's pipeline, then DiffAugment). D's Adam carries the lazy-regularisation correction when R1 is on.
  */
 export class GanRound implements Training {
   readonly optimizers: { g: Adam; d: Adam };
@@ -172,15 +173,24 @@ export class GanRound implements Training {
     return (x) => this.view(x, this.augRng);
   }
 
+  /**
+   * ADA's non-leaking pipeline (ada-pipeline.ts, NVlabs's 'bgc') at the controller's p, then
+   * DiffAugment's ops that are switched on, at full strength (their own option, not driven by p).
+   */
   view(images: tf.Tensor4D, draws: Rng): tf.Tensor4D {
-    const p = this.augmentP;
-    return p > 0 ? augment(images, policyOf(this.config()), p, draws) : tf.clone(images);
+    const c = this.config();
+    return tf.tidy(() => {
+      let x = images;
+      if (this.ada) x = adaAugment(x, this.ada.p, draws);
+      if (hasDiffAugment(c)) x = augment(x, policyOf(c), 1, draws);
+      return x === images ? tf.clone(images) : x;
+    });
   }
 
-  /** The probability each augmentation op is applied with: ADA's p, 1 for fixed DiffAugment, 0 without. */
+  /** The augmentation probability in force: ADA's p, else 1 for DiffAugment, 0 without either. */
   get augmentP(): number {
-    if (!hasDiffAugment(this.config())) return 0;
-    return this.ada ? this.ada.p : 1;
+    if (this.ada) return this.ada.p;
+    return hasDiffAugment(this.config()) ? 1 : 0;
   }
 
   async report(step: number, rounds: number): Promise<GanReport> {

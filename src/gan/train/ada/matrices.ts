@@ -1,5 +1,5 @@
 /**
- * Small homogeneous matrices for the ADA pipeline (ada-pipeline.ts), in float64, row-major:
+ * Small homogeneous matrices for the ADA pipeline (ada-pipeline.ts), in float64 (JS numbers), row-major:
  * 3×3 for 2-D geometry (x = column, y = row, as PyTorch's affine_grid), 4×4 for colour
  * (r, g, b, 1). These run on the CPU, a handful per image, so plain arrays are cheaper than
  * tensors and keep every value exact where it can be (90° rotations and flips are built from
@@ -10,19 +10,22 @@
  * terms as the reference.
  */
 
-/** A 3×3 (length 9) or 4×4 (length 16) row-major matrix. */
-export type Mat = Float64Array;
+/**
+ * A 3×3 (length 9) or 4×4 (length 16) row-major matrix. Plain arrays: V8 builds and reads small
+ * ones several times faster than typed arrays (Float64Array.of is slow), and a batch needs ~400.
+ */
+export type Mat = number[];
 
 export function identity(n: 3 | 4): Mat {
-  const m = new Float64Array(n * n);
+  const m = new Array<number>(n * n).fill(0);
   for (let i = 0; i < n; i++) m[i * n + i] = 1;
   return m;
 }
 
 /** a · b for square matrices of the same size. */
 export function mul(a: Mat, b: Mat): Mat {
-  const n = Math.round(Math.sqrt(a.length));
-  const out = new Float64Array(n * n);
+  const n = a.length === 9 ? 3 : 4;
+  const out = new Array<number>(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
@@ -34,39 +37,39 @@ export function mul(a: Mat, b: Mat): Mat {
 }
 
 export function isIdentity(m: Mat): boolean {
-  const n = Math.round(Math.sqrt(m.length));
+  const n = m.length === 9 ? 3 : 4;
   for (let i = 0; i < m.length; i++) if (m[i] !== (i % (n + 1) === 0 ? 1 : 0)) return false;
   return true;
 }
 
 export function translate2d(tx: number, ty: number): Mat {
-  return Float64Array.of(1, 0, tx, 0, 1, ty, 0, 0, 1);
+  return [1, 0, tx, 0, 1, ty, 0, 0, 1];
 }
 
 export function scale2d(sx: number, sy: number): Mat {
-  return Float64Array.of(sx, 0, 0, 0, sy, 0, 0, 0, 1);
+  return [sx, 0, 0, 0, sy, 0, 0, 0, 1];
 }
 
 /** Rotation by theta (radians) in (x right, y down) coordinates: [[cos, −sin], [sin, cos]]. */
 export function rotate2d(theta: number): Mat {
   const c = Math.cos(theta);
   const s = Math.sin(theta);
-  return Float64Array.of(c, -s, 0, s, c, 0, 0, 0, 1);
+  return [c, -s, 0, s, c, 0, 0, 0, 1];
 }
 
 /** rotate2d(π/2 · quarter) with exact entries (quarter ∈ {0, 1, 2, 3}). */
 export function rotate2dQuarter(quarter: number): Mat {
   const cos = [1, 0, -1, 0][quarter]!;
   const sin = [0, 1, 0, -1][quarter]!;
-  return Float64Array.of(cos, -sin, 0, sin, cos, 0, 0, 0, 1);
+  return [cos, -sin, 0, sin, cos, 0, 0, 0, 1];
 }
 
 export function translate3d(tx: number, ty: number, tz: number): Mat {
-  return Float64Array.of(1, 0, 0, tx, 0, 1, 0, ty, 0, 0, 1, tz, 0, 0, 0, 1);
+  return [1, 0, 0, tx, 0, 1, 0, ty, 0, 0, 1, tz, 0, 0, 0, 1];
 }
 
 export function scale3d(sx: number, sy: number, sz: number): Mat {
-  return Float64Array.of(sx, 0, 0, 0, 0, sy, 0, 0, 0, 0, sz, 0, 0, 0, 0, 1);
+  return [sx, 0, 0, 0, 0, sy, 0, 0, 0, 0, sz, 0, 0, 0, 0, 1];
 }
 
 /** The luma axis of ADA's colour transforms: (1, 1, 1) / √3 (grey in [-1, 1] is the origin). */
@@ -79,12 +82,12 @@ export function rotate3d(v: readonly [number, number, number], theta: number): M
   const c = Math.cos(theta);
   const cc = 1 - c;
   // prettier-ignore
-  return Float64Array.of(
+  return [
     x * x * cc + c,     x * y * cc - z * s, x * z * cc + y * s, 0,
     y * x * cc + z * s, y * y * cc + c,     y * z * cc - x * s, 0,
     z * x * cc - y * s, z * y * cc + x * s, z * z * cc + c,     0,
     0,                  0,                  0,                  1,
-  );
+  ];
 }
 
 /** I − 2·v·vᵀ on the colour part: the Householder reflection through the plane ⟂ v (luma flip). */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyLinear, defaultPath, type ComputePath, type LinearMap } from './linear.ts';
-import type { Mat } from './matrices.ts';
 
 /**
  * Geometric resampling for the ADA pipeline: every output pixel is a bilinear mix of four input
@@ -48,6 +47,7 @@ export interface GatherPlan {
 
 /** Index k reflected into [0, n) without repeating the edge pixel (PyTorch's 'reflect' padding), repeated as far as k goes. */
 export function reflectIndex(k: number, n: number): number {
+  if (k >= 0 && k < n) return k;
   if (n === 1) return 0;
   const period = 2 * (n - 1);
   let m = k % period;
@@ -68,14 +68,14 @@ export function bilinearPlan(inverse: Float64Array, batch: number, height: numbe
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
   for (let b = 0; b < batch; b++) {
-    const m = inverse.subarray(b * 9, b * 9 + 9);
+    const [m0, m1, m2, m3, m4, m5] = inverse.subarray(b * 9, b * 9 + 6) as unknown as number[];
     const base = b * height * width;
     for (let i = 0; i < height; i++) {
       const yo = i - cy;
       for (let j = 0; j < width; j++) {
         const xo = j - cx;
-        const sx = m[0]! * xo + m[1]! * yo + m[2]! + cx;
-        const sy = m[3]! * xo + m[4]! * yo + m[5]! + cy;
+        const sx = m0! * xo + m1! * yo + m2! + cx;
+        const sy = m3! * xo + m4! * yo + m5! + cy;
         const x0 = Math.floor(sx);
         const y0 = Math.floor(sy);
         const fx = sx - x0;
@@ -84,7 +84,7 @@ export function bilinearPlan(inverse: Float64Array, batch: number, height: numbe
         const xb = reflectIndex(x0 + 1, width);
         const ya = reflectIndex(y0, height) * width + base;
         const yb = reflectIndex(y0 + 1, height) * width + base;
-        const o = ((base + i * width + j) * 4) | 0;
+        const o = (base + i * width + j) * 4;
         index[o] = ya + xa;
         index[o + 1] = ya + xb;
         index[o + 2] = yb + xa;
@@ -142,21 +142,38 @@ function gatherOnDevice(x: tf.Tensor2D, plan: GatherPlan): tf.Tensor2D {
   return tf.sum(tf.mul(picked, tf.tensor3d(weights, [rows, taps, channels])), 1) as tf.Tensor2D;
 }
 
-/** JS path, the same sum over a copy of x. */
+/** JS path, the same sum over a copy of x (RGB unrolled: the generic channel loop costs 3×). */
 function gatherInJs(x: tf.Tensor2D, plan: GatherPlan): tf.Tensor2D {
   const channels = x.shape[1];
   const src = x.dataSync() as Float32Array;
   const out = new Float32Array(plan.rows * channels);
-  const { taps, index, weight } = plan;
-  for (let r = 0; r < plan.rows; r++) {
-    for (let k = r * taps; k < (r + 1) * taps; k++) {
-      const w = weight[k]!;
-      if (w === 0) continue;
-      const s = index[k]! * channels;
-      for (let c = 0; c < channels; c++) out[r * channels + c]! += w * src[s + c]!;
+  const { rows, taps, index, weight } = plan;
+  if (channels === 3) {
+    for (let r = 0, k = 0; r < rows; r++) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (const end = k + taps; k < end; k++) {
+        const w = weight[k]!;
+        const s = index[k]! * 3;
+        s0 += w * src[s]!;
+        s1 += w * src[s + 1]!;
+        s2 += w * src[s + 2]!;
+      }
+      out[r * 3] = s0;
+      out[r * 3 + 1] = s1;
+      out[r * 3 + 2] = s2;
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      for (let k = r * taps; k < (r + 1) * taps; k++) {
+        const w = weight[k]!;
+        const s = index[k]! * channels;
+        for (let c = 0; c < channels; c++) out[r * channels + c]! += w * src[s + c]!;
+      }
     }
   }
-  return tf.tensor2d(out, [plan.rows, channels]);
+  return tf.tensor2d(out, [rows, channels]);
 }
 
 /** JS path of the adjoint: each output row's dy, scattered back to the rows it read. */
@@ -164,13 +181,25 @@ function scatterInJs(dy: tf.Tensor2D, plan: GatherPlan): tf.Tensor2D {
   const channels = dy.shape[1];
   const grad = dy.dataSync() as Float32Array;
   const out = new Float32Array(plan.sourceRows * channels);
-  const { taps, index, weight } = plan;
-  for (let r = 0; r < plan.rows; r++) {
-    for (let k = r * taps; k < (r + 1) * taps; k++) {
-      const w = weight[k]!;
-      if (w === 0) continue;
-      const s = index[k]! * channels;
-      for (let c = 0; c < channels; c++) out[s + c]! += w * grad[r * channels + c]!;
+  const { rows, taps, index, weight } = plan;
+  if (channels === 3) {
+    for (let r = 0, k = 0; r < rows; r++) {
+      const [g0, g1, g2] = [grad[r * 3]!, grad[r * 3 + 1]!, grad[r * 3 + 2]!];
+      for (const end = k + taps; k < end; k++) {
+        const w = weight[k]!;
+        const s = index[k]! * 3;
+        out[s]! += w * g0;
+        out[s + 1]! += w * g1;
+        out[s + 2]! += w * g2;
+      }
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      for (let k = r * taps; k < (r + 1) * taps; k++) {
+        const w = weight[k]!;
+        const s = index[k]! * channels;
+        for (let c = 0; c < channels; c++) out[s + c]! += w * grad[r * channels + c]!;
+      }
     }
   }
   return tf.tensor2d(out, [plan.sourceRows, channels]);
@@ -194,7 +223,7 @@ export function planMap(plan: GatherPlan, path: ComputePath): LinearMap<tf.Tenso
 }
 
 /** Resamples [B, H, W, C] images through per-image inverse matrices (see bilinearPlan). */
-export function resampleImages(images: tf.Tensor4D, inverse: Mat, path: ComputePath = defaultPath()): tf.Tensor4D {
+export function resampleImages(images: tf.Tensor4D, inverse: Float64Array, path: ComputePath = defaultPath()): tf.Tensor4D {
   const [batch, height, width, channels] = images.shape;
   const map = planMap(bilinearPlan(inverse, batch, height, width), path);
   return tf.tidy(() => tf.reshape(applyLinear(tf.reshape(images, [-1, channels]) as tf.Tensor2D, map), images.shape) as tf.Tensor4D);
