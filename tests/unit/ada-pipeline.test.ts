@@ -452,7 +452,7 @@ describe.skipIf(!torchAvailable)('ADA pipeline: lockstep with the PyTorch peer (
     // One peer process for all cases (importing torch takes seconds here).
     const run = spawnSync(PYTHON, ['bench/peer/augment.py', ...cases.map((c) => c.dir)], { encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`the peer failed: ${run.stderr}`);
-  });
+  }, 120_000);
   afterAll(() => cases.forEach((c) => rmSync(c.dir, { recursive: true, force: true })));
 
   it.each(['RGB square', 'RGB non-square', 'grey'])(
