@@ -72,6 +72,8 @@ export interface UiState {
   notices: { level: 'info' | 'warning' | 'error'; message: Message; id: number }[];
   /** Slow motion: which player is learning right now. */
   phase: 'd' | 'g' | null;
+  /** Why the live views cost more than their share to stay fresh (a slow backend); shown by the grid. */
+  paceNote: Message | null;
   /** The start-up speed test that picked the size preset, when it ran. */
   sizing: SizeProbe | undefined;
   /** The autoencoder/VAE baseline trained beside the GAN, while it trains and once it is done. */
@@ -108,6 +110,7 @@ export const initialState: UiState = {
   currentRun: undefined,
   notices: [],
   phase: null,
+  paceNote: null,
   sizing: undefined,
   baseline: undefined,
   samples: undefined,
@@ -146,6 +149,8 @@ export function reduce(s: UiState, e: WorkerEvent): UiState {
       return { ...s, builtins: e.builtins, limits: e.limits };
     case 'phase':
       return { ...s, phase: e.phase };
+    case 'pace':
+      return { ...s, paceNote: e.note };
     case 'status': {
       const looping = e.state === 'loading' ? s.looping : e.state === 'training';
       return {

@@ -22,6 +22,8 @@ export const CATALOGUE = {
   'session.ready': '{n} images ready: press Train',
   'session.pausedAt': 'paused at step {step}',
   'session.training': '{res}×{res} {model}, batch {batch}, on {backend}',
+  'session.slowBackend':
+    '{backend} is slow on this device ({seconds} s a step): to keep these samples no older than 2 s or 2 steps, drawing them takes up to {share}% of training time. A smaller size or batch trains faster.',
   'session.trainingRecovered': '{res}×{res} {model}, batch {batch}, on {backend} (recovered after {why}; continuing from the autosave at step {step})',
   'session.trainingRecoveredFresh':
     '{res}×{res} {model}, batch {batch}, on {backend} (recovered after {why}; continuing from step 0: there was no autosave yet)',

@@ -212,6 +212,8 @@ export type WorkerEvent =
   | { type: 'status'; state: RunState; message: Message }
   /** Slow motion: which player is updating now (null between rounds). */
   | { type: 'phase'; phase: 'd' | 'g' | null }
+  /** Why the live views take more than their share of the loop to stay fresh (a slow backend), or null when they do not. */
+  | { type: 'pace'; note: Message | null }
   | { type: 'config'; config: TrainConfig; params: { generator: number; discriminator: number } }
   | { type: 'dataset'; dataset: DatasetInfo }
   | { type: 'dataset/progress'; done: number; total: number }

@@ -34,6 +34,20 @@ const toHistory = (p: MetricPoint): HistoryEntry => ({
 });
 const fromHistory = (h: HistoryEntry): MetricPoint => ({ ...h, augmentP: 0 });
 
+/**
+ * What does not change between autosaves is encoded once: the 8-bit dataset (tens of MB for the
+ * largest set allowed) and each timeline frame's PNG, keyed by the arrays themselves (a changed
+ * dataset or a new frame is a new array), so an autosave costs the weights, not the data.
+ */
+const quantised = new WeakMap<Float32Array, Uint8Array>();
+const pngs = new WeakMap<Uint8ClampedArray, Uint8Array>();
+
+function remember<K extends object, V>(cache: WeakMap<K, V>, key: K, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = make()));
+  return value;
+}
+
 export async function snapshotOf(
   run: RunIdentity,
   trainer: GanTrainer,
@@ -45,8 +59,18 @@ export async function snapshotOf(
   return {
     ...state,
     history: history.map(toHistory),
-    timeline: timeline.map((f) => ({ step: f.step, width: f.width, height: f.height, png: encodePng(f.width, f.height, f.pixels) })),
-    dataset: { res: dataset.res, count: dataset.count, pixels: quantiseDataset(dataset.pixels), names: dataset.names },
+    timeline: timeline.map((f) => ({
+      step: f.step,
+      width: f.width,
+      height: f.height,
+      png: remember(pngs, f.pixels, () => encodePng(f.width, f.height, f.pixels)),
+    })),
+    dataset: {
+      res: dataset.res,
+      count: dataset.count,
+      pixels: remember(quantised, dataset.pixels, () => quantiseDataset(dataset.pixels)),
+      names: dataset.names,
+    },
     meta: { name: run.name, created: run.created, updated: new Date().toISOString(), app: 'ganvas 0.1' },
   };
 }

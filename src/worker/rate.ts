@@ -22,3 +22,36 @@ export class RateMeter {
     return ((step - first.step) * 1000) / Math.max(1, now - first.time);
   }
 }
+
+/**
+ * A training step's own time, side work excluded, from one report to the next. On a GPU backend
+ * the loop gets a step back once it is queued and only a read waits for it, so the clock alone
+ * cannot say how long the steps since the last picture took; this can (see RenderPace.due).
+ */
+export class StepTime {
+  private last: { time: number; step: number } | undefined;
+  private side = 0;
+  /** Milliseconds per step, smoothed over reports; 0 until two reports were seen. */
+  ms = 0;
+
+  restart(): void {
+    this.last = undefined;
+    this.side = 0;
+    this.ms = 0;
+  }
+
+  /** Time the loop spent on something else (drawing, SWD, saving) since the last report. */
+  sideWork(ms: number): void {
+    this.side += ms;
+  }
+
+  report(step: number, now = performance.now()): void {
+    const last = this.last;
+    if (last && step > last.step) {
+      const ms = Math.max(0, now - last.time - this.side) / (step - last.step);
+      this.ms = this.ms > 0 ? (this.ms + ms) / 2 : ms;
+    }
+    this.last = { time: now, step };
+    this.side = 0;
+  }
+}

@@ -1,10 +1,24 @@
+import type { Message } from '../../contract/messages.ts';
 import type { SamplesFrame } from '../state.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
 import { useI18n } from '../i18n/index.tsx';
 
-/** The fixed-latent grid: the same latents every time, so change means the generator learned. */
-export function SampleGrid({ frame, side, onPick }: { frame: SamplesFrame | undefined; side: number; onPick: (index: number) => void }) {
-  const { t } = useI18n();
+/**
+ * The fixed-latent grid: the same latents every time, so change means the generator learned.
+ * `slowNote` says, under the picture, why it costs more than usual to keep it fresh (a slow backend).
+ */
+export function SampleGrid({
+  frame,
+  side,
+  onPick,
+  slowNote,
+}: {
+  frame: SamplesFrame | undefined;
+  side: number;
+  onPick: (index: number) => void;
+  slowNote?: Message | null;
+}) {
+  const { t, tm } = useI18n();
   return (
     <figure className="grid-figure">
       <PixelCanvas
@@ -20,7 +34,15 @@ export function SampleGrid({ frame, side, onPick }: { frame: SamplesFrame | unde
           onPick(row * side + col);
         }}
       />
-      <figcaption>{frame ? t('grid.caption', { step: frame.step }) : t('grid.empty')}</figcaption>
+      <figcaption>
+        {frame ? t('grid.caption', { step: frame.step }) : t('grid.empty')}
+        {slowNote && (
+          <span className="hint" data-testid="pace-note" role="note">
+            {' '}
+            {tm(slowNote)}
+          </span>
+        )}
+      </figcaption>
     </figure>
   );
 }

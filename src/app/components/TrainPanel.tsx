@@ -69,7 +69,7 @@ export function TrainPanel({ ui, send, onPick }: { ui: UiState; send: Send; onPi
       <div className="watch">
         <div>
           <div data-tour="grid">
-            <SampleGrid frame={ui.samples} side={ui.config?.gridSide ?? 1} onPick={onPick} />
+            <SampleGrid frame={ui.samples} side={ui.config?.gridSide ?? 1} onPick={onPick} slowNote={ui.looping ? ui.paceNote : null} />
           </div>
           <Tour active={ui.step > 0 && ui.dataset?.source.kind === 'builtin'} />
           <p className="hint questions">

@@ -1,22 +1,22 @@
 /**
  * The training loop: run, pause, single step, slow motion; how often metrics are read, the grid
- * drawn, SWD measured and the run autosaved (each within its share of the loop's time); and the
- * divergence guard that rolls a run back to its last good snapshot.
+ * drawn (fresh on any backend), SWD measured (within its share of the loop's time) and the run
+ * autosaved (at a bound); and the divergence guard that rolls a run back to its last good snapshot.
  */
 import { msg, type Message } from '../../contract/messages.ts';
 import type { FaultSpec, MetricPoint, QualityPoint } from '../../contract/protocol.ts';
 import type { GanTrainer } from '../../gan/train/trainer.ts';
 import { chartColumns } from '../../gan/train/report.ts';
-import { Cadence, SHARES } from '../cadence.ts';
+import { Cadence, RenderPace, SaveClock, SHARES, type RenderDue } from '../cadence.ts';
 import { loseDevice } from '../device.ts';
 import { divergence, DivergenceGuard } from '../guard.ts';
-import { RateMeter } from '../rate.ts';
+import { RateMeter, StepTime } from '../rate.ts';
 import { pixelsOf, type SessionState } from './state.ts';
 
 /** Metrics and step counts are posted at most this often, whatever the step rate. */
 const POST_EVERY_MS = 250;
-/** Slow motion's pace: one round of the game per second. */
-const SLOW_ROUND_MS = 1000;
+/** Slow motion's pace: each player's phase lasts at least this long, so a person can follow it. */
+const PHASE_MS = 1000;
 /** A pause between two iterations this long means the Worker was frozen or asleep, not training. */
 const STALL_MS = 2000;
 
@@ -31,11 +31,15 @@ export interface LoopHooks {
 export class TrainingLoop {
   private points: MetricPoint[] = [];
   private lastPost = 0;
-  /** Side work's pace: its configured interval, within its share of the loop's time. */
-  private readonly renderPace = new Cadence(SHARES.render);
+  /** The picture's pace: fresh on any backend (see cadence.ts); SWD within its share; saves at a bound. */
+  private readonly renderPace = new RenderPace();
   private readonly qualityPace = new Cadence(SHARES.quality);
-  private readonly savePace = new Cadence(SHARES.autosave);
+  private readonly saveClock = new SaveClock();
   private readonly rate = new RateMeter();
+  private readonly stepTime = new StepTime();
+  /** The latest measured speed, for the slow-backend note, and the note last posted. */
+  private stepsPerSec = 0;
+  private paceKey = '';
   private readonly guard = new DivergenceGuard();
   /** Test hook (`?fault=`): fired once at its step. */
   fault: FaultSpec | undefined;
@@ -52,6 +56,7 @@ export class TrainingLoop {
     s.running = true;
     s.loopStatus();
     this.rate.restart(s.trainer.step);
+    this.stepTime.restart();
     void this.loop();
   }
 
@@ -61,6 +66,7 @@ export class TrainingLoop {
     this.flush(performance.now());
     this.s.loopStatus();
     await this.evaluate();
+    this.saveClock.saved();
     await this.hooks.autosave();
   }
 
@@ -77,6 +83,10 @@ export class TrainingLoop {
     this.guard.clear();
     this.points = [];
     this.rate.restart(0);
+    this.stepTime.restart();
+    this.renderPace.restart();
+    this.stepsPerSec = 0;
+    this.postPace();
   }
 
   private async loop(): Promise<void> {
@@ -88,21 +98,45 @@ export class TrainingLoop {
       await yieldToEvents();
       // Time the Worker did not run (a frozen tab, a sleeping laptop) is not training time: the
       // speed window starts again, or the first report after waking shows a collapse in images/s.
-      if (performance.now() - idle > STALL_MS && this.s.trainer) this.rate.restart(this.s.trainer.step);
+      if (performance.now() - idle > STALL_MS && this.s.trainer) {
+        this.rate.restart(this.s.trainer.step);
+        this.stepTime.restart();
+      }
     }
   }
 
   /**
-   * Slow motion: one round a second, announcing the player who learns (D first, then G) and
-   * showing every round's grid, so a person can follow the game move by move.
+   * Slow motion: D's update happens while D is named and highlighted, then G's while G is, each
+   * phase held for PHASE_MS; the grid is redrawn after G's update, so its change is G's move.
+   * The trainer has no per-phase call, so each phase is a round of its own with the other
+   * player's steps set to 0 (evaluated, not updated): a slow-motion round counts two steps.
    */
   private async slowRound(): Promise<void> {
-    this.s.post({ type: 'phase', phase: 'd' });
-    await sleep(SLOW_ROUND_MS / 2);
-    await this.s.enqueue(() => (this.s.running ? this.iteration(true) : undefined));
-    if (!this.s.running) return;
-    this.s.post({ type: 'phase', phase: 'g' });
-    await sleep(SLOW_ROUND_MS / 2);
+    const { dSteps, gSteps } = this.s.config;
+    for (const phase of ['d', 'g'] as const) {
+      if ((phase === 'd' ? dSteps : gSteps) === 0) continue; // a frozen player has no phase to show
+      const start = performance.now();
+      this.s.post({ type: 'phase', phase });
+      await this.s.enqueue(() => (this.s.running ? this.phase(phase) : undefined));
+      if (!this.s.running) return;
+      await sleep(Math.max(0, PHASE_MS - (performance.now() - start)));
+    }
+  }
+
+  /** One player's update alone; after G's, the report and the picture. */
+  private async phase(phase: 'd' | 'g'): Promise<void> {
+    const trainer = this.s.trainer!;
+    const { dSteps, gSteps } = this.s.config;
+    trainer.setRound(phase === 'd' ? dSteps : 0, phase === 'g' ? gSteps : 0);
+    try {
+      trainer.trainStep();
+    } finally {
+      trainer.setRound(dSteps, gSteps);
+    }
+    if (this.fault && trainer.step === this.fault.at) this.inject(this.fault, trainer);
+    if (await this.readReport(true)) return;
+    this.flush(performance.now());
+    if (phase === 'g') await this.render();
   }
 
   /** One training step and whatever side work is due after it. */
@@ -111,23 +145,71 @@ export class TrainingLoop {
     const trainer = s.trainer!;
     trainer.trainStep();
     if (this.fault && trainer.step === this.fault.at) this.inject(this.fault, trainer);
+    if ((single || trainer.step % s.config.reportEvery === 0) && (await this.readReport(single))) return;
     const now = performance.now();
-    if (single || trainer.step % s.config.reportEvery === 0) {
-      const r = await trainer.report();
-      const problem = r && divergence(r);
-      if (problem) return this.recover(problem, r.step);
-      if (r) {
-        await this.guard.good(trainer);
-        const imagesPerSec = single ? 0 : this.rate.stepsPerSec(r.step) * s.config.batch;
-        const point: MetricPoint = { step: r.step, ...chartColumns(r), imagesPerSec };
-        this.points.push(point);
-        s.history.push(point);
-      }
-    }
     if (single || now - this.lastPost >= POST_EVERY_MS) this.flush(now);
-    if (single || this.renderPace.due(now, s.config.sampleEveryMs)) await this.renderPace.run(() => this.render());
-    if (!single && this.qualityPace.due(now, s.config.qualityEveryMs)) await this.qualityPace.run(() => this.evaluate());
-    if (!single && this.savePace.due(now, s.config.autosaveMs)) await this.savePace.run(() => this.hooks.autosave());
+    const render: RenderDue = single ? 'share' : this.renderPace.due(now, trainer.step, s.config.sampleEveryMs, this.stepMs);
+    if (render) await this.side(() => this.renderPace.run(trainer.step, single ? false : render, () => this.render()));
+    if (render && !single) this.postPace();
+    if (!single && this.qualityPace.due(now, s.config.qualityEveryMs)) await this.side(() => this.qualityPace.run(() => this.evaluate()));
+    if (!single && this.saveClock.due(now, s.config.autosaveMs)) await this.side(() => this.saveClock.run(() => this.hooks.autosave()));
+  }
+
+  /** Side work, timed so that a step's own time leaves it out. */
+  private async side<T>(task: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await task();
+    } finally {
+      this.stepTime.sideWork(performance.now() - start);
+    }
+  }
+
+  /** Reads the round's numbers into the chart; true when the run diverged (and was rolled back). */
+  private async readReport(single: boolean): Promise<boolean> {
+    const s = this.s;
+    const trainer = s.trainer!;
+    const r = await trainer.report();
+    const problem = r && divergence(r);
+    if (problem) {
+      await this.recover(problem, r.step);
+      return true;
+    }
+    if (!r) return false;
+    await this.guard.good(trainer);
+    if (!single) {
+      this.stepsPerSec = this.rate.stepsPerSec(r.step);
+      this.stepTime.report(r.step);
+    }
+    const imagesPerSec = single ? 0 : this.stepsPerSec * s.config.batch;
+    const point: MetricPoint = { step: r.step, ...chartColumns(r), imagesPerSec };
+    this.points.push(point);
+    s.history.push(point);
+    return false;
+  }
+
+  /** The measured time of a step, side work left out; 0 until a speed is known. */
+  private get stepMs(): number {
+    return this.stepTime.ms;
+  }
+
+  /**
+   * Tells the page when the backend is so slow that keeping the picture fresh takes more than
+   * its share of the loop (and when that ends), in words shown beside the grid.
+   */
+  private postPace(): void {
+    const slow = this.renderPace.slow && this.stepMs > 0;
+    const note = slow
+      ? msg('session.slowBackend', {
+          backend: this.s.backend?.name ?? 'cpu',
+          seconds: (this.stepMs / 1000).toFixed(1),
+          share: Math.round(this.renderPace.floorShare(this.stepMs) * 100),
+        })
+      : null;
+    const key = note ? JSON.stringify(note.vars) : '';
+    if (key === this.paceKey) return;
+    this.paceKey = key;
+    this.s.post({ type: 'pace', note });
   }
 
   /** Test hooks (`?fault=`), each fired once: after recovery the run must pass this step. */
