@@ -42,13 +42,11 @@ describe('DCGAN truncation (BigGAN truncation trick)', () => {
     tf.dispose(z);
   });
 
-  it('changes the pixels at ψ = 0.5 by far more than 1e-4, samples draw together as ψ falls, and a grid is stable', async () => {
+  it('changes the pixels at ψ = 0.5 by far more than 1e-4, samples draw together as ψ falls, and a grid is stable', () => {
     const trainer = new GanTrainer(
       tinyConfig(),
       constantSet(16, 8, (x, y) => (x + y) / 16 - 1),
     );
-    for (let i = 0; i < 3; i++) trainer.trainStep();
-    await trainer.report();
     const z = tf.tensor2d(new Rng(11).normals(N * trainer.config.zDim), [N, trainer.config.zDim]);
     const pixels = (psi: number) => {
       const images = trainer.generate(z, psi);
@@ -59,11 +57,13 @@ describe('DCGAN truncation (BigGAN truncation trick)', () => {
     const before = tf.memory().numTensors;
     const [full, half, low] = [pixels(1), pixels(0.5), pixels(0.2)];
     expect(tf.memory().numTensors).toBe(before);
+    // Measured here: ψ 0.5 moves pixels by 1.2 and the spread falls to 0.67 and 0.19 of ψ 1's
+    // (scaling z instead: 0.32, and 0.95 and 0.74, since batch norm renormalises the scale).
     const maxChange = full.reduce((m, v, i) => Math.max(m, Math.abs(v - half[i]!)), 0);
-    expect(maxChange).toBeGreaterThan(0.05);
-    const spread = [full, half, low].map((p) => meanPairwiseDistance(p, N));
-    expect(spread[1]!).toBeLessThan(spread[0]!);
-    expect(spread[2]!).toBeLessThan(spread[1]!);
+    expect(maxChange).toBeGreaterThan(0.5);
+    const [s1, s05, s02] = [full, half, low].map((p) => meanPairwiseDistance(p, N));
+    expect(s05! / s1!).toBeLessThan(0.8);
+    expect(s02! / s1!).toBeLessThan(0.4);
     expect(Array.from(pixels(0.5))).toEqual(Array.from(half)); // same z, same ψ: same grid
     z.dispose();
     trainer.dispose();
