@@ -5,6 +5,7 @@
  */
 import { MessageError, msg, type Message, type MessageArg, type MessageKey } from '../../contract/messages.ts';
 import type { TrainConfig } from '../../contract/config.ts';
+import type { StoredProjection } from './checkpoint-projections.ts';
 
 /** One tensor's values, row-major, with its shape (product of `shape` === `data.length`). */
 export interface NamedArray {
@@ -72,6 +73,8 @@ export interface TrainerSnapshot {
   history: HistoryEntry[];
   timeline?: TimelineFrame[];
   dataset?: StoredDataset;
+  /** Pictures projected into the generator, kept as explorer pins (checkpoint-projections.ts). */
+  projections?: StoredProjection[];
   meta: ProjectMeta;
 }
 

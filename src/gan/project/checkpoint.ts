@@ -11,7 +11,7 @@
  * field and says, in a sentence, what is wrong with a file it refuses.
  */
 import { MessageError, msg, type Message } from '../../contract/messages.ts';
-import { zipSync, type Zippable } from 'fflate';
+import { strFromU8, zipSync, type Zippable } from 'fflate';
 import { formatSize } from '../../data/sniff.ts';
 import { fnv1a, readFloat32LE, writeFloat32LE } from './checkpoint-bytes.ts';
 import { checkSnapshot } from './checkpoint-check.ts';
@@ -32,6 +32,7 @@ import {
   type TrainerSnapshot,
 } from './checkpoint-types.ts';
 import { readEntries } from './checkpoint-zip.ts';
+import { readProjections, storeProjections } from './checkpoint-projections.ts';
 
 export * from './checkpoint-types.ts';
 export { dequantiseDataset, quantiseDataset } from './checkpoint-bytes.ts';
@@ -103,6 +104,8 @@ function buildManifest(s: TrainerSnapshot, weights: ManifestV1['weights']): Mani
     const d = s.dataset;
     manifest.dataset = { res: d.res, count: d.count, names: [...d.names], file: DATASET_FILE, byteLength: d.pixels.length, fnv1a: fnv1a(d.pixels) };
   }
+  // An optional entry the manifest parser does not know: read back by readProjections.
+  if (s.projections?.length) Object.assign(manifest, { projections: storeProjections(s.projections) });
   return manifest;
 }
 
@@ -239,6 +242,8 @@ function decodeOrRefuse(bytes: Uint8Array, limits: ProjectLimits): DecodeResult 
   const manifest = parseManifest(manifestBytes, limits, notes);
   checkEntrySet(manifest, entries);
   const snapshot = buildSnapshot(manifest, entries);
+  const projections = readProjections(JSON.parse(strFromU8(manifestBytes)));
+  if (projections) snapshot.projections = projections;
   checkSnapshot(snapshot, limits);
   return { ok: true, snapshot, notes };
 }

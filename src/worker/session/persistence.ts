@@ -3,6 +3,7 @@
  * saved-runs list (resume, rename, duplicate, delete).
  */
 import { decodeProject, encodeProject } from '../../gan/project/checkpoint.ts';
+import type { StoredProjection } from '../../gan/project/checkpoint-projections.ts';
 import { GanTrainer } from '../../gan/train/trainer.ts';
 import type { TrainConfig } from '../../contract/config.ts';
 import { messageOf, msg, type Message } from '../../contract/messages.ts';
@@ -15,6 +16,8 @@ export interface KeeperHooks {
   /** Another model is in place: the loop's guard and reports start afresh. */
   replaced(): void;
   render(): Promise<void>;
+  /** The projected pins saved with the run and restored with it. */
+  pins?: { saved(): StoredProjection[]; restore(pins: StoredProjection[] | undefined): void };
 }
 
 export class RunKeeper {
@@ -33,7 +36,9 @@ export class RunKeeper {
   private async snapshot() {
     const s = this.s;
     s.run ??= newRun('run');
-    return snapshotOf(s.run, s.trainer!, s.history, s.dataset.set, s.timeline.frames);
+    const snapshot = await snapshotOf(s.run, s.trainer!, s.history, s.dataset.set, s.timeline.frames);
+    const projections = this.hooks.pins?.saved() ?? [];
+    return projections.length ? { ...snapshot, projections } : snapshot;
   }
 
   /** Saves the run to IndexedDB; a failure is reported and training goes on. True when saved. */
@@ -127,13 +132,13 @@ export class RunKeeper {
     if (tooBig) return tooBig;
     const trainer = new GanTrainer(snapshot.config, parts.dataset ?? current);
     const problem = trainer.importState(snapshot);
-    if (!problem) return { trainer, config: snapshot.config, name: snapshot.meta.name, parts };
+    if (!problem) return { trainer, config: snapshot.config, name: snapshot.meta.name, parts, projections: snapshot.projections };
     trainer.dispose();
     return problem;
   }
 
   /** Puts an opened run in place of the current one and shows it: weights, data, chart, timeline. */
-  private async install({ trainer, config, name, parts }: Opened): Promise<void> {
+  private async install({ trainer, config, name, parts, projections }: Opened): Promise<void> {
     const s = this.s;
     s.running = false;
     this.hooks.replaced();
@@ -141,6 +146,7 @@ export class RunKeeper {
     s.cutTimeline(-1);
     s.trainer?.dispose();
     s.trainer = trainer;
+    this.hooks.pins?.restore(projections);
     s.config = config;
     if (parts.dataset) s.dataset.restore(parts.dataset, name);
     s.run = parts.run;
@@ -167,4 +173,5 @@ interface Opened {
   config: TrainConfig;
   name: string;
   parts: OpenedRun;
+  projections: StoredProjection[] | undefined;
 }

@@ -13,6 +13,7 @@ import { imageFromSet } from '../../data/prepare.ts';
 import { gridTensor, readGrid } from '../../gan/explore/render.ts';
 import { latentModelOf, Projector, type ProjectedLatent } from '../../gan/explore/projection.ts';
 import { mirrorDistance, nearestTraining } from '../../gan/explore/projection-report.ts';
+import type { StoredProjection } from '../../gan/project/checkpoint-projections.ts';
 import type { GanTrainer } from '../../gan/train/trainer.ts';
 import { yieldToEvents } from './loop.ts';
 import { pixelsOf, type SessionState } from './state.ts';
@@ -24,11 +25,8 @@ const POST_EVERY_MS = 300;
 /** Steps a slice may take at most, whatever the timing says (GPU backends queue work and time it late). */
 const MAX_SLICE_STEPS = 64;
 
-/** A projected image kept as a pin: its latent and what the page shows about it. */
-export interface ProjectedPin {
-  info: ProjectedPinInfo;
-  latent: ProjectedLatent;
-}
+/** A projected image kept as a pin: what the page shows about it and its latent (as a project file stores it). */
+export type ProjectedPin = StoredProjection;
 
 interface Running {
   id: string;
@@ -67,9 +65,15 @@ export class ProjectionTask {
     this.modelReplaced();
   }
 
-  /** Every pin kept, for the project file. */
-  get saved(): ProjectedPin[] {
+  /** Every pin of the current model, for the project file. */
+  saved(): StoredProjection[] {
+    this.sync();
     return [...this.pins.values()];
+  }
+
+  /** A run was opened: its pins (if its file had any) replace the old model's. */
+  restore(pins: StoredProjection[] | undefined): void {
+    this.modelReplaced(pins ?? []);
   }
 
   /** Starts a projection (a running one is replaced); its target is prepared as the dataset's images are. */

@@ -136,7 +136,7 @@ export class Session {
       renderExplorer: () => this.side.renderExplorer(),
       rebuild: () => this.rebuild(),
     });
-    this.keeper = new RunKeeper(this.s, { replaced: () => this.loop.restart(), render: () => this.loop.render() });
+    this.keeper = new RunKeeper(this.s, { replaced: () => this.loop.restart(), render: () => this.loop.render(), pins: this.side.projection });
   }
 
   /** Commands run one at a time, and never in the middle of a training iteration. */
