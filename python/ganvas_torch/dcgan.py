@@ -75,10 +75,15 @@ class GlobalBatchNorm(nn.Module):
         return dnn.all_reduce(t, op=dist.ReduceOp.SUM, group=self.group)
 
     def forward(self, x, gamma, beta):
-        count = self._sum(torch.tensor([x.shape[0] * x.shape[2] * x.shape[3]], dtype=x.dtype, device=x.device))
-        mean = self._sum(x.sum((0, 2, 3))) / count
-        centred = x - mean[None, :, None, None]
-        var = self._sum((centred * centred).sum((0, 2, 3))) / count
+        if self.group is None:  # one process (and what ONNX export traces: no batch size baked in)
+            mean = x.mean((0, 2, 3))
+            centred = x - mean[None, :, None, None]
+            var = (centred * centred).mean((0, 2, 3))
+        else:
+            count = self._sum(torch.tensor([x.shape[0] * x.shape[2] * x.shape[3]], dtype=x.dtype, device=x.device))
+            mean = self._sum(x.sum((0, 2, 3))) / count
+            centred = x - mean[None, :, None, None]
+            var = self._sum((centred * centred).sum((0, 2, 3))) / count
         return centred * torch.rsqrt(var + BN_EPS)[None, :, None, None] * gamma[None, :, None, None] + beta[None, :, None, None]
 
 

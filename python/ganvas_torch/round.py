@@ -1,8 +1,9 @@
 """One training round of Ganvas's DCGAN (GanTrainer.trainStep, src/gan/train/trainer.ts + steps.ts).
 
-Per round, drawn from the run's stream in Ganvas's order: the real batch's indices, D's latents,
-G's latents (then, for dSteps > 1, each extra D step's indices and latents, then each extra G
-step's latents); x-flip draws come from the separate augmentation stream. D steps: G(z) without
+Per round, drawn from the run's stream in Ganvas's order (src/gan/train/gan-round.ts): for each
+of the dSteps D steps its real batch's indices then its latents, then each G step's latents (a
+frozen player, 0 steps, is evaluated once on its own draws); x-flip draws come from the separate
+augmentation stream. D steps: G(z) without
 gradients, reals and fakes through D as one batch, loss softplus(-real) + softplus(fake) (means).
 G steps: softplus(-D(G(z))). Adam as src/gan/train/adam.ts: m, v, bias corrections, eps 1e-8.
 
@@ -80,6 +81,39 @@ class Adam:
         self.t = int(state['iterations'])
 
 
+class ReportSums:
+    """The numbers summed since the last report (src/gan/train/report.ts RunningMeans), kept in the
+    file as 'report.sums' ([sums; counts] over gLoss, dLoss, dReal, dFake, realSigns, r1), so a
+    run resumed between two reports makes the report the straight run makes."""
+    KEYS = 6
+
+    def __init__(self):
+        self.sums = torch.zeros(5, dtype=torch.float64)
+        self.count = 0
+
+    @classmethod
+    def load(cls, a):
+        r = cls()
+        if a is not None and a.size == 2 * cls.KEYS:
+            r.sums = torch.from_numpy(a.reshape(2, cls.KEYS)[0, :5].astype(np.float64))
+            r.count = int(a.reshape(2, cls.KEYS)[1, 0])
+        return r
+
+    def add(self, values: torch.Tensor):
+        self.sums += values
+        self.count += 1
+
+    def take(self):
+        """Means since the last report and how many rounds they cover; starts afresh."""
+        means, n = (self.sums / max(self.count, 1)).tolist(), self.count
+        self.sums, self.count = torch.zeros(5, dtype=torch.float64), 0
+        return means, n
+
+    def save(self) -> np.ndarray:
+        counts = [self.count] * 5 + [0]
+        return np.array([*self.sums.tolist(), 0.0, *counts], np.float32).reshape(2, self.KEYS)
+
+
 @dataclass
 class Shard:
     rank: int = 0
@@ -142,6 +176,10 @@ class DcganRun:
         self.aug_rng = Rng(c['seed'] ^ 0xA06) if aug_state is None else Rng(state=int(aug_state), spare=array_to_float64(extras.get('rng.aug.spare')))
         self.ada_p = array_to_float64(extras.get('ada.p')) or 0.0
         self.step = int(snapshot.step)
+        # Updates done so far (R1's and the EMA's clocks in Ganvas; files from before them: the step count).
+        self.done_d = int(array_to_float64(extras.get('round.dSteps')) or self.step * c.get('dSteps', 1))
+        self.done_g = int(array_to_float64(extras.get('round.gSteps')) or self.step * c.get('gSteps', 1))
+        self.pending = ReportSums.load(extras.get('report.sums'))
         d = snapshot.dataset
         pixels = dequantise(d['pixels']).reshape(d['count'], d['res'], d['res'], 3)
         self.data = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous().to(self.device)
@@ -187,20 +225,15 @@ class DcganRun:
     def train_step(self) -> torch.Tensor:
         """One round; [gLoss, dLoss, dReal, dFake, Σsign D(real)] of this rank's shard (means over the round)."""
         c = self.config
-        B = c['batch']
         d_steps, g_steps = c.get('dSteps', 1), c.get('gSteps', 1)
-        idx = self.rng.ints(B, self.count)
-        zD, zG = self._latents(), self._latents()
-        reals = self._reals(idx)
-        ds = [self._d_step(reals, zD, update=d_steps > 0)]
-        for _ in range(1, d_steps):
-            more_idx = self.rng.ints(B, self.count)
-            more_z = self._latents()
-            ds.append(self._d_step(self._reals(more_idx), more_z))
-        gs = [self._g_step(zG, update=g_steps > 0)]
-        for _ in range(1, g_steps):
-            gs.append(self._g_step(self._latents()))
+        ds = []
+        for _ in range(max(d_steps, 1)):
+            reals = self._reals(self.rng.ints(c['batch'], self.count))
+            ds.append(self._d_step(reals, self._latents(), update=d_steps > 0))
+        gs = [self._g_step(self._latents(), update=g_steps > 0) for _ in range(max(g_steps, 1))]
         self.step += 1
+        self.done_d += d_steps
+        self.done_g += g_steps
         d = torch.stack([torch.stack(x) for x in ds]).mean(0)
         return torch.cat([torch.stack(gs).mean().reshape(1), d])
 
@@ -225,6 +258,9 @@ class DcganRun:
         else:
             extras.pop('rng.aug.spare', None)
         extras['g.slope'] = float64_to_array(self.G.slope)
+        extras['round.dSteps'] = float64_to_array(self.done_d)
+        extras['round.gSteps'] = float64_to_array(self.done_g)
+        extras['report.sums'] = self.pending.save()
         return Snapshot(config=self.config, step=self.step, rng=self.rng.save(), params=params,
                         optimizers={'g': self.optG.state(), 'd': self.optD.state()}, history=history, meta=meta,
                         extras=extras, timeline=timeline, dataset=self.snapshot.dataset)

@@ -162,8 +162,7 @@ def train(a, run: DcganRun, snapshot, target, ranks: Ranks, log, stop) -> int:
         write_project(a.out, run.to_snapshot(history, frames, meta))
         log(f'wrote {a.out} at step {run.step} ({reason})')
 
-    sums = torch.zeros(5, dtype=torch.float64)
-    pending, t_report, t0, start = 0, time.perf_counter(), time.perf_counter(), run.step
+    t_report, t0, start = time.perf_counter(), time.perf_counter(), run.step
     metrics = open(metrics_path, 'a') if ranks.writer else None
     try:
         while run.step < target:
@@ -171,20 +170,19 @@ def train(a, run: DcganRun, snapshot, target, ranks: Ranks, log, stop) -> int:
             # One all-reduce a step carries the shard numbers and whether any rank was told to stop,
             # so all ranks stop after the same step.
             both = ranks.sum(torch.cat([local.double().cpu(), torch.tensor([1.0 if stop['signal'] else 0.0], dtype=torch.float64)]))
-            sums += torch.cat([both[:4] / ranks.world, both[4:5]])
-            pending += 1
-            if run.step % c['reportEvery'] == 0 or run.step == target or both[5] > 0:
+            run.pending.add(torch.cat([both[:4] / ranks.world, both[4:5]]))
+            # Reports fall on the run's own steps, as in the page; a stop between two keeps the sums in the file.
+            if run.step % c['reportEvery'] == 0 or run.step == target:
                 now = time.perf_counter()
-                g, d, r, f, _ = (sums / pending).tolist()
+                (g, d, r, f, _), pending = run.pending.take()
                 point = {'step': run.step, 'gLoss': g, 'dLoss': d, 'dReal': r, 'dFake': f, 'imagesPerSec': pending * c['batch'] / max(now - t_report, 1e-9)}
                 history.append(point)
                 if metrics:
                     metrics.write(json.dumps({'step': run.step, 'steps': pending, 'gLoss': g, 'dLoss': d, 'dReal': r, 'dFake': f,
                                               'augmentP': 0, 'imagesPerSec': point['imagesPerSec']}) + '\n')
                     metrics.flush()
-                sums.zero_()
-                pending, t_report = 0, now
-            if run.step % a.every == 0 or run.step == target:
+                t_report = now
+            if (run.step % a.every == 0 or run.step == target) and history:
                 secs = time.perf_counter() - t0
                 h = history[-1]
                 log(f'step {run.step}/{target} · {(run.step - start) * c["batch"] / secs:.1f} img/s · G {h["gLoss"]:.3f} D {h["dLoss"]:.3f} '

@@ -13,7 +13,7 @@ sys.path.insert(0, str(PYTHON_DIR))
 
 # Tiny on purpose: 16 px, width 8, global batch 8 (4 a rank on 2 ranks), a report every step.
 TINY = ['--data', 'shapes', '--res', '16', '--width', '8', '--batch', '8', '--reportEvery', '1', '--every', '1000']
-ENV = {**os.environ, 'PYTHONPATH': str(PYTHON_DIR), 'OMP_NUM_THREADS': '1'}
+ENV = {**os.environ, 'PYTHONPATH': str(PYTHON_DIR), 'OMP_NUM_THREADS': '1', 'PYTHONDONTWRITEBYTECODE': '1'}
 
 
 def cli(*args, timeout=180):

@@ -1,0 +1,32 @@
+"""The generator as ONNX: written for a DCGAN project, refused for what is not trained here.
+(Its images are compared with Ganvas's by cli/node-onnx-check.ts, which needs onnxruntime-node:
+not a dependency, see docs/graduate.md.)"""
+import subprocess
+import sys
+
+from conftest import ENV, REPO
+
+from ganvas_torch.project import encode_project, read_project
+
+
+def export(project, out):
+    return subprocess.run([sys.executable, '-m', 'ganvas_torch.export_onnx', '--project', str(project), '--out', str(out)], cwd=REPO, env=ENV,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_writes_the_generator_with_latents_and_truncation_as_inputs(start, tmp_path):
+    r = export(start, tmp_path / 'G.onnx')
+    assert r.returncode == 0, r.stderr
+    assert 'z [N, 100] and psi [1] in, images [N, 16, 16, 3] out' in r.stdout
+    model = (tmp_path / 'G.onnx').read_bytes()
+    for name in (b'z', b'psi', b'images', b'ConvTranspose', b'Tanh'):
+        assert name in model
+
+
+def test_refuses_a_stylegan_project_by_name(start, tmp_path):
+    s = read_project(start)
+    s.config = {**s.config, 'model': 'stylegan'}
+    (tmp_path / 'style.ganvas').write_bytes(encode_project(s))
+    r = export(tmp_path / 'style.ganvas', tmp_path / 'G.onnx')
+    assert r.returncode == 2 and 'StyleGAN is not yet here' in r.stderr
+    assert not (tmp_path / 'G.onnx').exists()

@@ -1,0 +1,79 @@
+"""The .ganvas format from Python: the page's files read, ours written so the page reads them, and
+damaged, foreign or unsupported files refused with the reason."""
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from conftest import TINY, cli, losses, torch_train
+
+from ganvas_torch.project import ProjectError, decode_project, encode_project, read_project
+
+
+def test_a_file_round_trips_bit_for_bit_in_its_contents(start):
+    s = read_project(start)
+    again = decode_project(encode_project(s))
+    assert again.step == s.step and again.rng == s.rng and again.config == s.config and again.meta == s.meta
+    for k, a in s.params.items():
+        assert again.params[k].tobytes() == a.tobytes()
+    for name, o in s.optimizers.items():
+        assert {k: v.tobytes() for k, v in again.optimizers[name]['weights'].items()} == {k: v.tobytes() for k, v in o['weights'].items()}
+    assert again.dataset['pixels'].tobytes() == s.dataset['pixels'].tobytes()
+    assert [f['png'] for f in again.timeline] == [f['png'] for f in s.timeline]
+
+
+def refusal(data: bytes) -> str:
+    with pytest.raises(ProjectError) as e:
+        decode_project(data)
+    return str(e.value)
+
+
+def zip_of(entries: dict) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w') as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_damaged_and_foreign_files_are_refused_with_the_reason(start):
+    good = start.read_bytes()
+    assert refusal(b'') == 'the file is empty'
+    assert refusal(b'GIF89a not a project') == 'this is not a Ganvas project file (it is not a zip archive)'
+    assert refusal(zip_of({'weights.bin': b''})) == 'manifest.json is missing: this zip is not a Ganvas project'
+    assert refusal(zip_of({'photo.jpg': b'x'})) == 'the project file holds an unexpected entry "photo.jpg"'
+    assert 'this is not a Ganvas project' in refusal(zip_of({'manifest.json': b'{"format":"keras","version":1}'}))
+    assert 'made by a newer Ganvas' in refusal(zip_of({'manifest.json': b'{"format":"ganvas","version":9}'}))
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0x01  # one bit inside weights.bin or dataset.bin
+    assert 'damaged' in refusal(bytes(flipped))
+    assert refusal(good[: len(good) // 2])
+
+
+def test_a_diverged_state_is_not_written(start):
+    s = read_project(start)
+    s.params['g.fc.w'] = s.params['g.fc.w'].copy()
+    s.params['g.fc.w'][0, 3] = np.nan
+    with pytest.raises(ProjectError, match='tensor g.fc.w contains nan .*the run had diverged'):
+        encode_project(s)
+
+
+def test_what_is_not_trained_here_yet_is_refused_by_name(start, tmp_path):
+    s = read_project(start)
+    s.config = {**s.config, 'augTranslation': True}
+    (tmp_path / 'aug.ganvas').write_bytes(encode_project(s))
+    s.config = {**s.config, 'augTranslation': False, 'model': 'stylegan'}
+    (tmp_path / 'style.ganvas').write_bytes(encode_project(s))
+    aug = torch_train('--project', tmp_path / 'aug.ganvas', '--steps', 1, '--out', tmp_path / 'o.ganvas', check=False)
+    assert aug.returncode == 2 and 'does not train with translation augmentation yet' in aug.stdout
+    style = torch_train('--project', tmp_path / 'style.ganvas', '--steps', 1, '--out', tmp_path / 'o.ganvas', check=False)
+    assert style.returncode == 2 and 'StyleGAN is not yet here' in style.stdout
+    assert not (tmp_path / 'o.ganvas').exists()
+
+
+def test_mirrored_reals_draw_as_ganvas_draws_them(tmp_path):
+    cli(*TINY, '--xflip', '1', '--steps', '0', '--out', tmp_path, '--save', tmp_path / 'init.ganvas')
+    cli('--resume', tmp_path / 'init.ganvas', '--steps', 4, '--every', 1000, '--out', tmp_path / 'cli')
+    torch_train('--project', tmp_path / 'init.ganvas', '--steps', 4, '--out', tmp_path / 'py.ganvas', '--metrics', tmp_path / 'py.jsonl')
+    a, b = losses(tmp_path / 'cli' / 'metrics.jsonl'), losses(tmp_path / 'py.jsonl')
+    assert max(max(abs(x[1] - y[1]), abs(x[2] - y[2])) for x, y in zip(a, b)) <= 1e-5
