@@ -42,19 +42,27 @@ export class QualityTracker {
   /** SWD and diversity of the current generator, from one set of samples; remembers the best state seen. */
   async evaluate(trainer: GanTrainer): Promise<QualityPoint | undefined> {
     if (!this.dataset || this.dataset.count === 0) return undefined;
-    const { res } = this.dataset;
-    this.reference ??= describeSet(subset(this.dataset, REFERENCE_IMAGES));
-    this.spread ??= this.dataset.count >= 2 ? referenceSpread(this.dataset) : NaN;
-    const pixels = await trainer.samplePixels(SWD_SAMPLES);
-    const result = swd(this.reference, describeSet({ res, count: SWD_SAMPLES, pixels }));
-    // The same samples SWD scored (SWD_SAMPLES = DIVERSITY_IMAGES, the CLI's count), so no extra pass through G.
-    const diversity = this.spread > 0 ? sampleDiversity(pixels, SWD_SAMPLES, res, this.spread) : NaN;
-    const point = { step: trainer.step, swd: result.mean, perLevel: result.perLevel, levels: result.levels, diversity };
+    const point = this.score(trainer.step, await trainer.samplePixels(SWD_SAMPLES));
     if (Number.isFinite(point.swd) && (!this.best || point.swd < this.best.point.swd)) {
       if (this.best) disposeMemento(this.best.memento);
       this.best = { point, memento: trainer.snapshot() };
     }
     return point;
+  }
+
+  /**
+   * SWD and diversity of `SWD_SAMPLES` samples (NHWC floats in [-1, 1]) from any generator, scored as `evaluate` scores
+   * this run's: bench/bench-quality.ts scores the PyTorch peer's samples with it.
+   */
+  score(step: number, pixels: Float32Array): QualityPoint {
+    if (!this.dataset || this.dataset.count === 0) throw new Error('no dataset to score against');
+    const { res } = this.dataset;
+    this.reference ??= describeSet(subset(this.dataset, REFERENCE_IMAGES));
+    this.spread ??= this.dataset.count >= 2 ? referenceSpread(this.dataset) : NaN;
+    const result = swd(this.reference, describeSet({ res, count: SWD_SAMPLES, pixels }));
+    // The same samples SWD scored (SWD_SAMPLES = DIVERSITY_IMAGES, the CLI's count), so no extra pass through G.
+    const diversity = this.spread > 0 ? sampleDiversity(pixels, SWD_SAMPLES, res, this.spread) : NaN;
+    return { step, swd: result.mean, perLevel: result.perLevel, levels: result.levels, diversity };
   }
 
   /** Nearest training image for each grid sample: indices, distances, near-copy flags. */
