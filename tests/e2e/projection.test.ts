@@ -1,9 +1,13 @@
+import { mkdirSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
+import { axeProblemsIn } from './axe.ts';
 import { numberIn, textOf, waitFor } from './browser.ts';
 import { pngFile } from './images.ts';
 import { pagePerTest } from './pages.ts';
 
 const open = pagePerTest();
+/** Where the suite leaves its screenshots (as ui.test.ts). */
+const SHOTS = 'tmp/e2e-screenshots';
 
 /** A "photo": a warm disc on a cool background, not square, so the crop rule applies. */
 const photo = () => pngFile('my-photo.png', 40, (x, y) => ((x - 20) ** 2 + (y - 18) ** 2 < 150 ? [230, 160, 90] : [40, 70, 120]));
@@ -57,6 +61,10 @@ describe('projection', () => {
     const verdict = (await page.locator('.projection-verdict').textContent()) ?? '';
     expect(verdict).toMatch(/mirror image is \d/);
     expect(verdict).toMatch(/Nearest training image|far from every training image/);
+    // The finished panel (result, yardsticks, pin buttons) is as accessible as the rest of the page.
+    expect(await axeProblemsIn(page, '.projection')).toEqual([]);
+    mkdirSync(SHOTS, { recursive: true });
+    await page.locator('.projection').screenshot({ path: `${SHOTS}/projection.png` });
 
     // The projected picture is now pin A: the explorer says so and redraws its mix and strip from it.
     await waitFor(
@@ -109,6 +117,7 @@ describe('projection', () => {
     const verdict = (await page.locator('.projection-verdict').textContent()) ?? '';
     expect(verdict).toContain('镜像');
     expect(verdict).toMatch(/最近的训练图片|离所有训练图片都很远/);
+    expect(await axeProblemsIn(page, '.projection')).toEqual([]);
     expect(session.errors).toEqual([]);
   });
 });

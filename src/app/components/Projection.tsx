@@ -4,6 +4,7 @@ import { useI18n } from '../i18n/index.tsx';
 import { fitVerdict, type ProjectionRun, type ProjectionState } from '../projection-state.ts';
 import type { Send } from '../useTrainer.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
+import './projection.css';
 
 /** Steps of a projection: a few seconds on a small model (docs/projection.md has the times). */
 const DEFAULT_STEPS = 200;
