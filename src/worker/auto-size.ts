@@ -81,22 +81,97 @@ export async function runSizeTest(deps: SizeTestDeps, opts: SizeTestOptions = SI
 async function timePreset(deps: SizeTestDeps, preset: PresetName, deadline: number, timed: number): Promise<number> {
   const rig = deps.build(preset);
   try {
-    let t = deps.now();
-    await rig.step();
-    let lastMs = deps.now() - t;
-    let total = 0;
-    let steps = 0;
-    while (steps < timed && deps.now() + lastMs <= deadline) {
-      t = deps.now();
-      await rig.step();
-      lastMs = deps.now() - t;
-      total += lastMs;
-      steps++;
-    }
-    return steps > 0 ? (1000 * steps) / total : 1000 / lastMs;
+    return 1000 / (await msPerStep(rig, deps.now, () => deadline, timed));
   } finally {
     rig.dispose();
   }
+}
+
+/**
+ * ms per step of a rig: a warm-up step, then up to `timed` steps that fit before the deadline
+ * (given the time the warm-up ended). With no timed step, the warm-up's own time.
+ */
+async function msPerStep(rig: StepRig, now: () => number, deadlineAfterWarmUp: (t: number) => number, timed: number): Promise<number> {
+  let t = now();
+  await rig.step();
+  let lastMs = now() - t;
+  const deadline = deadlineAfterWarmUp(now());
+  let total = 0;
+  let steps = 0;
+  while (steps < timed && now() + lastMs <= deadline) {
+    t = now();
+    await rig.step();
+    lastMs = now() - t;
+    total += lastMs;
+    steps++;
+  }
+  return steps > 0 ? total / steps : lastMs;
+}
+
+/**
+ * The start-up race between backends (and WASM thread counts): the same training step timed on
+ * each, the fastest kept. Only a measurement on the person's machine can decide: an H100 at batch
+ * 32 ran within 15% of one CPU thread (docs/webgpu-h100.md), and two WASM threads ran 1.23× one
+ * thread on an idle 2-core machine and 0.74× on a busy one (docs/bench.md).
+ */
+export const RACE = {
+  /** Each contender may take this long (after its warm-up step, compiles included). */
+  budgetMs: 2500,
+  timedSteps: 2,
+  /** A later contender must be this much faster to win (5%: noise between two short timings). */
+  margin: 0.05,
+} as const;
+
+/** One contender's speed in a race: ms per training step (Infinity when it could not run). */
+export interface Timing<N extends string> {
+  name: N;
+  msPerStep: number;
+}
+
+/**
+ * The fastest contender. Ties, and a difference within `margin` (a fraction; timing noise
+ * on a busy machine), keep the earlier one: contenders come in order of preference.
+ */
+export function fastest<N extends string>(timings: readonly Timing<N>[], margin = RACE.margin): N {
+  const first = timings[0];
+  if (!first) throw new Error('no contender was timed');
+  let best = first;
+  for (const t of timings.slice(1)) if (t.msPerStep < best.msPerStep * (1 - margin)) best = t;
+  return best.name;
+}
+
+/** What a race needs from the outside (tests give it a fake clock and fake steps). */
+export interface RaceDeps<N extends string> {
+  /** Makes `name` the running backend (or thread count); false when it cannot start. */
+  activate(name: N): Promise<boolean>;
+  build(): StepRig;
+  now(): number;
+}
+
+/**
+ * Times the same training step on each contender in turn (backends, or WASM thread counts), each
+ * activated before its rig is built and disposed after. A contender that does not start or
+ * throws gets Infinity. The caller activates the winner (`fastest`) afterwards.
+ */
+export async function raceSteps<N extends string>(names: readonly N[], deps: RaceDeps<N>, opts: Omit<typeof RACE, 'margin'> = RACE): Promise<Timing<N>[]> {
+  const timings: Timing<N>[] = [];
+  for (const name of names) {
+    let ms = Infinity;
+    try {
+      if (await deps.activate(name)) {
+        const rig = deps.build();
+        try {
+          ms = await msPerStep(rig, deps.now, (t) => t + opts.budgetMs, opts.timedSteps);
+        } finally {
+          rig.dispose();
+        }
+      }
+    } catch {
+      ms = Infinity;
+    }
+    timings.push({ name, msPerStep: ms });
+  }
+  return timings;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * Picks the tfjs backend inside the Worker and says why. Order: WebGPU on a hardware adapter,
- * WebGL on a hardware GPU, WASM (with our training kernels), then software WebGL, then CPU.
+ * Picks the tfjs backend inside the Worker and says why. Order: WebGPU on a hardware adapter
+ * (kept only if it trains faster than WASM in a timed step, `raceGpuAgainstWasm`), WebGL on a
+ * hardware GPU, WASM (with our training kernels), then software WebGL, then CPU.
  * A software GPU (SwiftShader, llvmpipe; WebGPU's `isFallbackAdapter`) loses to WASM: on this
  * project's 2-core reference machine WASM trains the DCGAN ~15× faster than SwiftShader WebGL
  * and ~30× faster than SwiftShader WebGPU (shared/NOTES.md, `npm run bench`).
@@ -11,10 +12,12 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { backendSelfCheck } from '../gan/backend/self-check.ts';
 import { setWasmBackendForTraining } from '../gan/backend/wasm-kernels.ts';
+import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels, webGpuKernelsSelfCheck } from '../gan/backend/webgpu-kernels.ts';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { BackendName, BackendRequest } from '../contract/config.ts';
+import { DEFAULT_CONFIG, type BackendName, type BackendRequest, type TrainConfig } from '../contract/config.ts';
+import { fastest, raceSteps, trainerRig, type Timing } from './auto-size.ts';
 import type { BackendInfo } from '../contract/protocol.ts';
 
 /**
@@ -113,7 +116,53 @@ async function tryBackend(name: BackendName): Promise<Probe> {
   const probe = describeRunning(name);
   const wrong = await backendSelfCheck().catch((e: unknown) => String(e));
   if (wrong) return { ok: false, reason: msg('backend.warmUp', { backend: name, detail: wrong }) };
+  if (name === 'webgpu') {
+    await useFusedWebGpuKernels();
+    const lost = probe.software ? await firstStepLosesDevice() : undefined;
+    if (lost) return { ok: false, reason: msg('backend.lostAtStart', { detail: lost }) };
+  }
   return probe;
+}
+
+interface LostInfo {
+  reason?: string;
+  message?: string;
+}
+
+/**
+ * One small training step on the new WebGPU device, raced against the device's `lost` promise.
+ * Software adapters (SwiftShader) have been seen to lose their first device right at the first
+ * step (issue 17): caught here, the Worker starts on WASM and says why, instead of crashing into
+ * the page's restart. Returns what happened, or undefined when the step finished on a live device.
+ */
+async function firstStepLosesDevice(): Promise<string | undefined> {
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<LostInfo> } }).device;
+  const lost = device?.lost?.then((i) => `GPUDevice lost${i.reason ? ` (${i.reason})` : ''}${i.message ? `: ${i.message}` : ''}`);
+  const step = (async () => {
+    const rig = trainerRig(DEFAULT_CONFIG, 'tiny');
+    try {
+      await rig.step();
+    } finally {
+      rig.dispose();
+    }
+    // A loss is reported asynchronously: give it a moment to arrive after the step's read.
+    await new Promise((r) => setTimeout(r, 50));
+    return undefined;
+  })().catch((e: unknown) => String(e));
+  return Promise.race([step, ...(lost ? [lost] : [])]);
+}
+
+/**
+ * Our fused WGSL kernels (Adam, batch norm: src/gan/backend/webgpu-kernels.ts), kept only when
+ * they give the known answers on this adapter; otherwise training uses tfjs's own kernels.
+ */
+async function useFusedWebGpuKernels(): Promise<void> {
+  registerWebGpuTrainingKernels();
+  const wrong = await webGpuKernelsSelfCheck();
+  if (wrong) {
+    console.warn(`Ganvas: ${wrong}; training with tfjs's own WebGPU kernels`); // english-ok: the developer console's
+    unregisterWebGpuTrainingKernels();
+  }
 }
 
 function wasmFlavour(): string {
@@ -123,8 +172,41 @@ function wasmFlavour(): string {
   return [simd ? 'SIMD' : 'no SIMD', count > 1 ? `${count} threads` : 'one thread'].join(', ');
 }
 
-/** Forced: that backend first. Then hardware GPUs, WASM, software GPUs, CPU. */
-export async function chooseBackend(request: BackendRequest): Promise<BackendInfo> {
+const roundMs = (ms: number) => String(Math.round(ms));
+
+/**
+ * A hardware WebGPU adapter started: time the same training step (`config`'s model at the
+ * small preset) on it and on WASM, and keep the faster (auto-size.ts `raceSteps`). The loser is
+ * listed in `skipped` with both timings. If WASM cannot start, WebGPU stays, unraced.
+ */
+async function raceGpuAgainstWasm(gpu: BackendInfo, config: TrainConfig): Promise<BackendInfo> {
+  const activate = async (name: 'webgpu' | 'wasm') => (name === 'wasm' ? setWasmBackendForTraining() : tf.setBackend(name)).catch(() => false);
+  const timings = await raceSteps(['webgpu', 'wasm'] as const, { activate, build: () => trainerRig(config, 'small'), now: () => performance.now() });
+  const [gpuTime, wasmTime] = timings as [Timing<'webgpu'>, Timing<'wasm'>];
+  const winner = fastest(timings);
+  if (winner === 'wasm' && (await activate('wasm'))) {
+    const reason = msg('backend.wasm', { flavour: wasmFlavour() });
+    const race = { ms: roundMs(wasmTime.msPerStep), otherMs: roundMs(gpuTime.msPerStep) };
+    return {
+      name: 'wasm',
+      reason: msg('backend.wonRace', { reason, ...race, other: 'WebGPU' }),
+      skipped: [...gpu.skipped, { name: 'webgpu', reason: msg('backend.lostRace', { reason: gpu.reason, ...race }) }],
+      software: false,
+    };
+  }
+  await activate('webgpu');
+  if (!Number.isFinite(wasmTime.msPerStep)) return gpu;
+  return {
+    ...gpu,
+    reason: msg('backend.wonRace', { reason: gpu.reason, ms: roundMs(gpuTime.msPerStep), otherMs: roundMs(wasmTime.msPerStep), other: 'WebAssembly' }),
+  };
+}
+
+/**
+ * Forced: that backend first. Then hardware GPUs, WASM, software GPUs, CPU; a hardware WebGPU
+ * adapter races WASM on a training step of `raceConfig`'s model (default: the default DCGAN).
+ */
+export async function chooseBackend(request: BackendRequest, raceConfig: TrainConfig = DEFAULT_CONFIG): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
   const softwareGpus: BackendName[] = [];
   const info = (name: BackendName, probe: Probe & { ok: true }): BackendInfo => ({
@@ -155,7 +237,7 @@ export async function chooseBackend(request: BackendRequest): Promise<BackendInf
       } else if (name === 'webgl') return info(name, probe);
       else {
         const chosen = await attempt(name);
-        if (chosen) return chosen;
+        if (chosen) return raceGpuAgainstWasm(chosen, raceConfig);
       }
       continue;
     }

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { installDawn } from '../../bench/dawn.ts';
 import { Adam } from '../../src/gan/train/adam.ts';
 import { batchNormTraining } from '../../src/gan/backend/batch-norm.ts';
-import { registerWebGpuTrainingKernels } from '../../src/gan/backend/webgpu-kernels.ts';
+import { registerWebGpuTrainingKernels, webGpuKernelsSelfCheck } from '../../src/gan/backend/webgpu-kernels.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
 
 const ADAM_SHAPES = [[1], [7], [300], [5, 33], [4, 4, 3, 17]];
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
   if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu did not start');
   registerWebGpuTrainingKernels();
   const tensorsBefore = tf.memory().numTensors;
+  const selfCheck = (await webGpuKernelsSelfCheck()) ?? 'ok';
   let dispatches = dawn.counters.snapshot().dispatches;
   const fused = await runAll(true);
   dispatches = dawn.counters.snapshot().dispatches - dispatches;
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
       dispatches,
       adamKernels,
       bnKernels,
+      selfCheck,
       leaked: tf.memory().numTensors - tensorsBefore,
     }),
   );

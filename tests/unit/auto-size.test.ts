@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PresetName } from '../../src/contract/config.ts';
-import { measureSizes, runSizeTest, SIZE_TEST, type SizeTestDeps } from '../../src/worker/auto-size.ts';
+import { fastest, measureSizes, raceSteps, runSizeTest, SIZE_TEST, type RaceDeps, type SizeTestDeps } from '../../src/worker/auto-size.ts';
 import { tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 type StepTimes = Record<PresetName, { warm: number; step: number }>;
@@ -121,5 +121,82 @@ describe('measureSizes on the engine', () => {
     expect(Number.isFinite(measured[0]!.stepsPerSec)).toBe(true);
     expect(probe.picked).toBe('tiny');
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the start-up race between backends and thread counts', () => {
+  /** Contenders whose steps take fixed times on a fake clock; `broken` ones do not start. */
+  function fakeRace(ms: Record<string, { warm: number; step: number }>, broken: string[] = []) {
+    let clock = 0;
+    let active = '';
+    let live = 0;
+    const activated: string[] = [];
+    const deps: RaceDeps<string> = {
+      now: () => clock,
+      async activate(name) {
+        activated.push(name);
+        active = name;
+        return !broken.includes(name);
+      },
+      build() {
+        const times = ms[active]!;
+        let steps = 0;
+        live++;
+        return {
+          async step() {
+            clock += steps++ === 0 ? times.warm : times.step;
+          },
+          dispose: () => void live--,
+        };
+      },
+    };
+    return { deps, activated, live: () => live };
+  }
+
+  it('times every contender after its warm-up and picks the fastest', async () => {
+    const race = fakeRace({ webgpu: { warm: 2000, step: 40 }, wasm: { warm: 300, step: 90 } });
+    const timings = await raceSteps(['webgpu', 'wasm'], race.deps);
+    expect(timings).toEqual([
+      { name: 'webgpu', msPerStep: 40 },
+      { name: 'wasm', msPerStep: 90 },
+    ]);
+    expect(fastest(timings)).toBe('webgpu');
+    expect(race.activated).toEqual(['webgpu', 'wasm']);
+    expect(race.live()).toBe(0);
+  });
+
+  it('keeps WASM when the GPU is slower, and the preferred one within the noise margin', async () => {
+    const slowGpu = fakeRace({ webgpu: { warm: 3000, step: 350 }, wasm: { warm: 400, step: 300 } });
+    expect(fastest(await raceSteps(['webgpu', 'wasm'], slowGpu.deps))).toBe('wasm');
+    expect(
+      fastest([
+        { name: 'webgpu', msPerStep: 100 },
+        { name: 'wasm', msPerStep: 97 },
+      ]),
+    ).toBe('webgpu');
+    expect(
+      fastest([
+        { name: '1', msPerStep: 100 },
+        { name: '4', msPerStep: 90 },
+      ]),
+    ).toBe('4');
+  });
+
+  it('gives a contender that cannot start Infinity, so it never wins', async () => {
+    const race = fakeRace({ webgpu: { warm: 10, step: 1 }, wasm: { warm: 10, step: 500 } }, ['webgpu']);
+    const timings = await raceSteps(['webgpu', 'wasm'], race.deps);
+    expect(timings[0]!.msPerStep).toBe(Infinity);
+    expect(fastest(timings)).toBe('wasm');
+    expect(race.live()).toBe(0);
+  });
+
+  it('stops timing a contender at its budget (a slow warm-up leaves one step)', async () => {
+    const race = fakeRace({ '1': { warm: 3000, step: 3000 }, '2': { warm: 100, step: 100 } });
+    const timings = await raceSteps(['1', '2'], race.deps, { budgetMs: 2500, timedSteps: 2 });
+    // Contender 1's warm-up alone passes its budget: its time is the warm-up's (compile included).
+    expect(timings).toEqual([
+      { name: '1', msPerStep: 3000 },
+      { name: '2', msPerStep: 100 },
+    ]);
   });
 });

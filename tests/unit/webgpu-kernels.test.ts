@@ -31,6 +31,7 @@ interface Check {
   fused: { name: string; data: number[][] }[];
   adamKernels: string[];
   bnKernels: string[];
+  selfCheck: string;
   leaked: number;
 }
 
@@ -64,6 +65,10 @@ describe.skipIf(!canRun)('fused WebGPU kernels on Dawn + SwiftShader', () => {
     const c = result();
     expect(c.adapter).toMatch(/swiftshader/i);
     expect(c.leaked).toBe(0);
+  });
+
+  it('passes the start-up self-check the Worker runs before training on WebGPU', () => {
+    expect(result().selfCheck).toBe('ok');
   });
 
   it('updates a parameter with one GanvasAdam kernel, equal to the unfused Adam to float32 rounding', () => {
