@@ -17,7 +17,7 @@ def export(project, out):
 def test_writes_the_generator_with_latents_and_truncation_as_inputs(start, tmp_path):
     r = export(start, tmp_path / 'G.onnx')
     assert r.returncode == 0, r.stderr
-    assert 'z [N, 100] and psi [1] in, images [N, 16, 16, 3] out' in r.stdout
+    assert 'z [64, 100] and psi [1] in, images [64, 16, 16, 3] out' in r.stdout  # the CLI's 8×8 grid
     model = (tmp_path / 'G.onnx').read_bytes()
     for name in (b'z', b'psi', b'images', b'ConvTranspose', b'Tanh'):
         assert name in model

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeProject } from '../../src/gan/project/checkpoint.ts';
 
 /** Runs `npm run train` with `args`; its output (throws when it fails). */
-function train(args: string[], timeout = 90_000): string {
+function train(args: string[], timeout = 180_000): string {
   return execFileSync('npx', ['tsx', 'cli/train.ts', ...args], { encoding: 'utf8', timeout });
 }
 
@@ -104,7 +104,7 @@ describe('npm run train (headless CLI)', () => {
 
   /** Runs the CLI expecting it to refuse: its exit code and what it printed to stderr. */
   const refusal = (args: string[]) => {
-    const r = spawnSync('npx', ['tsx', 'cli/train.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('npx', ['tsx', 'cli/train.ts', ...args], { encoding: 'utf8', timeout: 120_000 });
     return { status: r.status, stderr: r.stderr.trim() };
   };
 
@@ -155,43 +155,56 @@ describe('npm run train (headless CLI)', () => {
       .map((l) => JSON.parse(l) as { step: number; gLoss: number; dLoss: number });
   const tiny = ['--data', 'shapes', '--res', '16', '--width', '8', '--batch', '4', '--reportEvery', '1', '--every', '1000'];
 
-  it('--save writes a project the page reads, and --resume continues it exactly as one run (history and timeline continued)', () =>
-    withOut((out) => {
-      train([...tiny, '--steps', '0', '--out', join(out, 'init'), '--save', join(out, 'init.ganvas')]);
-      train(['--resume', join(out, 'init.ganvas'), '--steps', '6', '--every', '1000', '--out', join(out, 'straight')]);
-      train(['--resume', join(out, 'init.ganvas'), '--steps', '3', '--every', '1000', '--out', join(out, 'a'), '--save', join(out, 'a.ganvas')]);
-      const log = train(['--resume', join(out, 'a.ganvas'), '--steps', '3', '--every', '1000', '--out', join(out, 'b'), '--save', join(out, 'b.ganvas')]);
-      expect(log).toMatch(/resuming .*a\.ganvas at step 3/);
-      const straight = lossesOf(join(out, 'straight'));
-      const legs = [...lossesOf(join(out, 'a')), ...lossesOf(join(out, 'b'))];
-      expect(legs.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
-      // Same weights, optimizer moments, step counts and random stream: the same numbers, bit for bit.
-      expect(legs.map((l) => [l.dLoss, l.gLoss])).toEqual(straight.map((l) => [l.dLoss, l.gLoss]));
-      const decoded = decodeProject(new Uint8Array(readFileSync(join(out, 'b.ganvas'))));
-      if (!decoded.ok) throw new Error(JSON.stringify(decoded.reason));
-      const s = decoded.snapshot;
-      expect(s.step).toBe(6);
-      expect(s.history.map((h) => h.step)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect(s.history.map((h) => h.gLoss)).toEqual(legs.map((l) => l.gLoss));
-      expect(s.timeline?.map((f) => f.step)).toEqual([0, 3, 6]);
-      expect(s.dataset?.res).toBe(16);
-      expect(s.optimizers['g']?.iterations).toBe(6);
-    }));
+  it(
+    '--save writes a project the page reads, and --resume continues it exactly as one run (history and timeline continued)',
+    () =>
+      withOut((out) => {
+        train([...tiny, '--steps', '0', '--out', join(out, 'init'), '--save', join(out, 'init.ganvas')]);
+        train(['--resume', join(out, 'init.ganvas'), '--steps', '6', '--every', '1000', '--out', join(out, 'straight')]);
+        train(['--resume', join(out, 'init.ganvas'), '--steps', '3', '--every', '1000', '--out', join(out, 'a'), '--save', join(out, 'a.ganvas')]);
+        const log = train(['--resume', join(out, 'a.ganvas'), '--steps', '3', '--every', '1000', '--out', join(out, 'b'), '--save', join(out, 'b.ganvas')]);
+        expect(log).toMatch(/resuming .*a\.ganvas at step 3/);
+        const straight = lossesOf(join(out, 'straight'));
+        const legs = [...lossesOf(join(out, 'a')), ...lossesOf(join(out, 'b'))];
+        expect(legs.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
+        // Same weights, optimizer moments, step counts and random stream: the same numbers, bit for bit.
+        expect(legs.map((l) => [l.dLoss, l.gLoss])).toEqual(straight.map((l) => [l.dLoss, l.gLoss]));
+        const decoded = decodeProject(new Uint8Array(readFileSync(join(out, 'b.ganvas'))));
+        if (!decoded.ok) throw new Error(JSON.stringify(decoded.reason));
+        const s = decoded.snapshot;
+        expect(s.step).toBe(6);
+        expect(s.history.map((h) => h.step)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(s.history.map((h) => h.gLoss)).toEqual(legs.map((l) => l.gLoss));
+        expect(s.timeline?.map((f) => f.step)).toEqual([0, 3, 6]);
+        expect(s.dataset?.res).toBe(16);
+        expect(s.optimizers['g']?.iterations).toBe(6);
+      }),
+    // Four CLI runs, each starting Node and the WASM backend.
+    300_000,
+  );
 
-  it('--resume refuses a damaged or foreign file with the reason, and settings that would make it another run', () =>
-    withOut((out) => {
-      train([...tiny, '--steps', '1', '--out', out, '--save', join(out, 'run.ganvas')]);
-      const bytes = readFileSync(join(out, 'run.ganvas'));
-      bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
-      writeFileSync(join(out, 'damaged.ganvas'), bytes);
-      writeFileSync(join(out, 'foreign.ganvas'), 'not a project');
-      const damaged = refusal(['--resume', join(out, 'damaged.ganvas'), '--steps', '1', '--out', out]);
-      expect(damaged.status).toBe(2);
-      expect(damaged.stderr).toMatch(/^--resume: damaged\.ganvas cannot be opened: .*checksum/);
-      const foreign = refusal(['--resume', join(out, 'foreign.ganvas'), '--steps', '1', '--out', out]);
-      expect(foreign).toEqual({ status: 2, stderr: '--resume: foreign.ganvas cannot be opened: this is not a Ganvas project file (it is not a zip archive)' });
-      const setting = refusal(['--resume', join(out, 'run.ganvas'), '--batch', '8', '--out', out]);
-      expect(setting.status).toBe(2);
-      expect(setting.stderr).toMatch(/^--batch: a resumed run keeps the settings in .*run\.ganvas; leave out --batch$/);
-    }));
+  it(
+    '--resume refuses a damaged or foreign file with the reason, and settings that would make it another run',
+    () =>
+      withOut((out) => {
+        train([...tiny, '--steps', '1', '--out', out, '--save', join(out, 'run.ganvas')]);
+        const bytes = readFileSync(join(out, 'run.ganvas'));
+        bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+        writeFileSync(join(out, 'damaged.ganvas'), bytes);
+        writeFileSync(join(out, 'foreign.ganvas'), 'not a project');
+        const damaged = refusal(['--resume', join(out, 'damaged.ganvas'), '--steps', '1', '--out', out]);
+        expect(damaged.status).toBe(2);
+        expect(damaged.stderr).toMatch(/^--resume: damaged\.ganvas cannot be opened: .*checksum/);
+        const foreign = refusal(['--resume', join(out, 'foreign.ganvas'), '--steps', '1', '--out', out]);
+        expect(foreign).toEqual({
+          status: 2,
+          stderr: '--resume: foreign.ganvas cannot be opened: this is not a Ganvas project file (it is not a zip archive)',
+        });
+        const setting = refusal(['--resume', join(out, 'run.ganvas'), '--batch', '8', '--out', out]);
+        expect(setting.status).toBe(2);
+        expect(setting.stderr).toMatch(/^--batch: a resumed run keeps the settings in .*run\.ganvas; leave out --batch$/);
+      }),
+    // Four CLI runs, each starting Node and the WASM backend.
+    300_000,
+  );
 });
