@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .project import ProjectError, read_project, write_project
+from .project import ProjectError, check_config, read_project, write_project
 from .round import DcganRun, NotYet, Shard
 
 MAX_FRAMES = 48
@@ -124,12 +124,19 @@ def main(argv=None):
     ranks = Ranks(a.device)
     log = (lambda s: print(s, flush=True)) if ranks.writer else (lambda s: None)
     stop = {'signal': False}
-    signal.signal(signal.SIGTERM, lambda *_: stop.update(signal=True))
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.update(signal=True))
     try:
         try:
             snapshot, target = starting_point(a, log)
             if a.batch:
+                # The page's limits hold for the file this run writes: a batch it could not open is refused now.
                 snapshot.config = {**snapshot.config, 'batch': a.batch}
+                try:
+                    check_config(snapshot.config)
+                except ProjectError as e:
+                    raise ValueError(f'--batch {a.batch}: {str(e).removeprefix("the saved config is invalid: ")}') from None
+            if snapshot.config['batch'] % ranks.world:
+                raise ValueError(f'the global batch {snapshot.config["batch"]} does not split evenly over {ranks.world} ranks; give --batch a multiple of {ranks.world}')
             run = DcganRun(snapshot, ranks.device, Shard(ranks.rank, ranks.world), ranks.bn_group)
         except (ProjectError, NotYet, ValueError) as e:
             log(f'{a.project}: {e}')
@@ -141,6 +148,7 @@ def main(argv=None):
             run.ddp_D = DDP(run.D, device_ids=ids, broadcast_buffers=False)
         return train(a, run, snapshot, target, ranks, log, stop)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         ranks.close()
 
 

@@ -58,16 +58,17 @@ def test_a_diverged_state_is_not_written(start):
         encode_project(s)
 
 
-def test_what_is_not_trained_here_yet_is_refused_by_name(start, tmp_path):
+def test_what_is_not_trained_here_yet_is_refused_by_name(start, tmp_path, capsys):
     s = read_project(start)
     s.config = {**s.config, 'augTranslation': True}
     (tmp_path / 'aug.ganvas').write_bytes(encode_project(s))
     s.config = {**s.config, 'augTranslation': False, 'model': 'stylegan'}
     (tmp_path / 'style.ganvas').write_bytes(encode_project(s))
-    aug = torch_train('--project', tmp_path / 'aug.ganvas', '--steps', 1, '--out', tmp_path / 'o.ganvas', check=False)
-    assert aug.returncode == 2 and 'does not train with translation augmentation yet' in aug.stdout
-    style = torch_train('--project', tmp_path / 'style.ganvas', '--steps', 1, '--out', tmp_path / 'o.ganvas', check=False)
-    assert style.returncode == 2 and 'StyleGAN is not yet here' in style.stdout
+    from ganvas_torch.train import main  # in this process: the refusal comes before any training
+    assert main(['--project', str(tmp_path / 'aug.ganvas'), '--steps', '1', '--out', str(tmp_path / 'o.ganvas')]) == 2
+    assert 'does not train with translation augmentation yet' in capsys.readouterr().out
+    assert main(['--project', str(tmp_path / 'style.ganvas'), '--steps', '1', '--out', str(tmp_path / 'o.ganvas')]) == 2
+    assert 'StyleGAN is not yet here' in capsys.readouterr().out
     assert not (tmp_path / 'o.ganvas').exists()
 
 
@@ -78,3 +79,10 @@ def test_mirrored_reals_draw_as_ganvas_draws_them(tmp_path):
     torch_train('--project', tmp_path / 'init.ganvas', '--steps', 4, '--out', tmp_path / 'py.ganvas', '--metrics', tmp_path / 'py.jsonl')
     a, b = losses(tmp_path / 'cli' / 'metrics.jsonl'), losses(tmp_path / 'py.jsonl')
     assert max(max(abs(x[1] - y[1]), abs(x[2] - y[2])) for x, y in zip(a, b)) <= 1e-5
+
+
+def test_a_global_batch_the_page_could_not_open_is_refused_before_training(start, tmp_path, capsys):
+    from ganvas_torch.train import main
+    assert main(['--project', str(start), '--steps', '1', '--out', str(tmp_path / 'o.ganvas'), '--batch', '300']) == 2
+    assert '--batch 300: batch must be an integer from 1 to 256 (got 300)' in capsys.readouterr().out
+    assert not (tmp_path / 'o.ganvas').exists()
