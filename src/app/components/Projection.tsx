@@ -2,12 +2,18 @@ import { useState } from 'react';
 import type { ProjectedPinInfo } from '../../contract/protocol.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { fitVerdict, type ProjectionRun, type ProjectionState } from '../projection-state.ts';
-import type { Send } from '../useTrainer.ts';
+import { download, type Send } from '../useTrainer.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
 import './projection.css';
 
 /** Steps of a projection: a few seconds on a small model (docs/projection.md has the times). */
 const DEFAULT_STEPS = 200;
+
+/** Saves a canvas of the page as drawn (its own pixels, not a re-render), as the grid's PNG export does. */
+function saveCanvas(testId: string, name: string): void {
+  const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${testId}"]`);
+  canvas?.toBlob((blob) => blob && download(name, blob, 'image/png'));
+}
 
 /** Distances span orders of magnitude: three significant digits. */
 const show = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toPrecision(3) : '–');
@@ -182,6 +188,12 @@ function Verdict({ pin, onPin }: { pin: ProjectedPinInfo; onPin: (which: 0 | 1, 
         </button>
         <button type="button" onClick={() => onPin(1, pin.id)}>
           {t('project.asB')}
+        </button>
+        <button type="button" onClick={() => saveCanvas('projection-view', 'ganvas-projection.png')}>
+          {t('project.savePng')}
+        </button>
+        <button type="button" onClick={() => saveCanvas('interpolation', 'ganvas-interpolation.png')}>
+          {t('project.saveStrip')}
         </button>
       </p>
     </div>

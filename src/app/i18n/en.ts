@@ -209,6 +209,8 @@ export const en = {
   'project.asB': 'Use as pin B',
   'project.asAOf': 'use {label} as pin A',
   'project.asBOf': 'use {label} as pin B',
+  'project.savePng': 'Save the reconstruction (PNG)',
+  'project.saveStrip': 'Save the interpolation strip (PNG)',
   'project.pins': 'projected pictures',
 
   'timeline.heading': 'Timeline',

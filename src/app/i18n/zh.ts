@@ -204,6 +204,8 @@ export const zh: Messages = {
   'project.asB': '设为固定点 B',
   'project.asAOf': '把 {label} 设为固定点 A',
   'project.asBOf': '把 {label} 设为固定点 B',
+  'project.savePng': '保存重建图（PNG）',
+  'project.saveStrip': '保存插值条（PNG）',
   'project.pins': '已投影的图片',
 
   'timeline.heading': '时间线',
