@@ -177,7 +177,9 @@ def train(a, run: DcganRun, snapshot, target, ranks: Ranks, log, stop) -> int:
             local = run.train_step()
             # One all-reduce a step carries the shard numbers and whether any rank was told to stop,
             # so all ranks stop after the same step.
-            both = ranks.sum(torch.cat([local.double().cpu(), torch.tensor([1.0 if stop['signal'] else 0.0], dtype=torch.float64)]))
+            # (On the run's device: NCCL reduces CUDA tensors only.)
+            flag = torch.tensor([1.0 if stop['signal'] else 0.0], dtype=torch.float64, device=local.device)
+            both = ranks.sum(torch.cat([local.double(), flag])).cpu()
             run.pending.add(torch.cat([both[:4] / ranks.world, both[4:5]]))
             # Reports fall on the run's own steps, as in the page; a stop between two keeps the sums in the file.
             if run.step % c['reportEvery'] == 0 or run.step == target:

@@ -63,6 +63,7 @@ def main():
     p.add_argument('--steps-after', type=int, default=20)
     p.add_argument('--timing-steps', type=int, default=60)
     p.add_argument('--table', default=None)
+    p.add_argument('--cuda', action='store_true', help='also time ganvas_torch on CUDA (a GPU machine)')
     a = p.parse_args()
     N, M = a.steps_before, a.steps_after
     rows = []
@@ -101,6 +102,9 @@ def main():
             timings.append({'what': f'ganvas_torch, 1 process, {threads} thread(s)', 'imgs': rate(log)})
         log, _ = torch_train('--project', d / 'small.ganvas', '--steps', T, '--every', T, '--out', d / 'st2r.ganvas', ranks=2)
         timings.append({'what': 'ganvas_torch, torchrun 2 ranks × 1 thread (Gloo)', 'imgs': rate(log)})
+        if a.cuda:
+            log, _ = torch_train('--project', d / 'small.ganvas', '--steps', T, '--every', T, '--out', d / 'cuda.ganvas', '--device', 'cuda')
+            timings.append({'what': 'ganvas_torch, 1 process, CUDA', 'imgs': rate(log)})
         for t in timings:
             print(json.dumps(t), flush=True)
     load = os.getloadavg()[0]
