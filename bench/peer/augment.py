@@ -8,7 +8,8 @@ Lockstep. DIR holds what Ganvas wrote (tests/unit/ada-pipeline.test.ts): meta.js
 ({batch, height, width, channels, geometric: bool, color: bool}), images.f32 (NHWC float32),
 geometric.f64 (batch x 3 x 3, G_inv: output pixel -> input pixel in pixel coordinates about the
 image centre), color.f64 (batch x 4 x 4, colour_out = C @ (r, g, b, 1)) and dy.f32 (an upstream
-gradient, NHWC). With "params": true in meta.json it instead reads params.json, Ganvas's
+gradient, NHWC); meta's "interpolation" ('bilinear' or 'bicubic') picks grid_sample's mode
+(bicubic: PyTorch's a = -0.75, as Ganvas's). With "params": true in meta.json it instead reads params.json, Ganvas's
 per-image parameters as NVlabs names them after gating (xflip, rotate90, xint, scale,
 rotate_pre, aniso, rotate_post, xfrac, brightness, contrast, lumaflip, hue, saturation), builds
 G_inv and C from them in AugmentPipe.forward's order with its matrix conventions, and writes
@@ -20,7 +21,7 @@ align_corners=False), then C[:, :3, :3] @ pixels + C[:, :3, 3:]. Gradients come 
 through grid_sample. It writes out.f32 (NHWC) and grad.f32 (d sum(out * dy) / d images, NHWC).
 
 Where this differs from NVlabs, as Ganvas does (see src/gan/train/ada/resample.ts):
-- No 2x wavelet upsampling around grid_sample: bilinear at the image's own resolution.
+- No 2x wavelet upsampling around grid_sample: bilinear or bicubic at the image's own resolution.
 - NVlabs pads at most width-1 (one reflection) and lets grid_sample zero-fill beyond that; here
   the reflection is repeated until the margin is covered (the reflected image tiles the plane),
   which is what Ganvas's index reflection computes.
@@ -145,16 +146,17 @@ def margins(G_inv, width, height, extra):
     return [int(v) for v in margin]
 
 
-def geometric_native(images, G_inv):
-    """NCHW images through per-image G_inv, bilinear at the image's resolution, reflect padding."""
+def geometric_native(images, G_inv, mode='bilinear'):
+    """NCHW images through per-image G_inv, at the image's resolution, reflect padding.
+    mode: grid_sample's 'bilinear' (Ganvas), or 'bicubic' (torch's, a = -0.75) for comparison."""
     batch, _, height, width = images.shape
-    # One pixel beyond the corners for bilinear's second tap (NVlabs: Hz_pad * 2 for its filter).
-    mx0, my0, mx1, my1 = margins(G_inv, width, height, 1)
+    # Beyond the corners: one pixel for bilinear's second tap, two for bicubic's (NVlabs: Hz_pad * 2 for its filter).
+    mx0, my0, mx1, my1 = margins(G_inv, width, height, 1 if mode == 'bilinear' else 2)
     padded = reflect_pad(images, mx0, mx1, my0, my1)
     G = translate2d((mx0 - mx1) / 2, (my0 - my1) / 2) @ G_inv
     G = scale2d(2 / padded.shape[3], 2 / padded.shape[2]) @ G @ scale2d(width / 2, height / 2)
     grid = F.affine_grid(G[:, :2, :], [batch, images.shape[1], height, width], align_corners=False)
-    return F.grid_sample(padded, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
+    return F.grid_sample(padded, grid, mode=mode, padding_mode='zeros', align_corners=False)
 
 
 def upfirdn2d(x, f, up=1, down=1, padding=(0, 0, 0, 0), flip_filter=False, gain=1):
@@ -228,7 +230,7 @@ def lockstep(folder):
         C = read(os.path.join(folder, 'color.f64'), np.float64, (b, 4, 4)) if meta['color'] else None
     x = images
     if G_inv is not None:
-        x = geometric_native(x, G_inv)
+        x = geometric_native(x, G_inv, meta.get('interpolation', 'bilinear'))
     if C is not None:
         x = color(x, C)
     dy = read(os.path.join(folder, 'dy.f32'), np.float32, (b, h, w, c)).permute(0, 3, 1, 2).double()
@@ -263,10 +265,46 @@ def gradient_energy(x):
     return float(((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum() + ((x[..., :, 1:] - x[..., :, :-1]) ** 2).sum())
 
 
+def geometric_params(batch, p, seed):
+    """Geometric parameters as AugmentPipe draws them for 'bgc' at probability p (its defaults)."""
+    g = torch.Generator().manual_seed(seed)
+    rand = lambda *shape: torch.rand(*shape, generator=g, dtype=torch.float64)
+    randn = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)
+    gate = lambda prob, value, ident, width=1: torch.where(rand(batch, 1) < prob, value.reshape(batch, width),
+                                                           torch.full((batch, width), float(ident), dtype=torch.float64)).flatten()
+    p_rot = 1 - math.sqrt(min(max(1 - p, 0), 1))
+    out = {}
+    out['xflip'] = gate(p, torch.floor(rand(batch) * 2), 0)
+    out['rotate90'] = gate(p, torch.floor(rand(batch) * 4), 0)
+    out['xint'] = gate(p, (rand(batch, 2) * 2 - 1) * 0.125, 0, 2)
+    out['scale'] = gate(p, torch.exp2(randn(batch) * 0.2), 1)
+    out['rotate_pre'] = gate(p_rot, (rand(batch) * 2 - 1) * np.pi, 0)
+    out['aniso'] = gate(p, torch.exp2(randn(batch) * 0.2), 1)
+    out['rotate_post'] = gate(p_rot, (rand(batch) * 2 - 1) * np.pi, 0)
+    out['xfrac'] = gate(p, randn(batch, 2) * 0.125, 0, 2)
+    return {k: v.tolist() for k, v in out.items()}
+
+
+def faces(size):
+    """The built-in faces (public/datasets/faces.png, 64 px tiles), over white, box-downsampled, in [-1, 1]."""
+    from PIL import Image
+    root = os.path.join(os.path.dirname(__file__), '..', '..', 'public', 'datasets')
+    meta = json.load(open(os.path.join(root, 'faces.json')))
+    sheet = Image.open(os.path.join(root, 'faces.png')).convert('RGBA')
+    tiles = []
+    for i in range(meta['count']):
+        x, y = (i % meta['columns']) * meta['tile'], (i // meta['columns']) * meta['tile']
+        tile = Image.new('RGBA', (meta['tile'], meta['tile']), (255, 255, 255, 255))
+        tile.alpha_composite(sheet.crop((x, y, x + meta['tile'], y + meta['tile'])))
+        tiles.append(np.asarray(tile.convert('RGB').resize((size, size), Image.BOX), dtype=np.float64))
+    return torch.from_numpy(np.stack(tiles) / 127.5 - 1).permute(0, 3, 1, 2).contiguous()
+
+
 def blur(seed):
     size, batch, crop = 32, 16, 8
-    # The images are periodic (band-limited noise), so tile them 3x3 and cut the centre: the
-    # resamplers' reflection never reaches the part that is compared.
+    # Part 1: a fractional shift of band-limited images, where the ideal result is known (FFT).
+    # The images are periodic, so tile them 3x3 and cut the centre: the resamplers' reflection
+    # never reaches the part that is compared.
     x = smooth_images(batch, size, seed)
     tiled = x.repeat(1, 1, 3, 3)
     inner = (slice(None), slice(None), slice(size + crop, 2 * size - crop), slice(size + crop, 2 * size - crop))
@@ -275,11 +313,26 @@ def blur(seed):
         G = translate2d(-d, -d).expand(batch, 3, 3)
         ideal = ideal_shift(x, d, d).repeat(1, 1, 3, 3)[inner]
         row = {'transform': f'shift {d} px', 'image': f'{size} px band-limited noise (1/4 Nyquist), peak 1'}
-        for name, fn in [('bilinear', geometric_native), ('nvlabs_2x_sym6', geometric_nvlabs)]:
+        for name, fn in [('bilinear', geometric_native), ('nvlabs_2x_sym6', geometric_nvlabs),
+                         ('bicubic', lambda x, G: geometric_native(x, G, 'bicubic'))]:
             out = fn(tiled, G)[inner]
             row[name] = {'rms_vs_ideal': float(((out - ideal) ** 2).mean().sqrt()),
                          'gradient_energy_kept': gradient_energy(out) / gradient_energy(ideal)}
         print(json.dumps(row))
+    # Part 2: the built-in faces at 32 px under bgc's geometric draws: how much detail each
+    # resampler keeps (gradient energy over the input's; the transforms themselves change it
+    # little on average), and how far our images are from NVlabs's.
+    images = faces(size)
+    for p in [0.2, 0.6, 1.0]:
+        G_inv, _ = nvlabs_matrices(geometric_params(images.shape[0], p, seed), images.shape[0], size, size)
+        ours, theirs = geometric_native(images, G_inv), geometric_nvlabs(images, G_inv)
+        cubic = geometric_native(images, G_inv, 'bicubic')
+        print(json.dumps({'transform': f'bgc geometry at p = {p}', 'image': f'{images.shape[0]} built-in faces, {size} px, [-1, 1]',
+                          'bilinear': {'gradient_energy_kept': gradient_energy(ours) / gradient_energy(images)},
+                          'nvlabs_2x_sym6': {'gradient_energy_kept': gradient_energy(theirs) / gradient_energy(images)},
+                          'bicubic': {'gradient_energy_kept': gradient_energy(cubic) / gradient_energy(images)},
+                          'rms_bilinear_vs_nvlabs': float(((ours - theirs) ** 2).mean().sqrt()),
+                          'rms_bicubic_vs_nvlabs': float(((cubic - theirs) ** 2).mean().sqrt())}))
 
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADA_RANGES, adaAugment, applyAdaPipeline, BGC, drawAdaPipeline, type AdaDraws, type AdaPipelineOptions } from '../../src/gan/train/ada-pipeline.ts';
-import { resampleImages } from '../../src/gan/train/ada/resample.ts';
+import { resampleImages, type Interpolation } from '../../src/gan/train/ada/resample.ts';
 import { colorRgb } from '../../src/gan/train/ada/color.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
 import { useCpuBackend, useFastBackend } from '../helpers/tf.ts';
@@ -63,9 +63,9 @@ function remap(img: Float32Array, h: number, w: number, c: number, src: (i: numb
 }
 
 /** Explicit draws: every image through the same G⁻¹ and/or C. */
-function draws(shape: Shape, geometric?: number[], color?: number[]): AdaDraws {
+function draws(shape: Shape, geometric?: number[], color?: number[], interpolation: Interpolation = 'bilinear'): AdaDraws {
   const [batch, height, width, channels] = shape;
-  const d: AdaDraws = { batch, height, width, channels };
+  const d: AdaDraws = { batch, height, width, channels, interpolation };
   const tile = (m: number[]): Float64Array => {
     const out = new Float64Array(batch * m.length);
     for (let b = 0; b < batch; b++) out.set(m, b * m.length);
@@ -304,6 +304,22 @@ describe('ADA pipeline: resampling and colour arithmetic', () => {
     x.dispose();
   });
 
+  it('bicubic (a = −0.75, as PyTorch): a half-pixel shift weighs the four nearest −3/32, 19/32, 19/32, −3/32 (hand-computed)', () => {
+    const shape: Shape = [1, 1, 4, 1];
+    const x = tf.tensor4d([1, 2, 4, 8], shape);
+    const out = read(applyAdaPipeline(x, draws(shape, [1, 0, -0.5, 0, 1, 0, 0, 0, 1], undefined, 'bicubic')));
+    // Output j reads x(j − 0.5): taps j−2 … j+1, reflected (x[−2] = x[2], x[−1] = x[1], x[4] = x[2]).
+    const w = [-3 / 32, 19 / 32, 19 / 32, -3 / 32];
+    const taps = [
+      [4, 2, 1, 2],
+      [2, 1, 2, 4],
+      [1, 2, 4, 8],
+      [2, 4, 8, 4],
+    ];
+    expect(Array.from(out)).toEqual(taps.map((t) => t.reduce((s, v, k) => s + v * w[k]!, 0)));
+    x.dispose();
+  });
+
   it('applies colour_out = C[:3,:3]·rgb + C[:3,3] per pixel', () => {
     const shape: Shape = [1, 1, 2, 3];
     const x = tf.tensor4d([0.1, 0.2, 0.3, -0.5, 0.25, 1], shape);
@@ -323,7 +339,7 @@ describe('ADA pipeline: resampling and colour arithmetic', () => {
     const run = (path: 'js' | 'device'): Float32Array[] =>
       tf.tidy(() => {
         const x = tf.tensor4d(px, shape);
-        const f = (t: tf.Tensor): tf.Tensor => colorRgb(resampleImages(t as tf.Tensor4D, d.geometric!, path), d.color!, path);
+        const f = (t: tf.Tensor): tf.Tensor => colorRgb(resampleImages(t as tf.Tensor4D, d.geometric!, d.interpolation, path), d.color!, path);
         const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), tf.tensor4d(dyPx, shape))))(x);
         return [f(x).dataSync() as Float32Array, grad.dataSync() as Float32Array];
       });
@@ -459,16 +475,16 @@ describe.skipIf(!torchAvailable)('ADA pipeline: lockstep with the PyTorch peer (
   const cases: Case[] = [];
 
   /** Augments a batch (and dy back through the pipe) and writes what the peer needs into a fresh folder. */
-  function prepare(name: string, shape: Shape, seed: number): Case {
+  function prepare(name: string, shape: Shape, seed: number, interpolation: Interpolation): Case {
     const x = uniform(shape, seed);
     const dy = uniform(shape, seed + 1);
     // bgc at p = 1 with wide spreads, so every transform is drawn and the padding needs several reflections.
-    const d = drawAdaPipeline(1, new Rng(seed + 2), shape, { ...BGC, scale_std: 0.6, xfrac_std: 0.3 });
+    const d = drawAdaPipeline(1, new Rng(seed + 2), shape, { ...BGC, scale_std: 0.6, xfrac_std: 0.3, interpolation });
     const out = read(applyAdaPipeline(x, d));
     const grad = read(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(applyAdaPipeline(t as tf.Tensor4D, d), dy)))(x));
     const dir = mkdtempSync(join(tmpdir(), 'ada-peer-'));
     const [batch, height, width, channels] = shape;
-    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ batch, height, width, channels, params: true }));
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ batch, height, width, channels, params: true, interpolation }));
     const params = Object.fromEntries(Object.entries(d.params!).map(([k, v]) => [k, Array.from(v as Float64Array)]));
     writeFileSync(join(dir, 'params.json'), JSON.stringify(params));
     writeFileSync(join(dir, 'images.f32'), read(x));
@@ -477,14 +493,19 @@ describe.skipIf(!torchAvailable)('ADA pipeline: lockstep with the PyTorch peer (
   }
 
   beforeAll(() => {
-    cases.push(prepare('RGB square', [8, 16, 16, 3], 101), prepare('RGB non-square', [6, 12, 20, 3], 102), prepare('grey', [4, 10, 10, 1], 103));
+    cases.push(
+      prepare('RGB square, bicubic', [8, 16, 16, 3], 101, 'bicubic'),
+      prepare('RGB non-square, bilinear', [6, 12, 20, 3], 102, 'bilinear'),
+      prepare('RGB non-square, bicubic', [6, 20, 12, 3], 104, 'bicubic'),
+      prepare('grey, bicubic', [4, 10, 10, 1], 103, 'bicubic'),
+    );
     // One peer process for all cases (importing torch takes seconds here).
     const run = spawnSync(PYTHON, ['bench/peer/augment.py', ...cases.map((c) => c.dir)], { encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`the peer failed: ${run.stderr}`);
   }, 120_000);
   afterAll(() => cases.forEach((c) => rmSync(c.dir, { recursive: true, force: true })));
 
-  it.each(['RGB square', 'RGB non-square', 'grey'])(
+  it.each(['RGB square, bicubic', 'RGB non-square, bilinear', 'RGB non-square, bicubic', 'grey, bicubic'])(
     '%s: the peer rebuilds the same matrices from our draws, NVlabs-style, and gets the same images and gradients within 1e-5',
     (name) => {
       const { dir, draws: d, out, grad } = cases.find((c) => c.name === name)!;

@@ -3,7 +3,7 @@ import type { Rng } from '../nn/random.ts';
 import { colorMatrix, drawParams, geometricMatrix, type AdaParams, type AdaPipelineOptions } from './ada/draws.ts';
 import { isIdentity, type Mat } from './ada/matrices.ts';
 import { colorGrey, colorRgb } from './ada/color.ts';
-import { resampleImages } from './ada/resample.ts';
+import { resampleImages, type Interpolation } from './ada/resample.ts';
 
 /**
  * ADA's augmentation pipeline (Karras et al. 2020, "Training Generative Adversarial Networks
@@ -62,6 +62,7 @@ export const ADA_RANGES: AdaPipelineOptions = {
   contrast_std: 0.5,
   hue_max: 1,
   saturation_std: 1,
+  interpolation: 'bicubic',
 };
 
 /** train.py's augpipe_specs['bgc']: blit, geom and color all on (NVlabs's default pipe). */
@@ -89,6 +90,8 @@ export interface AdaDraws {
   height: number;
   width: number;
   channels: number;
+  /** How the geometric transforms resample. */
+  interpolation: Interpolation;
   /** batch × 9: G⁻¹ per image (row-major; output pixel → input pixel, centred pixel coordinates). Absent: no image moves. */
   geometric?: Float64Array;
   /** batch × 16: C per image (row-major; colour_out = C · (r, g, b, 1)). Absent: no image changes colour. */
@@ -112,7 +115,7 @@ export function drawAdaPipeline(p: number, rng: Rng, shape: readonly [number, nu
   const [batch, height, width, channels] = shape;
   if (channels !== 1 && channels !== 3) throw new Error(`ADA pipeline needs RGB or grey images (got ${channels} channels)`);
   const params = drawParams(options, p, rng, batch, channels);
-  const draws: AdaDraws = { batch, height, width, channels, params };
+  const draws: AdaDraws = { batch, height, width, channels, interpolation: options.interpolation, params };
   const images = Array.from({ length: batch }, (_, b) => b);
   const geometric = packed(images.map((b) => geometricMatrix(params, b, height, width)));
   const color = packed(images.map((b) => colorMatrix(params, b)));
@@ -129,7 +132,7 @@ export function applyAdaPipeline(images: tf.Tensor4D, draws: AdaDraws): tf.Tenso
   }
   return tf.tidy(() => {
     let x = images;
-    if (draws.geometric !== undefined) x = resampleImages(x, draws.geometric);
+    if (draws.geometric !== undefined) x = resampleImages(x, draws.geometric, draws.interpolation);
     if (draws.color !== undefined) x = channels === 3 ? colorRgb(x, draws.color) : colorGrey(x, draws.color);
     return x === images ? tf.clone(images) : x;
   });

@@ -1,4 +1,5 @@
 import type { Rng } from '../../nn/random.ts';
+import type { Interpolation } from './resample.ts';
 import {
   identity,
   LUMA_AXIS,
@@ -67,6 +68,12 @@ export interface AdaPipelineOptions {
   hue_max: number;
   /** Log2 standard deviation of saturation. */
   saturation_std: number;
+  /**
+   * Not NVlabs's: how the geometric transforms resample (see ada/resample.ts). NVlabs samples
+   * bilinearly on a 2× wavelet-upsampled image; at the image's own resolution bicubic keeps about
+   * as much detail as that and bilinear visibly less (docs/parity.md, "ADA pipeline").
+   */
+  interpolation: Interpolation;
 }
 
 /** Per-image parameters, by NVlabs's variable: [batch] values, or [batch, 2] for the translations (x, y). */

@@ -55,48 +55,89 @@ export function reflectIndex(k: number, n: number): number {
   return m < n ? m : period - m;
 }
 
+/** How output pixels mix input pixels: bilinear (2×2 taps) or bicubic (4×4, PyTorch's a = −0.75). */
+export type Interpolation = 'bilinear' | 'bicubic';
+
+/** Keys's cubic convolution constant, as PyTorch's grid_sample and resize use it. */
+const CUBIC_A = -0.75;
+
 /**
- * The bilinear plan of a batch of [H, W] images, one inverse matrix per image (3×3 row-major,
+ * Per-axis tap weights at fractional offset t ∈ [0, 1) from the tap at floor(coordinate) + the
+ * kernel's first offset (0 for bilinear, −1 for bicubic), written into out[o …]. At t = 0 they
+ * are exactly (1, 0) and (0, 1, 0, 0), so blits stay exact copies. Plain module functions, no
+ * closures: this runs for every output pixel (a closure per call made the bicubic plan 25× slower).
+ */
+function bilinearWeights(t: number, out: Float64Array, o: number): void {
+  out[o] = 1 - t;
+  out[o + 1] = t;
+}
+
+function bicubicWeights(t: number, out: Float64Array, o: number): void {
+  const A = CUBIC_A;
+  const u0 = t + 1;
+  const u1 = t;
+  const u2 = 1 - t;
+  const u3 = 2 - t;
+  // Keys: ((A + 2)|x| − (A + 3))x² + 1 for |x| ≤ 1, ((A|x| − 5A)|x| + 8A)|x| − 4A for 1 < |x| < 2.
+  out[o] = ((A * u0 - 5 * A) * u0 + 8 * A) * u0 - 4 * A;
+  out[o + 1] = ((A + 2) * u1 - (A + 3)) * u1 * u1 + 1;
+  out[o + 2] = ((A + 2) * u2 - (A + 3)) * u2 * u2 + 1;
+  out[o + 3] = ((A * u3 - 5 * A) * u3 + 8 * A) * u3 - 4 * A;
+}
+
+/**
+ * The resampling plan of a batch of [H, W] images, one inverse matrix per image (3×3 row-major,
  * `inverse[b·9 …]`): output pixel (row i, column j) reads the input at G⁻¹·(j − cx, i − cy, 1) +
  * (cx, cy), with (cx, cy) = ((W − 1)/2, (H − 1)/2): pixel coordinates about the image centre,
  * NVlabs's convention (affine_grid with align_corners = False, on images of the same size).
+ * Taps outside the image are reflected in (reflectIndex), however far out they are.
  */
-export function bilinearPlan(inverse: Float64Array, batch: number, height: number, width: number): GatherPlan {
+export function resamplePlan(inverse: Float64Array, batch: number, height: number, width: number, kind: Interpolation): GatherPlan {
+  const n = kind === 'bilinear' ? 2 : 4;
+  const first = kind === 'bilinear' ? 0 : -1;
+  const axisWeights = kind === 'bilinear' ? bilinearWeights : bicubicWeights;
+  const taps = n * n;
   const rows = batch * height * width;
-  const index = new Int32Array(rows * 4);
-  const weight = new Float32Array(rows * 4);
+  const index = new Int32Array(rows * taps);
+  const weight = new Float32Array(rows * taps);
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
+  // Per output column and row of one image: tap positions and weights along that axis.
+  const wx = new Float64Array(n);
+  const wy = new Float64Array(n);
+  const col = new Int32Array(n);
+  const row = new Int32Array(n);
   for (let b = 0; b < batch; b++) {
-    const [m0, m1, m2, m3, m4, m5] = inverse.subarray(b * 9, b * 9 + 6) as unknown as number[];
+    const m = inverse.subarray(b * 9, b * 9 + 6);
+    const [m0, m1, m2, m3, m4, m5] = [m[0]!, m[1]!, m[2]!, m[3]!, m[4]!, m[5]!];
     const base = b * height * width;
     for (let i = 0; i < height; i++) {
       const yo = i - cy;
       for (let j = 0; j < width; j++) {
         const xo = j - cx;
-        const sx = m0! * xo + m1! * yo + m2! + cx;
-        const sy = m3! * xo + m4! * yo + m5! + cy;
+        const sx = m0 * xo + m1 * yo + m2 + cx;
+        const sy = m3 * xo + m4 * yo + m5 + cy;
         const x0 = Math.floor(sx);
         const y0 = Math.floor(sy);
-        const fx = sx - x0;
-        const fy = sy - y0;
-        const xa = reflectIndex(x0, width);
-        const xb = reflectIndex(x0 + 1, width);
-        const ya = reflectIndex(y0, height) * width + base;
-        const yb = reflectIndex(y0 + 1, height) * width + base;
-        const o = (base + i * width + j) * 4;
-        index[o] = ya + xa;
-        index[o + 1] = ya + xb;
-        index[o + 2] = yb + xa;
-        index[o + 3] = yb + xb;
-        weight[o] = (1 - fx) * (1 - fy);
-        weight[o + 1] = fx * (1 - fy);
-        weight[o + 2] = (1 - fx) * fy;
-        weight[o + 3] = fx * fy;
+        axisWeights(sx - x0, wx, 0);
+        axisWeights(sy - y0, wy, 0);
+        for (let k = 0; k < n; k++) {
+          col[k] = reflectIndex(x0 + first + k, width);
+          row[k] = base + reflectIndex(y0 + first + k, height) * width;
+        }
+        let o = (base + i * width + j) * taps;
+        for (let ky = 0; ky < n; ky++) {
+          const r = row[ky]!;
+          const w = wy[ky]!;
+          for (let kx = 0; kx < n; kx++, o++) {
+            index[o] = r + col[kx]!;
+            weight[o] = w * wx[kx]!;
+          }
+        }
       }
     }
   }
-  return { rows, sourceRows: rows, taps: 4, index, weight };
+  return { rows, sourceRows: rows, taps, index, weight };
 }
 
 /** The transpose of a plan: input row s collects every (output row, weight) that reads s. Zero weights are dropped. */
@@ -222,9 +263,9 @@ export function planMap(plan: GatherPlan, path: ComputePath): LinearMap<tf.Tenso
   };
 }
 
-/** Resamples [B, H, W, C] images through per-image inverse matrices (see bilinearPlan). */
-export function resampleImages(images: tf.Tensor4D, inverse: Float64Array, path: ComputePath = defaultPath()): tf.Tensor4D {
+/** Resamples [B, H, W, C] images through per-image inverse matrices (see resamplePlan). */
+export function resampleImages(images: tf.Tensor4D, inverse: Float64Array, kind: Interpolation, path: ComputePath = defaultPath()): tf.Tensor4D {
   const [batch, height, width, channels] = images.shape;
-  const map = planMap(bilinearPlan(inverse, batch, height, width), path);
+  const map = planMap(resamplePlan(inverse, batch, height, width, kind), path);
   return tf.tidy(() => tf.reshape(applyLinear(tf.reshape(images, [-1, channels]) as tf.Tensor2D, map), images.shape) as tf.Tensor4D);
 }
