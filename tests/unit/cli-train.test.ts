@@ -21,7 +21,8 @@ function withOut(test: (out: string) => void): void {
   }
 }
 
-describe('npm run train (headless CLI)', () => {
+// Each test starts Node and the WASM backend at least once: over a minute on a loaded 2-core machine.
+describe('npm run train (headless CLI)', { timeout: 300_000 }, () => {
   it('trains a few steps on a built-in set and writes a grid, metrics with SWD, and single samples', () =>
     withOut((out) => {
       const log = train([
