@@ -27,8 +27,9 @@ import { resampleImages, type Interpolation } from './ada/resample.ts';
  *   random stream; a disabled transform (multiplier 0) draws nothing.
  *
  * Deliberate differences (see also ada/resample.ts):
- * - Bilinear resampling at the image's own resolution instead of NVlabs's 2× wavelet
- *   upsampling around grid_sample (softer under fractional transforms; measured in docs/parity.md).
+ * - Resampling at the image's own resolution, bicubic by default (bilinear as an option),
+ *   instead of NVlabs's bilinear sample between 2× wavelet up- and downsampling: bicubic keeps
+ *   about as much detail as NVlabs's path, bilinear visibly less (docs/parity.md, "ADA pipeline").
  * - Exact integer matrices for x-flips and 90° rotations; an image no transform picked keeps its
  *   identity matrix untouched, so p = 0 (or an image every gate skipped) is exactly the identity.
  * - Integer translation rounds half to even, as torch.round; Gaussian draws come from Rng's
@@ -36,7 +37,8 @@ import { resampleImages, type Interpolation } from './ada/resample.ts';
  * - imgfilter, noise and cutout (the 'f', 'n', 'c' of bgcfnc) are not implemented: 'bgc' is
  *   NVlabs's default and the pipe the paper's results use.
  *
- * Cost on tfjs's wasm backend (32 px, batch 32, bgc at p = 0.6), see docs/parity.md "ADA pipeline".
+ * Cost on tfjs's wasm backend (32 px, batch 32 and 64, beside DiffAugment): docs/parity.md,
+ * "ADA pipeline" (npm run bench:ada).
  */
 
 /** AugmentPipe's defaults for the ranges, every transform off (NVlabs: "all augmentations are disabled by default"). */

@@ -2,31 +2,32 @@ import * as tf from '@tensorflow/tfjs';
 import { applyLinear, defaultPath, type ComputePath, type LinearMap } from './linear.ts';
 
 /**
- * Geometric resampling for the ADA pipeline: every output pixel is a bilinear mix of four input
- * pixels, read through reflection at the image's edges, so no pixel of an augmented image comes
- * from outside the image (nothing "leaks" into what D sees).
+ * Geometric resampling for the ADA pipeline: every output pixel is a bicubic (4×4 taps) or
+ * bilinear (2×2) mix of input pixels, read through reflection at the image's edges, so no pixel
+ * of an augmented image comes from outside the image (nothing "leaks" into what D sees).
  *
  * Where and how each output pixel reads is worked out in JS from the per-image inverse matrices
- * (a few float64 operations per pixel) and uploaded as a gather plan: for output row r, taps
- * index[r·K + k] with weights weight[r·K + k]. On the device the whole resampling is one
- * tf.gather plus a weighted sum: kernels that exist on every backend (cpu, wasm, webgl, webgpu)
- * and cost one pass over the output.
+ * (a few float64 operations per pixel) as a gather plan: for output row r, taps index[r·K + k]
+ * with weights weight[r·K + k]. Applying a plan is linear in the image, so its gradient is the
+ * adjoint map (each input pixel collects dy from the outputs that read it, with the same
+ * weights), and the adjoint's gradient is the plan again: R1 through the augmentation (a double
+ * backward) works. Two ways to apply a plan, the same maths (tests check them against each other):
+ * - JS (cpu, wasm: tensors live in CPU memory): one pass over a copy of the data, and a scatter
+ *   for the adjoint.
+ * - device (webgl, webgpu): gatherND plus a weighted sum, and for the adjoint the same on the
+ *   transposed plan (padded to the largest fan-in). tfjs's own gradient of a gather would need
+ *   UnsortedSegmentSum, which wasm lacks; scatterND on webgl loops over every update per output.
  *
- * The resampling is linear in the image, so its gradient is the adjoint map: each input pixel
- * collects dy from the output pixels that read it, with the same weights. That adjoint is again
- * a gather plan (the transpose, padded to the largest fan-in), so the gradient is the same op,
- * and its gradient in turn is the forward plan: R1 through the augmentation (a double backward)
- * works. tfjs's own gradient of tf.gather would need UnsortedSegmentSum, which the wasm backend
- * does not have, and scatterND on webgl loops over every update for every output element.
- *
- * Deliberate difference from NVlabs's AugmentPipe: it upsamples 2× with a sym6 wavelet filter,
- * samples bilinearly at 2× and filters back down, which keeps more of the image's fine detail
- * under fractional shifts and rotations. Here the bilinear sample is taken at the image's own
- * resolution: a blur of up to a [½, ½] filter per axis at half-pixel offsets (measured against
- * NVlabs's 2× path in docs/parity.md, "ADA pipeline"), for a quarter of the gather work and no
- * filter passes. NVlabs also caps its reflection padding at one image width and leaves
- * grid_sample's zero fill beyond it (reached only by extreme zoom-out draws); here reflection is
- * unbounded (the reflected image repeats), so no draw ever reads a zero.
+ * Deliberate differences from NVlabs's AugmentPipe:
+ * - NVlabs upsamples 2× with a sym6 wavelet filter, samples bilinearly at 2× and filters back
+ *   down. Here the sample is taken at the image's own resolution. Bilinear there blurs (a [½, ½]
+ *   filter at half-pixel offsets); bicubic (Keys, a = −0.75, PyTorch's grid_sample constant)
+ *   keeps about as much detail as NVlabs's path, slightly sharpened, for a quarter of its taps
+ *   and no filter passes (measured in docs/parity.md, "ADA pipeline"). Bicubic and NVlabs's
+ *   filters both ring a little: values can overshoot [-1, 1] near sharp edges.
+ * - NVlabs caps its reflection padding at one image width and leaves grid_sample's zero fill
+ *   beyond it (reached only by extreme zoom-out draws); here reflection is unbounded (the
+ *   reflected image repeats), so no draw ever reads a zero.
  */
 
 /** Which input rows each output row reads, and with what weights. */
@@ -122,8 +123,10 @@ export function resamplePlan(inverse: Float64Array, batch: number, height: numbe
         axisWeights(sx - x0, wx, 0);
         axisWeights(sy - y0, wy, 0);
         for (let k = 0; k < n; k++) {
-          col[k] = reflectIndex(x0 + first + k, width);
-          row[k] = base + reflectIndex(y0 + first + k, height) * width;
+          const xk = x0 + first + k;
+          const yk = y0 + first + k;
+          col[k] = xk >= 0 && xk < width ? xk : reflectIndex(xk, width);
+          row[k] = base + (yk >= 0 && yk < height ? yk : reflectIndex(yk, height)) * width;
         }
         let o = (base + i * width + j) * taps;
         for (let ky = 0; ky < n; ky++) {
@@ -169,18 +172,18 @@ function adjointOf(plan: GatherPlan): GatherPlan {
 }
 
 /**
- * Device path: out[r] = Σ_k weight[r, k] · x[index[r, k]]. gatherND, not gather: on wasm,
- * tf.gather of 131k rows takes 32 ms, gatherND 2.4 ms. The weights are uploaded repeated over
- * the channels (a broadcast multiply costs twice the plain one on wasm).
+ * Device path (webgl, webgpu): out[r] = Σ_k weight[r, k] · x[index[r, k]] as one gatherND, a
+ * broadcast multiply and a sum. gatherND, not gather: tf.gather of 131k rows took 32 ms on wasm
+ * against 2.4 ms (checked there, where the JS path normally runs). The adjoint's plan is padded
+ * to the largest fan-in (a zoom-in reads some input pixels from many outputs), so its upload is
+ * the larger one.
  */
 function gatherOnDevice(x: tf.Tensor2D, plan: GatherPlan): tf.Tensor2D {
   const channels = x.shape[1];
   const { rows, taps } = plan;
-  const weights = new Float32Array(rows * taps * channels);
-  for (let e = 0; e < rows * taps; e++) weights.fill(plan.weight[e]!, e * channels, e * channels + channels);
   const index = tf.tensor2d(plan.index, [rows * taps, 1], 'int32');
   const picked = tf.reshape(tf.gatherND(x, index), [rows, taps, channels]);
-  return tf.sum(tf.mul(picked, tf.tensor3d(weights, [rows, taps, channels])), 1) as tf.Tensor2D;
+  return tf.sum(tf.mul(picked, tf.tensor3d(plan.weight, [rows, taps, 1])), 1) as tf.Tensor2D;
 }
 
 /** JS path, the same sum over a copy of x (RGB unrolled: the generic channel loop costs 3×). */
