@@ -104,6 +104,8 @@ interface Result {
   mirror: number;
   seconds: number;
   latent: ProjectedLatent;
+  start: number;
+  far: boolean;
 }
 
 async function projectOne(trainer: GanTrainer, set: PreparedSet, target: { name: string; pixels: Float32Array }, o: Options): Promise<Result> {
@@ -134,13 +136,14 @@ async function projectOne(trainer: GanTrainer, set: PreparedSet, target: { name:
     JSON.stringify({ ...latent, values: Array.from(latent.values), distance, mirror, nearest: near, modelStep: trainer.step }),
   );
   await writeFile(join(dir, 'curve.json'), JSON.stringify(curve));
+  const came = distance / curve[0]!;
   const nearText = near
     ? ` · nearest training image ${near.index + 1} at ${near.distance.toFixed(3)} (typical gap ${near.typicalGap.toFixed(3)})${near.far ? ': far from the set' : ''}`
     : '';
   console.log(
-    `${target.name}: distance ${distance.toPrecision(3)} after ${o.steps} steps in ${seconds.toFixed(1)} s · mirror ${mirror.toPrecision(3)} (${(distance / mirror).toFixed(2)}×)${nearText} → ${dir}`,
+    `${target.name}: distance ${distance.toPrecision(3)} after ${o.steps} steps in ${seconds.toFixed(1)} s (from ${curve[0]!.toPrecision(3)}, ${came.toFixed(2)}×) · mirror ${mirror.toPrecision(3)} (${(distance / mirror).toFixed(2)}×)${nearText} → ${dir}`,
   );
-  return { name: target.name, distance, mirror, seconds, latent };
+  return { name: target.name, distance, mirror, seconds, latent, start: curve[0]!, far: near?.far ?? false };
 }
 
 /** PPL along straight lines in W (or W+) between consecutive projected latents, measured as the PPL metric does. */
@@ -184,10 +187,12 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (const spec of o.targets) results.push(await projectOne(trainer, set, await readTarget(spec, set), o));
   if (results.length > 1) {
-    console.log('\n| target | space | steps | distance | mirror | ratio | seconds |\n|---|---|---|---|---|---|---|');
+    console.log(
+      '\n| target | space | steps | start | distance | mirror | distance / mirror | far from the set | seconds |\n|---|---|---|---|---|---|---|---|---|',
+    );
     for (const r of results)
       console.log(
-        `| ${r.name} | ${r.latent.space} | ${o.steps} | ${r.distance.toPrecision(3)} | ${r.mirror.toPrecision(3)} | ${(r.distance / r.mirror).toFixed(2)} | ${r.seconds.toFixed(1)} |`,
+        `| ${r.name} | ${r.latent.space} | ${o.steps} | ${r.start.toPrecision(3)} | ${r.distance.toPrecision(3)} | ${r.mirror.toPrecision(3)} | ${(r.distance / r.mirror).toFixed(2)} | ${r.far ? 'yes' : 'no'} | ${r.seconds.toFixed(1)} |`,
       );
     const ratios = results.map((r) => r.distance / r.mirror).sort((a, b) => a - b);
     console.log(`median ratio ${ratios[ratios.length >> 1]!.toFixed(2)}, worst ${ratios[ratios.length - 1]!.toFixed(2)}`);

@@ -71,7 +71,14 @@ export function reduceProjection(p: ProjectionState, e: ProjectionEvent): Projec
 /** How close the fit is, against the target's own mirror image (see gan/explore/projection-report.ts). */
 export type FitVerdict = 'mirror' | 'near' | 'far';
 
+/**
+ * Within 2× of the mirror distance: as close as a mirrored copy; within 4×: resembling it. A
+ * picture whose mirror image is very different (a large yardstick) could pass that while the
+ * search barely moved, so the fit must also have come well down from where it started.
+ */
 export function fitVerdict(pin: ProjectedPinInfo): FitVerdict {
   const ratio = pin.distance / Math.max(pin.mirror, 1e-12);
-  return ratio <= 2 ? 'mirror' : ratio <= 4 ? 'near' : 'far';
+  const came = Number.isFinite(pin.start) && pin.start > 0 ? pin.distance / pin.start : 0;
+  if (ratio <= 2 && came <= 0.5) return 'mirror';
+  return ratio <= 4 && came <= 0.75 ? 'near' : 'far';
 }

@@ -122,6 +122,8 @@ export interface ProjectedPinInfo {
   /** Pyramid distance of the reconstruction to the target, and of the target to its own mirror image (the yardstick). */
   distance: number;
   mirror: number;
+  /** The distance at the first step (from w̄, or DCGAN's starting draw): how far the search came. NaN when not known (older files). */
+  start: number;
   /** Wall time of the projection, training slices in between included. */
   ms: number;
   /** The training image nearest the target (8×8 thumbnails), the set's typical gap, and whether the target lies far outside the set. */

@@ -25,6 +25,7 @@ const pin = (id: string): StoredProjection => ({
     modelStep: 12,
     distance: 0.0123,
     mirror: 0.004,
+    start: 0.2,
     ms: 8100,
     nearest: { index: 3, distance: 0.4, typicalGap: NaN, far: false },
   },
@@ -36,7 +37,7 @@ function withManifest(bytes: Uint8Array, edit: (m: Record<string, unknown>) => v
   const files = unzipSync(bytes);
   const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Record<string, unknown>;
   edit(manifest);
-  files['manifest.json'] = sealManifest(manifest as unknown as Parameters<typeof sealManifest>[0]);
+  files['manifest.json'] = sealManifest(manifest as unknown as Parameters<typeof sealManifest>[0]) as Uint8Array<ArrayBuffer>;
   return zipSync(files);
 }
 

@@ -171,6 +171,7 @@ function Verdict({ pin, onPin }: { pin: ProjectedPinInfo; onPin: (which: 0 | 1, 
     <div className="projection-verdict">
       <p>
         {t('project.yardstick', {
+          start: show(pin.start),
           mirror: show(pin.mirror),
           ratio: (pin.distance / Math.max(pin.mirror, 1e-12)).toFixed(1),
           seconds: (pin.ms / 1000).toFixed(1),

@@ -199,7 +199,7 @@ export const en = {
   'project.final': 'final distance {distance} after {step} steps',
   'project.stoppedAt': 'stopped: distance {distance} at step {step} of {total}',
   'project.curveAlt': 'distance per step, from {first} to {last}',
-  'project.yardstick': 'The picture’s distance to its own mirror image is {mirror}; the fit is {ratio}× that ({seconds} s).',
+  'project.yardstick': 'The search started at {start}. The picture’s distance to its own mirror image is {mirror}; the fit is {ratio}× that ({seconds} s).',
   'project.fitMirror': 'The generator can express this picture: the fit is as close as a mirrored copy.',
   'project.fitNear': 'The generator found something resembling the picture, not the picture itself.',
   'project.fitFar': 'The generator only found something near this picture: it cannot make it.',

@@ -194,7 +194,7 @@ export const zh: Messages = {
   'project.final': '最终距离 {distance}（共 {step} 步）',
   'project.stoppedAt': '已停止：距离 {distance}（第 {step} / {total} 步）',
   'project.curveAlt': '每一步的距离，从 {first} 到 {last}',
-  'project.yardstick': '这张图片与它自身镜像的距离是 {mirror}；重建的距离是它的 {ratio} 倍（{seconds} 秒）。',
+  'project.yardstick': '搜索从 {start} 开始。这张图片与它自身镜像的距离是 {mirror}；重建的距离是它的 {ratio} 倍（{seconds} 秒）。',
   'project.fitMirror': '生成器能表达这张图片：重建和镜像副本一样接近。',
   'project.fitNear': '生成器找到了与图片相似的东西，但不是图片本身。',
   'project.fitFar': '生成器只找到了接近这张图片的东西：它画不出这张图片。',

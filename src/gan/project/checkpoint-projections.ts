@@ -69,6 +69,8 @@ function parseInfo(v: unknown, i: number, space: StoredProjection['latent']['spa
     modelStep: whole(v.modelStep, where(i, 'info.modelStep'), 0, Number.MAX_SAFE_INTEGER),
     distance: finite(v.distance, where(i, 'info.distance'), 0),
     mirror: finite(v.mirror, where(i, 'info.mirror'), 0),
+    // Pins written before the start distance was kept: unknown.
+    start: v.start === undefined || v.start === null ? NaN : finite(v.start, where(i, 'info.start'), 0),
     ms: finite(v.ms, where(i, 'info.ms'), 0),
     nearest: parseNearest(v.nearest, i),
   };

@@ -37,6 +37,8 @@ interface Running {
   started: number;
   /** Steps per slice, adapted to the time a slice took. */
   perSlice: number;
+  /** The distance of the first step. */
+  start: number;
   lastPost: number;
 }
 
@@ -92,7 +94,17 @@ export class ProjectionTask {
     const space = trainer.styleTraining ? request.space : 'z';
     const projector = new Projector(latentModelOf(trainer), prepared.pixels, { space, steps: request.steps });
     const id = `p${Date.now().toString(36)}${++this.counter}`;
-    const run: Running = { id, label: prepared.label, trainer, projector, target: prepared.pixels, started: performance.now(), perSlice: 1, lastPost: 0 };
+    const run: Running = {
+      id,
+      label: prepared.label,
+      trainer,
+      projector,
+      target: prepared.pixels,
+      started: performance.now(),
+      perSlice: 1,
+      lastPost: 0,
+      start: NaN,
+    };
     this.running = run;
     const target = pixelsOf(imageFromSet(setOf(prepared.pixels, trainer.config.res), 0));
     this.s.post({ type: 'projection/started', id, label: prepared.label, total: request.steps, target }, [target.pixels]);
@@ -152,6 +164,7 @@ export class ProjectionTask {
     run.projector.run(run.perSlice);
     const curve = await run.projector.drain();
     const took = performance.now() - t0;
+    if (Number.isNaN(run.start) && curve.length > 0) run.start = curve[0]!;
     run.perSlice = Math.max(1, Math.min(MAX_SLICE_STEPS, Math.round((run.perSlice * SLICE_MS) / Math.max(took, 1))));
     if (run.projector.finished) return this.finish(run);
     if (performance.now() - run.lastPost < POST_EVERY_MS) return;
@@ -181,6 +194,7 @@ export class ProjectionTask {
       modelStep: trainer.step,
       distance,
       mirror: mirrorDistance(target, res),
+      start: run.start,
       ms: Math.round(performance.now() - run.started),
       nearest: near,
     };
