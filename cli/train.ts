@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { pngOf } from '../src/data/png.ts';
 import { rgbaFromFloat } from '../src/data/prepare.ts';
 import { GanTrainer, type StepReport } from '../src/gan/train/trainer.ts';
+import { chartColumns } from '../src/gan/train/report.ts';
 import { QualityTracker } from '../src/gan/metrics/tracker.ts';
 import { pathLength, pathModelOf } from '../src/gan/metrics/ppl.ts';
 import { DIVERSITY_IMAGES, referenceSpread, sampleDiversity } from '../src/gan/metrics/diversity.ts';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     if (trainer.step % config.reportEvery === 0 || progress) {
       const r = (await trainer.report())!;
       const now = performance.now();
-      history.push({ ...r, imagesPerSec: (r.steps * config.batch * 1000) / Math.max(now - lastReport, 1e-3) });
+      history.push({ step: r.step, ...chartColumns(r), imagesPerSec: (r.steps * config.batch * 1000) / Math.max(now - lastReport, 1e-3) });
       lastReport = now;
       if (progress) {
         const secs = (performance.now() - t0) / 1000;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readParams } from '../../src/gan/nn/params.ts';
 import { GanTrainer } from '../../src/gan/train/trainer.ts';
+import { asGan } from '../helpers/report.ts';
 import { validateConfig } from '../../src/contract/config.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
@@ -22,7 +23,7 @@ describe('game rounds (D steps per G step)', () => {
     trainer.trainStep();
     expect(await changed(g0, readParams(g.params))).toBe(false);
     expect(await changed(d0, readParams(d.params))).toBe(true);
-    const r = (await trainer.report())!;
+    const r = asGan(await trainer.report());
     for (const v of [r.gLoss, r.dLoss, r.dReal, r.dFake]) expect(Number.isFinite(v)).toBe(true);
 
     trainer.setRound(0, 3);

@@ -5,6 +5,7 @@ import { Adam } from '../../src/gan/train/adam.ts';
 import { readParams, type Params } from '../../src/gan/nn/params.ts';
 import { discriminatorStep, generatorStep } from '../../src/gan/train/steps.ts';
 import { disposeMemento, GanTrainer } from '../../src/gan/train/trainer.ts';
+import { asGan } from '../helpers/report.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);
@@ -37,7 +38,7 @@ describe('GanTrainer', () => {
   it('reports finite losses and D outputs that are probabilities', async () => {
     const trainer = new GanTrainer(tinyConfig(), checker(16));
     for (let i = 0; i < 3; i++) trainer.trainStep();
-    const r = (await trainer.report())!;
+    const r = asGan(await trainer.report());
     expect(r.step).toBe(3);
     expect(r.steps).toBe(3);
     for (const v of [r.gLoss, r.dLoss, r.dReal, r.dFake]) expect(Number.isFinite(v)).toBe(true);
@@ -93,16 +94,16 @@ describe('GanTrainer', () => {
     const snap = trainer.snapshot();
     const weights = await readParams(trainer.model.generator.params);
     trainer.trainStep();
-    const first = (await trainer.report())!;
+    const first = asGan(await trainer.report());
     trainer.poison();
     trainer.trainStep();
-    const poisoned = (await trainer.report())!;
+    const poisoned = asGan(await trainer.report());
     expect(Number.isFinite(poisoned.gLoss)).toBe(false);
     trainer.rollback(snap);
     expect(trainer.step).toBe(3);
     expect(maxChange(weights, await readParams(trainer.model.generator.params))).toBe(0);
     trainer.trainStep();
-    const again = (await trainer.report())!;
+    const again = asGan(await trainer.report());
     expect(again).toEqual(first);
     disposeMemento(snap);
     trainer.dispose();
@@ -121,7 +122,7 @@ describe('GanTrainer', () => {
     for (let i = 0; i < 8; i++) {
       trainer.trainStep();
       trainer.trainStep();
-      ps.push((await trainer.report())!.augmentP);
+      ps.push(asGan(await trainer.report()).augmentP);
     }
     const shown = await trainer.renderAugmented(8);
     expect(shown.width).toBe(4 * 17 - 1);
@@ -138,7 +139,7 @@ describe('GanTrainer', () => {
     ] as const) {
       const trainer = new GanTrainer(tinyConfig(cfg), checker(16));
       trainer.trainStep();
-      expect((await trainer.report())!.augmentP).toBe(p);
+      expect(asGan(await trainer.report()).augmentP).toBe(p);
       trainer.dispose();
     }
   });

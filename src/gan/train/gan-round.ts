@@ -165,7 +165,7 @@ export class GanRound implements Training {
   }
 
   private stepOptions(): StepOptions {
-    return { lens: this.lens, separate: this.style !== undefined, ...(this.style ? { generate: this.style.mixingGenerator(this.rng) } : {}) };
+    return { lens: this.lens, ...(this.style ? { generate: this.style.mixingGenerator(this.rng) } : {}) };
   }
 
   /** D's view during training: augmentation drawn from the run's augmentation stream. */

@@ -30,19 +30,16 @@ const identity: Lens = (x) => x;
 export interface StepOptions {
   lens?: Lens;
   generate?: (z: tf.Tensor2D) => tf.Tensor4D;
-  /**
-   * D's samples interact (minibatch stddev): reals and fakes then go through D in two forwards,
-   * as StyleGAN2-ADA's loss does, so no stddev group mixes the two. Without it they go as one
-   * batch (exact for a D whose samples do not interact, and faster).
-   */
-  separate?: boolean;
 }
 
-/** D's logits for reals and fakes, as one batch or two (see StepOptions.separate). */
-function realAndFakeLogits(model: GanModel, reals: tf.Tensor4D, fakes: tf.Tensor4D, separate: boolean): [tf.Tensor2D, tf.Tensor2D] {
-  const d = model.discriminator;
-  if (separate) return [d.apply(reals), d.apply(fakes)];
-  return tf.split(d.apply(tf.concat([reals, fakes], 0)), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+/**
+ * D's logits for reals and fakes from one pass over [reals; fakes] (D has no batch norm, so this
+ * is exact): half the kernel launches and larger, faster convolutions. StyleGAN's minibatch
+ * stddev groups consecutive images with a group size dividing the batch, so no group straddles
+ * the two halves and each image is grouped as in separate passes (NVlabs's).
+ */
+function realAndFakeLogits(model: GanModel, reals: tf.Tensor4D, fakes: tf.Tensor4D): [tf.Tensor2D, tf.Tensor2D] {
+  return tf.split(model.discriminator.apply(tf.concat([reals, fakes], 0)), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
 }
 
 /**
@@ -63,18 +60,14 @@ export function gradientsByName(params: Params, f: () => tf.Scalar): { value: tf
   return { value, grads: byName };
 }
 
-/**
- * Updates D only: G's output is computed outside the gradient scope, so G is not touched.
- * Unless `separate`, reals and fakes go through D as one batch (D has no batch norm, so this is
- * exact): half the kernel launches and larger, faster convolutions.
- */
+/** Updates D only: G's output is computed outside the gradient scope, so G is not touched. */
 export function discriminatorStep(model: GanModel, optimizer: Adam, reals: tf.Tensor4D, z: tf.Tensor2D, opts: StepOptions = {}): DStepResult {
   const { lens = identity, generate = (zz: tf.Tensor2D) => model.generator.apply(zz) } = opts;
   return tf.tidy(() => {
     const [seenReal, seenFake] = [lens(reals), lens(generate(z))];
     let aux: [tf.Scalar, tf.Scalar, tf.Scalar] | undefined;
     const { value, grads } = gradientsByName(model.discriminator.params, () => {
-      const [realLogits, fakeLogits] = realAndFakeLogits(model, seenReal, seenFake, opts.separate ?? false);
+      const [realLogits, fakeLogits] = realAndFakeLogits(model, seenReal, seenFake);
       aux = [tf.keep(meanProbability(realLogits)), tf.keep(meanProbability(fakeLogits)), tf.keep(realSignSum(realLogits))];
       return discriminatorLoss(realLogits, fakeLogits);
     });
@@ -101,7 +94,7 @@ export function generatorStep(model: GanModel, optimizer: Adam, z: tf.Tensor2D, 
 export function discriminatorEval(model: GanModel, reals: tf.Tensor4D, z: tf.Tensor2D, opts: StepOptions = {}): DStepResult {
   const { lens = identity, generate = (zz: tf.Tensor2D) => model.generator.apply(zz) } = opts;
   return tf.tidy(() => {
-    const [realLogits, fakeLogits] = realAndFakeLogits(model, lens(reals), lens(generate(z)), opts.separate ?? false);
+    const [realLogits, fakeLogits] = realAndFakeLogits(model, lens(reals), lens(generate(z)));
     return {
       dLoss: discriminatorLoss(realLogits, fakeLogits),
       dReal: meanProbability(realLogits),
