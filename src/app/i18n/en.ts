@@ -323,7 +323,7 @@ export const en = {
   'explain.augment':
     'With a hundred images D soon memorises them, and then it stops teaching G anything useful. Augmentation shows D randomly shifted, recoloured or cut-out versions of every image — real and generated alike (DiffAugment), so G is not pushed to produce the distortions.',
   'explain.augmentP':
-    'p is the probability each augmentation is applied. With ADA, p rises while D is too sure of the reals (E[sign D(real)] above 0.6) and falls otherwise. If shifted or cut-out patterns appear in the samples, augmentation is leaking into G: lower p.',
+    'p is the probability each augmentation is applied. ADA shows D mirrored, rotated, shifted, scaled and recoloured images (StyleGAN2-ADA’s transforms, none of which blanks pixels) with probability p, which rises while D is too sure of the reals (E[sign D(real)] above 0.6) and falls otherwise, at the paper’s pace (500,000 real images from 0 to 1; setting adaSpeedImages), never above 0.8, where the transforms could start to leak into G. The DiffAugment boxes apply at p = 1, whatever ADA does.',
   'explain.xflip':
     'Also train on mirror images of the reals: a free doubling of a small dataset, as long as a mirrored image is still a valid one (faces yes, text no).',
   'explain.losses':
