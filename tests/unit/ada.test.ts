@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdaController, MAX_P, realSignSum } from '../../src/gan/train/ada.ts';
+import { DEFAULT_CONFIG } from '../../src/contract/config.ts';
 import { useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);
@@ -37,11 +38,16 @@ describe('AdaController', () => {
     expect(ada.p).toBe(0);
   });
 
-  it('stays below 1 however long D stays overconfident', () => {
+  it('stops at 0.8 however long D stays overconfident (the paper: leaks above about 0.8)', () => {
     const ada = new AdaController({ speedImages: 1_000 });
     for (let i = 0; i < 100; i++) feed(ada, 1);
     expect(ada.p).toBe(MAX_P);
-    expect(ada.p).toBeLessThan(1);
+    expect(MAX_P).toBeLessThanOrEqual(0.8);
+  });
+
+  it("moves at the paper's pace by default: 500k real images from 0 to 1, in the controller and the config", () => {
+    expect(new AdaController().speedImages).toBe(500_000);
+    expect(DEFAULT_CONFIG.adaSpeedImages).toBe(500_000);
   });
 
   it('takes speedImages real images to go from 0 to ~1 (batch size does not change the pace)', () => {

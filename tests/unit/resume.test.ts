@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../../src/contract/config.ts';
-import { GanTrainer, type TrainerState } from '../../src/gan/train/trainer.ts';
+import { disposeMemento, GanTrainer, type TrainerState } from '../../src/gan/train/trainer.ts';
 import { constantSet, tinyConfig, useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);
@@ -58,6 +58,23 @@ async function resumeMatchesStraight(config: TrainConfig, n: number, m: number):
   straight.dispose();
   resumed.dispose();
 }
+
+describe('exact rollback', () => {
+  it("a snapshot puts back the round counters, ADA p and StyleGAN's noise stream too: rolled back and rerun equals the first run", async () => {
+    const config = tinyConfig({ ...ada, model: 'stylegan', width: 8, wDim: 16, mappingLayers: 2, r1Every: 3, r1GammaAuto: false, r1Gamma: 0.5, beta1: 0 });
+    const trainer = new GanTrainer(config, data());
+    await run(trainer, 2);
+    const snapshot = trainer.snapshot();
+    const first = await run(trainer, 4);
+    const after = comparable(await trainer.exportState());
+    trainer.rollback(snapshot);
+    const again = await run(trainer, 4);
+    expect(again).toEqual(first);
+    expect(comparable(await trainer.exportState())).toEqual(after);
+    disposeMemento(snapshot);
+    trainer.dispose();
+  });
+});
 
 describe('exact resume', () => {
   it('DCGAN with ADA, x-flip and DiffAugment: 5 rounds, save, resume, 3 rounds = 8 rounds straight', async () => {

@@ -219,12 +219,14 @@ export class GanRound implements Training {
   }
 
   counters(): Record<string, number> {
-    return { dDone: this.done.d, gDone: this.done.g, adaP: this.ada?.p ?? 0 };
+    const noise = isStyleGan(this.model) ? { noise: this.model.noiseCounter.value } : {};
+    return { dDone: this.done.d, gDone: this.done.g, adaP: this.ada?.p ?? 0, ...noise };
   }
 
   setCounters(c: Record<string, number>): void {
     this.done = { d: c['dDone'] ?? 0, g: c['gDone'] ?? 0 };
     if (this.ada) this.ada = makeAda(this.config(), c['adaP'] ?? 0);
+    if (c['noise'] !== undefined && isStyleGan(this.model)) this.model.noiseCounter.value = c['noise'];
   }
 
   async saveExtras(): Promise<Record<string, NamedArray>> {

@@ -22,7 +22,7 @@ export interface Training {
   readonly optimizers: { g: Adam; d: Adam };
   /** Variables of the run beyond the networks' parameters (EMA weights, w̄, code statistics). */
   readonly state: Params;
-  /** Plain-number state (step counters, ADA's p) for in-memory snapshots. */
+  /** Plain-number state (step counters, ADA's p, StyleGAN's noise stream) for in-memory snapshots. */
   counters(): Record<string, number>;
   setCounters(c: Record<string, number>): void;
   /** Everything else a file needs to resume exactly (counters, unread report sums). */
