@@ -2,19 +2,32 @@
  * StyleGAN parity with the PyTorch peer (bench/stylegan-lockstep.ts, bench/peer/stylegan.py):
  *
  *   npm run bench:parity:stylegan -- [--steps 50] [--r1-every 4] [--r1-gamma 1] [--batch 4] [--res 16]
- *                                    [--width 8] [--backend wasm|cpu] [--out DIR]
+ *                                    [--width 8] [--backend wasm|cpu] [--out DIR] [--dump FILE.json]
  *
  * Prints the forward/backward check (largest relative gap of G's images, D's logits and each
- * gradient) and the training lockstep: the largest |Ganvas − PyTorch| loss gap (D, G and R1) up
- * to steps 1, 10, 20 and `steps`, with the R1 rule for D's last bias Ganvas was found to follow
- * (see R1Unreached). The table row for docs/parity.md comes last.
+ * gradient) and the training lockstep: the largest loss gap (D, G and R1) up to steps 1, 10, 20
+ * and `steps` between Ganvas and the peer in float32, Ganvas and the peer in float64 (the
+ * computation without float32's rounding), and the two peers (how fast float32 rounding alone
+ * grows in this game), the peer following the R1 rule for D's last bias that Ganvas's
+ * r1Step was found to follow (see R1Unreached), and, when that is not NVlabs's, once more with
+ * NVlabs's. The table rows for docs/parity.md come last.
  */
+import { writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../cli/args.ts';
 import { useNodeBackend, type NodeBackend } from '../cli/node-backend.ts';
-import { peerAvailable, styleganCheck, styleganLockstep, styleMaxGap, TINY_SHAPE, type StyleLockstepShape } from './stylegan-lockstep.ts';
+import {
+  peerAvailable,
+  styleganCheck,
+  styleganLockstep,
+  styleMaxGap,
+  TINY_SHAPE,
+  type R1Unreached,
+  type StepLosses,
+  type StyleLockstepShape,
+} from './stylegan-lockstep.ts';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -49,18 +62,37 @@ async function main(): Promise<void> {
   const r1Every = num('r1-every', 4);
   const r1Gamma = num('r1-gamma', 1);
   const marks = [1, 10, 20, steps].filter((n, i, a) => n <= steps && a.indexOf(n) === i);
-  const r = await styleganLockstep(out, { steps, r1Every, r1Gamma }, shape);
-  const gaps = marks.map((n) => styleMaxGap(r, 0, n));
-  const r1Steps = r.ganvas.filter((x) => x.r1 !== undefined).length;
-  console.log(`\nlockstep, ${steps} rounds (${r1Steps} with R1, γ ${r1Gamma}, every ${r1Every} D steps), R1 rule for D's last bias: ${r.r1Unreached}`);
-  console.log(`  largest loss gap ${marks.map((n, i) => `≤ step ${n}: ${gaps[i]!.toExponential(1)}`).join(', ')}`);
-  const firstOff = r.ganvas.findIndex((_, i) => styleMaxGap(r, i, i + 1) > 1e-5);
-  if (firstOff >= 0) console.log(`  first step over 1e-5: ${firstOff + 1}${r.ganvas[firstOff]!.r1 !== undefined ? ' (an R1 step)' : ''}`);
-  console.log(`\n| R1 steps | R1 rule | ${marks.map((n) => `≤ step ${n}`).join(' | ')} | date | machine |`);
-  console.log(`|---|---|${marks.map(() => '---').join('|')}|---|---|`);
-  console.log(
-    `| ${r1Steps} of ${steps} | ${r.r1Unreached} | ${gaps.map((g) => g.toExponential(1)).join(' | ')} | ${date} | ${cpu}, tfjs ${backend}, PyTorch ${r.torchVersion} |`,
-  );
+  const rows: string[] = [];
+  const run = async (peerR1Rule?: R1Unreached) => {
+    const r = await styleganLockstep(out, { steps, r1Every, r1Gamma, ...(peerR1Rule ? { peerR1Rule } : {}) }, shape);
+    const r1Steps = r.ganvas.filter((x) => x.r1 !== undefined).length;
+    const rule = `Ganvas ${r.r1Unreached}, peer ${r.peerR1Rule}`;
+    console.log(`\nlockstep, ${steps} rounds (${r1Steps} with R1, γ ${r1Gamma}, every ${r1Every} D steps); R1 rule for D's last bias: ${rule}`);
+    const pairs: [string, StepLosses[], StepLosses[]][] = [
+      ['Ganvas vs PyTorch float32', r.ganvas, r.torch],
+      ['Ganvas vs PyTorch float64', r.ganvas, r.torch64],
+      ['PyTorch float32 vs float64', r.torch, r.torch64],
+    ];
+    for (const [label, a, b] of pairs) {
+      const gaps = marks.map((n) => styleMaxGap(a, b, 0, n));
+      const firstOff = a.findIndex((_, i) => styleMaxGap(a, b, i, i + 1) > 1e-5);
+      console.log(
+        `  ${label}: ${marks.map((n, i) => `≤ step ${n}: ${gaps[i]!.toExponential(1)}`).join(', ')}${firstOff >= 0 ? `; first step over 1e-5: ${firstOff + 1}` : ''}`,
+      );
+      rows.push(
+        `| ${label} | ${r1Steps} of ${steps} | ${rule} | ${gaps.map((g) => g.toExponential(1)).join(' | ')} | ${date} | ${cpu}, tfjs ${backend}, PyTorch ${r.torchVersion} |`,
+      );
+    }
+    return r;
+  };
+  const r = await run();
+  const dump = args.get('dump');
+  if (dump) writeFileSync(dump, JSON.stringify(r));
+  // When Ganvas's rule is not NVlabs's, also show what NVlabs's rule gives.
+  if (r.r1Unreached !== 'nvlabs') await run('nvlabs');
+  console.log(`\n| runs | R1 steps | R1 rule (D's last bias) | ${marks.map((n) => `≤ step ${n}`).join(' | ')} | date | machine |`);
+  console.log(`|---|---|---|${marks.map(() => '---').join('|')}|---|---|`);
+  for (const row of rows) console.log(row);
 }
 
 main().catch((e: unknown) => {

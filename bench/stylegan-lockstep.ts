@@ -11,26 +11,28 @@
  * - `styleganCheck`: one forward and backward with fixed weights (perturbed from the init so
  *   zero-initialised biases and noise strengths count): G's images, D's logits, the D, G and R1
  *   losses and every parameter gradient of each.
- * - `styleganLockstep`: `steps` training rounds of the engine's own phases (steps.ts's D and G
- *   steps, r1.ts's lazy R1 step, style-training.ts's mixing generator), the peer running the same
- *   phases with NVlabs's losses; the losses of every phase, compared.
+ * - `styleganLockstep`: `steps` training rounds of the engine's own round (gan-round.ts's
+ *   GanRound, as GanTrainer runs it: D main, lazy R1 with NVlabs's Adam correction, G main with
+ *   style mixing), the peer running the same phases with NVlabs's losses; every loss compared.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CONFIG, MODEL_DEFAULTS, type TrainConfig } from '../src/contract/config.ts';
+import { DEFAULT_CONFIG, MODEL_DEFAULTS, type Resolution, type TrainConfig } from '../src/contract/config.ts';
 import { buildModel } from '../src/gan/nn/models/index.ts';
 import { mbstdGroupSize } from '../src/gan/nn/models/stylegan-d.ts';
 import { channelsAt } from '../src/gan/nn/models/stylegan-layers.ts';
-import { isStyleGan, mixStyles, type NoiseSource, type StyleGanModel } from '../src/gan/nn/models/stylegan.ts';
+import { isStyleGan, mixStyles, type StyleGanModel } from '../src/gan/nn/models/stylegan.ts';
 import { readParams, type Params } from '../src/gan/nn/params.ts';
 import { Rng } from '../src/gan/nn/random.ts';
 import { Adam } from '../src/gan/train/adam.ts';
 import { discriminatorLoss, generatorLoss } from '../src/gan/train/losses.ts';
 import { r1Penalty, r1Step } from '../src/gan/train/r1.ts';
-import { discriminatorStep, generatorStep, gradientsByName } from '../src/gan/train/steps.ts';
-import { STYLE_MIX_PROB, StyleTraining } from '../src/gan/train/style-training.ts';
+import { TrainingImages } from '../src/gan/train/batches.ts';
+import { GanRound } from '../src/gan/train/gan-round.ts';
+import { gradientsByName } from '../src/gan/train/steps.ts';
+import { STYLE_MIX_PROB } from '../src/gan/train/style-training.ts';
 
 /** D's last bias: shifts every logit alike, so R1 (a function of ∇ₓD) never reaches it. */
 const LAST_BIAS = 'd.b4.out.b';
@@ -40,7 +42,7 @@ const PYTHON = '/usr/bin/python3';
 
 /** Sizes of a lockstep run (a StyleGAN small enough for seconds per run). */
 export interface StyleLockstepShape {
-  res: 8 | 16 | 32;
+  res: Resolution;
   width: number;
   batch: number;
   zDim: number;
@@ -108,44 +110,107 @@ async function paramTape(params: Params): Promise<Named> {
   return out;
 }
 
-/** Noise from a CPU stream, each tensor recorded under `${key()}:noise${layer}` as it is drawn. */
-function recordingNoise(rng: Rng, tape: Named, key: () => string): NoiseSource {
-  return (shape, _seed, layer) => {
-    const data = rng.normals(shape.reduce((a, b) => a * b, 1));
-    tape[`${key()}:noise${layer}`] = { data, shape: [...shape] };
-    return tf.tensor4d(data, shape);
-  };
-}
+/** One draw from the round's main random stream. */
+type Draw = { t: 'i'; data: Int32Array } | { t: 'n'; data: Float32Array } | { t: 'u'; v: number };
 
 /**
- * An Rng that records what the mixing generator draws: uniforms (the mix decision, the cutoff)
- * and blocks of normals (the second latent). Uniforms consumed inside normals() are not listed.
+ * The round's main stream, recording every draw in order: batch indices (ints), latents and
+ * second latents (blocks of normals), and the mixing generator's uniforms (decision, cutoff).
+ * Uniforms consumed inside ints() and normals() are not listed on their own.
  */
 class RecordingRng extends Rng {
-  uniforms: number[] = [];
-  blocks: Float32Array[] = [];
-  private quiet = false;
+  log: Draw[] = [];
+  private quiet = 0;
 
   override next(): number {
     const u = super.next();
-    if (!this.quiet) this.uniforms.push(u);
+    if (this.quiet === 0) this.log.push({ t: 'u', v: u });
     return u;
   }
 
   override normals(n: number, std = 1, mean = 0): Float32Array {
-    this.quiet = true;
-    const v = super.normals(n, std, mean);
-    this.quiet = false;
-    this.blocks.push(v);
-    return v;
+    const data = this.silently(() => super.normals(n, std, mean));
+    this.log.push({ t: 'n', data });
+    return data;
   }
 
-  take(): { uniforms: number[]; blocks: Float32Array[] } {
-    const out = { uniforms: this.uniforms, blocks: this.blocks };
-    this.uniforms = [];
-    this.blocks = [];
-    return out;
+  override ints(n: number, max: number): Int32Array {
+    const data = this.silently(() => super.ints(n, max));
+    this.log.push({ t: 'i', data });
+    return data;
   }
+
+  private silently<T>(f: () => T): T {
+    this.quiet++;
+    try {
+      return f();
+    } finally {
+      this.quiet--;
+    }
+  }
+}
+
+/**
+ * Reads one round's draws into the tape, in the order GanRound makes them: per D step the batch
+ * indices, then the fakes' generator call; per G step a generator call. A generator call is a
+ * latent block and the mix uniform, then (when it mixes) the cutoff uniform and the second
+ * latent. `noise` holds each generator call's noise tensors, in call order.
+ */
+function readRound(
+  i: number,
+  log: Draw[],
+  noise: Float32Array[][],
+  shapes: number[][][],
+  tape: Named,
+  B: number,
+  zDim: number,
+  dSteps: number,
+  gSteps: number,
+): void {
+  let at = 0;
+  let call = 0;
+  const take = <T extends Draw['t']>(t: T): Extract<Draw, { t: T }> => {
+    const d = log[at++];
+    if (d?.t !== t) throw new Error(`lockstep: round ${i + 1}, draw ${at}: expected ${t}, GanRound drew ${d?.t ?? 'nothing'}`);
+    return d as Extract<Draw, { t: T }>;
+  };
+  const generatorCall = (key: string) => {
+    tape[`${key}:z`] = { data: take('n').data, shape: [B, zDim] };
+    const mix = [take('u').v];
+    if (log[at]?.t === 'u') {
+      mix.push(take('u').v);
+      tape[`${key}:z2`] = { data: take('n').data, shape: [B, zDim] };
+    }
+    tape[`${key}:mix`] = { data: Float32Array.from(mix), shape: [mix.length] };
+    (noise[call] ?? []).forEach((data, l) => (tape[`${key}:noise${l}`] = { data, shape: shapes[call]![l]! }));
+    call++;
+  };
+  if (dSteps !== 1 || gSteps !== 1) throw new Error('lockstep: one D and one G step per round');
+  tape[`${i}:D:idx`] = { data: Float32Array.from(take('i').data), shape: [B] };
+  generatorCall(`${i}:D`);
+  generatorCall(`${i}:G`);
+  if (at !== log.length || call !== noise.length) throw new Error(`lockstep: round ${i + 1} drew more than the lockstep reads`);
+}
+
+/**
+ * What Ganvas's r1Step does with a D parameter ∇ₓD never reaches (D's last bias): a probe on a
+ * small D whose Adam has seen one step, so the bias's moments are non-zero.
+ */
+function ganvasR1Rule(): R1Unreached {
+  const model = buildModel(lockstepConfig(TINY_SHAPE), new Rng(5));
+  const d = model.discriminator;
+  const opt = new Adam(d.params, { lr: 1e-3, beta1: 0.5, beta2: 0.99, epsilon: 1e-8 });
+  const { batch, res } = TINY_SHAPE;
+  const x = tf.tensor4d(new Rng(6).normals(batch * res * res * 3), [batch, res, res, 3]);
+  const first = gradientsByName(d.params, () => tf.sum(d.apply(x)) as tf.Scalar);
+  opt.apply(first.grads);
+  const before = opt.v[LAST_BIAS]!.dataSync()[0]!;
+  tf.dispose(r1Step(d, opt, x, 1, 1));
+  const after = opt.v[LAST_BIAS]!.dataSync()[0]!;
+  tf.dispose([x, first.value, ...Object.values(first.grads)]);
+  opt.dispose();
+  if (isStyleGan(model)) model.dispose();
+  return after === before ? 'ganvas' : 'nvlabs';
 }
 
 /** The largest |a − b| over the entries, relative to the largest |b| (at least `floor`). */
@@ -257,6 +322,8 @@ export interface LockstepOptions {
   /** Images in the random dataset the batches are drawn from. */
   count?: number;
   seed?: number;
+  /** The peer's rule for D's last bias in R1 steps; default: the rule Ganvas's r1Step follows. */
+  peerR1Rule?: R1Unreached;
 }
 
 /**
@@ -273,96 +340,86 @@ export interface StepLosses {
 }
 
 export interface StyleLockstepResult {
-  /** What Ganvas's R1 step did with D's last bias (read off its Adam moments); the peer did the same. */
+  /** The peer in float64: the same computation with float32's rounding taken out. */
+  torch64: StepLosses[];
+  /** What Ganvas's R1 step does with D's last bias (read off its Adam moments). */
   r1Unreached: R1Unreached;
+  /** The rule the peer followed (Ganvas's unless LockstepOptions.peerR1Rule). */
+  peerR1Rule: R1Unreached;
   ganvas: StepLosses[];
   torch: StepLosses[];
   torchVersion: string;
 }
 
-/** The training lockstep: `steps` rounds of D main, lazy R1 and G main on both sides. */
+/**
+ * The training lockstep: `steps` rounds of the engine's own round (GanRound: D main, lazy R1 when
+ * due, G main with w̄ and EMA), its main stream recorded; the peer runs the same phases.
+ */
 export async function styleganLockstep(dir: string, o: LockstepOptions, s: StyleLockstepShape = TINY_SHAPE): Promise<StyleLockstepResult> {
   const seed = o.seed ?? 1;
-  const config = lockstepConfig(s, { r1Every: o.r1Every, r1Gamma: o.r1Gamma, r1GammaAuto: false, seed });
+  const config = lockstepConfig(s, { r1Every: o.r1Every, r1Gamma: o.r1Gamma, r1GammaAuto: false, seed, dSteps: 1, gSteps: 1 });
   const model = buildModel(config, new Rng(seed));
   if (!isStyleGan(model)) throw new Error('not a StyleGAN');
-  const B = s.batch;
   const count = o.count ?? 16;
-  const draws = new Rng(seed + 200);
   const tape: Named = await paramTape({ ...model.generator.params, ...model.discriminator.params });
-  const pixels = draws.normals(count * s.res * s.res * 3, 0.5).map(Math.tanh);
+  const pixels = new Rng(seed + 200).normals(count * s.res * s.res * 3, 0.5).map(Math.tanh);
   tape['data'] = { data: pixels, shape: [count, s.res, s.res, 3] };
-  const data = tf.tensor4d(pixels, [count, s.res, s.res, 3]);
-  let key = '';
-  model.setNoiseSource(recordingNoise(new Rng(seed + 300), tape, () => key));
-  const mixRng = new RecordingRng(seed + 400);
-  const style = new StyleTraining(model, config);
-  const mixing = style.mixingGenerator(mixRng);
-  // Each generator call records its latents and mixing draws under the current phase's key.
-  const generate = (z: tf.Tensor2D) => {
-    tape[`${key}:z`] = { data: z.dataSync() as Float32Array, shape: [...z.shape] };
-    const images = mixing(z);
-    const { uniforms, blocks } = mixRng.take();
-    tape[`${key}:mix`] = { data: Float32Array.from(uniforms), shape: [uniforms.length] };
-    if (blocks[0]) tape[`${key}:z2`] = { data: blocks[0], shape: [...z.shape] };
-    return images;
-  };
-  const adam = { lr: config.lrD, beta1: config.beta1, beta2: config.beta2, epsilon: 1e-8 };
-  // Lazy regularisation's Adam correction (NVlabs training_loop.py): c = k/(k + 1), lr·c, β^c for D.
-  const c = o.r1Every / (o.r1Every + 1);
-  const optD = new Adam(model.discriminator.params, { ...adam, lr: adam.lr * c, beta1: adam.beta1 ** c, beta2: adam.beta2 ** c });
-  const optG = new Adam(model.generator.params, { ...adam, lr: config.lrG });
+  const images = new TrainingImages({ res: s.res, count, pixels, names: [] }, s.res, false);
+  // Noise per generator call (a call starts at its layer 0), from a CPU stream the tape records.
+  const noiseRng = new Rng(seed + 300);
+  let noise: Float32Array[][] = [];
+  let shapes: number[][][] = [];
+  model.setNoiseSource((shape, _seed, layer) => {
+    if (layer === 0)
+      [noise, shapes] = [
+        [...noise, []],
+        [...shapes, []],
+      ];
+    const data = noiseRng.normals(shape.reduce((a, b) => a * b, 1));
+    noise.at(-1)!.push(data);
+    shapes.at(-1)!.push([...shape]);
+    return tf.tensor4d(data, shape);
+  });
+  const rng = new RecordingRng(seed + 400);
+  const round = new GanRound(model, images, rng, new Rng(seed + 500), () => config);
   const phases: { name: string; kind: 'D' | 'R1' | 'G'; gamma?: number; interval?: number }[][] = [];
   const ganvas: StepLosses[] = [];
-  let r1Unreached: R1Unreached = 'nvlabs';
-  const latents = () => tf.tensor2d(draws.normals(B * s.zDim), [B, s.zDim]);
   for (let i = 0; i < o.steps; i++) {
-    const idx = draws.ints(B, count);
-    tape[`${i}:D:idx`] = { data: Float32Array.from(idx), shape: [B] };
-    const reals = tf.tidy(() => tf.gather(data, tf.tensor1d(idx, 'int32')) as tf.Tensor4D);
-    const zD = latents();
-    key = `${i}:D`;
-    const dr = discriminatorStep(model, optD, reals, zD, { generate });
-    const row: StepLosses = { d: dr.dLoss.dataSync()[0]!, g: 0 };
+    round.round();
+    const report = await round.report(i + 1, 1);
+    if (report.kind !== 'gan') throw new Error('not a GAN report');
+    readRound(i, rng.log, noise, shapes, tape, s.batch, s.zDim, config.dSteps, config.gSteps);
+    [rng.log, noise, shapes] = [[], [], []];
+    const row: StepLosses = { d: report.dLoss, g: report.gLoss };
     const list: (typeof phases)[number] = [{ name: 'D', kind: 'D' }];
-    // NVlabs's lazy phases run when batch_idx % interval == 0: the first D step included.
-    if (i % o.r1Every === 0) {
-      tape[`${i}:R1:idx`] = tape[`${i}:D:idx`]!;
-      const before = optD.v[LAST_BIAS]!.dataSync()[0]!;
-      const penalty = r1Step(model.discriminator, optD, reals, o.r1Gamma, o.r1Every);
-      r1Unreached = optD.v[LAST_BIAS]!.dataSync()[0]! === before ? 'ganvas' : 'nvlabs';
-      row.r1 = penalty.dataSync()[0]!;
-      penalty.dispose();
+    if (report.r1 !== undefined) {
+      row.r1 = report.r1;
+      tape[`${i}:R1:idx`] = tape[`${i}:D:idx`]!; // R1 on that D step's reals (GanRound.dReg)
       list.push({ name: 'R1', kind: 'R1', gamma: o.r1Gamma, interval: o.r1Every });
     }
-    const zG = latents();
-    key = `${i}:G`;
-    const g = generatorStep(model, optG, zG, { generate });
-    row.g = g.dataSync()[0]!;
     list.push({ name: 'G', kind: 'G' });
     phases.push(list);
     ganvas.push(row);
-    tf.dispose([reals, zD, zG, g, dr.dLoss, dr.dReal, dr.dFake, dr.realSigns]);
   }
-  const cfg = { ...peerConfig(config, model), optD: optD.options, optG: optG.options, r1Unreached };
+  const r1Unreached = ganvasR1Rule();
+  const { d: optD, g: optG } = round.optimizers;
+  const cfg = { ...peerConfig(config, model), optD: optD.options, optG: optG.options, r1Unreached: o.peerR1Rule ?? r1Unreached };
   writeTape(dir, 'train', tape, { config: cfg, steps: phases });
-  style.dispose();
-  optD.dispose();
-  optG.dispose();
-  data.dispose();
+  round.dispose();
+  images.dispose();
   model.dispose();
-  const out = runPeer(dir, 'train');
-  const peer = JSON.parse(out.trim().split('\n').at(-1)!) as { steps: StepLosses[]; torch: string };
-  return { r1Unreached, ganvas, torch: peer.steps, torchVersion: peer.torch };
+  const peer = (dtype: string) => JSON.parse(runPeer(dir, 'train', ['--dtype', dtype]).trim().split('\n').at(-1)!) as { steps: StepLosses[]; torch: string };
+  const [f32, f64] = [peer('float32'), peer('float64')];
+  return { r1Unreached, peerR1Rule: o.peerR1Rule ?? r1Unreached, ganvas, torch: f32.steps, torch64: f64.steps, torchVersion: f32.torch };
 }
 
-/** Largest |Ganvas − PyTorch| over every loss (D, G, R1) of steps [from, to). */
-export function styleMaxGap(r: StyleLockstepResult, from: number, to: number): number {
+/** Largest gap between two runs' losses (D, G and R1) over steps [from, to); an R1 in one run only counts as ∞. */
+export function styleMaxGap(a: StepLosses[], b: StepLosses[], from: number, to: number): number {
   let m = 0;
-  for (let i = from; i < Math.min(to, r.ganvas.length); i++) {
-    const [a, b] = [r.ganvas[i]!, r.torch[i]!];
-    m = Math.max(m, Math.abs(a.d - b.d), Math.abs(a.g - b.g));
-    if (a.r1 !== undefined || b.r1 !== undefined) m = Math.max(m, Math.abs((a.r1 ?? NaN) - (b.r1 ?? NaN)));
+  for (let i = from; i < Math.min(to, a.length, b.length); i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    m = Math.max(m, Math.abs(x.d - y.d), Math.abs(x.g - y.g));
+    if (x.r1 !== undefined || y.r1 !== undefined) m = Math.max(m, Math.abs((x.r1 ?? Infinity) - (y.r1 ?? -Infinity)));
   }
-  return Number.isNaN(m) ? Infinity : m;
+  return m;
 }

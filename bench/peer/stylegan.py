@@ -325,11 +325,12 @@ class Tape:
         return self.flat[offset:offset + size].reshape(shape)
 
     def tensor(self, name):
-        return torch.from_numpy(self.array(name).copy())
+        return torch.from_numpy(self.array(name).copy()).to(torch.get_default_dtype())
 
 
-def nhwc(t):
-    return torch.from_numpy(np.ascontiguousarray(t)).permute(0, 3, 1, 2).contiguous() if isinstance(t, np.ndarray) else t.permute(0, 3, 1, 2).contiguous()
+def nhwc(a):
+    """A Ganvas NHWC float32 array as an NCHW tensor of the peer's dtype."""
+    return torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).contiguous().to(torch.get_default_dtype())
 
 
 def build(cfg, tape):
@@ -421,7 +422,7 @@ def train(a):
     """The round as the lockstep's manifest lists it, phase by phase, with NVlabs's losses."""
     tape = Tape(a.dir, 'train')
     cfg = tape.entries['config']
-    G, D, _ = build(cfg, tape)
+    G, D, pmap = build(cfg, tape)
     data = nhwc(tape.array('data'))
     opt_g = adam(G.parameters(), cfg['optG'])
     opt_d = adam(D.parameters(), cfg['optD'])
@@ -462,6 +463,8 @@ def train(a):
                 opt_g.step()
                 row['g'] = loss.item()
         losses.append(row)
+        if os.environ.get('STYLEGAN_PEER_DUMP') == str(i + 1):  # debugging: the weights after this round
+            write(a.dir, f'train-params-{i + 1}', {n: from_torch(p.detach().numpy()) for n, (p, _, from_torch) in pmap.items()})
     print(json.dumps({'steps': losses, 'torch': torch.__version__}))
 
 
@@ -480,8 +483,11 @@ def main():
     p.add_argument('--dir', required=True)
     p.add_argument('--mode', choices=['check', 'train'], required=True)
     p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--dtype', choices=['float32', 'float64'], default='float32',
+                   help='float64: the same computation with less rounding, to tell rounding from a difference in the maths')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    torch.set_default_dtype(getattr(torch, a.dtype))
     return check(a) if a.mode == 'check' else train(a)
 
 
