@@ -50,11 +50,19 @@ const TRUNCATION_SEED = 0x7c0;
  *      the pre-update w and the EMA of G's weights updated after it.
  *   (G regularisation: none; path-length regularisation is not implemented.)
  *
+ * Where it departs from NVlabs on purpose: D's phases come first (NVlabs lists G's first in a
+ * round; D first is the game's order here, and over many rounds only the pairing shifts by half
+ * a round); G's Adam is not lazy-corrected (NVlabs corrects G by 4/5 whenever G_reg_interval is
+ * set, even with pl_weight 0; with no G regularisation there is nothing to correct for); and w̄
+ * moves once per G step (NVlabs moves it on every training mapping call, D's fakes included;
+ * w̄ only affects truncated samples, never a loss).
+ *
  * A frozen player (0 steps) is evaluated without an update, so the report still says where
  * it stands; nothing about it changes (no R1, no EMA).
  *
  * Random streams: `rng` draws batch indices, latents and mixing; `augRng` draws mirroring and
- * augmentation (ADA's pipeline, then DiffAugment). D's Adam carries the lazy-regularisation correction when R1 is on.
+ * augmentation (ADA's pipeline, then DiffAugment). D's Adam carries the lazy-regularisation
+ * correction when R1 is on.
  */
 export class GanRound implements Training {
   readonly optimizers: { g: Adam; d: Adam };
