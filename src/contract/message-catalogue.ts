@@ -143,7 +143,7 @@ export const CATALOGUE = {
   'backend.requested': 'requested with ?backend={backend}: {reason}',
   'backend.slowerThanWasm': '{reason}: WebAssembly trains faster than a software GPU',
   'backend.none': 'no tfjs backend could start: {detail}',
-  'backend.lostAtStart': 'the WebGPU device was lost during its first training step ({detail})',
+  'backend.lostAtStart': 'the WebGPU device was lost as it started ({detail})',
   'backend.wonRace': '{reason}: {ms} ms per training step here, against {otherMs} ms on {other}',
   'backend.lostRace': '{reason}, but WebAssembly trained faster here ({ms} ms per step against {otherMs} ms)',
 

@@ -4,8 +4,9 @@
  * both results as JSON to the file named by its argument, for the test to compare. A separate process because Dawn's
  * Vulkan loader comes from LD_LIBRARY_PATH, which only a new process picks up.
  *
- * Reference: Adam's unfused tf-ops update and tfjs's own batch norm (tf.moments + tf.batchNorm,
- * gradients through tfjs's Mean/FusedBatchNorm gradients), never our kernels.
+ * Reference: Adam's unfused tf-ops update, tfjs's own batch norm (tf.moments + tf.batchNorm,
+ * gradients through tfjs's Mean/FusedBatchNorm gradients) and tfjs's LeakyRelu gradient (the CPU
+ * backend has none of our kernels, so the wrapped gradient runs tfjs's formula), never our kernels.
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -78,11 +79,34 @@ function bnRun(shape: number[], seed: number, ours: boolean): tf.Tensor[] {
   });
 }
 
+/**
+ * Leaky ReLU's gradient and a gradient of it (R1's shape: the squared input gradient of a D-like
+ * function, differentiated for its weights): with f(x, w) = Σ leakyRelu(x·w)·v and the slope
+ * m = 1 where x·w > 0, else α: ∂f/∂x = w·v·m, and ∂/∂w Σ (∂f/∂x)² = 2·w·v²·m². Ours takes both
+ * through tf.grad (our kernel and its gradient); the reference writes them out (tfjs's own
+ * LeakyRelu gradient has no second order: its Greater has no gradient).
+ */
+function leakyRun(shape: number[], seed: number, ours: boolean): tf.Tensor[] {
+  const rng = new Rng(seed);
+  return tf.tidy(() => {
+    const [x, w, v] = [0, 1, 2].map(() => randoms(rng, shape)) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    if (!ours) {
+      const m = tf.where(tf.greater(tf.mul(x, w), 0), tf.onesLike(x), tf.fill(x.shape, 0.2));
+      return [tf.mul(tf.mul(w, v), m), tf.mul(2, tf.mul(w, tf.square(tf.mul(v, m))))];
+    }
+    const inner = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(tf.mul(xx, ww), 0.2), v));
+    const dx = tf.grad((xx: tf.Tensor) => inner(xx, w))(x);
+    const dw2 = tf.grad((ww: tf.Tensor) => tf.sum(tf.square(tf.grad((xx: tf.Tensor) => inner(xx, ww))(x))))(w);
+    return [dx, dw2];
+  });
+}
+
 async function runAll(ours: boolean): Promise<Case[]> {
   const cases: Case[] = [];
   for (const [i, s] of ADAM_SHAPES.entries()) cases.push({ name: `adam ${s.join('x')}`, data: await adamRun(s, 10 + i, false) });
   cases.push({ name: 'adam shared buffer', data: await adamRun([9, 5], 99, true) });
   for (const [i, s] of BN_SHAPES.entries()) cases.push({ name: `batch norm ${s.join('x')}`, data: await read(bnRun(s, 20 + i, ours)) });
+  for (const [i, s] of [[7], [3, 5, 5, 4]].entries()) cases.push({ name: `leaky relu ${s.join('x')}`, data: await read(leakyRun(s, 30 + i, ours)) });
   return cases;
 }
 
@@ -108,6 +132,9 @@ async function main(): Promise<void> {
   const bnProfile = await tf.profile(() => bnRun([4, 2, 2, 3], 5, true));
   const bnKernels = bnProfile.kernels.map((k) => k.name);
   tf.dispose(bnProfile.result as tf.Tensor[]);
+  const leakyProfile = await tf.profile(() => leakyRun([4, 3], 6, true));
+  const leakyKernels = leakyProfile.kernels.map((k) => k.name);
+  tf.dispose(leakyProfile.result as tf.Tensor[]);
   // To a file: process.exit does not wait for a piped stdout to drain.
   writeFileSync(
     process.argv[2]!,
@@ -119,6 +146,7 @@ async function main(): Promise<void> {
       dispatches,
       adamKernels,
       bnKernels,
+      leakyKernels,
       selfCheck,
       leaked: tf.memory().numTensors - tensorsBefore,
     }),

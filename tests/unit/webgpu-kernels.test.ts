@@ -31,6 +31,7 @@ interface Check {
   fused: { name: string; data: number[][] }[];
   adamKernels: string[];
   bnKernels: string[];
+  leakyKernels: string[];
   selfCheck: string;
   leaked: number;
 }
@@ -99,6 +100,18 @@ describe.skipIf(!canRun)('fused WebGPU kernels on Dawn + SwiftShader', () => {
     for (const ref of bn) {
       const ours = c.fused.find((f) => f.name === ref.name)!;
       expect(ours.data.length).toBe(4);
+      ref.data.forEach((values, k) => expect(relativeError(values, ours.data[k]!), `${ref.name} output ${k}`).toBeLessThan(1e-6));
+    }
+  });
+
+  it("computes leaky ReLU's gradient, and a gradient of that gradient, with one kernel each", () => {
+    const c = result();
+    expect(c.leakyKernels).toContain('GanvasLeakyReluGrad');
+    expect(c.leakyKernels).not.toContain('Select');
+    const leaky = c.reference.filter((r) => r.name.startsWith('leaky relu'));
+    expect(leaky.length).toBe(2);
+    for (const ref of leaky) {
+      const ours = c.fused.find((f) => f.name === ref.name)!;
       ref.data.forEach((values, k) => expect(relativeError(values, ours.data[k]!), `${ref.name} output ${k}`).toBeLessThan(1e-6));
     }
   });

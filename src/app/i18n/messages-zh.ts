@@ -135,7 +135,7 @@ export const MESSAGES_ZH: Record<MessageKey, string> = {
   'backend.requested': '由 ?backend={backend} 指定：{reason}',
   'backend.slowerThanWasm': '{reason}：WebAssembly 比软件 GPU 训练得更快',
   'backend.none': '没有任何 tfjs 后端能启动：{detail}',
-  'backend.lostAtStart': 'WebGPU 设备在第一个训练步中丢失（{detail}）',
+  'backend.lostAtStart': 'WebGPU 设备在启动时丢失（{detail}）',
   'backend.wonRace': '{reason}：在这台机器上每个训练步 {ms} 毫秒，{other} 上为 {otherMs} 毫秒',
   'backend.lostRace': '{reason}，但这里 WebAssembly 训练得更快（每步 {ms} 毫秒，对比 {otherMs} 毫秒）',
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM, type AdamAttrs } from './fused-adam.ts';
 import { BN_BACKWARD, BN_FORWARD, type BnAttrs } from './batch-norm.ts';
+import { installLeakyReluGradient, LEAKY_RELU_GRAD } from './leaky-relu-grad.ts';
 import {
   checkInternals,
   copyOf,
@@ -22,6 +23,7 @@ import {
  *   tf.moments), then y = (x − μ)·σ⁻¹·γ + β: two dispatches.
  * - `GanvasBatchNormBackward`: per-channel Σdy and Σdy·x̂ (these are dβ and dγ), then dx: two
  *   dispatches, no constants built on the CPU.
+ * - `GanvasLeakyReluGrad`: dx = x > 0 ? dy : α·dy in one dispatch (was three; leaky-relu-grad.ts).
  *
  * Numbers are checked against the tf-ops paths on the CPU backend in
  * tests/unit/webgpu-kernels.test.ts (on Dawn with SwiftShader where the `webgpu` package is
@@ -154,6 +156,18 @@ ${MAIN_ELEMENTWISE} {
   dx[i] = (dy[i] - dBeta[c] / u.rows - xHat * (dGamma[c] / u.rows)) * (gamma[c] * invStd);
 }`;
 
+const LEAKY_RELU_GRAD_WGSL = `
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+struct U { n: u32, alpha: f32 }
+@group(0) @binding(3) var<uniform> u: U;
+${MAIN_ELEMENTWISE} {
+  ${FLAT_INDEX}
+  if (i >= u.n) { return; }
+  dx[i] = select(dy[i] * u.alpha, dy[i], x[i] > 0.0);
+}`;
+
 const u32 = (n: number) => ({ type: 'uint32' as const, data: [n] });
 const f32 = (x: number) => ({ type: 'float32' as const, data: [x] });
 
@@ -213,10 +227,21 @@ const bnBackwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
   return [dx, dGamma, dBeta];
 };
 
+const leakyReluGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const be = checkInternals(backend);
+  const { dy, x } = inputs as Record<'dy' | 'x', tf.TensorInfo>;
+  requireFloat(LEAKY_RELU_GRAD, dy, x);
+  const n = tf.util.sizeFromShape(x.shape);
+  const dx = newOutput(be, x.shape);
+  if (n > 0) dispatch(be, LEAKY_RELU_GRAD, LEAKY_RELU_GRAD_WGSL, [dy, x, dx], [u32(n), f32((attrs as unknown as { alpha: number }).alpha)], groupsFor(n));
+  return dx;
+};
+
 const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
   { name: FUSED_ADAM, func: adamKernel },
   { name: BN_FORWARD, func: bnForwardKernel },
   { name: BN_BACKWARD, func: bnBackwardKernel },
+  { name: LEAKY_RELU_GRAD, func: leakyReluGradKernel },
 ];
 
 /**
@@ -224,6 +249,7 @@ const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
  * from then on whenever WebGPU is the running backend (fused-adam.ts, batch-norm.ts).
  */
 export function registerWebGpuTrainingKernels(): void {
+  installLeakyReluGradient();
   for (const { name, func } of KERNELS) {
     if (tf.getKernel(name, BACKEND)?.kernelFunc === func) continue;
     if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
