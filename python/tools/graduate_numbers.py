@@ -57,6 +57,24 @@ def rate(log):
     return float(found[-1]) if found else float('nan')
 
 
+def measure_timings(d, steps, cuda):
+    """images/s of the page's small preset (32 px, width 32, batch 32) in each engine."""
+    timings = []
+    small = ['--data', 'faces', '--res', '32', '--width', '32', '--batch', '32', '--reportEvery', '4']
+    cli(*small, '--steps', 0, '--out', d / 's', '--save', d / 'small.ganvas')
+    log, _ = cli('--resume', d / 'small.ganvas', '--steps', steps, '--every', steps, '--out', d / 'sc')
+    timings.append({'what': 'Ganvas CLI, WASM backend (1 thread)', 'imgs': rate(log)})
+    for threads in (1, 2):
+        log, _ = torch_train('--project', d / 'small.ganvas', '--steps', steps, '--every', steps, '--out', d / f'st{threads}.ganvas', threads=threads)
+        timings.append({'what': f'ganvas_torch, 1 process, {threads} thread(s)', 'imgs': rate(log)})
+    log, _ = torch_train('--project', d / 'small.ganvas', '--steps', steps, '--every', steps, '--out', d / 'st2r.ganvas', ranks=2)
+    timings.append({'what': 'ganvas_torch, torchrun 2 ranks × 1 thread (Gloo)', 'imgs': rate(log)})
+    if cuda:
+        log, _ = torch_train('--project', d / 'small.ganvas', '--steps', steps, '--every', steps, '--out', d / 'cuda.ganvas', '--device', 'cuda')
+        timings.append({'what': 'ganvas_torch, 1 process, CUDA', 'imgs': rate(log)})
+    return timings
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--steps-before', type=int, default=5)
@@ -64,6 +82,7 @@ def main():
     p.add_argument('--timing-steps', type=int, default=60)
     p.add_argument('--table', default=None)
     p.add_argument('--cuda', action='store_true', help='also time ganvas_torch on CUDA (a GPU machine)')
+    p.add_argument('--no-timings', action='store_true', help='the equality rows only (timings on a loaded machine mean nothing)')
     a = p.parse_args()
     N, M = a.steps_before, a.steps_after
     rows = []
@@ -90,21 +109,7 @@ def main():
         rows.append({'measure': f'torchrun 2 CPU ranks × batch 4 vs 1 process × batch 8, {N + M} steps', 'before': None, 'after': gap(losses(d / 'r2.jsonl'), ts)})
         for r in rows:
             print(json.dumps(r), flush=True)
-        # timings, the page's small preset
-        timings = []
-        small = ['--data', 'faces', '--res', '32', '--width', '32', '--batch', '32', '--reportEvery', '4']
-        cli(*small, '--steps', 0, '--out', d / 's', '--save', d / 'small.ganvas')
-        T = a.timing_steps
-        log, _ = cli('--resume', d / 'small.ganvas', '--steps', T, '--every', T, '--out', d / 'sc')
-        timings.append({'what': 'Ganvas CLI, WASM backend (1 thread)', 'imgs': rate(log)})
-        for threads in (1, 2):
-            log, _ = torch_train('--project', d / 'small.ganvas', '--steps', T, '--every', T, '--out', d / f'st{threads}.ganvas', threads=threads)
-            timings.append({'what': f'ganvas_torch, 1 process, {threads} thread(s)', 'imgs': rate(log)})
-        log, _ = torch_train('--project', d / 'small.ganvas', '--steps', T, '--every', T, '--out', d / 'st2r.ganvas', ranks=2)
-        timings.append({'what': 'ganvas_torch, torchrun 2 ranks × 1 thread (Gloo)', 'imgs': rate(log)})
-        if a.cuda:
-            log, _ = torch_train('--project', d / 'small.ganvas', '--steps', T, '--every', T, '--out', d / 'cuda.ganvas', '--device', 'cuda')
-            timings.append({'what': 'ganvas_torch, 1 process, CUDA', 'imgs': rate(log)})
+        timings = [] if a.no_timings else measure_timings(d, a.timing_steps, a.cuda)
         for t in timings:
             print(json.dumps(t), flush=True)
     load = os.getloadavg()[0]
@@ -113,8 +118,9 @@ def main():
     lines = ['| hand-over | largest loss gap before | largest loss gap after |', '|---|---|---|']
     fmt = lambda v: '—' if v is None else f'{v:.1e}'
     lines += [f'| {r["measure"]} | {fmt(r["before"])} | {fmt(r["after"])} |' for r in rows]
-    lines += ['', f'| DCGAN 32 px, width 32, batch 32, {a.timing_steps} steps | images/s |', '|---|---|']
-    lines += [f'| {t["what"]} | {t["imgs"]:.0f} |' for t in timings]
+    if timings:
+        lines += ['', f'| DCGAN 32 px, width 32, batch 32, {a.timing_steps} steps | images/s |', '|---|---|']
+        lines += [f'| {t["what"]} | {t["imgs"]:.0f} |' for t in timings]
     lines += ['', f'Measured {stamp} by python/tools/graduate_numbers.py on {machine}; torch {torch_version()}, Node {node_version()}.']
     text = '\n'.join(lines)
     print(text)
