@@ -174,7 +174,9 @@ export const en = {
   'explore.pinsProjected': 'Pins now: A {a}, B {b}. Click samples in the live grid to pin them instead.',
   'project.heading': 'Put a picture into the generator',
   'project.intro':
+    'Projection searches W for the latent whose image is closest to your picture, starting from the average w̄ (Adam with a learning-rate ramp, as in StyleGAN2’s projector), on the averaged generator, between training steps. The result becomes a pin: mix it, interpolate it, truncate it.',
   'project.introZ':
+    'Projection searches z for the latent whose image is closest to your picture (Adam with a learning-rate ramp), between training steps. The result becomes a pin you can interpolate.',
   'project.source': 'target picture',
   'project.fromFile': 'your picture',
   'project.fileLabel': 'picture to project',
@@ -188,6 +190,7 @@ export const en = {
   'project.restart': 'Start again',
   'project.cancel': 'Cancel',
   'project.distanceIs':
+    'Distance: the Laplacian-pyramid distance of the path-length metric (mean square difference of each band, coarse to fine, summed; pixels in [−1, 1]). No downloaded network is used.',
   'project.target': 'target (as the model sees it)',
   'project.targetAlt': 'projection target: {label}',
   'project.view': 'reconstruction',
@@ -205,6 +208,7 @@ export const en = {
   'project.fitFar': 'The generator only found something near this picture: it cannot make it.',
   'project.inSet': 'Nearest training image at {distance} (training images lie {gap} from their nearest neighbour).',
   'project.farFromSet':
+    'This picture is far from every training image ({distance}; training images lie {gap} from each other): the generator was never taught anything like it, so expect a loose fit.',
   'project.asA': 'Use as pin A',
   'project.asB': 'Use as pin B',
   'project.asAOf': 'use {label} as pin A',

@@ -169,7 +169,9 @@ export const zh: Messages = {
   'explore.pinsProjected': '当前固定：A 为 {a}，B 为 {b}。在实时网格中点击样本可改为固定样本。',
   'project.heading': '把一张图片放进生成器',
   'project.intro':
+    '投影会在 W 空间中寻找一个潜变量，使生成的图像最接近你的图片：从平均值 w̄ 出发，用带学习率预热和衰减的 Adam（与 StyleGAN2 的投影器相同），在平均后的生成器上、在训练步之间进行。结果会成为一个固定点：可以混合、插值、截断。',
   'project.introZ':
+    '投影会在 z 空间中寻找一个潜变量，使生成的图像最接近你的图片（带学习率预热和衰减的 Adam），在训练步之间进行。结果会成为一个可以插值的固定点。',
   'project.source': '目标图片',
   'project.fromFile': '你的图片',
   'project.fileLabel': '要投影的图片',
