@@ -147,6 +147,26 @@ async function deviceLostAtStart(): Promise<string | undefined> {
 /** How long a new software WebGPU device is watched before it is trusted. */
 const LOSS_WINDOW_MS = 300;
 
+/**
+ * Our fused WGSL kernels (Adam, batch norm, leaky ReLU's gradient: src/gan/backend/webgpu-kernels.ts),
+ * kept only when they give the known answers on this adapter; otherwise training uses tfjs's own.
+ */
+async function useFusedWebGpuKernels(): Promise<void> {
+  registerWebGpuTrainingKernels();
+  const wrong = await webGpuKernelsSelfCheck();
+  if (wrong) {
+    console.warn(`Ganvas: ${wrong}; training with tfjs's own WebGPU kernels`); // english-ok: the developer console's
+    unregisterWebGpuTrainingKernels();
+  }
+}
+
+function wasmFlavour(): string {
+  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+  const count = threads ? getThreadsCount() : 1;
+  return [simd ? 'SIMD' : 'no SIMD', count > 1 ? `${count} threads` : 'one thread'].join(', ');
+}
+
 const roundMs = (ms: number) => String(Math.round(ms));
 
 /**
