@@ -4,7 +4,7 @@
  * and validation live in gan/project/checkpoint.ts; this file only gathers and scatters.
  */
 import type { MetricPoint } from '../contract/protocol.ts';
-import { dequantiseDataset, quantiseDataset, type HistoryEntry, type TrainerSnapshot } from '../gan/project/checkpoint.ts';
+import { dequantiseDataset, quantiseDataset, type HistoryEntry, type StoredDataset, type TrainerSnapshot } from '../gan/project/checkpoint.ts';
 import type { GanTrainer } from '../gan/train/trainer.ts';
 import type { PreparedSet } from '../data/types.ts';
 import { bitmapToRgba } from '../data/browser/decode.ts';
@@ -41,6 +41,7 @@ const fromHistory = (h: HistoryEntry): MetricPoint => ({ ...h, augmentP: 0 });
  */
 const quantised = new WeakMap<Float32Array, Uint8Array>();
 const pngs = new WeakMap<Uint8ClampedArray, Uint8Array>();
+const datasetIds = new WeakMap<Float32Array, string>();
 
 function remember<K extends object, V>(cache: WeakMap<K, V>, key: K, make: () => V): V {
   let value = cache.get(key);
@@ -48,12 +49,31 @@ function remember<K extends object, V>(cache: WeakMap<K, V>, key: K, make: () =>
   return value;
 }
 
+/** The training images as a project file stores them (8 bits), encoded once per dataset. */
+export function storedDataset(dataset: PreparedSet): StoredDataset {
+  const pixels = remember(quantised, dataset.pixels, () => quantiseDataset(dataset.pixels));
+  return { res: dataset.res, count: dataset.count, pixels, names: dataset.names };
+}
+
+/** A name for these exact images, the same for as long as they do not change (an edit makes a new array). */
+export function datasetIdOf(dataset: PreparedSet): string {
+  return remember(datasetIds, dataset.pixels, () => `data-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`);
+}
+
+/** Images read back from a saved run keep their stored name and bytes: the next autosave does not write them again. */
+export function adoptDataset(dataset: PreparedSet, stored: { id: string; data: StoredDataset }): void {
+  datasetIds.set(dataset.pixels, stored.id);
+  quantised.set(dataset.pixels, stored.data.pixels);
+}
+
+/** `withDataset: false`: the images are kept apart (an autosave, see runs.ts); a project file holds them. */
 export async function snapshotOf(
   run: RunIdentity,
   trainer: GanTrainer,
   history: MetricPoint[],
   dataset: PreparedSet,
   timeline: TimelineFrame[],
+  withDataset = true,
 ): Promise<TrainerSnapshot> {
   const state = await trainer.exportState();
   return {
@@ -65,12 +85,7 @@ export async function snapshotOf(
       height: f.height,
       png: remember(pngs, f.pixels, () => encodePng(f.width, f.height, f.pixels)),
     })),
-    dataset: {
-      res: dataset.res,
-      count: dataset.count,
-      pixels: remember(quantised, dataset.pixels, () => quantiseDataset(dataset.pixels)),
-      names: dataset.names,
-    },
+    ...(withDataset ? { dataset: storedDataset(dataset) } : {}),
     meta: { name: run.name, created: run.created, updated: new Date().toISOString(), app: 'ganvas 0.1' },
   };
 }

@@ -3,6 +3,8 @@
 import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../../src/contract/protocol.ts';
+import { decodeProject } from '../../src/gan/project/checkpoint.ts';
+import { loadRun } from '../../src/worker/runs.ts';
 import { Session } from '../../src/worker/session/session.ts';
 import { tinyConfig } from '../helpers/tf.ts';
 import { until, useSessionBackend } from '../helpers/session.ts';
@@ -86,5 +88,26 @@ describe('new data while training', () => {
       .at(-1)!;
     expect(saved.current).toBeDefined(); // named current only once it is in the store
     expect(saved.runs.find((r) => r.id === saved.current)).toMatchObject({ step: 3, name: expect.stringMatching(/^shapes · \d+$/) });
+  });
+
+  it('an autosave keeps its images apart from the run file, and a resumed run (a crash, a reload) gets them back', async () => {
+    const first: WorkerEvent[] = [];
+    const a = new Session((e) => first.push(e));
+    await a.handle({ type: 'config', config: tinyConfig({ autosaveMs: 3_600_000 }) });
+    await a.handle({ type: 'dataset/builtin', name: 'shapes' });
+    for (let i = 0; i < 2; i++) await a.handle({ type: 'train/step' });
+    await a.handle({ type: 'train/pause' }); // pausing saves
+    const id = lastOf(first, 'runs')!.current!;
+    const count = lastOf(first, 'dataset')!.dataset.count;
+    const file = decodeProject((await loadRun(id))!);
+    expect(file.ok && file.snapshot.step).toBe(2);
+    expect(file.ok && file.snapshot.dataset).toBeUndefined();
+
+    const events: WorkerEvent[] = [];
+    const b = new Session((e) => events.push(e));
+    await b.handle({ type: 'runs/resume', id });
+    expect(lastOf(events, 'status')!.message.key).toBe('runs.opened');
+    expect(lastOf(events, 'dataset')!.dataset.count).toBe(count);
+    expect(lastOf(events, 'step')!.step).toBe(2);
   });
 });

@@ -7,8 +7,8 @@ import type { StoredProjection } from '../../gan/project/checkpoint-projections.
 import { GanTrainer } from '../../gan/train/trainer.ts';
 import type { TrainConfig } from '../../contract/config.ts';
 import { messageOf, msg, type Message } from '../../contract/messages.ts';
-import { newRun, partsOf, projectFileName, snapshotOf, type OpenedRun } from '../project.ts';
-import { deleteRun, duplicateRun, listRuns, loadRun, renameRun, saveRun } from '../runs.ts';
+import { adoptDataset, datasetIdOf, newRun, partsOf, projectFileName, snapshotOf, storedDataset, type OpenedRun } from '../project.ts';
+import { deleteRun, duplicateRun, listRuns, loadRun, loadRunDataset, renameRun, saveRun, type DatasetPart } from '../runs.ts';
 import { pixelsOf, type SessionState } from './state.ts';
 
 /** What opening a run asks of the rest of the session. */
@@ -33,10 +33,11 @@ export class RunKeeper {
     await this.postRuns().catch(() => undefined);
   }
 
-  private async snapshot() {
+  /** `withDataset: false` for an autosave, whose images are stored once beside it (runs.ts). */
+  private async snapshot(withDataset = true) {
     const s = this.s;
     s.run ??= newRun('run');
-    const snapshot = await snapshotOf(s.run, s.trainer!, s.history, s.dataset.set, s.timeline.frames);
+    const snapshot = await snapshotOf(s.run, s.trainer!, s.history, s.dataset.set, s.timeline.frames, withDataset);
     const projections = this.hooks.pins?.saved() ?? [];
     return projections.length ? { ...snapshot, projections } : snapshot;
   }
@@ -46,11 +47,13 @@ export class RunKeeper {
     const { trainer, config } = this.s;
     if (!trainer || trainer.step === 0) return false;
     try {
-      const snapshot = await this.snapshot();
+      const snapshot = await this.snapshot(false);
       const run = this.s.run!;
+      const set = this.s.dataset.set;
       await saveRun(
         { id: run.id, name: run.name, step: trainer.step, updated: snapshot.meta.updated, res: config.res, model: config.model },
         encodeProject(snapshot),
+        { id: datasetIdOf(set), data: storedDataset(set) },
       );
       await this.postRuns();
       return true;
@@ -83,7 +86,7 @@ export class RunKeeper {
   async resume(id: string): Promise<void> {
     const bytes = await loadRun(id);
     if (!bytes) return this.s.notice('error', msg('runs.gone'));
-    return this.open(bytes, id, msg('runs.theSavedRun'));
+    return this.open(bytes, id, msg('runs.theSavedRun'), await loadRunDataset(id));
   }
 
   async rename(id: string, name: string): Promise<void> {
@@ -108,8 +111,9 @@ export class RunKeeper {
   }
 
   /** Opens a project file or saved run; a bad one is refused and the current run is untouched. */
-  async open(bytes: Uint8Array, id: string | undefined, what: string | Message): Promise<void> {
-    const opened = await this.check(bytes, id);
+  /** `stored`: a saved run's images, kept apart from its file (runs.ts). */
+  async open(bytes: Uint8Array, id: string | undefined, what: string | Message, stored?: DatasetPart): Promise<void> {
+    const opened = await this.check(bytes, id, stored);
     if ('key' in opened) return this.s.notice('error', msg('runs.cannotOpen', { what, reason: opened }));
     await this.install(opened);
     // A project file becomes a saved run before it is announced: the page resumes the current run
@@ -119,12 +123,14 @@ export class RunKeeper {
   }
 
   /** A trainer holding the file's state, built beside the current one; or why the file cannot be opened. */
-  private async check(bytes: Uint8Array, id: string | undefined): Promise<Opened | Message> {
+  private async check(bytes: Uint8Array, id: string | undefined, stored: DatasetPart | undefined): Promise<Opened | Message> {
     const s = this.s;
     const decoded = decodeProject(bytes);
     if (!decoded.ok) return decoded.reason;
-    const { snapshot } = decoded;
+    const whole = stored && !decoded.snapshot.dataset && fits(stored);
+    const snapshot = whole ? { ...decoded.snapshot, dataset: stored.data } : decoded.snapshot;
     const parts = await partsOf(snapshot, id);
+    if (whole && parts.dataset) adoptDataset(parts.dataset, stored);
     const current = s.dataset.set;
     const res = snapshot.config.res;
     if (!parts.dataset && current.res !== res) return msg('runs.otherRes', { res: current.res, want: res });
@@ -167,6 +173,9 @@ export class RunKeeper {
     await this.postRuns();
   }
 }
+
+/** A stored dataset whose bytes are as many as its count and size say (else the run opens on the current images). */
+const fits = ({ data }: DatasetPart) => data.pixels.length === data.count * data.res * data.res * 3 && data.names.length === data.count;
 
 interface Opened {
   trainer: GanTrainer;
