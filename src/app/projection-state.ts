@@ -79,6 +79,8 @@ export type FitVerdict = 'mirror' | 'near' | 'far';
 export function fitVerdict(pin: ProjectedPinInfo): FitVerdict {
   const ratio = pin.distance / Math.max(pin.mirror, 1e-12);
   const came = Number.isFinite(pin.start) && pin.start > 0 ? pin.distance / pin.start : 0;
-  if (ratio <= 2 && came <= 0.5) return 'mirror';
+  // A picture far from every training image is at best resembled: W+ fits the coarse colours of
+  // almost anything (an emoji orangutan in a faces model: 0.11× its mirror distance, a brown blur).
+  if (ratio <= 2 && came <= 0.5 && !pin.nearest?.far) return 'mirror';
   return ratio <= 4 && came <= 0.75 ? 'near' : 'far';
 }

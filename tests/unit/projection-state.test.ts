@@ -37,6 +37,8 @@ describe("the page's projection state", () => {
     expect(fitVerdict(info(0.1, 0.015, 0.3))).toBe('far'); // 6.7×
     // A loose yardstick (a picture unlike its mirror) does not pass a search that barely moved.
     expect(fitVerdict(info(0.2, 0.4, 0.21))).toBe('far');
+    // Far from every training image: resembled at best, however low the distance.
+    expect(fitVerdict({ ...info(0.04, 0.37, 0.4), nearest: { index: 49, distance: 0.79, typicalGap: 0.21, far: true } })).toBe('near');
     // Old pins without a start distance are read by the mirror alone.
     expect(fitVerdict(info(0.02, 0.015, NaN))).toBe('mirror');
   });
