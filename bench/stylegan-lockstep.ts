@@ -324,6 +324,14 @@ export interface LockstepOptions {
   seed?: number;
   /** The peer's rule for D's last bias in R1 steps; default: the rule Ganvas's r1Step follows. */
   peerR1Rule?: R1Unreached;
+  /**
+   * Gives Ganvas's D updates zero gradients for the parameters they leave out (in R1 steps, D's
+   * last bias), i.e. NVlabs's rule, by wrapping the round's D optimizer here in the bench; the
+   * peer then follows NVlabs's rule too. Shows what the lockstep would be if r1Step did so.
+   */
+  emulateNvlabsR1?: boolean;
+  /** Also run the peer in float64 (default true; one more PyTorch start). */
+  float64?: boolean;
 }
 
 /**
@@ -340,8 +348,8 @@ export interface StepLosses {
 }
 
 export interface StyleLockstepResult {
-  /** The peer in float64: the same computation with float32's rounding taken out. */
-  torch64: StepLosses[];
+  /** The peer in float64: the same computation with float32's rounding taken out (unless LockstepOptions.float64 is false). */
+  torch64?: StepLosses[];
   /** What Ganvas's R1 step does with D's last bias (read off its Adam moments). */
   r1Unreached: R1Unreached;
   /** The rule the peer followed (Ganvas's unless LockstepOptions.peerR1Rule). */
@@ -382,6 +390,16 @@ export async function styleganLockstep(dir: string, o: LockstepOptions, s: Style
   });
   const rng = new RecordingRng(seed + 400);
   const round = new GanRound(model, images, rng, new Rng(seed + 500), () => config);
+  if (o.emulateNvlabsR1) {
+    const optD = round.optimizers.d;
+    const apply = optD.apply.bind(optD);
+    optD.apply = (grads) => {
+      const zeros = Object.keys(model.discriminator.params).filter((n) => !(n in grads));
+      const filled = { ...grads, ...Object.fromEntries(zeros.map((n) => [n, tf.zerosLike(model.discriminator.params[n]!)])) };
+      apply(filled);
+      tf.dispose(zeros.map((n) => filled[n]!));
+    };
+  }
   const phases: { name: string; kind: 'D' | 'R1' | 'G'; gamma?: number; interval?: number }[][] = [];
   const ganvas: StepLosses[] = [];
   for (let i = 0; i < o.steps; i++) {
@@ -403,14 +421,16 @@ export async function styleganLockstep(dir: string, o: LockstepOptions, s: Style
   }
   const r1Unreached = ganvasR1Rule();
   const { d: optD, g: optG } = round.optimizers;
-  const cfg = { ...peerConfig(config, model), optD: optD.options, optG: optG.options, r1Unreached: o.peerR1Rule ?? r1Unreached };
+  const peerRule = o.emulateNvlabsR1 ? 'nvlabs' : (o.peerR1Rule ?? r1Unreached);
+  const cfg = { ...peerConfig(config, model), optD: optD.options, optG: optG.options, r1Unreached: peerRule };
   writeTape(dir, 'train', tape, { config: cfg, steps: phases });
   round.dispose();
   images.dispose();
   model.dispose();
   const peer = (dtype: string) => JSON.parse(runPeer(dir, 'train', ['--dtype', dtype]).trim().split('\n').at(-1)!) as { steps: StepLosses[]; torch: string };
-  const [f32, f64] = [peer('float32'), peer('float64')];
-  return { r1Unreached, peerR1Rule: o.peerR1Rule ?? r1Unreached, ganvas, torch: f32.steps, torch64: f64.steps, torchVersion: f32.torch };
+  const f32 = peer('float32');
+  const f64 = o.float64 === false ? undefined : peer('float64');
+  return { r1Unreached, peerR1Rule: peerRule, ganvas, torch: f32.steps, ...(f64 ? { torch64: f64.steps } : {}), torchVersion: f32.torch };
 }
 
 /** Largest gap between two runs' losses (D, G and R1) over steps [from, to); an R1 in one run only counts as ∞. */

@@ -24,10 +24,9 @@ describe.skipIf(!hasTorch)('StyleGAN lockstep with the PyTorch peer', () => {
   }, 60_000);
 
   it('10 training rounds with 2 lazy R1 steps and style mixing: every loss within 1e-5', async () => {
-    const r = await styleganLockstep(dir, { steps: 10, r1Every: 5, r1Gamma: 1 });
+    const r = await styleganLockstep(dir, { steps: 10, r1Every: 5, r1Gamma: 1, float64: false });
     expect(r.ganvas.filter((s) => s.r1 !== undefined)).toHaveLength(2);
     expect(r.torch.filter((s) => s.r1 !== undefined)).toHaveLength(2);
     expect(styleMaxGap(r.ganvas, r.torch, 0, 10)).toBeLessThan(1e-5);
-    expect(styleMaxGap(r.ganvas, r.torch64, 0, 10)).toBeLessThan(1e-5);
   }, 120_000);
 });
