@@ -12,13 +12,15 @@
 #
 # There (the `run` tool, carry [".gl", "out/gpu-check"], timeout_s 540):
 #   bash bench/gpu-check.sh run
-# unpacks node and dawn.node, installs the loaders, and runs, each phase under its own timeout:
+# unpacks node and dawn.node, installs the loaders, and runs, each phase under its own timeout
+# (at most 410 s in all, so the whole run stays under 8 minutes; each row is logged as it ends,
+# so a phase cut short still leaves its finished rows in its .log):
 #   1. every row (DCGAN and StyleGAN, 32 and 64 px, batch 32 and 128), 10 steps, with the
-#      PyTorch-CUDA peer of the DCGAN rows (~4 min),
+#      PyTorch-CUDA peer of the DCGAN rows (≤ 250 s),
 #   2. the tfjs flags (submit batch, matmul transposed conv, separate im2col) on two DCGAN rows
-#      (~1.5 min),
-#   3. the same two rows with tfjs's own kernels only (--stock), for the before/after (~40 s),
-#   4. WASM on one CPU thread, DCGAN 32 px batch 32 (~20 s).
+#      (≤ 5 × 20 s),
+#   3. the same two rows with tfjs's own kernels only (--stock), for the before/after (≤ 35 s),
+#   4. WASM on one CPU thread, DCGAN 32 px batch 32 (≤ 25 s).
 # Results: $OUT/webgpu-*.json and $OUT/webgpu-*.log; docs/webgpu.md says how to read them.
 set -uo pipefail
 DIR=out/gpu-check
@@ -70,14 +72,14 @@ EOF
     echo "rc $?"
     grep '^|' "$out/webgpu-$name.log" || tail -5 "$out/webgpu-$name.log"
   }
-  phase all 270 --rows "$ALL" --steps 10 --torch
-  phase submit-1 25 --rows "$TWO" --steps 6 --flags WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=1
-  phase submit-60 25 --rows "$TWO" --steps 6 --flags WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=60
-  phase submit-1000 25 --rows "$TWO" --steps 6 --flags WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=1000
-  phase matmul-transpose 25 --rows "$TWO" --steps 6 --flags WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false
-  phase im2col 25 --rows "$TWO" --steps 6 --flags WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true
-  phase stock 40 --rows "$TWO" --steps 6 --stock
-  timeout 30 "$node" "$bench" --rows '' --wasm-rows dcgan-32-32 --steps 4 --json "$out/webgpu-wasm.json" >"$out/webgpu-wasm.log" 2>&1
+  phase all 250 --rows "$ALL" --steps 10 --torch
+  phase submit-1 20 --rows "$TWO" --steps 6 --flags WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=1
+  phase submit-60 20 --rows "$TWO" --steps 6 --flags WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=60
+  phase submit-1000 20 --rows "$TWO" --steps 6 --flags WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=1000
+  phase matmul-transpose 20 --rows "$TWO" --steps 6 --flags WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false
+  phase im2col 20 --rows "$TWO" --steps 6 --flags WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true
+  phase stock 35 --rows "$TWO" --steps 6 --stock
+  timeout 25 "$node" "$bench" --rows '' --wasm-rows dcgan-32-32 --steps 4 --json "$out/webgpu-wasm.json" >"$out/webgpu-wasm.log" 2>&1
   grep '^|' "$out/webgpu-wasm.log" || tail -5 "$out/webgpu-wasm.log"
 }
 
