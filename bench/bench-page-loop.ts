@@ -34,11 +34,32 @@ function installProbe(): void {
   };
 }
 
+/**
+ * How old the grid was while training, seen at every step message after the first trained grid:
+ * seconds since the last grid arrived, and steps since the step it showed (median and p95).
+ */
+export function gridAge(p: Pick<Probe, 'steps' | 'grids'>, since: number): string {
+  const ms: number[] = [];
+  const steps: number[] = [];
+  let g = 0;
+  const grids = p.grids.filter(([t, step]) => t >= since && step > 0);
+  for (const [t, step] of p.steps) {
+    while (g < grids.length && grids[g]![0] <= t) g++;
+    const grid = grids[g - 1];
+    if (!grid) continue;
+    ms.push(t - grid[0]);
+    steps.push(Math.max(0, step - grid[1]));
+  }
+  if (ms.length === 0) return 'grid age: no trained grid';
+  const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;
+  return `grid age median ${(q(ms, 0.5) / 1000).toFixed(1)} s / ${q(steps, 0.5)} steps, p95 ${(q(ms, 0.95) / 1000).toFixed(1)} s / ${q(steps, 0.95)} steps (${grids.length} grids)`;
+}
+
 const readProbe = (page: Page) => page.evaluate(() => (window as unknown as { __bench: Probe }).__bench);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The training Worker's tensor count and JS heap (MB), or undefined while it cannot answer. */
-async function workerMemory(page: Page, cdp: CDPSession): Promise<{ tensors: number; heapMB: number } | undefined> {
+export async function workerMemory(page: Page, cdp: CDPSession): Promise<{ tensors: number; heapMB: number } | undefined> {
   const worker = page.workers().find((w) => w.url().includes('trainer.worker'));
   if (!worker) return undefined;
   const tensors = await worker.evaluate(() => (globalThis as unknown as { _tfengine?: { state: { numTensors: number } } })._tfengine?.state.numTensors ?? NaN);
@@ -58,7 +79,7 @@ async function workerMemory(page: Page, cdp: CDPSession): Promise<{ tensors: num
   return { tensors, heapMB: heap / 2 ** 20 };
 }
 
-const mainHeapMB = (page: Page) =>
+export const mainHeapMB = (page: Page) =>
   page.evaluate(() => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? NaN) / 2 ** 20);
 
 export interface LoopPlan {
@@ -147,6 +168,7 @@ export async function benchLoop(plan: LoopPlan): Promise<LoopRow> {
     else if (last) row.note ||= `too few steps for a steady rate (${((last[1] * plan.batch * 1000) / (last[0] - p.click)).toFixed(2)} images/s from the click)`;
     const grid = p.grids.find(([t, step]) => after(t) && step > 0);
     row.trainToFirstGridMs = grid && grid[0] - p.click;
+    row.note = row.note ? `${row.note}; ${gridAge(p, p.click)}` : gridAge(p, p.click);
     const long = p.longTasks.filter(([t]) => after(t));
     row.longTasks = { count: long.length, totalMs: long.reduce((a, [, ms]) => a + ms, 0) };
     return row;
