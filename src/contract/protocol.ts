@@ -105,6 +105,8 @@ export type Command =
 export interface ProjectionRequest {
   /** The person's picture (squared by the dataset's crop rule and background), or one of the training images. */
   target: { kind: 'file'; file: File } | { kind: 'training'; index: number };
+  /** How a file is squared: the largest centred square or the whole picture letterboxed; the dataset's own rule when absent. */
+  fit?: 'center' | 'pad';
   /** StyleGAN: one w for every layer ('w') or one per layer ('w+'). DCGAN always searches z. */
   space: 'w' | 'w+';
   steps: number;

@@ -43,12 +43,13 @@ export function Projection({
   const [index, setIndex] = useState(1);
   const [space, setSpace] = useState<'w' | 'w+'>('w+');
   const [steps, setSteps] = useState(DEFAULT_STEPS);
+  const [fit, setFit] = useState<'dataset' | 'center' | 'pad'>('dataset');
   const run = projection.run;
   const running = run?.state === 'running';
   const ready = source === 'training' ? images > 0 : file !== undefined;
   const start = () => {
     const target = source === 'training' ? ({ kind: 'training', index: index - 1 } as const) : file && ({ kind: 'file', file } as const);
-    if (target) send({ type: 'projection/start', request: { target, space, steps } });
+    if (target) send({ type: 'projection/start', request: { target, space, steps, ...(fit === 'dataset' ? {} : { fit }) } });
   };
   return (
     <section className="projection" aria-labelledby="projection-heading">
@@ -85,6 +86,14 @@ export function Projection({
         />
       </div>
       <div className="row">
+        <label>
+          {t('project.fit')}{' '}
+          <select value={fit} onChange={(e) => setFit(e.target.value as 'dataset' | 'center' | 'pad')}>
+            <option value="dataset">{t('project.fitDataset')}</option>
+            <option value="center">{t('project.fitCenter')}</option>
+            <option value="pad">{t('project.fitPad')}</option>
+          </select>
+        </label>
         {style && (
           <label>
             {t('project.space')}{' '}

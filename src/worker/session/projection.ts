@@ -122,7 +122,8 @@ export class ProjectionTask {
     }
     const { file } = request.target;
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const loaded = await loadImages([{ name: file.name, bytes }], browserDecoder, { ...this.s.dataset.options, res, maxImages: 1 });
+    const look = { ...this.s.dataset.options, ...(request.fit ? { fit: request.fit } : {}) };
+    const loaded = await loadImages([{ name: file.name, bytes }], browserDecoder, { ...look, res, maxImages: 1 });
     const refused = loaded.rejections[0];
     if (loaded.set.count === 0) throw new MessageError(msg('projection.unreadable', { reason: refused?.reason ?? msg('file.noPixels') }));
     return { pixels: loaded.set.pixels, label: msg('projection.fileLabel', { name: file.name }) };
