@@ -1,4 +1,5 @@
 /** What the explorer asks the Worker to draw; shared by the page and the engine. */
+import type { Message } from './messages.ts';
 
 /** Style inputs grouped by the resolution they act on: coarse (4–8 px: pose, shape), middle, fine (the last block: colour, texture). */
 export type StyleBand = 'coarse' | 'middle' | 'fine';
@@ -22,4 +23,24 @@ export interface ExploreRequest {
   noiseOff: boolean;
   /** StyleGAN: interpolate linearly in W (after the mapping) or spherically in z. DCGAN: always z. */
   space: 'w' | 'z';
+}
+
+/** A finished projection, kept as an explorer pin (and in the project file). */
+export interface ProjectedPinInfo {
+  id: string;
+  /** The file's name, or "training image N". */
+  label: Message;
+  space: 'w' | 'w+' | 'z';
+  /** Optimisation steps taken, and the training step of the generator it was found in. */
+  steps: number;
+  modelStep: number;
+  /** Pyramid distance of the reconstruction to the target, and of the target to its own mirror image (the yardstick). */
+  distance: number;
+  mirror: number;
+  /** The distance at the first step (from w̄, or DCGAN's starting draw): how far the search came. NaN when not known (older files). */
+  start: number;
+  /** Wall time of the projection, training slices in between included. */
+  ms: number;
+  /** The training image nearest the target (8×8 thumbnails), the set's typical gap, and whether the target lies far outside the set. */
+  nearest: { index: number; distance: number; typicalGap: number; far: boolean } | undefined;
 }

@@ -4,10 +4,10 @@
  * Pixels travel as transferable ArrayBuffers, metrics in batches.
  */
 import type { BackendName, BackendRequest, PresetName, TrainConfig } from './config.ts';
-import type { ExploreRequest } from './explore.ts';
+import type { ExploreRequest, ProjectedPinInfo } from './explore.ts';
 import type { Message, Rejection } from './messages.ts';
 
-export type { ExploreRequest, Pin, StyleBand } from './explore.ts';
+export type { ExploreRequest, Pin, ProjectedPinInfo, StyleBand } from './explore.ts';
 import type { QualityPoint } from './metrics.ts';
 export type { QualityPoint } from './metrics.ts';
 
@@ -110,26 +110,6 @@ export interface ProjectionRequest {
   /** StyleGAN: one w for every layer ('w') or one per layer ('w+'). DCGAN always searches z. */
   space: 'w' | 'w+';
   steps: number;
-}
-
-/** A finished projection, kept as an explorer pin (and in the project file). */
-export interface ProjectedPinInfo {
-  id: string;
-  /** The file's name, or "training image N". */
-  label: Message;
-  space: 'w' | 'w+' | 'z';
-  /** Optimisation steps taken, and the training step of the generator it was found in. */
-  steps: number;
-  modelStep: number;
-  /** Pyramid distance of the reconstruction to the target, and of the target to its own mirror image (the yardstick). */
-  distance: number;
-  mirror: number;
-  /** The distance at the first step (from w̄, or DCGAN's starting draw): how far the search came. NaN when not known (older files). */
-  start: number;
-  /** Wall time of the projection, training slices in between included. */
-  ms: number;
-  /** The training image nearest the target (8×8 thumbnails), the set's typical gap, and whether the target lies far outside the set. */
-  nearest: { index: number; distance: number; typicalGap: number; far: boolean } | undefined;
 }
 
 // ---- worker → page ----

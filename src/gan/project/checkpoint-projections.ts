@@ -5,7 +5,7 @@
  * readers before it ignore it, since they read only the manifest fields they know.
  * Every field is checked on reading: a bad entry refuses the file with a reason, like any other.
  */
-import type { ProjectedPinInfo } from '../../contract/protocol.ts';
+import type { ProjectedPinInfo } from '../../contract/explore.ts';
 import { refuse } from './checkpoint-types.ts';
 
 /** A pin as stored: its facts and its latent ([numWs, dim] row-major; z as [1, zDim]). */

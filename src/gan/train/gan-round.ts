@@ -227,7 +227,7 @@ export class GanRound implements Training {
   }
 
   counters(): Record<string, number> {
-    const noise = isStyleGan(this.model) ? { noise: this.model.noiseCounter.value } : {};
+    const noise: Record<string, number> = isStyleGan(this.model) ? { noise: this.model.noiseCounter.value } : {};
     return { dDone: this.done.d, gDone: this.done.g, adaP: this.ada?.p ?? 0, ...noise };
   }
 
