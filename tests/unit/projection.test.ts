@@ -132,20 +132,23 @@ describe('a projected pin in the explorer', () => {
       constantSet(16, 4, (x, y) => Math.sin(x * y)),
     );
     const style = trainer.styleTraining!;
-    // The pin holds grid sample 0's w, broadcast to every layer, as a W projection stores it.
+    // The pin holds grid sample 2's w, broadcast to every layer, as a W projection stores it (an
+    // unknown pin would fall back to sample 0, so the comparison below tells the two apart).
     const ws = style.withAverage(() =>
-      tf.tidy(() => mixStyles(style.model.mapping(trainer.latents([0])), style.model.mapping(trainer.latents([0])), Array(style.model.numWs).fill(false))),
+      tf.tidy(() => mixStyles(style.model.mapping(trainer.latents([2])), style.model.mapping(trainer.latents([2])), Array(style.model.numWs).fill(false))),
     );
     const latent = { space: 'w' as const, numWs: style.model.numWs, dim: 16, values: (await ws.data()) as Float32Array };
     ws.dispose();
     const request = { psi: 0.7, fromB: ['coarse' as const], noiseSeed: 1, noiseOff: false, space: 'w' as const };
-    const bySample = await renderExplorer(trainer, { ...request, pins: [0, 1] });
+    const bySample = await renderExplorer(trainer, { ...request, pins: [2, 1] });
     const byPin = await renderExplorer(trainer, { ...request, pins: ['p', 1] }, (id) => (id === 'p' ? latent : undefined));
     const close = (a: Uint8ClampedArray, b: Uint8ClampedArray) => a.every((v, i) => Math.abs(v - b[i]!) <= 1);
     expect(close(byPin.interpolation.pixels, bySample.interpolation.pixels)).toBe(true);
     expect(close(byPin.noise!.pixels, bySample.noise!.pixels)).toBe(true);
-    // An unknown pin is not the sample: the strip changes.
-    const other = await renderExplorer(trainer, { ...request, pins: [2, 1] });
+    // Another sample draws another strip, and so does the pin when it is unknown (sample 0 then).
+    const other = await renderExplorer(trainer, { ...request, pins: [0, 1] });
+    const unknown = await renderExplorer(trainer, { ...request, pins: ['gone', 1] }, () => undefined);
+    expect(close(unknown.interpolation.pixels, other.interpolation.pixels)).toBe(true);
     expect(close(other.interpolation.pixels, bySample.interpolation.pixels)).toBe(false);
     trainer.dispose();
   });
