@@ -5,7 +5,8 @@
  * lazy-regularisation Adam correction (I), γ = 0 switching R1 off (J).
  *
  * Observed from outside: Adam.prototype.apply is wrapped, and D's R1 updates are told apart from
- * its main updates by the gradient set (R1 gives D's final bias no gradient, the main loss does).
+ * its main updates by D's final bias: R1 never reaches it, so its gradient is exactly zero (as
+ * NVlabs's `D(x)·0 + R1`), while the main loss always moves it.
  * Expected gradients are computed here from the public R1 penalty and D, not read from the code.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -62,7 +63,7 @@ function watchAdam(before?: (call: Call, adam: Adam) => void): { calls: Call[]; 
     const who = names[0]!.startsWith('d.') ? 'd' : 'g';
     const call: Call = {
       who,
-      r1: who === 'd' && Object.keys(grads).length < names.length,
+      r1: who === 'd' && (grads['d.b4.out.b']?.dataSync() ?? [0]).every((v) => v === 0),
       grads: Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.dataSync() as Float32Array])),
       options: { ...this.options },
     };

@@ -55,7 +55,7 @@ function kinkFreeDifference(f: (delta: number) => number, f0: number): number {
  * kinks at once that no kink-free interval remains.)
  */
 function checkDoubleGradient(): void {
-  const d = tinyD(3);
+  const d = tinyD(4);
   const x = reals();
   const { value, grads } = tf.variableGrads(() => r1Penalty(d, x), Object.values(d.params));
   const r1 = value.dataSync()[0]!;
@@ -96,7 +96,7 @@ describe('R1 on the WASM backend (our training kernels)', () => {
     const r1 = r1Penalty(d, x).dataSync()[0]!;
     const flat = x.dataSync().slice() as Float32Array;
     const sumD = (values: Float32Array) => tf.tidy(() => tf.sum(d.apply(tf.tensor4d(values, x.shape))).dataSync()[0]!);
-    const h = 1e-2;
+    const h = 1e-3;
     const perSample = [0, 0, 0, 0];
     const size = flat.length / 4;
     for (let j = 0; j < flat.length; j++) {

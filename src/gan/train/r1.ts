@@ -53,8 +53,10 @@ export interface NamedOptimizer {
  * One lazy R1 step: minimises γ/2 · interval · R1 over D's parameters only. Returns R1
  * (unscaled, on the device) for charts. Call it every `interval` D steps, after the main D step,
  * on the un-augmented reals of that step with D's lens (see r1Penalty).
- * Parameters R1 does not depend on get no gradient and are left out of the update: D's final
- * bias shifts every logit alike, so it never changes ∇ₓD.
+ * Parameters R1 does not reach (D's final bias shifts every logit alike, so it never changes
+ * ∇ₓD) get a zero gradient, as NVlabs's `real_logits * 0 + R1` does: Adam still decays their
+ * moments and counts the step, so the update matches stylegan2-ada-pytorch's (leaving them out
+ * parted the lockstep from the NVlabs-rule peer at the 7th round).
  */
 export function r1Step(d: Discriminator, optimizer: NamedOptimizer, reals: tf.Tensor4D, gamma: number, interval: number, lens?: Lens): tf.Scalar {
   return tf.tidy(() => {
@@ -63,6 +65,7 @@ export function r1Step(d: Discriminator, optimizer: NamedOptimizer, reals: tf.Te
       penalty = tf.keep(r1Penalty(d, reals, lens));
       return tf.mul(penalty, (gamma / 2) * interval) as tf.Scalar;
     });
+    for (const [name, v] of Object.entries(d.params)) grads[name] ??= tf.zerosLike(v);
     optimizer.apply(grads);
     value.dispose();
     return penalty!;
