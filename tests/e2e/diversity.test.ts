@@ -1,9 +1,11 @@
+import { mkdirSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { numberIn, waitFor } from './browser.ts';
 import { pagePerTest } from './pages.ts';
 
 const open = pagePerTest();
+const SHOTS = 'tmp/e2e-screenshots';
 
 /** The diversity shown and whether the collapse warning is there, read in one go (the panel may update between reads). */
 function reading(page: Page): Promise<{ diversity: string; warning: string | null; status: string }> {
@@ -46,6 +48,8 @@ describe('the collapse signal', () => {
     );
     expect(Number(seen.diversity)).toBeLessThan(0.5);
     expect(seen.warning).toMatch(/samples look alike .*collapsing/);
+    mkdirSync(SHOTS, { recursive: true });
+    await page.locator('.quality').screenshot({ path: `${SHOTS}/collapse-warning.png` });
     await page.getByTestId('lang-switch').click();
     await waitFor(
       () => reading(page),
