@@ -24,7 +24,8 @@ export const MESSAGES_ZH: Record<MessageKey, string> = {
   'session.ready': '{n} 张图片已就绪：点“开始训练”',
   'session.pausedAt': '已暂停于第 {step} 步',
   'session.training': '{res}×{res} {model}，批大小 {batch}，运行于 {backend}',
-  'session.slowBackend': '{backend} 在这台设备上较慢（每步 {seconds} 秒）：为了让这些样本不超过 2 秒或 2 步之前，绘制它们最多占用 {share}% 的训练时间。更小的尺寸或批大小会训练得更快。',
+  'session.slowBackend':
+    '{backend} 在这台设备上较慢（每步 {seconds} 秒）：为了让这些样本不超过 2 秒或 2 步之前，绘制它们最多占用 {share}% 的训练时间。更小的尺寸或批大小会训练得更快。',
   'session.trainingRecovered': '{res}×{res} {model}，批大小 {batch}，运行于 {backend}（在 {why} 之后恢复；从第 {step} 步的自动保存继续）',
   'session.trainingRecoveredFresh': '{res}×{res} {model}，批大小 {batch}，运行于 {backend}（在 {why} 之后恢复；还没有自动保存，从第 0 步开始）',
   'session.cannotBuild': '无法构建这个模型：{reason}',

@@ -102,7 +102,8 @@ export const zh: Messages = {
   'quality.diversity': '多样性',
   'quality.diversityAt': '样本多样性 {diversity}（0 = 每个样本都是同一张图，约 1 = 与训练图片一样多样）',
   'quality.diversitySparkline': '多样性从 {from} 到 {to}（虚线：崩溃警告线）',
-  'quality.collapse': '样本看起来都差不多（多样性 {diversity}）：生成器可能正在模式崩溃，只会生成少数几张图片。数据增强、降低 G 的学习率或换一个种子可能有帮助。',
+  'quality.collapse':
+    '样本看起来都差不多（多样性 {diversity}）：生成器可能正在模式崩溃，只会生成少数几张图片。数据增强、降低 G 的学习率或换一个种子可能有帮助。',
   'quality.best': '回到最佳（第 {step} 步，SWD {swd}）',
   'quality.nearest': '是在照抄吗？查找最近的训练图片',
   'quality.nearestAlt': '每个样本最近的训练图片',
