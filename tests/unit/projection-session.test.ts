@@ -2,7 +2,7 @@
 // (The session pulls in the Worker's backend module, whose wasm binaries are Vite `?url` imports.)
 import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { WorkerEvent } from '../../src/contract/protocol.ts';
+import type { Command, WorkerEvent } from '../../src/contract/protocol.ts';
 import { Session } from '../../src/worker/session/session.ts';
 import { tinyConfig } from '../helpers/tf.ts';
 import { until, useSessionBackend } from '../helpers/session.ts';
@@ -12,8 +12,10 @@ beforeAll(useSessionBackend);
 type Of<T extends WorkerEvent['type']> = WorkerEvent & { type: T };
 const all = <T extends WorkerEvent['type']>(events: WorkerEvent[], type: T) => events.filter((e): e is Of<T> => e.type === type);
 const style = () => tinyConfig({ model: 'stylegan', width: 8, wDim: 16, mappingLayers: 2, gridSide: 2, autosaveMs: 3_600_000 });
-const explore = (pins: [number | string, number | string]) =>
-  ({ type: 'explore', request: { psi: 1, fromB: ['coarse'], pins, noiseSeed: 1, noiseOff: false, space: 'w' } }) as const;
+const explore = (pins: [number | string, number | string]): Command => ({
+  type: 'explore',
+  request: { psi: 1, fromB: ['coarse'], pins, noiseSeed: 1, noiseOff: false, space: 'w' },
+});
 
 describe('projection in the Worker session', () => {
   it('streams progress, pins the result for the explorer, and the pin travels in the project file', async () => {

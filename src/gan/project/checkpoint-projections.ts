@@ -92,6 +92,8 @@ export function readProjections(manifest: unknown): StoredProjection[] | undefin
   if (raw === undefined) return undefined;
   if (!Array.isArray(raw) || raw.length > MAX_PROJECTIONS) return bad('projections', Array.isArray(raw) ? `${raw.length} entries` : raw);
   const pins = raw.map(parseOne);
-  if (new Set(pins.map((p) => p.info.id)).size !== pins.length) return bad('projections', 'the same id twice');
+  const ids = pins.map((p) => p.info.id);
+  const twice = ids.findIndex((id, i) => ids.indexOf(id) !== i);
+  if (twice >= 0) return bad(where(twice, 'info.id'), ids[twice]); // an id must name one pin
   return pins;
 }
