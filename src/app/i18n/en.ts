@@ -151,7 +151,7 @@ export const en = {
   'explore.pins': 'Click two samples in the live grid to pin them as A and B (now #{a} and #{b}). Everything here updates while training runs.',
   'explore.psi': 'Truncation ψ = {psi}',
   'explore.psiStyle': '(w = w̄ + ψ(w − w̄))',
-  'explore.psiZ': '(z scaled by ψ)',
+  'explore.psiZ': '(large z entries redrawn, as in BigGAN)',
   'explore.psiHint': 'lower trades variety for typical-looking samples',
   'explore.interpAlt': 'interpolation from A to B',
   'explore.interpW': 'A → B, linear in W (after the mapping network)',
@@ -349,7 +349,7 @@ export const en = {
   'explain.nearest':
     'For each sample, the closest training image. If most samples are near-copies, the generator memorised the data instead of learning to generate.',
   'explain.psi':
-    'Truncation pulls every latent toward the average (w̄ in StyleGAN, 0 in z): ψ = 1 is the full variety, ψ near 0 gives the most typical image. Lower ψ looks cleaner but more alike.',
+    "Truncation keeps latents near the average: StyleGAN pulls w toward w̄; DCGAN redraws every z entry larger than ψ/(1 − ψ) (BigGAN's trick). ψ = 1 is the full variety, ψ near 0 gives the most typical image. Lower ψ looks cleaner but more alike.",
   'explain.mixing':
     'Style mixing: the coarse layers (4–8 px) decide pose and shape, the middle ones features, the fine ones colour and texture. Taking some layers’ styles from B and the rest from A shows what each level controls.',
   'explain.noise':

@@ -147,7 +147,7 @@ export const zh: Messages = {
   'explore.pins': '在实时网格中点击两个样本，把它们固定为 A 和 B（当前为 #{a} 和 #{b}）。训练进行时这里也会持续更新。',
   'explore.psi': '截断 ψ = {psi}',
   'explore.psiStyle': '（w = w̄ + ψ(w − w̄)）',
-  'explore.psiZ': '（z 乘以 ψ）',
+  'explore.psiZ': '（重新抽取过大的 z 分量，与 BigGAN 相同）',
   'explore.psiHint': '越低越牺牲多样性，换来更典型的样本',
   'explore.interpAlt': '从 A 到 B 的插值',
   'explore.interpW': 'A → B，在 W 空间线性插值（映射网络之后）',
@@ -333,7 +333,8 @@ export const zh: Messages = {
   'explain.diversity':
     '样本之间彼此有多不同，与训练图片之间有多不同相比：样本两两之间的平均像素距离，除以数据集的同一数值。只会生成少数几张图片的生成器（模式崩溃）会降向 0，低于 0.5 时页面会发出警告；此时 SWD 只是变差，却说明不了原因。它不说明样本看起来对不对：那是 SWD 的事。',
   'explain.nearest': '为每个样本找到最接近的训练图片。如果大多数样本几乎是复制品，说明生成器是把数据背了下来，而不是学会了生成。',
-  'explain.psi': '截断把每个潜变量拉向平均值（StyleGAN 中是 w̄，z 中是 0）：ψ = 1 保留全部多样性，ψ 接近 0 给出最典型的图片。ψ 越低看起来越干净，但也越相似。',
+  'explain.psi':
+    '截断让潜变量靠近平均值：StyleGAN 把 w 拉向 w̄；DCGAN 重新抽取所有大于 ψ/(1 − ψ) 的 z 分量（BigGAN 的方法）。ψ = 1 保留全部多样性，ψ 接近 0 给出最典型的图片。ψ 越低看起来越干净，但也越相似。',
   'explain.mixing': '风格混合：粗层（4–8 像素）决定姿态和形状，中层决定特征，细层决定颜色和纹理。把某些层的风格取自 B、其余取自 A，就能看出每一层控制什么。',
   'explain.noise': 'StyleGAN 在每一层的每个像素上加入随机噪声。它只应该改变随机细节（纹理、发丝），不应改变身份或姿态。',
   'explain.backend':
