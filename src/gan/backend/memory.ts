@@ -12,6 +12,7 @@
  */
 import { msg, type Message } from '../../contract/messages.ts';
 import { MODEL_NAMES, type BackendName, type TrainConfig } from '../../contract/config.ts';
+import { dcganLayout, type ConvPlan } from '../nn/models/dcgan-layout.ts';
 
 const FLOAT = 4;
 const KIB = 1024;
@@ -27,29 +28,20 @@ interface NetShape {
 
 const net = (params: number, layers: number[]): NetShape => ({ params, activations: layers.reduce((a, b) => a + b, 0), widest: Math.max(...layers) });
 
-/** DCGAN (models/dcgan.ts): G, and D (the autoencoders' encoder has `outputs` instead of 1). */
+/** DCGAN (models/dcgan-layout.ts): G, and D (the autoencoders' encoder has `outputs` instead of 1). */
 function dcganShapes(res: number, width: number, zDim: number, outputs = 1): { g: NetShape; d: NetShape } {
-  const n = Math.max(1, Math.round(Math.log2(res / 4)));
-  const c0 = width * 2 ** (n - 1);
-  let gParams = zDim * 16 * c0 + 16 * c0 + 2 * c0;
-  const gLayers = [zDim, 16 * c0];
-  for (let i = 1, c = c0; i <= n; i++) {
-    const out = i === n ? 3 : c / 2;
-    gParams += 16 * out * c + out + (i === n ? 0 : 2 * out);
-    gLayers.push((4 * 2 ** i) ** 2 * out);
-    c = out;
-  }
-  let dParams = 0;
-  const dLayers = [res * res * 3];
-  let c = 3;
-  for (let i = 1; i <= n; i++) {
-    const out = width * 2 ** (i - 1);
-    dParams += 16 * c * out + out;
-    dLayers.push((res / 2 ** i) ** 2 * out);
-    c = out;
-  }
-  dParams += 16 * c * outputs + outputs;
-  dLayers.push(outputs);
+  const { deepest, up, down } = dcganLayout(res, width);
+  // a 4×4 conv's weights and bias; batch norm's scale and shift
+  const conv = ({ cin, cout }: ConvPlan) => 16 * cin * cout + cout;
+  let gParams = zDim * 16 * deepest + 16 * deepest + 2 * deepest;
+  const gLayers = [zDim, 16 * deepest];
+  up.forEach((u, i) => {
+    gParams += conv(u) + (u.bn ? 2 * u.cout : 0);
+    gLayers.push((4 * 2 ** (i + 1)) ** 2 * u.cout);
+  });
+  const convs = down('d');
+  const dParams = convs.reduce((sum, c) => sum + conv(c), 0) + 16 * deepest * outputs + outputs;
+  const dLayers = [res * res * 3, ...convs.map((c, i) => (res / 2 ** (i + 1)) ** 2 * c.cout), outputs];
   return { g: net(gParams, gLayers), d: net(dParams, dLayers) };
 }
 

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { strToU8, zipSync } from 'fflate';
 import { batchNorm, convUp } from '../nn/layers.ts';
 import { codeGaussian, isAutoencoder } from '../nn/models/autoencoder.ts';
-import { doublings, gActivation, isDcganGenerator, RELU_SLOPE } from '../nn/models/dcgan.ts';
+import { gActivation, isDcganGenerator, RELU_SLOPE } from '../nn/models/dcgan.ts';
+import { dcganLayout } from '../nn/models/dcgan-layout.ts';
 import type { GanTrainer } from '../train/trainer.ts';
 
 const STATS_BATCH = 256;
@@ -34,11 +35,11 @@ function inputLayer(trainer: GanTrainer): [tf.Tensor2D, tf.Tensor1D] {
 const slopeOf = (trainer: GanTrainer) => (isDcganGenerator(trainer.model.generator) ? trainer.model.generator.slope : RELU_SLOPE);
 
 /** Mean and variance of each batch-norm input over a batch of latents, in layer order. */
-function batchNormStats(trainer: GanTrainer, n: number, fc: [tf.Tensor2D, tf.Tensor1D]): { mean: tf.Tensor1D; variance: tf.Tensor1D }[] {
+function batchNormStats(trainer: GanTrainer, fc: [tf.Tensor2D, tf.Tensor1D]): { mean: tf.Tensor1D; variance: tf.Tensor1D }[] {
   const slope = slopeOf(trainer);
   const p = trainer.model.generator.params;
   const { zDim, width, res } = trainer.config;
-  const c0 = width * 2 ** (doublings(res) - 1);
+  const { deepest, up } = dcganLayout(res, width);
   const stats: { mean: tf.Tensor1D; variance: tf.Tensor1D }[] = [];
   tf.tidy(() => {
     const z = tf.randomNormal([STATS_BATCH, zDim], 0, 1, 'float32', 7) as tf.Tensor2D;
@@ -46,13 +47,14 @@ function batchNormStats(trainer: GanTrainer, n: number, fc: [tf.Tensor2D, tf.Ten
       const m = tf.moments(x, [0, 1, 2]);
       stats.push({ mean: tf.keep(m.mean as tf.Tensor1D), variance: tf.keep(m.variance as tf.Tensor1D) });
     };
-    let x = tf.reshape(tf.add(tf.matMul(z, fc[0]), fc[1]), [STATS_BATCH, 4, 4, c0]) as tf.Tensor4D;
+    let x = tf.reshape(tf.add(tf.matMul(z, fc[0]), fc[1]), [STATS_BATCH, 4, 4, deepest]) as tf.Tensor4D;
     keep(x);
     x = gActivation(batchNorm(p, 'g.bn0', x), slope);
-    for (let i = 1; i < n; i++) {
-      x = convUp(p, `g.up${i}`, x);
+    for (const { name, bn } of up) {
+      if (!bn) break; // the RGB layer has no batch norm to measure
+      x = convUp(p, name, x);
       keep(x);
-      x = gActivation(batchNorm(p, `g.bn${i}`, x), slope);
+      x = gActivation(batchNorm(p, bn, x), slope);
     }
   });
   return stats;
@@ -65,27 +67,25 @@ export function buildLayersGenerator(trainer: GanTrainer): tf.Sequential {
     );
   const p = trainer.model.generator.params;
   const { zDim, width, res } = trainer.config;
-  const n = doublings(res);
+  const { deepest, up } = dcganLayout(res, width);
   const fc = inputLayer(trainer);
-  const stats = batchNormStats(trainer, n, fc);
+  const stats = batchNormStats(trainer, fc);
   const slope = slopeOf(trainer);
   const model = tf.sequential();
-  const bn = (i: number) => {
+  /** Batch norm `name` with the statistics measured for it (stats are in layer order), then G's activation. */
+  const bn = (name: string, i: number) => {
     model.add(tf.layers.batchNormalization({ epsilon: 1e-5 }));
-    model.layers[model.layers.length - 1]!.setWeights([p[`g.bn${i}.gamma`]!, p[`g.bn${i}.beta`]!, stats[i]!.mean, stats[i]!.variance]);
+    model.layers[model.layers.length - 1]!.setWeights([p[`${name}.gamma`]!, p[`${name}.beta`]!, stats[i]!.mean, stats[i]!.variance]);
     model.add(slope === 0 ? tf.layers.reLU() : tf.layers.leakyReLU({ alpha: slope }));
   };
-  let c = width * 2 ** (n - 1);
-  model.add(tf.layers.dense({ units: 16 * c, inputShape: [zDim], weights: fc }));
-  model.add(tf.layers.reshape({ targetShape: [4, 4, c] }));
-  bn(0);
-  for (let i = 1; i <= n; i++) {
-    const out = i === n ? 3 : c / 2;
-    model.add(tf.layers.conv2dTranspose({ filters: out, kernelSize: 4, strides: 2, padding: 'same', weights: [p[`g.up${i}.w`]!, p[`g.up${i}.b`]!] }));
-    if (i < n) bn(i);
+  model.add(tf.layers.dense({ units: 16 * deepest, inputShape: [zDim], weights: fc }));
+  model.add(tf.layers.reshape({ targetShape: [4, 4, deepest] }));
+  bn('g.bn0', 0);
+  up.forEach(({ name, cout, bn: norm }, i) => {
+    model.add(tf.layers.conv2dTranspose({ filters: cout, kernelSize: 4, strides: 2, padding: 'same', weights: [p[`${name}.w`]!, p[`${name}.b`]!] }));
+    if (norm) bn(norm, i + 1);
     else model.add(tf.layers.activation({ activation: 'tanh' }));
-    c = out;
-  }
+  });
   tf.dispose([...fc, ...stats.flatMap((s) => [s.mean, s.variance])]);
   return model;
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNorm, convDown, convUp, dense } from '../layers.ts';
 import { ParamBuilder } from '../params.ts';
 import type { Rng } from '../random.ts';
+import { dcganLayout } from './dcgan-layout.ts';
 import type { Discriminator, GanModel, Generator, Network } from './types.ts';
 
 /**
@@ -79,28 +80,14 @@ function batchNormParams(b: ParamBuilder, name: string, channels: number): void 
   b.zeros(`${name}.beta`, [channels]);
 }
 
-export function doublings(res: number): number {
-  const n = Math.log2(res / 4);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`DCGAN resolution must be 4·2^n (got ${res})`);
-  return n;
-}
-
-/** Channels at the 4×4 end of both networks. */
-const deepest = (width: number, n: number) => width * 2 ** (n - 1);
-
 export function buildDcganGenerator(opts: DcganOptions, rng: Rng): DcganGenerator {
-  const n = doublings(opts.res);
+  const { deepest, up } = dcganLayout(opts.res, opts.width);
   const b = new ParamBuilder(rng);
-  const c0 = deepest(opts.width, n);
-  fanInLayer(b, rng, 'g.fc', [opts.zDim, 16 * c0], opts.zDim, 16 * c0);
-  batchNormParams(b, 'g.bn0', c0);
-  let c = c0;
-  for (let i = 1; i <= n; i++) {
-    const last = i === n;
-    const out = last ? 3 : c / 2;
-    fanInLayer(b, rng, `g.up${i}`, [4, 4, out, c], 16 * out, out);
-    if (!last) batchNormParams(b, `g.bn${i}`, out);
-    c = out;
+  fanInLayer(b, rng, 'g.fc', [opts.zDim, 16 * deepest], opts.zDim, 16 * deepest);
+  batchNormParams(b, 'g.bn0', deepest);
+  for (const { name, cin, cout, bn } of up) {
+    fanInLayer(b, rng, name, [4, 4, cout, cin], 16 * cout, cout);
+    if (bn) batchNormParams(b, bn, cout);
   }
   const p = b.params;
   const g: DcganGenerator = {
@@ -108,11 +95,11 @@ export function buildDcganGenerator(opts: DcganOptions, rng: Rng): DcganGenerato
     slope: G_SLOPE,
     apply(z) {
       return tf.tidy(() => {
-        let x: tf.Tensor4D = tf.reshape(dense(p, 'g.fc', z), [z.shape[0], 4, 4, c0]);
+        let x: tf.Tensor4D = tf.reshape(dense(p, 'g.fc', z), [z.shape[0], 4, 4, deepest]);
         x = gActivation(batchNorm(p, 'g.bn0', x), g.slope);
-        for (let i = 1; i <= n; i++) {
-          x = convUp(p, `g.up${i}`, x);
-          x = i === n ? tf.tanh(x) : gActivation(batchNorm(p, `g.bn${i}`, x), g.slope);
+        for (const { name, bn } of up) {
+          x = convUp(p, name, x);
+          x = bn ? gActivation(batchNorm(p, bn, x), g.slope) : tf.tanh(x);
         }
         return x;
       });
@@ -127,22 +114,18 @@ export function buildDcganGenerator(opts: DcganOptions, rng: Rng): DcganGenerato
  * and `<prefix>.fc`. D is this with one output; the autoencoder's encoder reuses it for its code.
  */
 export function buildConvDownStack(opts: DcganOptions, prefix: string, outputs: number, rng: Rng): Network<tf.Tensor4D, tf.Tensor2D> {
-  const n = doublings(opts.res);
+  const layout = dcganLayout(opts.res, opts.width);
+  const down = layout.down(prefix);
   const b = new ParamBuilder(rng);
-  let c = 3;
-  for (let i = 1; i <= n; i++) {
-    const out = opts.width * 2 ** (i - 1);
-    fanInLayer(b, rng, `${prefix}.down${i}`, [4, 4, c, out], 16 * c, out);
-    c = out;
-  }
-  fanInLayer(b, rng, `${prefix}.fc`, [16 * c, outputs], 16 * c, outputs);
+  for (const { name, cin, cout } of down) fanInLayer(b, rng, name, [4, 4, cin, cout], 16 * cin, cout);
+  fanInLayer(b, rng, `${prefix}.fc`, [16 * layout.deepest, outputs], 16 * layout.deepest, outputs);
   const p = b.params;
   return {
     params: p,
     apply(img) {
       return tf.tidy(() => {
         let x = img;
-        for (let i = 1; i <= n; i++) x = tf.leakyRelu(convDown(p, `${prefix}.down${i}`, x), 0.2);
+        for (const { name } of down) x = tf.leakyRelu(convDown(p, name, x), 0.2);
         return dense(p, `${prefix}.fc`, tf.reshape(x, [img.shape[0], -1]));
       });
     },
