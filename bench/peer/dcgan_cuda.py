@@ -2,16 +2,20 @@
 
     python3 bench/peer/dcgan_cuda.py RES WIDTH BATCH
 
-Same network as bench/peer/dcgan.py and src/gan/nn/models/dcgan.ts (BN in G only, leaky ReLU
+The network is bench/peer/dcgan.py's build_dcgan (BN in G only, leaky ReLU
 0.2 in G and D, tanh out), Adam(2e-4, (0.5, 0.999)), non-saturating loss, one D step (reals
 and G(z) as one batch) and one G step, with a read of the losses each step as Ganvas does.
 Prints "steps_per_sec torch_version device". Exits 3 when torch has no CUDA device.
 """
+import os
 import sys
 import time
 
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dcgan import build_dcgan  # noqa: E402  (the peer's network, one definition)
 
 if not torch.cuda.is_available():
     print("no CUDA device", file=sys.stderr)
@@ -20,22 +24,7 @@ if not torch.cuda.is_available():
 res, width, batch = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 dev = torch.device("cuda")
 torch.manual_seed(0)
-n = {16: 2, 32: 3, 64: 4}[res]
-c0 = width * 2 ** (n - 1)
-g = [nn.Linear(100, 16 * c0), nn.Unflatten(1, (c0, 4, 4)), nn.BatchNorm2d(c0), nn.LeakyReLU(0.2)]
-c = c0
-for i in range(1, n + 1):
-    out = 3 if i == n else c // 2
-    g.append(nn.ConvTranspose2d(c, out, 4, 2, 1))
-    g += [nn.Tanh()] if i == n else [nn.BatchNorm2d(out), nn.LeakyReLU(0.2)]
-    c = out
-d, c = [], 3
-for i in range(1, n + 1):
-    out = width * 2 ** (i - 1)
-    d += [nn.Conv2d(c, out, 4, 2, 1), nn.LeakyReLU(0.2)]
-    c = out
-d += [nn.Flatten(), nn.Linear(16 * c, 1)]
-G, D = nn.Sequential(*g).to(dev), nn.Sequential(*d).to(dev)
+G, D = (net.to(dev) for net in build_dcgan(res, width, 100))
 oG = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
 oD = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
 real = torch.rand(batch, 3, res, res, device=dev) * 2 - 1
