@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { GifReader } from 'omggif';
 import { describe, expect, inject, it } from 'vitest';
 import { axeProblemsIn } from './axe.ts';
 import { numberIn, textOf, waitFor } from './browser.ts';
@@ -108,6 +109,13 @@ describe('projection', () => {
       30_000,
       'the strip to change with pin B',
     );
+    // The interpolation saved as an animated GIF: the strip's frames there and back, by keyboard.
+    await page.getByRole('button', { name: 'Save the interpolation (GIF)' }).focus();
+    const [gifDownload] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    expect(gifDownload.suggestedFilename()).toMatch(/\.gif$/);
+    const gif = new GifReader(readFileSync((await gifDownload.path())!));
+    expect(gif.numFrames()).toBe(14); // 8 frames forward, 6 back
+    expect(gif.width).toBe(256); // 16 px frames, enlarged ×16
     expect(await numberIn(page, 'step-count')).toBeGreaterThan(stepBefore); // training went on throughout
     expect(session.errors).toEqual([]);
   });

@@ -45,7 +45,7 @@ describe('the noise regulariser (NVlabs projector.py)', () => {
     maps.maps.forEach((m) => m.assign(tf.tidy(() => tf.add(tf.mul(m, 3), 2) as tf.Tensor2D)));
     maps.normalise();
     for (const m of maps.maps) {
-      const v = m.dataSync();
+      const v = Array.from(m.dataSync());
       const mean = v.reduce((s, x) => s + x, 0) / v.length;
       const square = v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length;
       expect(Math.abs(mean)).toBeLessThan(1e-5);

@@ -35,7 +35,7 @@ export function noiseRegularisation(maps: readonly tf.Tensor2D[]): tf.Scalar {
     for (const map of maps) {
       let x = map;
       for (;;) {
-        for (const axis of [1, 0] as const) terms.push(tf.square(tf.mean(tf.mul(x, rolled(x, axis)))));
+        for (const axis of [1, 0] as const) terms.push(tf.square(tf.mean(tf.mul(x, rolled(x, axis)))) as tf.Scalar);
         if (x.shape[0] <= COARSEST) break;
         const [h, w] = x.shape;
         x = tf.reshape(tf.avgPool(tf.reshape(x, [1, h, w, 1]) as tf.Tensor4D, 2, 2, 'valid'), [h / 2, w / 2]);
@@ -68,7 +68,7 @@ export class NoiseMaps {
     for (const m of this.maps) {
       const next = tf.tidy(() => {
         const centred = tf.sub(m, tf.mean(m));
-        return tf.mul(centred, tf.rsqrt(tf.mean(tf.square(centred))));
+        return tf.mul(centred, tf.rsqrt(tf.mean(tf.square(centred)))) as tf.Tensor2D;
       });
       m.assign(next);
       next.dispose();
