@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Projector, styleLatentModel } from '../../src/gan/explore/projection.ts';
@@ -53,6 +54,45 @@ describe('the noise regulariser (NVlabs projector.py)', () => {
     }
     maps.dispose();
   });
+});
+
+/** Debian's PyTorch (the python3 first on PATH has none). */
+const PYTHON = '/usr/bin/python3';
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+
+describe.skipIf(!hasTorch)('the noise maps against the PyTorch peer (bench/peer/projection_noise.py)', () => {
+  it('regulariser, its gradient for every map, and the renormalisation agree to float32 rounding', () => {
+    // Maps of every size a 64 px StyleGAN has, drawn with some correlation so the penalty is not tiny.
+    const rng = new Rng(17);
+    const sides = [4, 8, 8, 16, 16, 32, 32, 64, 64];
+    const values = sides.map((s) => {
+      const v = rng.normals(s * s);
+      return v.map((x, i) => x + 0.7 * (v[i - 1] ?? 0) + 0.5);
+    });
+    const rows = (v: Float32Array, s: number) => Array.from({ length: s }, (_, y) => Array.from(v.subarray(y * s, (y + 1) * s)));
+    const peer = spawnSync(PYTHON, ['bench/peer/projection_noise.py'], {
+      input: JSON.stringify({ maps: values.map((v, k) => rows(v, sides[k]!)) }),
+      encoding: 'utf8',
+    });
+    expect(peer.status, peer.stderr).toBe(0);
+    const torch = JSON.parse(peer.stdout) as { penalty: number; grads: number[][][]; normalised: number[][][] };
+    const maps = values.map((v, k) => tf.tensor2d(v, [sides[k]!, sides[k]!]));
+    const ours = penalty(maps);
+    expect(Math.abs(ours - torch.penalty) / torch.penalty).toBeLessThan(1e-5);
+    const grads = tf.grads((...xs: tf.Tensor[]) => noiseRegularisation(xs as tf.Tensor2D[]))(maps);
+    const gap = (a: ArrayLike<number>, b: number[][]) => {
+      const flat = b.flat();
+      const scale = Math.max(...flat.map(Math.abs));
+      return Math.max(...flat.map((x, i) => Math.abs(x - a[i]!))) / scale;
+    };
+    grads.forEach((g, k) => expect(gap(g.dataSync(), torch.grads[k]!), `gradient of map ${k}`).toBeLessThan(1e-4));
+    const noise = new NoiseMaps(sides, new Rng(1));
+    noise.maps.forEach((m, k) => m.assign(maps[k]!));
+    noise.normalise();
+    noise.maps.forEach((m, k) => expect(gap(m.dataSync(), torch.normalised[k]!), `renormalised map ${k}`).toBeLessThan(1e-5));
+    tf.dispose([...maps, ...grads]);
+    noise.dispose();
+  }, 60_000);
 });
 
 describe('projection with noise maps', () => {
