@@ -200,6 +200,13 @@ describe('projection', () => {
       60_000,
       'the projection to finish',
     );
+    // With a pointer: dragging the square across the overview to the right takes the blue half.
+    const box = (await page.getByTestId('projection-crop').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await waitFor(preview, (p) => p.b > 180 && p.r < 80, 10_000, 'the right square previewed after a drag');
     mkdirSync(SHOTS, { recursive: true });
     await page.locator('.projection').screenshot({ path: `${SHOTS}/projection-crop.png` });
     expect(session.errors).toEqual([]);

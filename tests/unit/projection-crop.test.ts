@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampCrop, cropSquare, MAX_ZOOM, minZoom, presetCrop, sameSquare } from '../../src/app/components/projection-crop.ts';
+import { clampCrop, cropSquare, dragCrop, MAX_ZOOM, minZoom, presetCrop, sameSquare } from '../../src/app/components/projection-crop.ts';
 import { layout } from '../../src/data/prepare.ts';
 
 describe('the crop and zoom of a projection target', () => {
@@ -32,5 +32,16 @@ describe('the crop and zoom of a projection target', () => {
     expect(sameSquare(64, 32, preset, { ...preset, panY: 0 })).toBe(true); // pan across a full side moves nothing
     expect(sameSquare(64, 32, preset, { ...preset, panX: 0.4 })).toBe(false);
     expect(sameSquare(64, 32, preset, { ...preset, zoom: 1.2 })).toBe(false);
+  });
+});
+
+describe('dragging the square', () => {
+  it('follows the pointer in source pixels and stops at the ends', () => {
+    // Zoom 2 on 64×32: a 16-pixel square with 48 pixels to travel across and 16 down.
+    const start = { zoom: 2, panX: 0.5, panY: 0.5 };
+    expect(cropSquare(64, 32, dragCrop(64, 32, start, 12, -4))).toEqual({ x: 36, y: 4, side: 16 });
+    expect(cropSquare(64, 32, dragCrop(64, 32, start, 1000, 1000))).toEqual({ x: 48, y: 16, side: 16 });
+    // At zoom 1 the square spans the height: it moves along x only.
+    expect(dragCrop(64, 32, { zoom: 1, panX: 0.5, panY: 0.5 }, -8, 30)).toEqual({ zoom: 1, panX: 0.25, panY: 0.5 });
   });
 });

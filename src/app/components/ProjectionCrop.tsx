@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useI18n } from '../i18n/index.tsx';
-import { clampCrop, cropSquare, MAX_ZOOM, minZoom, type Crop, type Square } from './projection-crop.ts';
+import { clampCrop, cropSquare, dragCrop, MAX_ZOOM, minZoom, type Crop, type Square } from './projection-crop.ts';
 
 /** Side of the overview canvas (the whole picture with the square outlined), in CSS pixels. */
 const OVERVIEW = 192;
@@ -105,6 +105,8 @@ export function ProjectionCrop({
   const { t } = useI18n();
   const overview = useRef<HTMLCanvasElement>(null);
   const target = useRef<HTMLCanvasElement>(null);
+  // A drag on the overview moves the square (the sliders do the same from the keyboard).
+  const drag = useRef<{ x: number; y: number; crop: Crop } | undefined>(undefined);
   const { width, height } = bitmap;
   const c = clampCrop(width, height, crop);
   const square = cropSquare(width, height, c);
@@ -131,7 +133,26 @@ export function ProjectionCrop({
     <fieldset className="projection-crop">
       <legend>{t('project.crop')}</legend>
       <div className="row">
-        <canvas ref={overview} data-testid="projection-crop" role="img" aria-label={t('project.cropAlt')} />
+        <canvas
+          ref={overview}
+          data-testid="projection-crop"
+          role="img"
+          aria-label={t('project.cropAlt')}
+          onPointerDown={(e) => {
+            e.currentTarget.setPointerCapture(e.pointerId);
+            drag.current = { x: e.clientX, y: e.clientY, crop: c };
+          }}
+          onPointerMove={(e) => {
+            const from = drag.current;
+            if (!from) return;
+            // Screen pixels → source pixels: the overview shows max(w, h, square) source pixels across its drawn width.
+            const box = e.currentTarget.getBoundingClientRect();
+            const k = Math.max(width, height, square.side) / Math.max(box.width, box.height, 1);
+            onCrop(dragCrop(width, height, from.crop, (e.clientX - from.x) * k, (e.clientY - from.y) * k));
+          }}
+          onPointerUp={() => (drag.current = undefined)}
+          onPointerCancel={() => (drag.current = undefined)}
+        />
         <figure>
           <canvas ref={target} data-testid="projection-crop-preview" className="pixelated thumb" role="img" aria-label={t('project.cropPreviewAlt', { res })} />
           <figcaption>{t('project.cropPreview', { res })}</figcaption>

@@ -54,3 +54,12 @@ export function sameSquare(width: number, height: number, a: Crop, b: Crop): boo
   const [p, q] = [cropSquare(width, height, a), cropSquare(width, height, b)];
   return Math.abs(p.x - q.x) < 0.5 && Math.abs(p.y - q.y) < 0.5 && Math.abs(p.side - q.side) < 0.5;
 }
+
+/** The crop after dragging its square by (dx, dy) source pixels: the square follows the pointer as far as it can go. */
+export function dragCrop(width: number, height: number, crop: Crop, dx: number, dy: number): Crop {
+  const c = clampCrop(width, height, crop);
+  const side = Math.min(width, height) / c.zoom;
+  // Where the square cannot move along an axis (it spans the picture exactly), pan stays.
+  const along = (pan: number, d: number, length: number) => (Math.abs(length - side) < 1e-9 ? pan : pan + d / (length - side));
+  return clampCrop(width, height, { zoom: c.zoom, panX: along(c.panX, dx, width), panY: along(c.panY, dy, height) });
+}
