@@ -133,6 +133,12 @@ describe('projection', () => {
     await page.getByTestId('train-toggle').click(); // pause
     await page.getByTestId('explorer').waitFor();
     const panel = page.locator('.projection');
+    // The crop control and the noise-map box speak Chinese too.
+    await page.getByTestId('projection-input').setInputFiles(wideFile());
+    await page.getByTestId('projection-crop').waitFor();
+    expect(await panel.locator('.projection-crop legend').textContent()).toBe('裁剪与缩放');
+    await expect.poll(() => panel.getByRole('checkbox', { name: '同时拟合噪声图（NVlabs 的正则项）' }).count()).toBe(1);
+    expect(await panel.getByRole('slider', { name: '缩放' }).getAttribute('aria-valuetext')).toBe('中心正方形的 1.00 倍');
     await panel.getByRole('spinbutton', { name: /^训练图片编号/ }).fill('2');
     await panel.getByRole('spinbutton', { name: '步数', exact: true }).fill('40');
     await page.getByTestId('projection-start').click();
