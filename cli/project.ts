@@ -19,6 +19,7 @@ import { pngOf } from '../src/data/png.ts';
 import { imageFromSet } from '../src/data/prepare.ts';
 import { DEFAULT_PREPARE, type PreparedSet } from '../src/data/types.ts';
 import { latentModelOf, Projector, PROJECTION_NOISE, type ProjectedLatent, type ProjectionSpace } from '../src/gan/explore/projection.ts';
+import { NOISE_REGULARISE_WEIGHT } from '../src/gan/explore/projection-noise.ts';
 import { mirrorDistance, nearestTraining } from '../src/gan/explore/projection-report.ts';
 import { pathLength, pathModelOf, pyramidDistances, summarize } from '../src/gan/metrics/ppl.ts';
 import { Rng } from '../src/gan/nn/random.ts';
@@ -31,6 +32,8 @@ const USAGE = `usage: npm run project -- --project run.ganvas --target img.png [
   --target    an image file, or train:N for the run's Nth training image; may repeat
   --steps     optimisation steps (default 300)
   --space     w|w+ for StyleGAN (default w+); DCGAN always searches z
+  --noise-maps     0|1: StyleGAN: optimise the noise maps too, with NVlabs's regulariser (default 0)
+  --noise-weight   the regulariser's weight (default 1e5, NVlabs's)
   --out       the folder to write into (default out/projection)
   --ppl       pairs per path-length measurement between consecutive projected latents (0: off, default 0)
   --backend   wasm|cpu (default wasm)`;
@@ -43,6 +46,8 @@ interface Options {
   out: string;
   ppl: number;
   backend: 'wasm' | 'cpu';
+  noiseMaps: boolean;
+  noiseWeight: number;
 }
 
 class UsageError extends Error {}
@@ -59,6 +64,8 @@ function readOptions(argv: string[]): Options {
       out: { type: 'string', default: 'out/projection' },
       ppl: { type: 'string', default: '0' },
       backend: { type: 'string', default: 'wasm' },
+      'noise-maps': { type: 'string', default: '0' },
+      'noise-weight': { type: 'string', default: String(NOISE_REGULARISE_WEIGHT) },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -71,6 +78,9 @@ function readOptions(argv: string[]): Options {
   if (!values.project) throw new UsageError(`--project is required\n${USAGE}`);
   if (!values.target?.length) throw new UsageError(`--target is required\n${USAGE}`);
   if (values.space !== 'w' && values.space !== 'w+') throw new UsageError(`--space takes w or w+ (got "${values.space}")`);
+  if (values['noise-maps'] !== '0' && values['noise-maps'] !== '1') throw new UsageError(`--noise-maps takes 0 or 1 (got "${values['noise-maps']}")`);
+  const noiseWeight = Number(values['noise-weight']);
+  if (!(Number.isFinite(noiseWeight) && noiseWeight >= 0)) throw new UsageError(`--noise-weight takes a number ≥ 0 (got "${values['noise-weight']}")`);
   if (values.backend !== 'wasm' && values.backend !== 'cpu') throw new UsageError(`--backend takes wasm or cpu (got "${values.backend}")`);
   return {
     project: values.project,
@@ -80,6 +90,8 @@ function readOptions(argv: string[]): Options {
     out: values.out,
     ppl: whole('ppl', values.ppl, 0),
     backend: values.backend,
+    noiseMaps: values['noise-maps'] === '1',
+    noiseWeight,
   };
 }
 
@@ -106,11 +118,18 @@ interface Result {
   latent: ProjectedLatent;
   start: number;
   far: boolean;
+  /** With noise maps: the distance of the latent drawn with the fixed noise (what a pin shows). */
+  fixedNoise: number;
 }
 
 async function projectOne(trainer: GanTrainer, set: PreparedSet, target: { name: string; pixels: Float32Array }, o: Options): Promise<Result> {
   const t0 = performance.now();
-  const projector = new Projector(latentModelOf(trainer), target.pixels, { space: o.space, steps: o.steps });
+  const projector = new Projector(latentModelOf(trainer), target.pixels, {
+    space: o.space,
+    steps: o.steps,
+    noiseMaps: o.noiseMaps,
+    noiseWeight: o.noiseWeight,
+  });
   const curve: number[] = [];
   while (!projector.finished) {
     projector.run(25);
@@ -118,6 +137,8 @@ async function projectOne(trainer: GanTrainer, set: PreparedSet, target: { name:
   }
   const distance = await projector.distance();
   const seconds = (performance.now() - t0) / 1000;
+  const fixedNoise = await projector.fixedNoiseDistance();
+  const noise = await projector.noiseValues();
   const latent = await projector.latentValues();
   const image = projector.image();
   const recon = (await image.data()) as Float32Array;
@@ -136,14 +157,16 @@ async function projectOne(trainer: GanTrainer, set: PreparedSet, target: { name:
     JSON.stringify({ ...latent, values: Array.from(latent.values), distance, mirror, nearest: near, modelStep: trainer.step }),
   );
   await writeFile(join(dir, 'curve.json'), JSON.stringify(curve));
+  if (noise.length) await writeFile(join(dir, 'noise.json'), JSON.stringify(noise.map((m) => Array.from(m))));
   const came = distance / curve[0]!;
+  const noiseText = projector.optimisesNoise ? ` · with the fixed noise ${fixedNoise.toPrecision(3)}` : '';
   const nearText = near
     ? ` · nearest training image ${near.index + 1} at ${near.distance.toFixed(3)} (typical gap ${near.typicalGap.toFixed(3)})${near.far ? ': far from the set' : ''}`
     : '';
   console.log(
-    `${target.name}: distance ${distance.toPrecision(3)} after ${o.steps} steps in ${seconds.toFixed(1)} s (from ${curve[0]!.toPrecision(3)}, ${came.toFixed(2)}×) · mirror ${mirror.toPrecision(3)} (${(distance / mirror).toFixed(2)}×)${nearText} → ${dir}`,
+    `${target.name}: distance ${distance.toPrecision(3)} after ${o.steps} steps in ${seconds.toFixed(1)} s (from ${curve[0]!.toPrecision(3)}, ${came.toFixed(2)}×)${noiseText} · mirror ${mirror.toPrecision(3)} (${(distance / mirror).toFixed(2)}×)${nearText} → ${dir}`,
   );
-  return { name: target.name, distance, mirror, seconds, latent, start: curve[0]!, far: near?.far ?? false };
+  return { name: target.name, distance, mirror, seconds, latent, start: curve[0]!, far: near?.far ?? false, fixedNoise };
 }
 
 /** PPL along straight lines in W (or W+) between consecutive projected latents, measured as the PPL metric does. */
@@ -182,17 +205,18 @@ async function main(): Promise<void> {
   if (problem) throw new UsageError(`--project ${o.project} does not fit its own model: ${english(problem)}`);
   const c = trainer.config;
   console.log(
-    `${c.model} at ${c.res} px, step ${trainer.step}, ${set.count} training images · ${o.steps} steps in ${trainer.styleTraining ? o.space.toUpperCase() : 'z'} · ${o.backend}`,
+    `${c.model} at ${c.res} px, step ${trainer.step}, ${set.count} training images · ${o.steps} steps in ${trainer.styleTraining ? o.space.toUpperCase() : 'z'}${o.noiseMaps ? ` + noise maps (weight ${o.noiseWeight})` : ''} · ${o.backend}`,
   );
   const results: Result[] = [];
   for (const spec of o.targets) results.push(await projectOne(trainer, set, await readTarget(spec, set), o));
   if (results.length > 1) {
     console.log(
-      '\n| target | space | steps | start | distance | mirror | distance / mirror | far from the set | seconds |\n|---|---|---|---|---|---|---|---|---|',
+      '\n| target | space | noise maps | steps | start | distance | with fixed noise | mirror | distance / mirror | far from the set | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|',
     );
+    const maps = o.noiseMaps ? `yes (${o.noiseWeight})` : 'no';
     for (const r of results)
       console.log(
-        `| ${r.name} | ${r.latent.space} | ${o.steps} | ${r.start.toPrecision(3)} | ${r.distance.toPrecision(3)} | ${r.mirror.toPrecision(3)} | ${(r.distance / r.mirror).toFixed(2)} | ${r.far ? 'yes' : 'no'} | ${r.seconds.toFixed(1)} |`,
+        `| ${r.name} | ${r.latent.space} | ${maps} | ${o.steps} | ${r.start.toPrecision(3)} | ${r.distance.toPrecision(3)} | ${r.fixedNoise.toPrecision(3)} | ${r.mirror.toPrecision(3)} | ${(r.distance / r.mirror).toFixed(2)} | ${r.far ? 'yes' : 'no'} | ${r.seconds.toFixed(1)} |`,
       );
     const ratios = results.map((r) => r.distance / r.mirror).sort((a, b) => a - b);
     console.log(`median ratio ${ratios[ratios.length >> 1]!.toFixed(2)}, worst ${ratios[ratios.length - 1]!.toFixed(2)}`);

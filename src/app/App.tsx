@@ -112,6 +112,7 @@ export function App() {
               ppl={ui.ppl}
               projection={ui.projection}
               images={ui.dataset?.count ?? 0}
+              dataset={ui.dataset}
               send={send}
             />
           )}

@@ -43,4 +43,9 @@ export interface ProjectedPinInfo {
   ms: number;
   /** The training image nearest the target (8×8 thumbnails), the set's typical gap, and whether the target lies far outside the set. */
   nearest: { index: number; distance: number; typicalGap: number; far: boolean } | undefined;
+  /**
+   * Set when the noise maps were optimised too: the distance of the latent drawn with the
+   * explorer's fixed noise, which is what the pin shows (it keeps the latent only).
+   */
+  fixedNoise?: number;
 }

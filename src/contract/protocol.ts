@@ -110,6 +110,8 @@ export interface ProjectionRequest {
   /** StyleGAN: one w for every layer ('w') or one per layer ('w+'). DCGAN always searches z. */
   space: 'w' | 'w+';
   steps: number;
+  /** StyleGAN: optimise the per-pixel noise maps too, with NVlabs's regulariser (off when absent). */
+  noiseMaps?: boolean;
 }
 
 // ---- worker → page ----

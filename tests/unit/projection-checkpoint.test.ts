@@ -53,6 +53,22 @@ describe('projected pins in the project file', () => {
     expect([a!.latent.numWs, a!.latent.dim, a!.latent.space]).toEqual([2, 3, 'w+']);
   });
 
+  it('keeps the fixed-noise distance of a pin found with its noise maps, and only of such a pin', () => {
+    const withMaps: StoredProjection = { ...pin('n'), info: { ...pin('n').info, fixedNoise: 0.031 } };
+    const decoded = decodeProject(encodeProject({ ...snapshot(), projections: [withMaps, pin('a')] }));
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    const [n, a] = decoded.snapshot.projections!;
+    expect(n!.info.fixedNoise).toBe(0.031);
+    expect('fixedNoise' in a!.info).toBe(false);
+    const bad = withManifest(encodeProject({ ...snapshot(), projections: [withMaps] }), (m) => {
+      (m.projections as { info: { fixedNoise: unknown } }[])[0]!.info.fixedNoise = -1;
+    });
+    const refused = decodeProject(bad);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(english(refused.reason)).toContain('info.fixedNoise');
+  });
+
   it('a file without the entry (every file before it) opens with no pins', () => {
     const bytes = encodeProject(snapshot());
     expect(strFromU8(unzipSync(bytes)['manifest.json']!)).not.toContain('projections');

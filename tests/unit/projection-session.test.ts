@@ -54,6 +54,21 @@ describe('projection in the Worker session', () => {
     expect(all(other, 'status').filter((s) => s.state === 'error')).toEqual([]);
   });
 
+  it('optimises the noise maps when asked, and the pin says its distance with the explorer’s noise', async () => {
+    const events: WorkerEvent[] = [];
+    const s = new Session((e) => events.push(e));
+    await s.handle({ type: 'config', config: style() });
+    await s.handle({ type: 'dataset/builtin', name: 'shapes' });
+    await s.handle({ type: 'projection/start', request: { target: { kind: 'training', index: 1 }, space: 'w', steps: 6, noiseMaps: true } });
+    await until(() => all(events, 'projection/done').length > 0, 60_000);
+    const pin = all(events, 'projection/done')[0]!.pin;
+    expect(pin.fixedNoise).toBeGreaterThanOrEqual(0);
+    // Without: no such number (the pin's distance is already the explorer's).
+    await s.handle({ type: 'projection/start', request: { target: { kind: 'training', index: 1 }, space: 'w', steps: 6 } });
+    await until(() => all(events, 'projection/done').length > 1, 60_000);
+    expect(all(events, 'projection/done')[1]!.pin.fixedNoise).toBeUndefined();
+  });
+
   it('stops on cancel, and a picture that is no image is refused with the reason', async () => {
     const events: WorkerEvent[] = [];
     const s = new Session((e) => events.push(e));

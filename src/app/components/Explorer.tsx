@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ModelKind } from '../../contract/config.ts';
-import type { ExploreRequest, Pin, PixelsMessage, StyleBand, WorkerEvent } from '../../contract/protocol.ts';
+import type { DatasetInfo, ExploreRequest, Pin, PixelsMessage, StyleBand, WorkerEvent } from '../../contract/protocol.ts';
 import type { ProjectionState } from '../projection-state.ts';
 import type { Send } from '../useTrainer.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
@@ -41,6 +41,7 @@ export function Explorer({
   ppl,
   projection,
   images,
+  dataset,
   send,
 }: {
   model: ModelKind;
@@ -50,6 +51,8 @@ export function Explorer({
   projection: ProjectionState;
   /** Training images there are (projection can start from one). */
   images: number;
+  /** The dataset's square rule and background (a projected picture is prepared with them). */
+  dataset?: Pick<DatasetInfo, 'fit' | 'background' | 'res'> | undefined;
   send: Send;
 }) {
   const { t, tm } = useI18n();
@@ -174,7 +177,7 @@ export function Explorer({
           {t('explore.needsStyle')}
         </p>
       )}
-      <Projection style={style} images={images} projection={projection} onPin={onPin} send={send} />
+      <Projection style={style} images={images} dataset={dataset} projection={projection} onPin={onPin} send={send} />
       <PathLength ppl={ppl} send={send} />
     </section>
   );

@@ -1,9 +1,12 @@
 import { useState } from 'react';
-import type { ProjectedPinInfo } from '../../contract/protocol.ts';
+import type { DatasetInfo, ProjectedPinInfo } from '../../contract/protocol.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { fitVerdict, type ProjectionRun, type ProjectionState } from '../projection-state.ts';
 import { download, type Send } from '../useTrainer.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
+import { presetCrop, sameSquare, cropSquare, type Crop } from './projection-crop.ts';
+import { croppedFile, ProjectionCrop, useDecoded } from './ProjectionCrop.tsx';
+import { stripFrames, stripGif } from './projection-export.ts';
 import './projection.css';
 
 /** Steps of a projection: a few seconds on a small model (docs/projection.md has the times). */
@@ -14,6 +17,18 @@ function saveCanvas(testId: string, name: string): void {
   const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${testId}"]`);
   canvas?.toBlob((blob) => blob && download(name, blob, 'image/png'));
 }
+
+/** Saves the interpolation strip as drawn as an animated GIF of its frames. */
+function saveStripGif(testId: string, name: string): void {
+  const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${testId}"]`);
+  if (!canvas || canvas.width < 2 || canvas.height < 1) return;
+  const { width, height } = canvas;
+  const bytes = stripGif(stripFrames(canvas.getContext('2d')!.getImageData(0, 0, width, height).data, width, height), height);
+  download(name, new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/gif' }), 'image/gif');
+}
+
+/** A mirror distance below this: the picture is its own mirror image, and the ratio to it means nothing. */
+const SYMMETRIC = 1e-6;
 
 /** Distances span orders of magnitude: three significant digits. */
 const show = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toPrecision(3) : '–');
@@ -26,6 +41,7 @@ const show = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ?
 export function Projection({
   style,
   images,
+  dataset,
   projection,
   onPin,
   send,
@@ -33,6 +49,8 @@ export function Projection({
   style: boolean;
   /** Training images there are to choose from. */
   images: number;
+  /** The dataset's square rule and background, which a picture is prepared with too. */
+  dataset: Pick<DatasetInfo, 'fit' | 'background' | 'res'> | undefined;
   projection: ProjectionState;
   onPin: (which: 0 | 1, id: string) => void;
   send: Send;
@@ -44,12 +62,25 @@ export function Projection({
   const [space, setSpace] = useState<'w' | 'w+'>('w+');
   const [steps, setSteps] = useState(DEFAULT_STEPS);
   const [fit, setFit] = useState<'dataset' | 'center' | 'pad'>('dataset');
+  const [noiseMaps, setNoiseMaps] = useState(false);
+  // The person's own square; undefined: the square rule's (the select above).
+  const [crop, setCrop] = useState<Crop | undefined>();
+  const decoded = useDecoded(file);
+  const bitmap = decoded?.ok ? decoded.bitmap : undefined;
+  const rule = fit === 'dataset' ? (dataset?.fit ?? 'center') : fit;
+  const preset = bitmap && presetCrop(bitmap.width, bitmap.height, rule);
   const run = projection.run;
   const running = run?.state === 'running';
   const ready = source === 'training' ? images > 0 : file !== undefined;
-  const start = () => {
-    const target = source === 'training' ? ({ kind: 'training', index: index - 1 } as const) : file && ({ kind: 'file', file } as const);
-    if (target) send({ type: 'projection/start', request: { target, space, steps, ...(fit === 'dataset' ? {} : { fit }) } });
+  const request = { space, steps, ...(style && noiseMaps ? { noiseMaps } : {}) };
+  const start = async () => {
+    if (source === 'training') return send({ type: 'projection/start', request: { target: { kind: 'training', index: index - 1 }, ...request } });
+    if (!file) return;
+    // An untouched square is the rule's: the Worker applies it to the file itself, exactly as to a training image.
+    if (!bitmap || !preset || !crop || sameSquare(bitmap.width, bitmap.height, crop, preset))
+      return send({ type: 'projection/start', request: { target: { kind: 'file', file }, ...request, ...(fit === 'dataset' ? {} : { fit }) } });
+    const square = await croppedFile(bitmap, cropSquare(bitmap.width, bitmap.height, crop), file.name);
+    send({ type: 'projection/start', request: { target: { kind: 'file', file: square }, ...request, fit: 'center' } });
   };
   return (
     <section className="projection" aria-labelledby="projection-heading">
@@ -66,6 +97,7 @@ export function Projection({
           aria-label={t('project.fileLabel')}
           onChange={(e) => {
             setFile(e.target.files?.[0]);
+            setCrop(undefined);
             setSource('file');
           }}
         />
@@ -88,12 +120,23 @@ export function Projection({
       <div className="row">
         <label>
           {t('project.fit')}{' '}
-          <select value={fit} onChange={(e) => setFit(e.target.value as 'dataset' | 'center' | 'pad')}>
+          <select
+            value={fit}
+            onChange={(e) => {
+              setFit(e.target.value as 'dataset' | 'center' | 'pad');
+              setCrop(undefined);
+            }}
+          >
             <option value="dataset">{t('project.fitDataset')}</option>
             <option value="center">{t('project.fitCenter')}</option>
             <option value="pad">{t('project.fitPad')}</option>
           </select>
         </label>
+        {style && (
+          <label className="flag">
+            <input type="checkbox" checked={noiseMaps} onChange={(e) => setNoiseMaps(e.target.checked)} /> {t('project.noiseMaps')}
+          </label>
+        )}
         {style && (
           <label>
             {t('project.space')}{' '}
@@ -114,7 +157,7 @@ export function Projection({
             onChange={(e) => setSteps(Math.min(5000, Math.max(10, Math.round(Number(e.target.value)) || DEFAULT_STEPS)))}
           />
         </label>
-        <button type="button" data-testid="projection-start" disabled={!ready} onClick={start}>
+        <button type="button" data-testid="projection-start" disabled={!ready} onClick={() => void start()}>
           {running ? t('project.restart') : t('project.start')}
         </button>
         {running && (
@@ -123,6 +166,17 @@ export function Projection({
           </button>
         )}
       </div>
+      {source === 'file' && bitmap && preset && (
+        <ProjectionCrop
+          bitmap={bitmap}
+          crop={crop ?? preset}
+          onCrop={setCrop}
+          onReset={() => setCrop(undefined)}
+          res={dataset?.res ?? 32}
+          background={dataset?.background ?? [255, 255, 255]}
+        />
+      )}
+      {source === 'file' && decoded?.ok === false && <p className="hint">{t('project.cropUnreadable')}</p>}
       <p className="hint">{t('project.distanceIs')}</p>
       {run && <RunView run={run} onPin={onPin} />}
       {projection.pins.length > 0 && <PinList pins={projection.pins} onPin={onPin} />}
@@ -136,7 +190,12 @@ function RunView({ run, onPin }: { run: ProjectionRun; onPin: (which: 0 | 1, id:
     <div className="projection-run">
       <div className="row">
         <figure>
-          <PixelCanvas image={run.target} className="pixelated thumb" aria-label={t('project.targetAlt', { label: tm(run.label) })} />
+          <PixelCanvas
+            image={run.target}
+            data-testid="projection-target"
+            className="pixelated thumb"
+            aria-label={t('project.targetAlt', { label: tm(run.label) })}
+          />
           <figcaption>{t('project.target')}</figcaption>
         </figure>
         <figure>
@@ -179,7 +238,7 @@ function Verdict({ pin, onPin }: { pin: ProjectedPinInfo; onPin: (which: 0 | 1, 
   return (
     <div className="projection-verdict">
       <p>
-        {t('project.yardstick', {
+        {t(pin.mirror < SYMMETRIC ? 'project.yardstickSymmetric' : 'project.yardstick', {
           start: show(pin.start),
           mirror: show(pin.mirror),
           ratio: (pin.distance / Math.max(pin.mirror, 1e-12)).toFixed(1),
@@ -187,6 +246,7 @@ function Verdict({ pin, onPin }: { pin: ProjectedPinInfo; onPin: (which: 0 | 1, 
         })}{' '}
         <strong>{t(verdict === 'mirror' ? 'project.fitMirror' : verdict === 'near' ? 'project.fitNear' : 'project.fitFar')}</strong>
       </p>
+      {pin.fixedNoise !== undefined && <p>{t('project.fixedNoise', { distance: show(pin.fixedNoise) })}</p>}
       {pin.nearest && (
         <p className={pin.nearest.far ? 'warning' : undefined} role={pin.nearest.far ? 'status' : undefined}>
           {t(pin.nearest.far ? 'project.farFromSet' : 'project.inSet', { distance: show(pin.nearest.distance), gap: show(pin.nearest.typicalGap) })}
@@ -204,6 +264,9 @@ function Verdict({ pin, onPin }: { pin: ProjectedPinInfo; onPin: (which: 0 | 1, 
         </button>
         <button type="button" onClick={() => saveCanvas('interpolation', 'ganvas-interpolation.png')}>
           {t('project.saveStrip')}
+        </button>
+        <button type="button" onClick={() => saveStripGif('interpolation', 'ganvas-interpolation.gif')}>
+          {t('project.saveGif')}
         </button>
       </p>
     </div>

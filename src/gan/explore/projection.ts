@@ -12,14 +12,17 @@
  * - Distance: the Laplacian-pyramid distance of the PPL metric (projection-distance.ts), not
  *   LPIPS/VGG16, whose weights would have to be downloaded; it compares the image band by band,
  *   coarse shape and fine texture each with the same weight.
- * - Per-pixel noise stays fixed (one seeded draw, the explorer's default) instead of being
- *   optimised: our synthesis draws its noise from a seed and takes no noise maps, so NVlabs's
- *   noise optimisation and its regulariser have nothing to act on (see docs/projection.md).
+ * - Per-pixel noise: with `noiseMaps` (StyleGAN), the noise maps are optimised beside w with
+ *   NVlabs's regulariser and renormalisation (projection-noise.ts), reaching the synthesis
+ *   through the model's noise hook. As in NVlabs, the pin keeps w only: the explorer draws it
+ *   with its own noise, so the projector also reports the distance with that noise
+ *   (`fixedNoiseDistance`). Without `noiseMaps` the noise is one seeded draw, the explorer's default.
  * - DCGAN has no W: the same optimisation in z, started from the best of a few seeded draws
  *   (z = 0, the "mean" of z, is no image the generator was trained to make).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mixStyles, type NoiseMode, type StyleGanModel } from '../nn/models/stylegan.ts';
+import { NoiseMaps, NOISE_REGULARISE_WEIGHT } from './projection-noise.ts';
 import { Rng } from '../nn/random.ts';
 import { Adam } from '../train/adam.ts';
 import type { GanTrainer } from '../train/trainer.ts';
@@ -42,6 +45,57 @@ export interface LatentModel {
   embed(z: tf.Tensor2D): tf.Tensor2D;
   render(latents: tf.Tensor3D): tf.Tensor4D;
   within<T>(fn: () => T): T;
+  /** StyleGAN: its per-pixel noise inputs, which a projection may optimise; none for DCGAN. */
+  noise?: NoiseHook;
+}
+
+/** A generator's noise inputs, seen from outside the synthesis. */
+export interface NoiseHook {
+  /** The side (H = W) of each noise input, in the order the synthesis draws them. */
+  sides(): number[];
+  /** `render`, with these maps ([H, W] each, standard normal) in place of the seeded draws. */
+  render(latents: tf.Tensor3D, maps: readonly tf.Tensor2D[]): tf.Tensor4D;
+}
+
+/**
+ * The model's noise hook (the one the PyTorch lockstep uses), held only for one synthesis call:
+ * nothing else sees the maps, and the device's seeded draws come back even if the call throws.
+ */
+function withNoiseSource<T>(m: StyleGanModel, source: Parameters<StyleGanModel['setNoiseSource']>[0], fn: () => T): T {
+  m.setNoiseSource(source);
+  try {
+    return fn();
+  } finally {
+    m.setNoiseSource();
+  }
+}
+
+function styleNoiseHook(m: StyleGanModel): NoiseHook {
+  let sides: number[] | undefined;
+  return {
+    // Read off one synthesis call rather than restated here, so the two cannot disagree.
+    sides() {
+      if (sides) return sides;
+      const seen: number[] = [];
+      const probe = (shape: [number, number, number, number], _seed: number, layer: number) => {
+        seen[layer] = shape[1];
+        return tf.zeros(shape) as tf.Tensor4D;
+      };
+      withNoiseSource(m, probe, () => tf.tidy(() => m.synthesis(tf.zeros([1, m.numWs, m.wDim]), PROJECTION_NOISE)).dispose());
+      return (sides = seen);
+    },
+    render: (ws, maps) =>
+      withNoiseSource(
+        m,
+        (shape, _seed, layer) => {
+          const map = maps[layer];
+          if (!map || map.shape[0] !== shape[1] || map.shape[1] !== shape[2])
+            throw new RangeError(`no ${shape[1]}×${shape[2]} noise map for noise input ${layer}`);
+          return tf.broadcastTo(tf.reshape(map, [1, shape[1], shape[2], 1]), shape) as tf.Tensor4D;
+        },
+        () => m.synthesis(ws, PROJECTION_NOISE),
+      ),
+  };
 }
 
 /** The noise every projected StyleGAN image is made with: the explorer's default draw. */
@@ -58,6 +112,7 @@ export function styleLatentModel(m: StyleGanModel, within: <T>(fn: () => T) => T
     embed: (z) => m.mapping(z),
     render: (ws) => m.synthesis(ws, PROJECTION_NOISE),
     within,
+    noise: styleNoiseHook(m),
   };
 }
 
@@ -92,8 +147,12 @@ export interface ProjectionOptions {
   noiseRamp: number;
   /** Mapped samples behind w̄ and w_std (reference: 10,000). */
   statsSamples: number;
-  /** Seed of the statistics' z, the latent noise and DCGAN's starting draws. */
+  /** Seed of the statistics' z, the latent noise, the noise maps' first draw and DCGAN's starting draws. */
   seed: number;
+  /** StyleGAN: optimise the per-pixel noise maps too (NVlabs does); ignored for DCGAN. */
+  noiseMaps: boolean;
+  /** The noise regulariser's weight against the distance (NVlabs: 1e5). */
+  noiseWeight: number;
 }
 
 export const PROJECTION_DEFAULTS: ProjectionOptions = {
@@ -106,6 +165,10 @@ export const PROJECTION_DEFAULTS: ProjectionOptions = {
   noiseRamp: 0.75,
   statsSamples: 10_000,
   seed: 123,
+  // Off: at 16–64 px NVlabs's weight pins the maps (they barely fit), and the pin keeps w only,
+  // which fits the explorer's fixed noise best when found with it (docs/projection.md).
+  noiseMaps: false,
+  noiseWeight: NOISE_REGULARISE_WEIGHT,
 };
 
 /** The reference's schedule at step t of n: learning rate and latent-noise scale (in w_std units). */
@@ -159,6 +222,8 @@ export class Projector {
   private readonly adam: Adam;
   private readonly rng: Rng;
   private readonly std: number;
+  /** StyleGAN with `noiseMaps`: the maps being optimised. */
+  private readonly noise: NoiseMaps | undefined;
   private pending: tf.Scalar[] = [];
   private done = 0;
 
@@ -180,7 +245,8 @@ export class Projector {
     const start = model.space === 'z' ? bestDraw(model, this.target, this.rng) : stats.mean;
     const rows = this.options.space === 'w+' ? model.numWs : 1;
     this.latent = tf.tidy(() => tf.variable(tf.tile(tf.tensor3d(start, [1, 1, model.dim]), [1, rows, 1]), true));
-    this.adam = new Adam({ latent: this.latent }, { lr: o.lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    this.noise = o.noiseMaps && model.noise ? new NoiseMaps(model.noise.sides(), this.rng) : undefined;
+    this.adam = new Adam({ latent: this.latent, ...this.noise?.named() }, { lr: o.lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
   }
 
   get step(): number {
@@ -189,6 +255,17 @@ export class Projector {
 
   get finished(): boolean {
     return this.done >= this.options.steps;
+  }
+
+  /** Whether noise maps are being optimised (StyleGAN with `noiseMaps`). */
+  get optimisesNoise(): boolean {
+    return this.noise !== undefined;
+  }
+
+  /** The image of these latents with the noise being optimised (or the fixed draw without). */
+  private render(latents: tf.Tensor3D): tf.Tensor4D {
+    const ws = this.expanded(latents);
+    return this.noise && this.model.noise ? this.model.noise.render(ws, this.noise.maps) : this.model.render(ws);
   }
 
   /** The latent as the generator takes it: [1, numWs, dim] (one w broadcast to every layer in 'w'). */
@@ -207,17 +284,23 @@ export class Projector {
   }
 
   private oneStep(): tf.Scalar {
-    const { lr, noise } = schedule(this.done, this.options);
+    const { lr, noise: shakeScale } = schedule(this.done, this.options);
     this.adam.options = { ...this.adam.options, lr };
-    const shake = tf.tensor3d(this.rng.normals(this.latent.size, noise * this.std), this.latent.shape as [number, number, number]);
+    const shake = tf.tensor3d(this.rng.normals(this.latent.size, shakeScale * this.std), this.latent.shape as [number, number, number]);
+    const noise = this.noise;
+    let distance: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const image = this.model.render(this.expanded(tf.add(this.latent, shake) as tf.Tensor3D));
-      return tf.sum(pyramidDistance(image, this.target)) as tf.Scalar;
-    }, [this.latent]);
-    this.adam.apply({ latent: grads[this.latent.name]! });
-    tf.dispose([shake, ...Object.values(grads)]);
+      const image = this.render(tf.add(this.latent, shake) as tf.Tensor3D);
+      distance = tf.keep(tf.sum(pyramidDistance(image, this.target)) as tf.Scalar);
+      return noise ? tf.add(distance, tf.mul(noise.penalty(), this.options.noiseWeight)) : tf.clone(distance);
+    }, [this.latent, ...(noise?.maps ?? [])]);
+    const named: Record<string, tf.Tensor> = { latent: grads[this.latent.name]! };
+    noise?.maps.forEach((m, i) => (named[`noise${i}`] = grads[m.name]!));
+    this.adam.apply(named);
+    noise?.normalise();
+    tf.dispose([shake, value, ...Object.values(grads)]);
     this.done++;
-    return value;
+    return distance!;
   }
 
   /** The distances of the steps taken since the last drain (measured with that step's latent noise). */
@@ -234,12 +317,25 @@ export class Projector {
 
   /** The reconstruction now, without latent noise: [1, R, R, 3]. */
   image(): tf.Tensor4D {
-    return this.model.within(() => tf.tidy(() => this.model.render(this.expanded(this.latent as tf.Tensor3D))));
+    return this.model.within(() => tf.tidy(() => this.render(this.latent as tf.Tensor3D)));
   }
 
-  /** The distance of the reconstruction now (no latent noise) to the target. */
+  /** The distance of the reconstruction now (no latent noise, the noise maps as found) to the target. */
   async distance(): Promise<number> {
-    const d = this.model.within(() => tf.tidy(() => pyramidDistance(this.model.render(this.expanded(this.latent as tf.Tensor3D)), this.target)));
+    return this.measure(() => this.render(this.latent as tf.Tensor3D));
+  }
+
+  /**
+   * The distance of the latent now drawn with the fixed noise instead of the maps found: what the
+   * pin shows in the explorer (which keeps the latent only, as NVlabs's projector does). Equal to
+   * `distance()` when no maps are optimised.
+   */
+  async fixedNoiseDistance(): Promise<number> {
+    return this.measure(() => this.model.render(this.expanded(this.latent as tf.Tensor3D)));
+  }
+
+  private async measure(image: () => tf.Tensor4D): Promise<number> {
+    const d = this.model.within(() => tf.tidy(() => pyramidDistance(image(), this.target)));
     const [v] = await d.data();
     d.dispose();
     return v!;
@@ -254,11 +350,17 @@ export class Projector {
     return { space: this.options.space, numWs: full.shape[1], dim: this.model.dim, values };
   }
 
+  /** The noise maps found so far ([H·W] each, row-major), none when they are not optimised. */
+  async noiseValues(): Promise<Float32Array[]> {
+    return Promise.all((this.noise?.maps ?? []).map(async (m) => (await m.data()) as Float32Array));
+  }
+
   dispose(): void {
     tf.dispose(this.pending);
     this.pending = [];
     this.adam.dispose();
     this.latent.dispose();
+    this.noise?.dispose();
     this.target.dispose();
   }
 }

@@ -73,6 +73,8 @@ function parseInfo(v: unknown, i: number, space: StoredProjection['latent']['spa
     start: v.start === undefined || v.start === null ? NaN : finite(v.start, where(i, 'info.start'), 0),
     ms: finite(v.ms, where(i, 'info.ms'), 0),
     nearest: parseNearest(v.nearest, i),
+    // Only pins found with their noise maps optimised carry it.
+    ...(v.fixedNoise === undefined ? {} : { fixedNoise: finite(v.fixedNoise, where(i, 'info.fixedNoise'), 0) }),
   };
 }
 

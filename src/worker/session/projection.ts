@@ -92,7 +92,7 @@ export class ProjectionTask {
       throw e;
     }
     const space = trainer.styleTraining ? request.space : 'z';
-    const projector = new Projector(latentModelOf(trainer), prepared.pixels, { space, steps: request.steps });
+    const projector = new Projector(latentModelOf(trainer), prepared.pixels, { space, steps: request.steps, noiseMaps: request.noiseMaps === true });
     const id = `p${Date.now().toString(36)}${++this.counter}`;
     const run: Running = {
       id,
@@ -184,6 +184,7 @@ export class ProjectionTask {
     const { projector, trainer, target } = run;
     const res = trainer.config.res;
     const distance = await projector.distance();
+    const fixedNoise = projector.optimisesNoise ? await projector.fixedNoiseDistance() : undefined;
     const latent = await projector.latentValues();
     const view = await this.view(run);
     const near = nearestTraining(this.s.dataset.set, target);
@@ -198,6 +199,7 @@ export class ProjectionTask {
       start: run.start,
       ms: Math.round(performance.now() - run.started),
       nearest: near,
+      ...(fixedNoise === undefined ? {} : { fixedNoise }),
     };
     this.running = undefined;
     projector.dispose();
