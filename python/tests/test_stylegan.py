@@ -104,3 +104,14 @@ def test_a_batch_that_splits_minibatch_stddev_groups_is_refused(style_project, t
                        env=ENV, capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and 'whole minibatch-stddev groups of 4' in r.stdout + r.stderr
     assert not (tmp_path / 'x.ganvas').exists()
+
+
+def test_torch_noise_is_seeded_by_the_counter_so_a_continued_run_equals_a_straight_one(style_project, tmp_path):
+    def leg(project, steps, name):
+        torch_train('--project', project, '--steps', steps, '--noise', 'torch', '--out', tmp_path / f'{name}.ganvas', '--metrics', tmp_path / f'{name}.jsonl')
+        return reports(tmp_path / f'{name}.jsonl')
+    straight = leg(style_project, 4, 'straight')
+    halves = leg(style_project, 2, 'first') + leg(tmp_path / 'first.ganvas', 2, 'second')
+    assert gap(halves, straight) == 0
+    torch_train('--project', style_project, '--steps', 4, '--out', tmp_path / 'page.ganvas', '--metrics', tmp_path / 'page.jsonl')
+    assert gap(reports(tmp_path / 'page.jsonl'), straight) > 1e-4  # other noise (once the strengths have left 0)
