@@ -286,6 +286,7 @@ class DcganRun:
         extras['round.dSteps'] = float64_to_array(self.done_d)
         extras['round.gSteps'] = float64_to_array(self.done_g)
         extras['report.sums'] = self.pending.save()
+        extras['report.rounds'] = float64_to_array(self.pending.count)  # rounds since the last report (trainer.ts pending)
         return Snapshot(config=self.config, step=self.step, rng=self.rng.save(), params=params,
                         optimizers={'g': self.optG.state(), 'd': self.optD.state()}, history=history, meta=meta,
                         extras=extras, timeline=timeline, dataset=self.snapshot.dataset)

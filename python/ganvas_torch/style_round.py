@@ -104,7 +104,6 @@ class StyleganRun:
             raise ValueError('the project has no noise counter (noise.counter); export it again from the page')
         self.noise_counter = int(counter)
         self.pending = ReportSums.load(extras.get('report.sums'))
-        self.pending_rounds = int(array_to_float64(extras.get('report.rounds')) or 0)
         d = snapshot.dataset
         pixels = dequantise(d['pixels']).reshape(d['count'], d['res'], d['res'], 3)
         self.data = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous().to(self.device)
@@ -266,7 +265,6 @@ class StyleganRun:
             if g_steps > 0:
                 self.done_g += 1
         self.step += 1
-        self.pending_rounds += 1
         d = torch.stack([torch.stack(x) for x in ds]).mean(0)
         r1_part = torch.stack([torch.stack(r1).mean(), torch.ones((), device=d.device)]) if r1 else torch.zeros(2, device=d.device)
         return torch.cat([torch.stack(gs).mean().reshape(1), d, r1_part])
@@ -276,9 +274,7 @@ class StyleganRun:
         self.pending.add(torch.cat([summed[:4] / world, summed[4:5]]), float(summed[5] / world) if summed[6] > 0 else None)
 
     def take_report(self):
-        means, r1, n = self.pending.take()
-        self.pending_rounds = 0
-        return means, r1, n
+        return self.pending.take()
 
     # --- out ---------------------------------------------------------------------------------
 
@@ -300,7 +296,7 @@ class StyleganRun:
         extras['round.gSteps'] = float64_to_array(self.done_g)
         extras['noise.counter'] = float64_to_array(self.noise_counter)
         extras['report.sums'] = self.pending.save()
-        extras['report.rounds'] = float64_to_array(self.pending_rounds)
+        extras['report.rounds'] = float64_to_array(self.pending.count)  # rounds since the last report (trainer.ts pending)
         return Snapshot(config=self.config, step=self.step, rng=self.rng.save(), params=params,
                         optimizers={'g': self.optG.state(), 'd': self.optD.state()}, history=history, meta=meta,
                         extras=extras, timeline=timeline, dataset=self.snapshot.dataset)

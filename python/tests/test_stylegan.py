@@ -8,6 +8,7 @@ import subprocess
 import zlib
 
 import numpy as np
+import pytest
 from conftest import ENV, REPO, cli, torch_train, torchrun_command
 
 from ganvas_torch.project import read_project
@@ -46,15 +47,22 @@ def unfiltered_png(png: bytes) -> np.ndarray:
     return rows[:, 1:].reshape(h, w, 4)
 
 
-def test_ganvas_to_pytorch_equals_pytorch_straight(style_project, tmp_path):
+@pytest.fixture(scope='module')
+def torch_straight(style_project, tmp_path_factory):
+    """N + M steps of PyTorch from the start: (its reports, its file), shared by the tests below."""
+    d = tmp_path_factory.mktemp('straight')
+    torch_train('--project', style_project, '--steps', N + M, '--out', d / 'straight.ganvas', '--metrics', d / 'straight.jsonl')
+    return reports(d / 'straight.jsonl'), read_project(d / 'straight.ganvas')
+
+
+def test_ganvas_to_pytorch_equals_pytorch_straight(style_project, torch_straight, tmp_path):
     cli('--resume', style_project, '--steps', N, '--every', 1000, '--out', tmp_path / 'cli', '--save', tmp_path / 'a.ganvas')
     torch_train('--project', tmp_path / 'a.ganvas', '--steps', M, '--out', tmp_path / 'b.ganvas', '--metrics', tmp_path / 'b.jsonl')
-    torch_train('--project', style_project, '--steps', N + M, '--out', tmp_path / 'straight.ganvas', '--metrics', tmp_path / 'straight.jsonl')
-    straight = reports(tmp_path / 'straight.jsonl')
+    straight, alone = torch_straight
     assert sum('r1' in r for r in straight) == 7  # rounds 1, 5, …, 25: lazy R1 every 4 D steps
     assert gap(reports(tmp_path / 'cli' / 'metrics.jsonl'), straight[:N]) <= TOLERANCE  # the engines in lockstep
     assert gap(reports(tmp_path / 'b.jsonl'), straight[N:]) <= TOLERANCE  # PyTorch continuing Ganvas's state
-    out, alone = read_project(tmp_path / 'b.ganvas'), read_project(tmp_path / 'straight.ganvas')
+    out = read_project(tmp_path / 'b.ganvas')
     assert out.step == N + M and [h['step'] for h in out.history] == list(range(1, N + M + 1))
     assert [f['step'] for f in out.timeline] == [0, N, N + M]
     assert out.optimizers['d']['iterations'] == N + M + 7  # D main steps and R1 steps share D's Adam
@@ -106,12 +114,11 @@ def test_a_batch_that_splits_minibatch_stddev_groups_is_refused(style_project, t
     assert not (tmp_path / 'x.ganvas').exists()
 
 
-def test_torch_noise_is_seeded_by_the_counter_so_a_continued_run_equals_a_straight_one(style_project, tmp_path):
+def test_torch_noise_is_seeded_by_the_counter_so_a_continued_run_equals_a_straight_one(style_project, torch_straight, tmp_path):
     def leg(project, steps, name):
         torch_train('--project', project, '--steps', steps, '--noise', 'torch', '--out', tmp_path / f'{name}.ganvas', '--metrics', tmp_path / f'{name}.jsonl')
         return reports(tmp_path / f'{name}.jsonl')
     straight = leg(style_project, 4, 'straight')
     halves = leg(style_project, 2, 'first') + leg(tmp_path / 'first.ganvas', 2, 'second')
     assert gap(halves, straight) == 0
-    torch_train('--project', style_project, '--steps', 4, '--out', tmp_path / 'page.ganvas', '--metrics', tmp_path / 'page.jsonl')
-    assert gap(reports(tmp_path / 'page.jsonl'), straight) > 1e-4  # other noise (once the strengths have left 0)
+    assert gap(torch_straight[0][:4], straight) > 1e-4  # the page's noise is other noise (once the strengths have left 0)

@@ -115,6 +115,14 @@ describe('the graduate path', () => {
       'project opened',
     );
     expect(await numberIn(page, 'step-count')).toBe(6);
+    // The explorer works on the weights PyTorch trained: its style-mixing grid is drawn.
+    await page.getByTestId('explorer').waitFor();
+    await waitFor(
+      () => page.getByTestId('style-mix-grid').evaluate((c) => (c as HTMLCanvasElement).width),
+      (w) => w > 1,
+      30_000,
+      'mixing grid drawn',
+    );
     await page.getByTestId('graduate-open').click();
     expect(await page.getByTestId('graduate-not-yet').count()).toBe(0);
     expect(await textOf(page, 'graduate-command')).toMatch(/--batch 8 --out \S+-step6-gpu\.ganvas --checkpoint-every 1000 --noise torch$/);
