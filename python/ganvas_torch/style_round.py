@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from .noise import tfjs_normals
 from .project import Snapshot, array_to_float64, dequantise, float64_to_array
 from .rng import Rng
-from .round import Adam, NotYet, ReportSums, Shard, _mismatch, check_supported
+from .round import Adam, NotYet, ReportSums, Shard, _mismatch, check_supported, grid_rgba
 from .stylegan import FIR_TAPS, StyleDiscriminator, StyleGenerator, mbstd_group_size
 
 STYLE_MIX_PROB = 0.9
@@ -324,5 +324,4 @@ class StyleganRun:
     def grid(self) -> np.ndarray:
         side, Z = self.config['gridSide'], self.config['zDim']
         z = torch.from_numpy(Rng(self.config['seed'] ^ 0x5EED).normals(side * side * Z).reshape(-1, Z)).to(self.device)
-        from .round import grid_rgba
         return grid_rgba(self.sample(z), side, self.config['res'])
