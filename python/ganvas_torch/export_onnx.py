@@ -3,8 +3,12 @@
     PYTHONPATH=python python3 -m ganvas_torch.export_onnx --project IN.ganvas --out G.onnx [--batch N]
 
 Inputs: `z` float32 [N, zDim] and `psi` float32 [1], the truncation; output `images` float32
-[N, res, res, 3] (NHWC, values in [-1, 1]), the layout Ganvas's generator returns. ψ works as in
-Ganvas's DCGAN (src/gan/train/truncation.ts, BigGAN's trick): entries of z beyond ±ψ/(1−ψ) are
+[N, res, res, 3] (NHWC, values in [-1, 1]), the layout Ganvas's generator returns.
+
+StyleGAN: the EMA generator the page displays, w = w̄ + ψ·(mapping(z) − w̄) for every style
+input, and the page's fixed display noise (seed 0, noise.py) baked in for N images.
+
+DCGAN: ψ works as in Ganvas's DCGAN (src/gan/train/truncation.ts, BigGAN's trick): entries of z beyond ±ψ/(1−ψ) are
 replaced by the first of 16 seeded redraws that falls inside (then clamped), and batch norm takes
 its statistics over the truncated latents together with 64 fixed untruncated ones; ψ ≥ 1 is G(z)
 as it is. The redraws are a seeded stream laid over the whole batch, so they depend on N, as in
@@ -22,6 +26,7 @@ from torch import nn
 from .project import ProjectError, read_project
 from .rng import Rng
 from .round import DcganRun, NotYet
+from .style_round import StyleganRun
 
 OPSET = 13
 # src/gan/train/truncation.ts and gan-round.ts: redraw candidates, reference rows and their seeds.
@@ -52,10 +57,32 @@ class Sampler(nn.Module):
         return images.permute(0, 2, 3, 1)
 
 
+class StyleSampler(nn.Module):
+    """StyleTraining.sample: G_ema with w pulled toward w̄ by ψ and the fixed display noise."""
+
+    def __init__(self, run: StyleganRun, batch: int):
+        super().__init__()
+        self.g = run.G
+        with torch.no_grad():
+            for name, p in run.G.named().items():
+                p.copy_(run.ema[name])
+        for i, n in enumerate(run._display_noise(batch)):
+            self.register_buffer(f'noise{i}', n)
+        self.layers = len(run.G.noise_shapes(batch))
+
+    def forward(self, z, psi):
+        w = self.g.mapping(z)
+        w = self.g.w_avg + (w - self.g.w_avg) * psi
+        noise = [getattr(self, f'noise{i}') for i in range(self.layers)]
+        return self.g.synthesis([w] * self.g.num_ws, noise).permute(0, 2, 3, 1)
+
+
 def export(project_path: str, out: str, batch: int | None = None) -> dict:
-    run = DcganRun(read_project(project_path))
+    snapshot = read_project(project_path)
+    stylegan = snapshot.config.get('model') == 'stylegan'
+    run = StyleganRun(snapshot) if stylegan else DcganRun(snapshot)
     n = batch or run.config['gridSide'] ** 2
-    sampler = Sampler(run.G, n, run.config['zDim']).eval()
+    sampler = (StyleSampler(run, n) if stylegan else Sampler(run.G, n, run.config['zDim'])).eval()
     z = torch.zeros(n, run.config['zDim'])
     psi = torch.ones(1)
     with torch.no_grad():

@@ -35,8 +35,8 @@ class NotYet(ValueError):
 
 def check_supported(config: dict):
     model = config.get('model')
-    if model != 'dcgan':
-        raise NotYet(f'ganvas_torch trains DCGAN projects so far; this one is {model} (StyleGAN is not yet here)')
+    if model not in ('dcgan', 'stylegan'):
+        raise NotYet(f'ganvas_torch trains DCGAN and StyleGAN projects; this one is {model}')
     on = [label for key, label in NOT_YET.items() if config.get(key)]
     if on:
         raise NotYet(f'ganvas_torch does not train with {", ".join(on)} yet; turn it off in the page and export again')
@@ -84,34 +84,46 @@ class Adam:
 class ReportSums:
     """The numbers summed since the last report (src/gan/train/report.ts RunningMeans), kept in the
     file as 'report.sums' ([sums; counts] over gLoss, dLoss, dReal, dFake, realSigns, r1), so a
-    run resumed between two reports makes the report the straight run makes."""
-    KEYS = 6
+    run resumed between two reports makes the report the straight run makes. Each key has its
+    own count: R1 is only summed in the rounds that ran it."""
+    KEYS = ('gLoss', 'dLoss', 'dReal', 'dFake', 'realSigns', 'r1')
 
     def __init__(self):
-        self.sums = torch.zeros(5, dtype=torch.float64)
-        self.count = 0
+        self.sums = torch.zeros(len(self.KEYS), dtype=torch.float64)
+        self.counts = [0] * len(self.KEYS)
 
     @classmethod
     def load(cls, a):
         r = cls()
-        if a is not None and a.size == 2 * cls.KEYS:
-            r.sums = torch.from_numpy(a.reshape(2, cls.KEYS)[0, :5].astype(np.float64))
-            r.count = int(a.reshape(2, cls.KEYS)[1, 0])
+        n = len(cls.KEYS)
+        if a is not None and a.size == 2 * n:
+            rows = a.reshape(2, n)
+            r.sums = torch.from_numpy(rows[0].astype(np.float64))
+            r.counts = [int(c) for c in rows[1]]
         return r
 
-    def add(self, values: torch.Tensor):
-        self.sums += values
-        self.count += 1
+    @property
+    def count(self) -> int:
+        return self.counts[0]
+
+    def add(self, values: torch.Tensor, r1: float | None = None):
+        """values: [gLoss, dLoss, dReal, dFake, realSigns] of one round; r1 when the round ran it."""
+        self.sums[:5] += values[:5].to(torch.float64)
+        for i in range(5):
+            self.counts[i] += 1
+        if r1 is not None:
+            self.sums[5] += r1
+            self.counts[5] += 1
 
     def take(self):
-        """Means since the last report and how many rounds they cover; starts afresh."""
-        means, n = (self.sums / max(self.count, 1)).tolist(), self.count
-        self.sums, self.count = torch.zeros(5, dtype=torch.float64), 0
-        return means, n
+        """Means since the last report (r1: None when no round ran it) and how many rounds they cover; starts afresh."""
+        means = [s / max(c, 1) for s, c in zip(self.sums.tolist(), self.counts)]
+        r1, n = (means[5] if self.counts[5] else None), self.count
+        self.__init__()
+        return means[:5], r1, n
 
     def save(self) -> np.ndarray:
-        counts = [self.count] * 5 + [0]
-        return np.array([*self.sums.tolist(), 0.0, *counts], np.float32).reshape(2, self.KEYS)
+        return np.array([*self.sums.tolist(), *self.counts], np.float32).reshape(2, len(self.KEYS))
 
 
 @dataclass
@@ -237,6 +249,19 @@ class DcganRun:
         d = torch.stack([torch.stack(x) for x in ds]).mean(0)
         return torch.cat([torch.stack(gs).mean().reshape(1), d])
 
+    def record(self, summed: torch.Tensor, world: int):
+        """Adds the ranks' summed numbers of one round to the report sums (means over the ranks)."""
+        self.pending.add(torch.cat([summed[:4] / world, summed[4:5]]))
+
+    def take_report(self):
+        return self.pending.take()
+
+    def distribute(self, ranks):
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        ids = [ranks.device.index] if ranks.device.type == 'cuda' else None
+        self.ddp_G = DDP(self.G, device_ids=ids, broadcast_buffers=False)
+        self.ddp_D = DDP(self.D, device_ids=ids, broadcast_buffers=False)
+
     @property
     def Gw(self):
         return getattr(self, 'ddp_G', self.G)
@@ -261,6 +286,7 @@ class DcganRun:
         extras['round.dSteps'] = float64_to_array(self.done_d)
         extras['round.gSteps'] = float64_to_array(self.done_g)
         extras['report.sums'] = self.pending.save()
+        extras['report.rounds'] = float64_to_array(self.pending.count)  # rounds since the last report (trainer.ts pending)
         return Snapshot(config=self.config, step=self.step, rng=self.rng.save(), params=params,
                         optimizers={'g': self.optG.state(), 'd': self.optD.state()}, history=history, meta=meta,
                         extras=extras, timeline=timeline, dataset=self.snapshot.dataset)
@@ -276,11 +302,16 @@ class DcganRun:
             self.G.bn.group = group
         else:
             imgs = self.G(z)
-        rgb = np.clip((imgs.permute(0, 2, 3, 1).cpu().numpy() + 1) * 127.5, 0, 255)
-        t = res + 1
-        out = np.zeros((side * t - 1, side * t - 1, 4), np.uint8)
-        for i in range(side * side):
-            r, col = divmod(i, side)
-            out[r * t:r * t + res, col * t:col * t + res, :3] = np.rint(rgb[i])
-            out[r * t:r * t + res, col * t:col * t + res, 3] = 255
-        return out
+        return grid_rgba(imgs, side, res)
+
+
+def grid_rgba(imgs: torch.Tensor, side: int, res: int) -> np.ndarray:
+    """NCHW images in [-1, 1] as the page's grid: side × side tiles, 1-px transparent gaps, RGBA."""
+    rgb = np.clip((imgs.permute(0, 2, 3, 1).cpu().numpy() + 1) * 127.5, 0, 255)
+    t = res + 1
+    out = np.zeros((side * t - 1, side * t - 1, 4), np.uint8)
+    for i in range(side * side):
+        r, col = divmod(i, side)
+        out[r * t:r * t + res, col * t:col * t + res, :3] = np.rint(rgb[i])
+        out[r * t:r * t + res, col * t:col * t + res, 3] = 255
+    return out

@@ -28,6 +28,7 @@ import torch.distributed as dist
 
 from .project import ProjectError, check_config, read_project, write_project
 from .round import DcganRun, NotYet, Shard
+from .style_round import NOISE_MODES, StyleganRun
 
 MAX_FRAMES = 48
 
@@ -44,6 +45,8 @@ def parse(argv):
     p.add_argument('--device', default='auto', help='auto (CUDA when present), cpu, cuda')
     p.add_argument('--threads', type=int, default=0, help='CPU threads per process (0: PyTorch\'s default)')
     p.add_argument('--fresh', action='store_true', help='start from --project even when OUT holds a later state of the run')
+    p.add_argument('--noise', choices=NOISE_MODES, default='ganvas',
+                   help="StyleGAN's per-pixel noise: ganvas (the page's draws, about 1 µs a value on the CPU) or torch (PyTorch's, on the device)")
     a = p.parse_args(argv)
     if a.steps < 0:
         p.error('--steps must be ≥ 0')
@@ -63,11 +66,13 @@ class Ranks:
         self.device = torch.device(f'cuda:{local}' if cuda else 'cpu')
         if cuda:
             torch.cuda.set_device(self.device)
-        self.bn_group = None
+        self.bn_group = self.grad_group = None
         if self.world > 1:
             dist.init_process_group('nccl' if cuda else 'gloo')
             # Batch-norm statistics travel on a group of their own, apart from DDP's gradient buckets.
             self.bn_group = dist.new_group(list(range(self.world)))
+            # StyleGAN's gradient all-reduces likewise (the per-step report sum uses the default group).
+            self.grad_group = dist.new_group(list(range(self.world)))
 
     @property
     def writer(self) -> bool:
@@ -137,27 +142,28 @@ def main(argv=None):
                     raise ValueError(f'--batch {a.batch}: {str(e).removeprefix("the saved config is invalid: ")}') from None
             if snapshot.config['batch'] % ranks.world:
                 raise ValueError(f'the global batch {snapshot.config["batch"]} does not split evenly over {ranks.world} ranks; give --batch a multiple of {ranks.world}')
-            run = DcganRun(snapshot, ranks.device, Shard(ranks.rank, ranks.world), ranks.bn_group)
+            shard = Shard(ranks.rank, ranks.world)
+            if snapshot.config.get('model') == 'stylegan':
+                run = StyleganRun(snapshot, ranks.device, shard, a.noise)
+            else:
+                run = DcganRun(snapshot, ranks.device, shard, ranks.bn_group)
         except (ProjectError, NotYet, ValueError) as e:
             log(f'{a.project}: {e}')
             return 2
         if ranks.world > 1:
-            from torch.nn.parallel import DistributedDataParallel as DDP
-            ids = [ranks.device.index] if ranks.device.type == 'cuda' else None
-            run.ddp_G = DDP(run.G, device_ids=ids, broadcast_buffers=False)
-            run.ddp_D = DDP(run.D, device_ids=ids, broadcast_buffers=False)
+            run.distribute(ranks)
         return train(a, run, snapshot, target, ranks, log, stop)
     finally:
         signal.signal(signal.SIGTERM, previous)
         ranks.close()
 
 
-def train(a, run: DcganRun, snapshot, target, ranks: Ranks, log, stop) -> int:
+def train(a, run: DcganRun | StyleganRun, snapshot, target, ranks: Ranks, log, stop) -> int:
     c = run.config
     metrics_path = a.metrics or os.path.join(os.path.dirname(os.path.abspath(a.out)), 'metrics.jsonl')
     history = list(snapshot.history)
     timeline = list(snapshot.timeline or [])
-    log(f'{run.count} images at {c["res"]}px · dcgan · global batch {c["batch"]} over {ranks.world} rank(s) · {ranks.device} · '
+    log(f'{run.count} images at {c["res"]}px · {c["model"]} · global batch {c["batch"]} over {ranks.world} rank(s) · {ranks.device} · '
         f'step {run.step} → {target} · torch {torch.__version__}')
 
     def save(reason):
@@ -180,16 +186,17 @@ def train(a, run: DcganRun, snapshot, target, ranks: Ranks, log, stop) -> int:
             # (On the run's device: NCCL reduces CUDA tensors only.)
             flag = torch.tensor([1.0 if stop['signal'] else 0.0], dtype=torch.float64, device=local.device)
             both = ranks.sum(torch.cat([local.double(), flag])).cpu()
-            run.pending.add(torch.cat([both[:4] / ranks.world, both[4:5]]))
+            run.record(both[:-1], ranks.world)
             # Reports fall on the run's own steps, as in the page; a stop between two keeps the sums in the file.
             if run.step % c['reportEvery'] == 0 or run.step == target:
                 now = time.perf_counter()
-                (g, d, r, f, _), pending = run.pending.take()
+                (g, d, r, f, _), r1, pending = run.take_report()
                 point = {'step': run.step, 'gLoss': g, 'dLoss': d, 'dReal': r, 'dFake': f, 'imagesPerSec': pending * c['batch'] / max(now - t_report, 1e-9)}
                 history.append(point)
                 if metrics:
-                    metrics.write(json.dumps({'step': run.step, 'steps': pending, 'gLoss': g, 'dLoss': d, 'dReal': r, 'dFake': f,
-                                              'augmentP': 0, 'imagesPerSec': point['imagesPerSec']}) + '\n')
+                    line = {'step': run.step, 'steps': pending, 'gLoss': g, 'dLoss': d, 'dReal': r, 'dFake': f, 'augmentP': 0,
+                            **({'r1': r1} if r1 is not None else {}), 'imagesPerSec': point['imagesPerSec']}
+                    metrics.write(json.dumps(line) + '\n')
                     metrics.flush()
                 t_report = now
             if (run.step % a.every == 0 or run.step == target) and history:
@@ -197,7 +204,7 @@ def train(a, run: DcganRun, snapshot, target, ranks: Ranks, log, stop) -> int:
                 h = history[-1]
                 log(f'step {run.step}/{target} · {(run.step - start) * c["batch"] / secs:.1f} img/s · G {h["gLoss"]:.3f} D {h["dLoss"]:.3f} '
                     f'D(real) {h["dReal"]:.2f} D(fake) {h["dFake"]:.2f}')
-            if both[5] > 0:
+            if both[-1] > 0:
                 save('SIGTERM')
                 log(f'stopped at step {run.step} of {target}; the same command continues from {a.out}')
                 return 143
@@ -210,7 +217,7 @@ def train(a, run: DcganRun, snapshot, target, ranks: Ranks, log, stop) -> int:
             metrics.close()
 
 
-def frame(run: DcganRun) -> dict:
+def frame(run: DcganRun | StyleganRun) -> dict:
     rgba = run.grid()
     return {'step': run.step, 'width': rgba.shape[1], 'height': rgba.shape[0], 'png': png(rgba)}
 

@@ -1,4 +1,4 @@
-"""The generator as ONNX: written for a DCGAN project, refused for what is not trained here.
+"""The generator as ONNX: written for DCGAN and StyleGAN projects, refused for what is not trained here.
 (Its images are compared with Ganvas's by cli/node-onnx-check.ts, which needs onnxruntime-node:
 not a dependency, see docs/graduate.md.)"""
 import subprocess
@@ -23,10 +23,20 @@ def test_writes_the_generator_with_latents_and_truncation_as_inputs(start, tmp_p
         assert name in model
 
 
-def test_refuses_a_stylegan_project_by_name(start, tmp_path):
+def test_writes_the_stylegan_ema_generator(style_project, tmp_path):
+    r = export(style_project, tmp_path / 'G.onnx')
+    assert r.returncode == 0, r.stderr
+    assert 'z [64, 8] and psi [1] in, images [64, 16, 16, 3] out' in r.stdout
+    model = (tmp_path / 'G.onnx').read_bytes()
+    for name in (b'z', b'psi', b'images', b'ConvTranspose', b'LeakyRelu'):
+        assert name in model
+    assert b'Tanh' not in model  # StyleGAN's skip generator sums RGB images, no tanh
+
+
+def test_refuses_an_augmented_project_by_name(start, tmp_path):
     s = read_project(start)
-    s.config = {**s.config, 'model': 'stylegan'}
-    (tmp_path / 'style.ganvas').write_bytes(encode_project(s))
-    r = export(tmp_path / 'style.ganvas', tmp_path / 'G.onnx')
-    assert r.returncode == 2 and 'StyleGAN is not yet here' in r.stderr
+    s.config = {**s.config, 'ada': True}
+    (tmp_path / 'ada.ganvas').write_bytes(encode_project(s))
+    r = export(tmp_path / 'ada.ganvas', tmp_path / 'G.onnx')
+    assert r.returncode == 2 and 'does not train with ADA yet' in r.stderr
     assert not (tmp_path / 'G.onnx').exists()

@@ -43,12 +43,52 @@ def torch_train(*args, ranks=1, threads=1):
 
 
 def losses(path):
-    return [(m['step'], m['dLoss'], m['gLoss']) for m in map(json.loads, Path(path).read_text().splitlines())]
+    """[(step, dLoss, gLoss, r1 or None)] of a metrics.jsonl."""
+    return [(m['step'], m['dLoss'], m['gLoss'], m.get('r1')) for m in map(json.loads, Path(path).read_text().splitlines())]
 
 
 def gap(a, b):
+    """Largest |Δ| of D's, G's and (StyleGAN) R1's losses over the steps."""
     assert [s for s, *_ in a] == [s for s, *_ in b], (a, b)
-    return max(max(abs(x[1] - y[1]), abs(x[2] - y[2])) for x, y in zip(a, b))
+    assert [x[3] is None for x in a] == [y[3] is None for y in b], 'R1 on different rounds'
+    return max(max(abs(x[1] - y[1]), abs(x[2] - y[2]), abs((x[3] or 0) - (y[3] or 0))) for x, y in zip(a, b))
+
+
+TINY = ['--data', 'shapes', '--res', '16', '--width', '8', '--batch', '8', '--reportEvery', '1', '--every', '100000']
+# python/tests/conftest.py STYLE: a small mapping and R1 every 4 D steps (7 R1 steps in 25 rounds).
+STYLE = ['--model', 'stylegan', '--zDim', '8', '--wDim', '16', '--mappingLayers', '2', '--r1Every', '4']
+SHAPES = {
+    'DCGAN': TINY,
+    'StyleGAN, seed 2': [*TINY, *STYLE, '--seed', '2'],
+    'StyleGAN, seed 1': [*TINY, *STYLE, '--seed', '1'],
+}
+
+
+def handover_rows(d, label, shape, N, M):
+    """Both directions and 2 ranks against 1, for one model shape."""
+    rows = []
+    cli(*shape, '--steps', 0, '--out', d / 'i', '--save', d / 'init.ganvas')
+    # Ganvas -> PyTorch
+    cli('--resume', d / 'init.ganvas', '--steps', N, '--every', 100000, '--out', d / 'g', '--save', d / 'g.ganvas')
+    torch_train('--project', d / 'g.ganvas', '--steps', M, '--out', d / 'gt.ganvas', '--metrics', d / 'gt.jsonl')
+    torch_train('--project', d / 'init.ganvas', '--steps', N + M, '--out', d / 'ts.ganvas', '--metrics', d / 'ts.jsonl')
+    ts = losses(d / 'ts.jsonl')
+    rows.append({'measure': f'{label}: Ganvas {N} steps → PyTorch {M} vs PyTorch {N + M} straight', 'before': gap(losses(d / 'g' / 'metrics.jsonl'), ts[:N]),
+                 'after': gap(losses(d / 'gt.jsonl'), ts[N:])})
+    # PyTorch -> Ganvas
+    torch_train('--project', d / 'init.ganvas', '--steps', N, '--out', d / 't.ganvas', '--metrics', d / 't.jsonl')
+    cli('--resume', d / 't.ganvas', '--steps', M, '--every', 100000, '--out', d / 'tg')
+    cli('--resume', d / 'init.ganvas', '--steps', N + M, '--every', 100000, '--out', d / 'gs')
+    gs = losses(d / 'gs' / 'metrics.jsonl')
+    rows.append({'measure': f'{label}: PyTorch {N} steps → Ganvas {M} vs Ganvas {N + M} straight', 'before': gap(losses(d / 't.jsonl'), gs[:N]),
+                 'after': gap(losses(d / 'tg' / 'metrics.jsonl'), gs[N:])})
+    # 2 ranks vs 1
+    torch_train('--project', d / 'init.ganvas', '--steps', N + M, '--out', d / 'r2.ganvas', '--metrics', d / 'r2.jsonl', ranks=2)
+    rows.append({'measure': f'{label}: torchrun 2 CPU ranks × batch 4 vs 1 process × batch 8, {N + M} steps', 'before': None,
+                 'after': gap(losses(d / 'r2.jsonl'), ts)})
+    for r in rows:
+        print(json.dumps(r), flush=True)
+    return rows
 
 
 def rate(log):
@@ -81,6 +121,7 @@ def main():
     p.add_argument('--steps-after', type=int, default=20)
     p.add_argument('--timing-steps', type=int, default=60)
     p.add_argument('--table', default=None)
+    p.add_argument('--models', nargs='*', default=list(SHAPES), help=f'which shapes: {", ".join(repr(k) for k in SHAPES)}')
     p.add_argument('--cuda', action='store_true', help='also time ganvas_torch on CUDA (a GPU machine)')
     p.add_argument('--no-timings', action='store_true', help='the equality rows only (timings on a loaded machine mean nothing)')
     a = p.parse_args()
@@ -88,27 +129,10 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        tiny = ['--data', 'shapes', '--res', '16', '--width', '8', '--batch', '8', '--reportEvery', '1', '--every', '100000']
-        cli(*tiny, '--steps', 0, '--out', d / 'i', '--save', d / 'init.ganvas')
-        # Ganvas -> PyTorch
-        cli('--resume', d / 'init.ganvas', '--steps', N, '--every', 100000, '--out', d / 'g', '--save', d / 'g.ganvas')
-        torch_train('--project', d / 'g.ganvas', '--steps', M, '--out', d / 'gt.ganvas', '--metrics', d / 'gt.jsonl')
-        torch_train('--project', d / 'init.ganvas', '--steps', N + M, '--out', d / 'ts.ganvas', '--metrics', d / 'ts.jsonl')
-        ts = losses(d / 'ts.jsonl')
-        rows.append({'measure': f'Ganvas {N} steps → PyTorch {M} vs PyTorch {N + M} straight', 'before': gap(losses(d / 'g' / 'metrics.jsonl'), ts[:N]),
-                     'after': gap(losses(d / 'gt.jsonl'), ts[N:])})
-        # PyTorch -> Ganvas
-        torch_train('--project', d / 'init.ganvas', '--steps', N, '--out', d / 't.ganvas', '--metrics', d / 't.jsonl')
-        cli('--resume', d / 't.ganvas', '--steps', M, '--every', 100000, '--out', d / 'tg')
-        cli('--resume', d / 'init.ganvas', '--steps', N + M, '--every', 100000, '--out', d / 'gs')
-        gs = losses(d / 'gs' / 'metrics.jsonl')
-        rows.append({'measure': f'PyTorch {N} steps → Ganvas {M} vs Ganvas {N + M} straight', 'before': gap(losses(d / 't.jsonl'), gs[:N]),
-                     'after': gap(losses(d / 'tg' / 'metrics.jsonl'), gs[N:])})
-        # 2 ranks vs 1
-        torch_train('--project', d / 'init.ganvas', '--steps', N + M, '--out', d / 'r2.ganvas', '--metrics', d / 'r2.jsonl', ranks=2)
-        rows.append({'measure': f'torchrun 2 CPU ranks × batch 4 vs 1 process × batch 8, {N + M} steps', 'before': None, 'after': gap(losses(d / 'r2.jsonl'), ts)})
-        for r in rows:
-            print(json.dumps(r), flush=True)
+        for i, (label, shape) in enumerate(SHAPES.items()):
+            if label in a.models:
+                (d / str(i)).mkdir()
+                rows += handover_rows(d / str(i), label, shape, N, M)
         timings = [] if a.no_timings else measure_timings(d, a.timing_steps, a.cuda)
         for t in timings:
             print(json.dumps(t), flush=True)

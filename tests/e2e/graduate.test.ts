@@ -10,14 +10,15 @@ const open = pagePerTest();
 const dir = mkdtempSync(join(tmpdir(), 'ganvas-graduate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const run = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, {
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, PYTHONPATH: 'python', PYTHONDONTWRITEBYTECODE: '1', OMP_NUM_THREADS: '1' },
+  });
+
 /** A run that trained 4 steps in Ganvas (the CLI) and 6 more in PyTorch under torchrun, 2 ranks. */
 function twoLegs(): Buffer {
-  const run = (cmd: string, args: string[]) =>
-    execFileSync(cmd, args, {
-      encoding: 'utf8',
-      timeout: 180_000,
-      env: { ...process.env, PYTHONPATH: 'python', PYTHONDONTWRITEBYTECODE: '1', OMP_NUM_THREADS: '1' },
-    });
   const tiny = ['--data', 'shapes', '--res', '16', '--width', '8', '--batch', '8', '--every', '1000'];
   run('npx', ['tsx', 'cli/train.ts', ...tiny, '--steps', '4', '--out', join(dir, 'cli'), '--save', join(dir, 'page.ganvas')]);
   run('/usr/bin/python3', [
@@ -37,6 +38,29 @@ function twoLegs(): Buffer {
     join(dir, 'gpu.ganvas'),
   ]);
   return readFileSync(join(dir, 'gpu.ganvas'));
+}
+
+/** A StyleGAN run: 3 steps in the CLI, 3 more in PyTorch (one process). */
+function styleLegs(): Buffer {
+  const tiny = ['--model', 'stylegan', '--data', 'shapes', '--res', '16', '--width', '8', '--batch', '8', '--zDim', '8', '--wDim', '16'];
+  run('npx', [
+    'tsx',
+    'cli/train.ts',
+    ...tiny,
+    '--mappingLayers',
+    '2',
+    '--steps',
+    '3',
+    '--every',
+    '1000',
+    '--out',
+    join(dir, 'scli'),
+    '--save',
+    join(dir, 'style.ganvas'),
+  ]);
+  const leg = ['-m', 'ganvas_torch.train', '--threads', '1', '--project', join(dir, 'style.ganvas'), '--steps', '3', '--out', join(dir, 'style-gpu.ganvas')];
+  run('/usr/bin/python3', leg);
+  return readFileSync(join(dir, 'style-gpu.ganvas'));
 }
 
 describe('the graduate path', () => {
@@ -69,6 +93,43 @@ describe('the graduate path', () => {
     expect(await command()).toContain('--nproc_per_node 3 -m ganvas_torch.train');
     expect(await command()).toContain('--batch 9');
     expect(await textOf(page, 'graduate-dialog')).toContain('does not split evenly over 3 GPUs');
+    expect(session.errors).toEqual([]);
+  });
+
+  it('opens a StyleGAN run continued in PyTorch and offers its command, noise drawn by PyTorch', async () => {
+    const bytes = styleLegs();
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=8`);
+    const { page } = session;
+    await waitFor(
+      () => numberIn(page, 'step-count'),
+      (n) => n >= 1,
+      60_000,
+      'the page training',
+    );
+    await page.getByTestId('train-toggle').click();
+    await page.getByTestId('import-project').setInputFiles({ name: 'style-gpu.ganvas', mimeType: 'application/zip', buffer: bytes });
+    await waitFor(
+      () => textOf(page, 'status'),
+      (t) => t.includes('opened'),
+      30_000,
+      'project opened',
+    );
+    expect(await numberIn(page, 'step-count')).toBe(6);
+    // The explorer works on the weights PyTorch trained: its style-mixing grid is drawn.
+    await page.getByTestId('explorer').waitFor();
+    await waitFor(
+      () => page.getByTestId('style-mix-grid').evaluate((c) => (c as HTMLCanvasElement).width),
+      (w) => w > 1,
+      30_000,
+      'mixing grid drawn',
+    );
+    await page.getByTestId('graduate-open').click();
+    expect(await page.getByTestId('graduate-not-yet').count()).toBe(0);
+    expect(await textOf(page, 'graduate-command')).toMatch(/--batch 8 --out \S+-step6-gpu\.ganvas --checkpoint-every 1000 --noise torch$/);
+    await page.getByTestId('graduate-gpus').fill('8');
+    // 8 GPUs: a DCGAN would take 1 image a GPU; StyleGAN's shares must hold whole minibatch-stddev groups (4 of 4).
+    expect(await textOf(page, 'graduate-command')).toContain('--batch 32');
+    expect(await textOf(page, 'graduate-noise')).toContain('--noise torch');
     expect(session.errors).toEqual([]);
   });
 });

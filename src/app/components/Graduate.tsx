@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import type { TrainConfig } from '../../contract/config.ts';
+import { mbstdGroupSize } from '../../gan/nn/models/stylegan-d.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { Send } from '../useTrainer.ts';
 import { Dialog } from './Dialog.tsx';
@@ -8,12 +9,14 @@ import { Dialog } from './Dialog.tsx';
 const CHECKPOINT_EVERY = 1000;
 const DEFAULT_STEPS = 10_000;
 const MAX_GPUS = 64;
+/** The page's largest batch (config.ts NUMERIC_LIMITS), which the file must keep to open again. */
+const MAX_BATCH = 256;
 
 /** What PyTorch does not continue yet, named for the message; undefined when it does. */
 function notYet(c: TrainConfig): string | undefined {
-  if (c.model !== 'dcgan') return c.model;
+  if (c.model !== 'dcgan' && c.model !== 'stylegan') return c.model;
   const on = (['augColor', 'augTranslation', 'augCutout', 'ada'] as const).filter((k) => c[k]);
-  return on.length ? `DCGAN + ${on.join(', ')}` : undefined;
+  return on.length ? `${c.model === 'dcgan' ? 'DCGAN' : 'StyleGAN'} + ${on.join(', ')}` : undefined;
 }
 
 /** The file name the Worker gives the exported project (worker/project.ts projectFileName). */
@@ -26,23 +29,32 @@ function exportedName(run: string | undefined, step: number): string {
   return `${safe}-step${step}.ganvas`;
 }
 
-/** The global batch the command uses: the run's, or the next multiple of the GPU count. */
-export function globalBatch(batch: number, gpus: number): number {
+/**
+ * The global batch the command uses: the run's, or the next that splits evenly over the GPUs. For
+ * StyleGAN each GPU's share must also hold whole minibatch-stddev groups (their size follows the
+ * batch, stylegan-d.ts mbstdGroupSize), as python/ganvas_torch/style_round.py requires.
+ */
+export function globalBatch(batch: number, gpus: number, model: TrainConfig['model'] = 'dcgan'): number {
+  const fits = (b: number) => b % gpus === 0 && (model !== 'stylegan' || (b / gpus) % mbstdGroupSize(b, 4) === 0);
+  for (let b = batch; b <= MAX_BATCH; b++) if (fits(b)) return b;
   return Math.ceil(batch / gpus) * gpus;
 }
 
 /** The exact command that continues this run under torchrun (python/ganvas_torch/train.py). */
-export function graduateCommand(file: string, gpus: number, steps: number, batch: number): string {
+export function graduateCommand(file: string, gpus: number, steps: number, batch: number, model: TrainConfig['model'] = 'dcgan'): string {
   const out = file.replace(/\.ganvas$/, '-gpu.ganvas');
+  const stylegan = model === 'stylegan';
   return [
     'PYTHONPATH=python torchrun',
     `--nproc_per_node ${gpus}`,
     '-m ganvas_torch.train',
     `--project ${file}`,
     `--steps ${steps}`,
-    `--batch ${globalBatch(batch, gpus)}`,
+    `--batch ${globalBatch(batch, gpus, model)}`,
     `--out ${out}`,
     `--checkpoint-every ${CHECKPOINT_EVERY}`,
+    // The page's noise draws cost about 1 µs a value on the CPU, more than a GPU's whole step at 64 px.
+    ...(stylegan ? ['--noise torch'] : []),
   ].join(' ');
 }
 
@@ -71,7 +83,8 @@ export function Graduate({
   const id = useId();
   if (!config) return null;
   const blocked = notYet(config);
-  const command = graduateCommand(exportedName(runName, step), gpus, steps, config.batch);
+  const command = graduateCommand(exportedName(runName, step), gpus, steps, config.batch, config.model);
+  const batch = globalBatch(config.batch, gpus, config.model);
   const copy = () => {
     void navigator.clipboard
       ?.writeText(command)
@@ -128,8 +141,11 @@ export function Graduate({
               <button type="button" onClick={copy}>
                 {copied ? t('graduate.copied') : t('graduate.copy')}
               </button>
-              {globalBatch(config.batch, gpus) !== config.batch && (
-                <p className="hint">{t('graduate.batchSplit', { batch: config.batch, n: gpus, fixed: globalBatch(config.batch, gpus) })}</p>
+              {batch !== config.batch && <p className="hint">{t('graduate.batchSplit', { batch: config.batch, n: gpus, fixed: batch })}</p>}
+              {config.model === 'stylegan' && (
+                <p className="hint" data-testid="graduate-noise">
+                  {t('graduate.styleNoise')}
+                </p>
               )}
               <p>{t('graduate.step3')}</p>
             </>

@@ -281,7 +281,9 @@ export const en = {
   'graduate.batchSplit': 'The batch of {batch} does not split evenly over {n} GPUs, so the command trains with a batch of {fixed}.',
   'graduate.step3':
     '3. Meanwhile metrics.jsonl beside the file gets one line per report; it writes a checkpoint every 1,000 steps and when stopped, and the same command continues. Bring the result back with Open project….',
-  'graduate.notYet': 'Not yet: PyTorch continues DCGAN runs without augmentation so far, and this run is {what}.',
+  'graduate.styleNoise':
+    "--noise torch: StyleGAN's per-pixel noise is drawn by PyTorch on the GPU instead of with this page's generator, which is exact but slow; the weights, optimizer, EMA and every other draw continue as they are.",
+  'graduate.notYet': 'Not yet: PyTorch continues DCGAN and StyleGAN runs without augmentation so far, and this run is {what}.',
   'graduate.close': 'Close',
 
   'state.idle': 'idle',
