@@ -219,28 +219,34 @@ function r1Quantities(op: Op, x: tf.Tensor4D, w: tf.Tensor4D, r: tf.Tensor): Rec
 const relativeGap = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / tf.max(tf.abs(b)).dataSync()[0]!);
 
 describe('the separate filter pass equals the filter folded into the convolution (Ganvas before 2026-12-02)', () => {
-  const cases: [string, Op, Op, number[]][] = [
+  const cases: [string, Op, Op, [number, number, number, number]][] = [
     ['FIR + 3×3 stride-2 conv', convDown, foldedConvDown, [3, 3, 3, 5]],
     ['FIR + subsample + 1×1 (the skip)', downThen1x1, foldedDownThen1x1, [1, 1, 3, 5]],
     ['3×3 transposed conv + FIR ×2 up', convUp, foldedConvUp, [3, 3, 3, 5]],
   ];
   for (const [name, op, folded, wShape] of cases) {
-    it(`${name}: forward, gradient and R1's double backward to float32 rounding`, () => {
-      expect(tf.getBackend()).toBe('wasm');
-      const before = tf.memory().numTensors;
-      tf.tidy(() => {
-        const x = tf.randomNormal([2, 8, 6, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
-        const w = tf.randomNormal(wShape, 0, 1, 'float32', 12) as tf.Tensor4D;
-        const r = tf.randomNormal(op(x, w).shape, 0, 1, 'float32', 13);
-        const got = r1Quantities(op, x, w, r);
-        const want = r1Quantities(folded, x, w, r);
-        for (const k of Object.keys(want)) {
-          expect(got[k]!.shape, k).toEqual(want[k]!.shape);
-          expect(relativeGap(got[k]!, want[k]!), k).toBeLessThan(2e-6);
+    for (const backend of ['wasm', 'cpu']) {
+      it(`${name}: forward, gradient and R1's double backward to float32 rounding (${backend})`, async () => {
+        await tf.setBackend(backend);
+        try {
+          const before = tf.memory().numTensors;
+          tf.tidy(() => {
+            const x = tf.randomNormal([2, 8, 6, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
+            const w = tf.randomNormal(wShape, 0, 1, 'float32', 12) as tf.Tensor4D;
+            const r = tf.randomNormal(op(x, w).shape, 0, 1, 'float32', 13);
+            const got = r1Quantities(op, x, w, r);
+            const want = r1Quantities(folded, x, w, r);
+            for (const k of Object.keys(want)) {
+              expect(got[k]!.shape, k).toEqual(want[k]!.shape);
+              expect(relativeGap(got[k]!, want[k]!), k).toBeLessThan(2e-6);
+            }
+          });
+          expect(tf.memory().numTensors).toBe(before);
+        } finally {
+          await tf.setBackend('wasm');
         }
       });
-      expect(tf.memory().numTensors).toBe(before);
-    });
+    }
   }
 
   it('the filter pass alone: its gradient is the adjoint (⟨blur x, y⟩ = ⟨x, blurᵀ y⟩), shapes for every padding', () => {
