@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { FIR_TAPS } from '../../src/gan/nn/fir.ts';
 
 /**
  * The FIR resampling as Ganvas computed it before 2026-12-02 (src/gan/nn/fir.ts at f92a67a): the
  * filter folded into the neighbouring convolution (a 3×3 kernel became 6×6), built only from
  * ops that tfjs differentiates twice. It was checked against NVlabs's upfirdn2d written out and
  * against the PyTorch peer; kept here as the reference the cheaper separate filter pass must
- * equal in forward, gradient and R1's double backward (tests/unit/fir.test.ts).
+ * equal in forward, gradient and R1's double backward (tests/unit/fir.test.ts). Independent of
+ * fir.ts (its own taps), so a test can swap fir.ts for it.
  */
+
+const FIR_TAPS = [1, 3, 3, 1].map((t) => t / 8);
 
 /** Pads axis `axis` (0 or 1) of a kernel by `before`/`after` zeros. */
 function padAxis(k: tf.Tensor4D, axis: 0 | 1, before: number, after: number): tf.Tensor4D {
