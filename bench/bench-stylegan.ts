@@ -11,8 +11,8 @@
  * --before REV builds each StyleGAN model a second time from the code at REV (its `src/`,
  * extracted with git into a temporary folder) and interleaves those steps with today's: both
  * sides of a change measured in one run, under the same load, from the same initial weights.
- * --profile prints, for one D, G and R1 step of each StyleGAN model, the exclusive ms per kernel
- * name (time in kernels that our composite kernels call is charged to those, not twice).
+ * --profile prints, for one D, G and R1 step of each StyleGAN model, the exclusive CPU ms per
+ * kernel name (time in kernels that our composite kernels call is charged to those, not twice).
  * The run ends with a Markdown table for docs/bench.md (machine, backend, date, load).
  */
 import { execFileSync } from 'node:child_process';
@@ -153,8 +153,11 @@ async function stylegansAt(rev: string): Promise<{ build: BuildStylegan; cleanup
   return { build: mod.buildStylegan, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Wraps every kernel of the backend in a timer; returns a function that prints and clears the totals. */
-function kernelProfiler(): (title: string, wallMs: number) => void {
+/**
+ * Wraps every kernel of the backend in a CPU-time meter (less moved by other jobs than wall time);
+ * returns a function that prints and clears the totals.
+ */
+function kernelProfiler(): (title: string, t: Timing) => void {
   const own = new Map<string, { ms: number; calls: number }>();
   const stack: number[] = [];
   const backend = tf.getBackend();
@@ -165,9 +168,10 @@ function kernelProfiler(): (title: string, wallMs: number) => void {
       ...config,
       kernelFunc: (args) => {
         stack.push(0);
-        const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const out = inner(args);
-        const total = performance.now() - t0;
+        const used = process.cpuUsage(c0);
+        const total = (used.user + used.system) / 1000;
         const children = stack.pop()!;
         const e = own.get(config.kernelName) ?? { ms: 0, calls: 0 };
         own.set(config.kernelName, { ms: e.ms + total - children, calls: e.calls + 1 });
@@ -176,10 +180,12 @@ function kernelProfiler(): (title: string, wallMs: number) => void {
       },
     });
   }
-  return (title, wallMs) => {
+  return (title, t) => {
     const inKernels = [...own.values()].reduce((a, b) => a + b.ms, 0);
     const calls = [...own.values()].reduce((a, b) => a + b.calls, 0);
-    console.log(`\n${title}: ${wallMs.toFixed(0)} ms, ${inKernels.toFixed(0)} ms in ${calls} kernel calls (exclusive)`);
+    console.log(
+      `\n${title}: ${t.wall.toFixed(0)} ms wall, ${t.cpu.toFixed(0)} ms CPU, of which ${inKernels.toFixed(0)} in ${calls} kernel calls (CPU, exclusive)`,
+    );
     for (const [name, e] of [...own].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
       console.log(`  ${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms  ${String(e.calls).padStart(5)} calls`);
     }
@@ -200,7 +206,7 @@ function profile(all: Contender[], reals: Record<number, tf.Tensor4D>): void {
       ['R1 step', c.r1!],
     ];
     for (const [name, fn] of phases) {
-      print(`${c.label}, ${name}`, timeOnce(fn).wall);
+      print(`${c.label}, ${name}`, timeOnce(fn));
     }
     optG.dispose();
     z.dispose();
@@ -214,6 +220,16 @@ interface Run {
   started: Date;
   loadStart: number;
   loadEnd: number;
+}
+
+/** This checkout's commit, with "+changes" when src/ differs from it (what "now" rows ran). */
+function checkout(): string {
+  const git = (...a: string[]) => execFileSync('git', a, { encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', 'src') === '' ? '' : '+changes'}`;
+  } catch {
+    return 'not a git checkout';
+  }
 }
 
 /** The Markdown table for docs/bench.md: one row per model and code, a ratio to the same model at --before. */
@@ -237,6 +253,7 @@ function markdown(all: Contender[], run: Run): string {
     'R1 kernels',
     'before ÷ now (wall, CPU)',
   ];
+  const here = checkout();
   const rows = all.map((c) => {
     const before = all.find((o) => o.key === c.key && o.code !== 'now');
     const ratio =
@@ -252,7 +269,7 @@ function markdown(all: Contender[], run: Run): string {
       c.label,
       `${countParams(c.model.generator.params).toLocaleString('en')} / ${countParams(c.model.discriminator.params).toLocaleString('en')}`,
       String(run.batch),
-      c.code,
+      c.code === 'now' ? `now (${here})` : c.code,
       wallMs(c.times).toFixed(0),
       c.r1 === undefined ? '–' : wallMs(c.r1Times).toFixed(0),
       ms.toFixed(0),
