@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convDown, convUp, downThen1x1, FIR_TAPS, upsample } from '../../src/gan/nn/fir.ts';
+import { blur, convDown, convUp, downThen1x1, FIR_TAPS, upsample } from '../../src/gan/nn/fir.ts';
+import { foldedConvDown, foldedConvUp, foldedDownThen1x1 } from '../helpers/fir-folded.ts';
 import { useFastBackend } from '../helpers/tf.ts';
 
 beforeAll(useFastBackend);
@@ -196,4 +197,74 @@ describe('second-order gradients on the WASM backend (R1 differentiates D twice)
   });
 
   it('FIR + subsample + 1×1 (the skip)', () => checkTwiceDifferentiable(downThen1x1, [1, 1, 3, 4]));
+});
+
+type Op = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+
+/**
+ * Everything R1 takes from an op, for x and w fixed: the output; the gradients of
+ * f = Σ r · op(x, w)² (squared, so that ∇ₓf depends on x and its own gradient runs through
+ * the ops' gradients along x as well as w, as in a deep D); and R1's double backward, the
+ * gradients of q = Σ (∇ₓ f)² with respect to x and w.
+ */
+function r1Quantities(op: Op, x: tf.Tensor4D, w: tf.Tensor4D, r: tf.Tensor): Record<string, tf.Tensor> {
+  const f = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.square(op(xx as tf.Tensor4D, ww as tf.Tensor4D)), r)) as tf.Scalar;
+  const [dfdx, dfdw] = tf.grads(f)([x, w]);
+  const q = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.grad((xi: tf.Tensor) => f(xi, ww))(xx))) as tf.Scalar;
+  const [dqdx, dqdw] = tf.grads(q)([x, w]);
+  return { forward: op(x, w), dfdx: dfdx!, dfdw: dfdw!, dqdx: dqdx!, dqdw: dqdw! };
+}
+
+/** max |a − b| / max |b|. */
+const relativeGap = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / tf.max(tf.abs(b)).dataSync()[0]!);
+
+describe('the separate filter pass equals the filter folded into the convolution (Ganvas before 2026-12-02)', () => {
+  const cases: [string, Op, Op, [number, number, number, number]][] = [
+    ['FIR + 3×3 stride-2 conv', convDown, foldedConvDown, [3, 3, 3, 5]],
+    ['FIR + subsample + 1×1 (the skip)', downThen1x1, foldedDownThen1x1, [1, 1, 3, 5]],
+    ['3×3 transposed conv + FIR ×2 up', convUp, foldedConvUp, [3, 3, 3, 5]],
+  ];
+  for (const [name, op, folded, wShape] of cases) {
+    for (const backend of ['wasm', 'cpu']) {
+      it(`${name}: forward, gradient and R1's double backward to float32 rounding (${backend})`, async () => {
+        await tf.setBackend(backend);
+        try {
+          const before = tf.memory().numTensors;
+          tf.tidy(() => {
+            const x = tf.randomNormal([2, 8, 6, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
+            const w = tf.randomNormal(wShape, 0, 1, 'float32', 12) as tf.Tensor4D;
+            const r = tf.randomNormal(op(x, w).shape, 0, 1, 'float32', 13);
+            const got = r1Quantities(op, x, w, r);
+            const want = r1Quantities(folded, x, w, r);
+            for (const k of Object.keys(want)) {
+              expect(got[k]!.shape, k).toEqual(want[k]!.shape);
+              expect(relativeGap(got[k]!, want[k]!), k).toBeLessThan(2e-6);
+            }
+          });
+          expect(tf.memory().numTensors).toBe(before);
+        } finally {
+          await tf.setBackend('wasm');
+        }
+      });
+    }
+  }
+
+  it('the filter pass alone: its gradient is the adjoint (⟨blur x, y⟩ = ⟨x, blurᵀ y⟩), shapes for every padding', () => {
+    tf.tidy(() => {
+      const x = tf.randomNormal([2, 7, 9, 4], 0, 1, 'float32', 14) as tf.Tensor4D;
+      for (const p of [0, 1, 2, 3]) {
+        const y = tf.randomNormal([2, 7 + 2 * p - 3, 9 + 2 * p - 3, 4], 0, 1, 'float32', 15 + p);
+        const bx = blur(x, p, 4);
+        expect(bx.shape).toEqual(y.shape);
+        const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(blur(xx as tf.Tensor4D, p, 4), y)))(x);
+        // ⟨x, blurᵀ y⟩ from the gradient; ⟨blur x, y⟩ from the forward; the same number.
+        const lhs = tf.sum(tf.mul(bx, y)).dataSync()[0]!;
+        const rhs = tf.sum(tf.mul(x, dx)).dataSync()[0]!;
+        expect(Math.abs(lhs - rhs)).toBeLessThan(1e-5 * Math.abs(lhs) + 1e-5);
+        // And the adjoint written out: the same filter over y padded by 3 − p.
+        expect(relativeGap(dx, blur(y as tf.Tensor4D, 3 - p, 4))).toBeLessThan(1e-6);
+      }
+    });
+    expect(() => tf.tidy(() => blur(tf.zeros([1, 4, 4, 1]), 4))).toThrow(/padding/);
+  });
 });

@@ -8,14 +8,14 @@ import { act, blockResolutions, channelsAt, convThenHalve, eqConv, eqDense, halv
  * StyleGAN2's residual discriminator, equalised lr, sized like the generator (mirrored).
  *
  *   img [B, R, R, 3] → 1×1 fromRGB → C(R) channels, lrelu
- *   per block r = R, R/2, …, 8:   x → conv 3×3, lrelu → conv 3×3 + 2×2 average down, lrelu
- *                                  skip: 2×2 average down + 1×1 conv (no bias); out = (main + skip)/√2
+ *   per block r = R, R/2, …, 8:   x → conv 3×3, lrelu → FIR, conv 3×3 stride 2, lrelu
+ *                                  skip: FIR, subsample, 1×1 conv (no bias); out = (main + skip)/√2
  *   4×4: minibatch stddev (+1 channel) → conv 3×3, lrelu → dense 16·C₄ → C₄, lrelu → dense → [B, 1]
  *
  * Downsampling is StyleGAN2's: the [1, 3, 3, 1] FIR filter before every stride-2 step, on the
  * main path and the skip (nn/fir.ts). Every op here has a gradient that tfjs can differentiate
- * again (R1 needs ∂/∂θ of ∇ₓD): leaky ReLU by a custom gradient and each filtered downsampling
- * folded into one strided convolution.
+ * again (R1 needs ∂/∂θ of ∇ₓD): leaky ReLU and the FIR filter pass by custom gradients whose
+ * own gradients are defined.
  */
 export function buildStyleDiscriminator(opts: StyleGanOptions, rng: Rng): Discriminator {
   const b = new ParamBuilder(rng);

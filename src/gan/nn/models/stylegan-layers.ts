@@ -84,8 +84,8 @@ export function modulatedConv(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2
 
 /**
  * D's downsampling convolutions (NVlabs's Conv2dLayer with down = 2): the [1, 3, 3, 1] filter
- * then a stride-2 3×3 convolution, or (the resnet skip) filter, subsample, 1×1. Both folded into
- * one strided convolution each (fir.ts), twice differentiable for R1.
+ * then a stride-2 3×3 convolution, or (the resnet skip) filter, subsample, 1×1 (fir.ts), twice
+ * differentiable for R1.
  *   x [B, H, W, in], w [3, 3, in, out] or [1, 1, in, out] (stored) → [B, H/2, W/2, out]
  */
 export function convThenHalve(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {

@@ -29,9 +29,10 @@ export type { StyleGanOptions } from './stylegan-layers.ts';
  * buffers (fixed noise here is a seed, NoiseMode).
  * Sizes (zDim 100, 4 mapping layers, default channel cap 2·width): res 32, width 32, wDim 128:
  * G 359k (mapping 62k), D 289k parameters; res 32, width 16, wDim 64: G 92k, D 73k.
- * Cost: the 3×3 convs at the two finest resolutions dominate. Per D + G step at batch 32 on WASM,
- * res 32 width 32 costs ~7× a DCGAN "small" step, width 16 (the same channels per resolution as
- * DCGAN width 32 from 16 px up) ~2× (bench/bench-stylegan.ts).
+ * Cost: the 3×3 convs at the two finest resolutions dominate. Per D + G step (lazy R1 included)
+ * at batch 16 on WASM, res 32 width 32 costs ~6× a DCGAN "small" step, width 16 (the same
+ * channels per resolution as DCGAN width 32 from 16 px up) ~2.3× (docs/bench.md, "StyleGAN's
+ * training step").
  */
 
 /** Mapping network learning-rate multiplier (StyleGAN: 0.01), applied as a run-time scale. */
