@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peerAvailable, styleganCheck, styleganLockstep, styleMaxGap, unresolvedEntries, UNRESOLVED } from '../../bench/stylegan-lockstep.ts';
+import { Adam } from '../../src/gan/train/adam.ts';
 import { useFastBackend } from '../helpers/tf.ts';
 
 /**
@@ -18,6 +19,23 @@ beforeAll(useFastBackend);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the gradient entries the lockstep hands over', () => {
+  it('matter because Adam’s first step is lr · g/(|g| + ε) (ε after √v̂, as torch.optim.Adam): rounding near ε sets the step', () => {
+    const lr = 2.5e-3;
+    const eps = 1e-8;
+    const p = { w: tf.variable(tf.zeros([4])) };
+    const adam = new Adam(p, { lr, beta1: 0, beta2: 0.99, epsilon: eps });
+    // Seed 1's round-1 entry: exact −1.9e-11, Ganvas's float32 −8.3e-10, PyTorch's float32 −8.7e-11.
+    const g = [1e-3, -1.9e-11, -8.3e-10, -8.7e-11];
+    const grads = { w: tf.tensor1d(g) };
+    adam.apply(grads);
+    const step = Array.from(p.w.dataSync(), (x) => -x / lr);
+    g.forEach((gi, i) => expect(step[i]!).toBeCloseTo(gi / (Math.abs(gi) + eps), 3));
+    expect(step[0]).toBeCloseTo(1, 4); // an ordinary gradient: a full step of lr
+    expect(step[2]! - step[1]!).toBeLessThan(-0.07); // 8e-10 of rounding: 7.5% of a step
+    tf.dispose([grads.w, p.w]);
+    adam.dispose();
+  });
+
   it('are those at or below UNRESOLVED of their tensor’s largest |entry|, in tensors that are not all zero', () => {
     // The threshold for `a` is 1e-6 · 1e-2 = 1e-8: 1e-9 and −5e-9 are under it, 2e-8 is not.
     const grads = { a: tf.tensor1d([1e-2, 1e-9, -3e-3, -5e-9, 2e-8]), zero: tf.zeros([3]) };
