@@ -14,6 +14,9 @@
  * - `styleganLockstep`: `steps` training rounds of the engine's own round (gan-round.ts's
  *   GanRound, as GanTrainer runs it: D main, lazy R1 with NVlabs's Adam correction, G main with
  *   style mixing), the peer running the same phases with NVlabs's losses; every loss compared.
+ *   With `adoptUnresolved` the peer also takes Ganvas's value of each gradient entry float32
+ *   cannot resolve (UNRESOLVED): where rounding, amplified by Adam, parted two faithful
+ *   float32 programs here (docs/parity.md, "StyleGAN: lockstep").
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -332,6 +335,74 @@ export interface LockstepOptions {
   emulateNvlabsR1?: boolean;
   /** Also run the peer in float64 (default true; one more PyTorch start). */
   float64?: boolean;
+  /**
+   * Hands the peer Ganvas's value of every gradient entry float32 cannot resolve (see
+   * `unresolvedEntries`), so the comparison is of the maths, not of which rounding noise Adam
+   * amplified. Default false: the peer computes every gradient itself.
+   */
+  adoptUnresolved?: boolean;
+}
+
+/**
+ * Gradient entries below this fraction of their tensor's largest |entry| are float32 rounding:
+ * a float32 sum carries an error of ~1e-7 of its largest term, measured here at 6e-8 of the
+ * tensor's largest gradient (Ganvas) and 5e-9 (PyTorch) for an entry whose float64 value is
+ * 1.3e-9 of it (seed 1's round 1). Adam's step for such an entry is not small: at its first update m̂/√v̂ = g/|g| whatever
+ * β, so the step is lr · g/(|g| + ε), and with |g| ~ ε rounding sets its size and even its sign.
+ */
+export const UNRESOLVED = 1e-6;
+
+/** One gradient entry Ganvas's value of which the peer was handed (LockstepOptions.adoptUnresolved). */
+export interface AdoptedEntry {
+  /** Round (1-based) and phase of the update. */
+  round: number;
+  phase: 'D' | 'R1' | 'G';
+  name: string;
+  index: number;
+  /** Ganvas's float32 value, and the largest |entry| of its tensor. */
+  value: number;
+  scale: number;
+}
+
+/**
+ * The entries of `grads` with |g| ≤ UNRESOLVED · max |g| of their tensor, in tensors that are not
+ * all zero (a parameter an update does not reach is exactly zero on both sides).
+ */
+export function unresolvedEntries(grads: Record<string, tf.Tensor>): { name: string; index: number; value: number; scale: number }[] {
+  const out: { name: string; index: number; value: number; scale: number }[] = [];
+  for (const [name, g] of Object.entries(grads)) {
+    const data = g.dataSync() as Float32Array;
+    let scale = 0;
+    for (const x of data) scale = Math.max(scale, Math.abs(x));
+    if (scale === 0) continue;
+    data.forEach((x, index) => {
+      if (Math.abs(x) <= UNRESOLVED * scale) out.push({ name, index, value: x, scale });
+    });
+  }
+  return out;
+}
+
+/**
+ * Wraps the round's optimizers so every update's unresolved gradient entries are listed under
+ * its round and phase (D's first update in a round is its main step, a second one lazy R1).
+ */
+function recordUnresolved(round: GanRound, roundNo: () => number): AdoptedEntry[] {
+  const log: AdoptedEntry[] = [];
+  let last = { round: 0, dCalls: 0 };
+  const wrap = (opt: Adam, phaseOf: () => AdoptedEntry['phase']) => {
+    const apply = opt.apply.bind(opt);
+    opt.apply = (grads) => {
+      const phase = phaseOf();
+      for (const e of unresolvedEntries(grads)) log.push({ round: roundNo(), phase, ...e });
+      apply(grads);
+    };
+  };
+  wrap(round.optimizers.d, () => {
+    if (last.round !== roundNo()) last = { round: roundNo(), dCalls: 0 };
+    return last.dCalls++ === 0 ? 'D' : 'R1';
+  });
+  wrap(round.optimizers.g, () => 'G');
+  return log;
 }
 
 /**
@@ -357,6 +428,8 @@ export interface StyleLockstepResult {
   ganvas: StepLosses[];
   torch: StepLosses[];
   torchVersion: string;
+  /** The gradient entries handed to the peer (empty unless LockstepOptions.adoptUnresolved). */
+  adopted: AdoptedEntry[];
 }
 
 /**
@@ -400,22 +473,30 @@ export async function styleganLockstep(dir: string, o: LockstepOptions, s: Style
       tf.dispose(zeros.map((n) => filled[n]!));
     };
   }
-  const phases: { name: string; kind: 'D' | 'R1' | 'G'; gamma?: number; interval?: number }[][] = [];
+  type Phase = { name: string; kind: 'D' | 'R1' | 'G'; gamma?: number; interval?: number; adopt?: [string, number, number][] };
+  const phases: Phase[][] = [];
   const ganvas: StepLosses[] = [];
+  let roundNo = 0;
+  const adopted = o.adoptUnresolved ? recordUnresolved(round, () => roundNo) : [];
   for (let i = 0; i < o.steps; i++) {
+    roundNo = i + 1;
     round.round();
     const report = await round.report(i + 1, 1);
     if (report.kind !== 'gan') throw new Error('not a GAN report');
     readRound(i, rng.log, noise, shapes, tape, s.batch, s.zDim, config.dSteps, config.gSteps);
     [rng.log, noise, shapes] = [[], [], []];
     const row: StepLosses = { d: report.dLoss, g: report.gLoss };
-    const list: (typeof phases)[number] = [{ name: 'D', kind: 'D' }];
+    const list: Phase[] = [{ name: 'D', kind: 'D' }];
     if (report.r1 !== undefined) {
       row.r1 = report.r1;
       tape[`${i}:R1:idx`] = tape[`${i}:D:idx`]!; // R1 on that D step's reals (GanRound.dReg)
       list.push({ name: 'R1', kind: 'R1', gamma: o.r1Gamma, interval: o.r1Every });
     }
     list.push({ name: 'G', kind: 'G' });
+    for (const ph of list) {
+      const mine = adopted.filter((e) => e.round === i + 1 && e.phase === ph.kind);
+      if (mine.length) ph.adopt = mine.map((e) => [e.name, e.index, e.value]);
+    }
     phases.push(list);
     ganvas.push(row);
   }
@@ -430,7 +511,7 @@ export async function styleganLockstep(dir: string, o: LockstepOptions, s: Style
   const peer = (dtype: string) => JSON.parse(runPeer(dir, 'train', ['--dtype', dtype]).trim().split('\n').at(-1)!) as { steps: StepLosses[]; torch: string };
   const f32 = peer('float32');
   const f64 = o.float64 === false ? undefined : peer('float64');
-  return { r1Unreached, peerR1Rule: peerRule, ganvas, torch: f32.steps, ...(f64 ? { torch64: f64.steps } : {}), torchVersion: f32.torch };
+  return { r1Unreached, peerR1Rule: peerRule, ganvas, torch: f32.steps, ...(f64 ? { torch64: f64.steps } : {}), torchVersion: f32.torch, adopted };
 }
 
 /** Largest gap between two runs' losses (D, G and R1) over steps [from, to); an R1 in one run only counts as ∞. */

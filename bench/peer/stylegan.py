@@ -418,6 +418,22 @@ def adam(params, o):
     return torch.optim.Adam(params, lr=o['lr'], betas=(o['beta1'], o['beta2']), eps=o['epsilon'])
 
 
+def adopt(pmap, entries):
+    """Sets the gradient entries the hand-over lists ([Ganvas name, flat index in Ganvas's layout,
+    value]) to Ganvas's values: entries float32 cannot resolve (bench/stylegan-lockstep.ts's
+    UNRESOLVED), so both sides step from the same rounding."""
+    by_name = {}
+    for name, index, value in entries or []:
+        by_name.setdefault(name, []).append((index, value))
+    for name, items in by_name.items():
+        param, to_torch, from_torch = pmap[name]
+        g = np.ascontiguousarray(from_torch(param.grad.detach().cpu().numpy()))
+        flat = g.reshape(-1)
+        for index, value in items:
+            flat[index] = value
+        param.grad.copy_(torch.from_numpy(np.ascontiguousarray(to_torch(g))))
+
+
 def train(a):
     """The round as the lockstep's manifest lists it, phase by phase, with NVlabs's losses."""
     tape = Tape(a.dir, 'train')
@@ -439,6 +455,7 @@ def train(a):
                 # NVlabs's Dmain: fakes and reals through D in separate passes.
                 loss = F.softplus(D(fakes)).mean() + F.softplus(-D(reals)).mean()
                 loss.backward()
+                adopt(pmap, ph.get('adopt'))
                 opt_d.step()
                 row['d'] = loss.item()
             elif ph['kind'] == 'R1':
@@ -446,6 +463,7 @@ def train(a):
                 opt_d.zero_grad(set_to_none=True)
                 loss, penalty = r1_loss(D, reals, ph['gamma'], ph['interval'])
                 loss.backward()
+                adopt(pmap, ph.get('adopt'))
                 if cfg['r1Unreached'] == 'ganvas':
                     # Ganvas's R1 step leaves D's last bias (which ∇ₓD never reaches) out of the
                     # update, moments untouched, while its Adam's step count, shared by all of D,
@@ -460,6 +478,7 @@ def train(a):
                 opt_g.zero_grad(set_to_none=True)
                 loss = F.softplus(-D(GForward(tape, key, G.num_ws, cfg['mixProb']).run(G))).mean()
                 loss.backward()
+                adopt(pmap, ph.get('adopt'))
                 opt_g.step()
                 row['g'] = loss.item()
         losses.append(row)
