@@ -61,6 +61,8 @@ interface Row extends RowSpec {
   imagesPerSec: number;
   steps: number;
   kernels?: number;
+  /** Kernels of the profiled step by name, most frequent first. */
+  kernelNames?: Record<string, number>;
   dispatches?: number;
   submits?: number;
   /** GPU time of one step from timestamp queries (when the adapter offers them). */
@@ -141,6 +143,7 @@ async function timeRow(backend: Backend, spec: RowSpec, counters: DawnCounters |
   const p = await tf.profile(() => trainer.trainStep());
   const r = await trainer.report();
   row.kernels = p.kernels.length;
+  row.kernelNames = histogram(p.kernels.map((k) => k.name));
   if (!r) throw new Error('no report');
   if (!(host && backend === 'webgpu') && !Object.values(chartColumns(r)).every(Number.isFinite)) throw new Error(`losses are not finite: ${JSON.stringify(r)}`);
   if (backend === 'webgpu' && !host) {
@@ -156,7 +159,19 @@ async function timeRow(backend: Backend, spec: RowSpec, counters: DawnCounters |
       `host ${row.hostMsPerStep.toFixed(1)}, CPU ${row.cpuMsPerStep.toFixed(1)}, ${fmt(row.imagesPerSec)} img/s, ${row.kernels} kernels, ${row.dispatches ?? '–'} dispatches, ` +
       `${row.submits ?? '–'} submits${row.gpuMs !== undefined ? `, GPU ${row.gpuMs.toFixed(1)} ms` : ''}, ${tf.memory().numTensors} tensors left`,
   );
+  log(
+    `    kernels by name: ${Object.entries(row.kernelNames ?? {})
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
   return row;
+}
+
+/** Counts of each name, most frequent first. */
+function histogram(names: string[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
 /**
