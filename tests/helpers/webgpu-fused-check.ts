@@ -14,6 +14,10 @@ import { installDawn } from '../../bench/dawn.ts';
 import { Adam } from '../../src/gan/train/adam.ts';
 import { batchNormTraining } from '../../src/gan/backend/batch-norm.ts';
 import { registerWebGpuTrainingKernels, webGpuKernelsSelfCheck } from '../../src/gan/backend/webgpu-kernels.ts';
+import { installSharedSaves, uninstallSharedSaves } from '../../src/gan/backend/shared-saves.ts';
+import { DEFAULT_CONFIG, MODEL_DEFAULTS, type ModelKind, type TrainConfig } from '../../src/contract/config.ts';
+import { makeShapes } from '../../src/data/builtin/procedural.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
 
 const ADAM_SHAPES = [[1], [7], [300], [5, 33], [4, 4, 3, 17]];
@@ -101,6 +105,32 @@ function leakyRun(shape: number[], seed: number, ours: boolean): tf.Tensor[] {
   });
 }
 
+/** A tiny run of `model` (StyleGAN: R1 due on the first D step, so a gradient of a gradient). */
+function tinyRun(model: ModelKind): TrainConfig {
+  const style = model === 'stylegan' ? { wDim: 16, mappingLayers: 2, r1Every: 2 } : {};
+  return { ...DEFAULT_CONFIG, ...MODEL_DEFAULTS[model], model, res: 16, width: 8, zDim: 16, batch: 4, gridSide: 2, reportEvery: 1, ...style };
+}
+
+/**
+ * One training round on WebGPU with the saved tensors shared (shared-saves.ts) or cloned by
+ * tfjs's Identity; every weight and Adam moment after it, and the Identity kernels of a second.
+ */
+async function trainingRun(model: ModelKind, shared: boolean): Promise<{ state: number[][]; identities: number }> {
+  if (shared) installSharedSaves();
+  else uninstallSharedSaves();
+  const trainer = new GanTrainer(tinyRun(model), makeShapes({ res: 16, count: 16 }));
+  trainer.trainStep();
+  await trainer.report();
+  const s = await trainer.exportState();
+  const state = [s.params, s.optimizers['g']!.weights, s.optimizers['d']!.weights].flatMap((group) => Object.values(group).map((a) => Array.from(a.data)));
+  const profile = await tf.profile(() => trainer.trainStep());
+  const identities = profile.kernels.filter((k) => k.name === 'Identity').length;
+  await trainer.report();
+  trainer.dispose();
+  installSharedSaves();
+  return { state, identities };
+}
+
 async function runAll(ours: boolean): Promise<Case[]> {
   const cases: Case[] = [];
   for (const [i, s] of ADAM_SHAPES.entries()) cases.push({ name: `adam ${s.join('x')}`, data: await adamRun(s, 10 + i, false) });
@@ -135,6 +165,8 @@ async function main(): Promise<void> {
   const leakyProfile = await tf.profile(() => leakyRun([4, 3], 6, true));
   const leakyKernels = leakyProfile.kernels.map((k) => k.name);
   tf.dispose(leakyProfile.result as tf.Tensor[]);
+  const training: Record<string, { shared: Awaited<ReturnType<typeof trainingRun>>; cloned: Awaited<ReturnType<typeof trainingRun>> }> = {};
+  for (const model of ['dcgan', 'stylegan'] as const) training[model] = { shared: await trainingRun(model, true), cloned: await trainingRun(model, false) };
   // To a file: process.exit does not wait for a piped stdout to drain.
   writeFileSync(
     process.argv[2]!,
@@ -147,6 +179,7 @@ async function main(): Promise<void> {
       adamKernels,
       bnKernels,
       leakyKernels,
+      training,
       selfCheck,
       leaked: tf.memory().numTensors - tensorsBefore,
     }),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM, type AdamAttrs } from './fused-adam.ts';
 import { BN_BACKWARD, BN_FORWARD, type BnAttrs } from './batch-norm.ts';
 import { installLeakyReluGradient, LEAKY_RELU_GRAD } from './leaky-relu-grad.ts';
+import { installSharedSaves, uninstallSharedSaves } from './shared-saves.ts';
 import {
   checkInternals,
   copyOf,
@@ -246,10 +247,13 @@ const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
 
 /**
  * Registers the fused kernels for the 'webgpu' backend (idempotent). Adam and batch norm use them
- * from then on whenever WebGPU is the running backend (fused-adam.ts, batch-norm.ts).
+ * from then on whenever WebGPU is the running backend (fused-adam.ts, batch-norm.ts); tensors
+ * saved for gradients are shared without an Identity kernel (shared-saves.ts). Call with WebGPU
+ * running.
  */
 export function registerWebGpuTrainingKernels(): void {
   installLeakyReluGradient();
+  installSharedSaves();
   for (const { name, func } of KERNELS) {
     if (tf.getKernel(name, BACKEND)?.kernelFunc === func) continue;
     if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
@@ -259,6 +263,7 @@ export function registerWebGpuTrainingKernels(): void {
 
 /** Takes them away again (the unfused paths come back): for the bench's before/after rows. */
 export function unregisterWebGpuTrainingKernels(): void {
+  uninstallSharedSaves();
   for (const { name } of KERNELS) if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
 }
 
