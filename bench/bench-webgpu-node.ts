@@ -5,6 +5,7 @@
  *
  *   npm run bench:webgpu -- [--host] [--rows dcgan-32-32,stylegan-64-128,…] [--steps N]
  *                           [--wasm-rows dcgan-32-32] [--torch] [--json FILE] [--flags K=V,…] [--stock]
+ *                           [--without GanvasGanLoss,shared-saves,…]
  *
  * `--host` runs on Dawn's null backend (`backend=null`: every WebGPU call is made and validated,
  * no GPU work is done), so ms/step is the host's share alone (tfjs + Dawn on the CPU) and the
@@ -12,7 +13,9 @@
  * adapter (on a machine without a GPU: Chromium's SwiftShader through
  * `LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`,
  * slow, for checking only). More Dawn options go in DAWN_OPTIONS, comma-separated.
- * `--stock` leaves our fused WebGPU kernels out (src/gan/backend/webgpu-kernels.ts).
+ * `--stock` leaves our fused WebGPU kernels out (src/gan/backend/webgpu-kernels.ts); `--without`
+ * leaves out the kernels named (each op then runs its tf-ops form) and, for `shared-saves`, the
+ * shared saving of gradient tensors (src/gan/backend/shared-saves.ts): a row per change in one run.
  * `--flags` sets tfjs flags (e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=30) before the backend starts.
  * `--torch` adds the PyTorch peer of each DCGAN row on CUDA when `/usr/bin/python3` (or
  * `python3`) has torch with CUDA; otherwise it is skipped and says so.
@@ -39,6 +42,7 @@ import { chartColumns } from '../src/gan/train/report.ts';
 import { parseArgs } from '../cli/args.ts';
 import { useNodeBackend } from '../cli/node-backend.ts';
 import { registerWebGpuTrainingKernels } from '../src/gan/backend/webgpu-kernels.ts';
+import { uninstallSharedSaves } from '../src/gan/backend/shared-saves.ts';
 import { installDawn, type DawnCounters } from './dawn.ts';
 
 type Backend = 'webgpu' | 'wasm';
@@ -82,6 +86,8 @@ const jsonOut = args.get('json');
 const wantTorch = args.has('torch');
 /** Without our fused WebGPU kernels (tfjs's own kernels only), for before/after rows in one run. */
 const stock = args.has('stock');
+/** Our kernels (and `shared-saves`) to leave out, for a row per change. */
+const without = (args.get('without') ?? '').split(',').filter(Boolean);
 
 const fmt = (x: number) => x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -224,6 +230,15 @@ function table(rows: Row[]): string {
   return [head, sep, ...lines].join('\n');
 }
 
+function leaveOut(names: string[]): void {
+  for (const name of names) {
+    if (name === 'shared-saves') uninstallSharedSaves();
+    else if (tf.getKernel(name, 'webgpu')) tf.unregisterKernel(name, 'webgpu');
+    else throw new Error(`--without ${name}: no such kernel of ours on webgpu`);
+    log(`without ${name}`);
+  }
+}
+
 function setFlags(): void {
   for (const kv of (args.get('flags') ?? '').split(',').filter(Boolean)) {
     const [k, v] = kv.split('=') as [string, string];
@@ -247,6 +262,7 @@ async function runBackend(backend: Backend, specs: RowSpec[], rows: Row[], failu
       if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed');
       await tf.ready();
       if (!stock) registerWebGpuTrainingKernels();
+      leaveOut(without);
     } else {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       await useNodeBackend('wasm');

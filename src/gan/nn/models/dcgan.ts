@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, convDown, convUp, dense } from '../layers.ts';
+import { batchNormLeakyRelu, convDownLeakyRelu, convUp, dense } from '../layers.ts';
 import { ParamBuilder } from '../params.ts';
 import type { Rng } from '../random.ts';
 import type { Discriminator, GanModel, Generator, Network } from './types.ts';
@@ -109,10 +109,10 @@ export function buildDcganGenerator(opts: DcganOptions, rng: Rng): DcganGenerato
     apply(z) {
       return tf.tidy(() => {
         let x: tf.Tensor4D = tf.reshape(dense(p, 'g.fc', z), [z.shape[0], 4, 4, c0]);
-        x = gActivation(batchNorm(p, 'g.bn0', x), g.slope);
+        x = batchNormLeakyRelu(p, 'g.bn0', x, g.slope);
         for (let i = 1; i <= n; i++) {
           x = convUp(p, `g.up${i}`, x);
-          x = i === n ? tf.tanh(x) : gActivation(batchNorm(p, `g.bn${i}`, x), g.slope);
+          x = i === n ? tf.tanh(x) : batchNormLeakyRelu(p, `g.bn${i}`, x, g.slope);
         }
         return x;
       });
@@ -142,7 +142,7 @@ export function buildConvDownStack(opts: DcganOptions, prefix: string, outputs: 
     apply(img) {
       return tf.tidy(() => {
         let x = img;
-        for (let i = 1; i <= n; i++) x = tf.leakyRelu(convDown(p, `${prefix}.down${i}`, x), 0.2);
+        for (let i = 1; i <= n; i++) x = convDownLeakyRelu(p, `${prefix}.down${i}`, x, 0.2);
         return dense(p, `${prefix}.fc`, tf.reshape(x, [img.shape[0], -1]));
       });
     },
