@@ -479,23 +479,35 @@ export function unregisterWebGpuTrainingKernels(): void {
 
 /**
  * Known answers from the fused kernels on the running WebGPU backend: batch norm of [1, 3] is
- * ±1/√(1 + ε), and Adam's first step from p = 1 with g = 1 (lr 0.1, β1 0.5, β2 0.999) is p = 0.9.
- * A driver that compiles our WGSL but computes garbage is caught here; the caller then
- * unregisters the kernels and trains on tfjs's own. Returns what went wrong, if anything.
+ * ±1/√(1 + ε), Adam's first step from p = 1 with g = 1 (lr 0.1, β1 0.5, β2 0.999) is p = 0.9,
+ * bias + leaky ReLU 0.2 of [−1, 1] with bias 0 is [−0.2, 1], and the GAN loss of logits [0, 0]
+ * (one real, one fake) is 2·ln 2 with D(real) = ½. A driver that compiles our WGSL but computes
+ * garbage is caught here; the caller then unregisters the kernels and trains on tfjs's own.
+ * Returns what went wrong, if anything.
  */
 export async function webGpuKernelsSelfCheck(): Promise<string | undefined> {
   const x = tf.tensor2d([1, 3], [2, 1]);
   const gamma = tf.ones([1]);
   const beta = tf.zeros([1]);
   const [p, m, v, g] = [1, 0, 0, 1].map((k) => tf.scalar(k));
-  const made: tf.Tensor[] = [x, gamma, beta, p!, m!, v!, g!];
+  const signed = tf.tensor2d([-1, 1], [2, 1]);
+  const logits = tf.zeros([2, 1]);
+  const made: tf.Tensor[] = [x, gamma, beta, p!, m!, v!, g!, signed, logits];
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) => {
+    const out = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+    const outs = Array.isArray(out) ? out : [out];
+    made.push(...outs);
+    return outs;
+  };
   try {
-    made.push(...(tf.engine().runKernel(BN_FORWARD, { x, gamma, beta }, { epsilon: 1e-5 }) as tf.Tensor[]));
-    const attrs: AdamAttrs = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrOverC1: 0.1 / 0.5, c2: 1 - 0.999 };
-    made.push(...(tf.engine().runKernel(FUSED_ADAM, { p: p!, m: m!, v: v!, g: g! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]));
-    const got = [...(await made[7]!.data()), ...(await made[9]!.data())];
-    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9];
-    return got.every((k, i) => Math.abs(k - want[i]!) < 1e-5)
+    const [y] = run(BN_FORWARD, { x, gamma, beta }, { epsilon: 1e-5 });
+    const adam: AdamAttrs = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrOverC1: 0.1 / 0.5, c2: 1 - 0.999 };
+    const [p1] = run(FUSED_ADAM, { p: p!, m: m!, v: v!, g: g! }, adam);
+    const [leaky] = run(BIAS_LEAKY_RELU, { x: signed, b: beta }, { alpha: 0.2 });
+    const [loss, dReal] = run(GAN_LOSS, { logits }, { ones: 1 });
+    const got = (await Promise.all([y!, p1!, leaky!, loss!, dReal!].map((t) => t.data()))).flatMap((d) => Array.from(d));
+    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, -0.2, 1, 2 * Math.LN2, 0.5];
+    return got.length === want.length && got.every((k, i) => Math.abs(k - want[i]!) < 1e-5)
       ? undefined
       : `fused WebGPU kernels computed ${got.join(', ')} where ${want.join(', ')} was expected`; // english-ok: for the developer console
   } catch (e) {
