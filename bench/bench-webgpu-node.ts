@@ -5,6 +5,7 @@
  *
  *   npm run bench:webgpu -- [--host] [--rows dcgan-32-32,stylegan-64-128,…] [--steps N]
  *                           [--wasm-rows dcgan-32-32] [--torch] [--json FILE] [--flags K=V,…] [--stock]
+ *                           [--without GanvasGanLoss,shared-saves,…]
  *
  * `--host` runs on Dawn's null backend (`backend=null`: every WebGPU call is made and validated,
  * no GPU work is done), so ms/step is the host's share alone (tfjs + Dawn on the CPU) and the
@@ -12,7 +13,9 @@
  * adapter (on a machine without a GPU: Chromium's SwiftShader through
  * `LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`,
  * slow, for checking only). More Dawn options go in DAWN_OPTIONS, comma-separated.
- * `--stock` leaves our fused WebGPU kernels out (src/gan/backend/webgpu-kernels.ts).
+ * `--stock` leaves our fused WebGPU kernels out (src/gan/backend/webgpu-kernels.ts); `--without`
+ * leaves out the kernels named (each op then runs its tf-ops form) and, for `shared-saves`, the
+ * shared saving of gradient tensors (src/gan/backend/shared-saves.ts): a row per change in one run.
  * `--flags` sets tfjs flags (e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=30) before the backend starts.
  * `--torch` adds the PyTorch peer of each DCGAN row on CUDA when `/usr/bin/python3` (or
  * `python3`) has torch with CUDA; otherwise it is skipped and says so.
@@ -39,6 +42,7 @@ import { chartColumns } from '../src/gan/train/report.ts';
 import { parseArgs } from '../cli/args.ts';
 import { useNodeBackend } from '../cli/node-backend.ts';
 import { registerWebGpuTrainingKernels } from '../src/gan/backend/webgpu-kernels.ts';
+import { uninstallSharedSaves } from '../src/gan/backend/shared-saves.ts';
 import { installDawn, type DawnCounters } from './dawn.ts';
 
 type Backend = 'webgpu' | 'wasm';
@@ -61,6 +65,8 @@ interface Row extends RowSpec {
   imagesPerSec: number;
   steps: number;
   kernels?: number;
+  /** Kernels of the profiled step by name, most frequent first. */
+  kernelNames?: Record<string, number>;
   dispatches?: number;
   submits?: number;
   /** GPU time of one step from timestamp queries (when the adapter offers them). */
@@ -80,6 +86,8 @@ const jsonOut = args.get('json');
 const wantTorch = args.has('torch');
 /** Without our fused WebGPU kernels (tfjs's own kernels only), for before/after rows in one run. */
 const stock = args.has('stock');
+/** Our kernels (and `shared-saves`) to leave out, for a row per change. */
+const without = (args.get('without') ?? '').split(',').filter(Boolean);
 
 const fmt = (x: number) => x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -141,6 +149,7 @@ async function timeRow(backend: Backend, spec: RowSpec, counters: DawnCounters |
   const p = await tf.profile(() => trainer.trainStep());
   const r = await trainer.report();
   row.kernels = p.kernels.length;
+  row.kernelNames = histogram(p.kernels.map((k) => k.name));
   if (!r) throw new Error('no report');
   if (!(host && backend === 'webgpu') && !Object.values(chartColumns(r)).every(Number.isFinite)) throw new Error(`losses are not finite: ${JSON.stringify(r)}`);
   if (backend === 'webgpu' && !host) {
@@ -156,7 +165,19 @@ async function timeRow(backend: Backend, spec: RowSpec, counters: DawnCounters |
       `host ${row.hostMsPerStep.toFixed(1)}, CPU ${row.cpuMsPerStep.toFixed(1)}, ${fmt(row.imagesPerSec)} img/s, ${row.kernels} kernels, ${row.dispatches ?? '–'} dispatches, ` +
       `${row.submits ?? '–'} submits${row.gpuMs !== undefined ? `, GPU ${row.gpuMs.toFixed(1)} ms` : ''}, ${tf.memory().numTensors} tensors left`,
   );
+  log(
+    `    kernels by name: ${Object.entries(row.kernelNames ?? {})
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
   return row;
+}
+
+/** Counts of each name, most frequent first. */
+function histogram(names: string[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
 /**
@@ -209,6 +230,15 @@ function table(rows: Row[]): string {
   return [head, sep, ...lines].join('\n');
 }
 
+function leaveOut(names: string[]): void {
+  for (const name of names) {
+    if (name === 'shared-saves') uninstallSharedSaves();
+    else if (tf.getKernel(name, 'webgpu')) tf.unregisterKernel(name, 'webgpu');
+    else throw new Error(`--without ${name}: no such kernel of ours on webgpu`);
+    log(`without ${name}`);
+  }
+}
+
 function setFlags(): void {
   for (const kv of (args.get('flags') ?? '').split(',').filter(Boolean)) {
     const [k, v] = kv.split('=') as [string, string];
@@ -232,6 +262,7 @@ async function runBackend(backend: Backend, specs: RowSpec[], rows: Row[], failu
       if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed');
       await tf.ready();
       if (!stock) registerWebGpuTrainingKernels();
+      leaveOut(without);
     } else {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       await useNodeBackend('wasm');

@@ -14,6 +14,14 @@ import { installDawn } from '../../bench/dawn.ts';
 import { Adam } from '../../src/gan/train/adam.ts';
 import { batchNormTraining } from '../../src/gan/backend/batch-norm.ts';
 import { registerWebGpuTrainingKernels, webGpuKernelsSelfCheck } from '../../src/gan/backend/webgpu-kernels.ts';
+import { installSharedSaves, uninstallSharedSaves } from '../../src/gan/backend/shared-saves.ts';
+import { DEFAULT_CONFIG, MODEL_DEFAULTS, type ModelKind, type TrainConfig } from '../../src/contract/config.ts';
+import { makeShapes } from '../../src/data/builtin/procedural.ts';
+import { GanTrainer } from '../../src/gan/train/trainer.ts';
+import { fusedGanLoss } from '../../src/gan/backend/gan-loss.ts';
+import { biasLeakyRelu } from '../../src/gan/backend/bias-leaky-relu.ts';
+import { discriminatorLoss, generatorLoss, meanProbability } from '../../src/gan/train/losses.ts';
+import { realSignSum } from '../../src/gan/train/ada.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
 
 const ADAM_SHAPES = [[1], [7], [300], [5, 33], [4, 4, 3, 17]];
@@ -23,6 +31,12 @@ const BN_SHAPES = [
   [3, 4, 5, 7],
   [8, 16, 16, 3],
   [2, 3, 3, 300],
+];
+/** Batch norm followed by G's activation: leaky ReLU 0.2, and ReLU (projects from before leaky ReLU). */
+const BN_ACT_CASES: [number[], number][] = [
+  [[8, 16, 16, 3], 0.2],
+  [[2, 3, 3, 300], 0.2],
+  [[3, 4, 5, 7], 0],
 ];
 const ADAM_OPTS = { lr: 0.01, beta1: 0.5, beta2: 0.99, epsilon: 1e-8 };
 
@@ -59,8 +73,11 @@ async function adamRun(shape: number[], seed: number, cloneFirst: boolean): Prom
   return out;
 }
 
-/** y, dx, dγ, dβ of Σ(BN(x)·w) for random x, γ, β, w. */
-function bnRun(shape: number[], seed: number, ours: boolean): tf.Tensor[] {
+/**
+ * y, dx, dγ, dβ of Σ(BN(x)·w) for random x, γ, β, w; with `slope`, of Σ(act(BN(x))·w) where act is
+ * leaky ReLU (ReLU at 0): tfjs's tf.leakyRelu / tf.relu and their gradients in the reference.
+ */
+function bnRun(shape: number[], seed: number, ours: boolean, slope?: number): tf.Tensor[] {
   const rng = new Rng(seed);
   const c = shape[shape.length - 1]!;
   return tf.tidy(() => {
@@ -69,9 +86,10 @@ function bnRun(shape: number[], seed: number, ours: boolean): tf.Tensor[] {
     const beta = randoms(rng, [c]);
     const w = randoms(rng, shape);
     const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
-      if (ours) return batchNormTraining(xx, gg, bb, 1e-5);
+      if (ours) return batchNormTraining(xx, gg, bb, 1e-5, slope);
       const { mean, variance } = tf.moments(xx, [...Array(xx.rank - 1).keys()]);
-      return tf.batchNorm(xx, mean, variance, bb as tf.Tensor1D, gg as tf.Tensor1D, 1e-5);
+      const y = tf.batchNorm(xx, mean, variance, bb as tf.Tensor1D, gg as tf.Tensor1D, 1e-5);
+      return slope === undefined ? y : slope === 0 ? tf.relu(y) : tf.leakyRelu(y, slope);
     };
     const y = f(x, gamma, beta);
     const grads = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(f(xx, gg, bb), w)))([x, gamma, beta]);
@@ -101,12 +119,110 @@ function leakyRun(shape: number[], seed: number, ours: boolean): tf.Tensor[] {
   });
 }
 
+/**
+ * y = leakyRelu(x + b, 0.2) and the gradients of Σ y·w for x and b: biasLeakyRelu runs tfjs's Add
+ * + LeakyRelu (and their gradients) on the CPU backend, our kernel and its gradient on WebGPU.
+ */
+function biasLeakyRun(shape: number[], seed: number): tf.Tensor[] {
+  const rng = new Rng(seed);
+  return tf.tidy(() => {
+    const [x, w] = [0, 1].map(() => randoms(rng, shape)) as [tf.Tensor, tf.Tensor];
+    const b = randoms(rng, [shape[shape.length - 1]!]);
+    const f = (xx: tf.Tensor, bb: tf.Tensor) => biasLeakyRelu(xx, bb, 0.2);
+    return [f(x, b), ...tf.grads((xx: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(f(xx, bb), w)))([x, b])];
+  });
+}
+
+/**
+ * Tanh's gradient and a gradient of it: dx of Σ tanh(x)·v, and ∂/∂v Σ dx² (through dx's dy, as
+ * R1 differentiates ∇ₓD for D's weights; tfjs drops paths through a saved *output* from higher
+ * orders, so ∂/∂x would throw here for tfjs's own Tanh too). Both through tf.grad: on the CPU
+ * backend that is tfjs's own Tanh gradient, on WebGPU our kernel and its gradient.
+ */
+function tanhRun(shape: number[], seed: number): tf.Tensor[] {
+  const rng = new Rng(seed);
+  return tf.tidy(() => {
+    const [x, v] = [0, 1].map(() => randoms(rng, shape)) as [tf.Tensor, tf.Tensor];
+    const dx = (vv: tf.Tensor) => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.tanh(a), vv)))(x);
+    return [dx(v), tf.grad((vv: tf.Tensor) => tf.sum(tf.square(dx(vv))))(v)];
+  });
+}
+
+/** [reals + fakes] logits: D's case at batch 1, 7 and 300 (over one workgroup), and G's (all "ones"). */
+const LOSS_CASES = [
+  { reals: 1, fakes: 1 },
+  { reals: 7, fakes: 7 },
+  { reals: 300, fakes: 300 },
+  { reals: 33, fakes: 0 },
+];
+
+/**
+ * The loss, D(real), D(fake), Σ sign(D(real)) and ∂(c·loss)/∂logits for random logits (a few far
+ * out, where softplus switches formula) and a random c. Reference: losses.ts's tf ops (D: split,
+ * discriminatorLoss, meanProbability, realSignSum; G: generatorLoss); ours: the fused kernels.
+ */
+function ganLossRun(reals: number, fakes: number, seed: number, ours: boolean): tf.Tensor[] {
+  const rng = new Rng(seed);
+  return tf.tidy(() => {
+    const values = rng.normals(reals + fakes).map((v, i) => (i % 5 === 3 ? v * 30 : v * 3));
+    const logits = tf.tensor2d(values, [reals + fakes, 1]);
+    const c = tf.scalar(rng.normals(1)[0]!);
+    const parts = (l: tf.Tensor2D, keep = true): tf.Scalar[] => {
+      if (ours) {
+        const { loss, stats } = fusedGanLoss(l, fakes === 0 ? l.size : reals, keep && fakes > 0);
+        return [loss, ...stats];
+      }
+      if (fakes === 0) return [generatorLoss(l)];
+      const [r, f] = tf.split(l, [reals, fakes], 0);
+      return [discriminatorLoss(r!, f!), meanProbability(r!), meanProbability(f!), realSignSum(r!)];
+    };
+    const forward = parts(logits);
+    const grad = tf.grad((l: tf.Tensor) => tf.mul(parts(l as tf.Tensor2D, false)[0]!, c))(logits);
+    return [...forward, grad];
+  });
+}
+
+/** A tiny run of `model` (StyleGAN: R1 due on the first D step, so a gradient of a gradient). */
+function tinyRun(model: ModelKind): TrainConfig {
+  const style = model === 'stylegan' ? { wDim: 16, mappingLayers: 2, r1Every: 2 } : {};
+  return { ...DEFAULT_CONFIG, ...MODEL_DEFAULTS[model], model, res: 16, width: 8, zDim: 16, batch: 4, gridSide: 2, reportEvery: 1, ...style };
+}
+
+/**
+ * One training round on WebGPU with the saved tensors shared (shared-saves.ts) or cloned by
+ * tfjs's Identity; every weight and Adam moment after it, and its Identity kernels.
+ */
+async function trainingRun(model: ModelKind, shared: boolean): Promise<{ state: number[][]; identities: number }> {
+  if (shared) installSharedSaves();
+  else uninstallSharedSaves();
+  const trainer = new GanTrainer(tinyRun(model), makeShapes({ res: 16, count: 16 }));
+  // The round itself is profiled (both ways alike): one StyleGAN round on SwiftShader takes long.
+  const profile = await tf.profile(() => trainer.trainStep());
+  const identities = profile.kernels.filter((k) => k.name === 'Identity').length;
+  await trainer.report();
+  const s = await trainer.exportState();
+  const state = [s.params, s.optimizers['g']!.weights, s.optimizers['d']!.weights].flatMap((group) => Object.values(group).map((a) => Array.from(a.data)));
+  trainer.dispose();
+  installSharedSaves();
+  return { state, identities };
+}
+
 async function runAll(ours: boolean): Promise<Case[]> {
   const cases: Case[] = [];
   for (const [i, s] of ADAM_SHAPES.entries()) cases.push({ name: `adam ${s.join('x')}`, data: await adamRun(s, 10 + i, false) });
   cases.push({ name: 'adam shared buffer', data: await adamRun([9, 5], 99, true) });
   for (const [i, s] of BN_SHAPES.entries()) cases.push({ name: `batch norm ${s.join('x')}`, data: await read(bnRun(s, 20 + i, ours)) });
+  for (const [i, [s, slope]] of BN_ACT_CASES.entries())
+    cases.push({ name: `batch norm + leaky relu ${slope} ${s.join('x')}`, data: await read(bnRun(s, 60 + i, ours, slope)) });
   for (const [i, s] of [[7], [3, 5, 5, 4]].entries()) cases.push({ name: `leaky relu ${s.join('x')}`, data: await read(leakyRun(s, 30 + i, ours)) });
+  for (const [i, s] of [
+    [6, 10],
+    [3, 5, 5, 300],
+  ].entries())
+    cases.push({ name: `bias leaky relu ${s.join('x')}`, data: await read(biasLeakyRun(s, 70 + i)) });
+  for (const [i, s] of [[5], [2, 6, 6, 3]].entries()) cases.push({ name: `tanh ${s.join('x')}`, data: await read(tanhRun(s, 50 + i)) });
+  for (const [i, { reals, fakes }] of LOSS_CASES.entries())
+    cases.push({ name: `gan loss ${reals}+${fakes}`, data: await read(ganLossRun(reals, fakes, 40 + i, ours)) });
   return cases;
 }
 
@@ -132,9 +248,24 @@ async function main(): Promise<void> {
   const bnProfile = await tf.profile(() => bnRun([4, 2, 2, 3], 5, true));
   const bnKernels = bnProfile.kernels.map((k) => k.name);
   tf.dispose(bnProfile.result as tf.Tensor[]);
+  const bnActProfile = await tf.profile(() => bnRun([4, 2, 2, 3], 5, true, 0.2));
+  const bnActKernels = bnActProfile.kernels.map((k) => k.name);
+  tf.dispose(bnActProfile.result as tf.Tensor[]);
   const leakyProfile = await tf.profile(() => leakyRun([4, 3], 6, true));
   const leakyKernels = leakyProfile.kernels.map((k) => k.name);
   tf.dispose(leakyProfile.result as tf.Tensor[]);
+  const biasProfile = await tf.profile(() => biasLeakyRun([2, 2, 2, 3], 9));
+  const biasLeakyKernels = biasProfile.kernels.map((k) => k.name);
+  tf.dispose(biasProfile.result as tf.Tensor[]);
+  const tanhProfile = await tf.profile(() => tanhRun([4, 3], 8));
+  const tanhKernels = tanhProfile.kernels.map((k) => k.name);
+  tf.dispose(tanhProfile.result as tf.Tensor[]);
+  const lossLogits = tf.ones([8, 1]);
+  const lossProfile = await tf.profile(() => tf.grad((l: tf.Tensor) => fusedGanLoss(l, 4, false).loss)(lossLogits));
+  const lossKernels = lossProfile.kernels.map((k) => k.name);
+  tf.dispose([lossLogits, lossProfile.result as tf.Tensor]);
+  const training: Record<string, { shared: Awaited<ReturnType<typeof trainingRun>>; cloned: Awaited<ReturnType<typeof trainingRun>> }> = {};
+  for (const model of ['dcgan', 'stylegan'] as const) training[model] = { shared: await trainingRun(model, true), cloned: await trainingRun(model, false) };
   // To a file: process.exit does not wait for a piped stdout to drain.
   writeFileSync(
     process.argv[2]!,
@@ -146,7 +277,12 @@ async function main(): Promise<void> {
       dispatches,
       adamKernels,
       bnKernels,
+      bnActKernels,
       leakyKernels,
+      lossKernels,
+      tanhKernels,
+      biasLeakyKernels,
+      training,
       selfCheck,
       leaked: tf.memory().numTensors - tensorsBefore,
     }),

@@ -2,6 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM, type AdamAttrs } from './fused-adam.ts';
 import { BN_BACKWARD, BN_FORWARD, type BnAttrs } from './batch-norm.ts';
 import { installLeakyReluGradient, LEAKY_RELU_GRAD } from './leaky-relu-grad.ts';
+import { installSharedSaves, uninstallSharedSaves } from './shared-saves.ts';
+import { GAN_LOSS, GAN_LOSS_GRAD, type GanLossAttrs } from './gan-loss.ts';
+import { installTanhGradient, TANH_GRAD } from './tanh-grad.ts';
+import { BIAS_LEAKY_RELU, installBiasLeakyReluGradient } from './bias-leaky-relu.ts';
 import {
   checkInternals,
   copyOf,
@@ -24,6 +28,10 @@ import {
  * - `GanvasBatchNormBackward`: per-channel Σdy and Σdy·x̂ (these are dβ and dγ), then dx: two
  *   dispatches, no constants built on the CPU.
  * - `GanvasLeakyReluGrad`: dx = x > 0 ? dy : α·dy in one dispatch (was three; leaky-relu-grad.ts).
+ * - `GanvasBiasLeakyRelu`: y = leakyRelu(x + b, α) in one dispatch (was two; bias-leaky-relu.ts).
+ * - `GanvasTanhGrad`: dx = dy·(1 − y²) in one dispatch (was four with a Cast; tanh-grad.ts).
+ * - `GanvasGanLoss`: the logistic GAN loss, mean σ of each part and Σ sign of the reals in one
+ *   workgroup (was 13 kernels in a D step); `GanvasGanLossGrad` its gradient (was 10; gan-loss.ts).
  *
  * Numbers are checked against the tf-ops paths on the CPU backend in
  * tests/unit/webgpu-kernels.test.ts (on Dawn with SwiftShader where the `webgpu` package is
@@ -84,30 +92,48 @@ ${MAIN_PER_CHANNEL} {
   }
 }`;
 
-const BN_NORMALISE_WGSL = `
+/**
+ * y = x̂·γ + β, then leaky ReLU with slope u.alpha when `act` (a BN layer followed by G's
+ * activation: one pass instead of two).
+ */
+const bnNormaliseWgsl = (act: boolean) => `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> stats: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
-struct U { n: u32, channels: u32 }
+struct U { n: u32, channels: u32, alpha: f32 }
 @group(0) @binding(5) var<uniform> u: U;
 ${MAIN_ELEMENTWISE} {
   ${FLAT_INDEX}
   if (i >= u.n) { return; }
   let c = i % u.channels;
-  y[i] = (x[i] - stats[c]) * stats[u.channels + c] * gamma[c] + beta[c];
+  let v = (x[i] - stats[c]) * stats[u.channels + c] * gamma[c] + beta[c];
+  y[i] = ${act ? 'select(v * u.alpha, v, v > 0.0)' : 'v'};
 }`;
+const BN_NORMALISE_WGSL = bnNormaliseWgsl(false);
+const BN_NORMALISE_ACT_WGSL = bnNormaliseWgsl(true);
+
+/**
+ * The gradient reaching the batch norm's output: dy itself, or, behind the activation, dy through
+ * leaky ReLU's mask read off the activated output y (y > 0 exactly where its input was, α ≥ 0).
+ */
+const bnDy = (act: boolean, j: string) => (act ? `select(dy[${j}] * u.alpha, dy[${j}], y[${j}] > 0.0)` : `dy[${j}]`);
+/** The activated output's binding after `before` tensors, and the uniforms' binding after it. */
+const bnActBinding = (act: boolean, before: number) =>
+  act
+    ? `@group(0) @binding(${before}) var<storage, read> y: array<f32>;\n@group(0) @binding(${before + 1}) var<uniform> u: U;`
+    : `@group(0) @binding(${before}) var<uniform> u: U;`;
 
 /** dγ = Σ dy·x̂ and dβ = Σ dy per channel; one workgroup per channel. */
-const BN_GRAD_SUMS_WGSL = `
+const bnGradSumsWgsl = (act: boolean) => `
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> stats: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dGamma: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dBeta: array<f32>;
-struct U { rows: u32, channels: u32 }
-@group(0) @binding(5) var<uniform> u: U;
+struct U { rows: u32, channels: u32, alpha: f32 }
+${bnActBinding(act, 5)}
 var<workgroup> sumDy: array<f32, ${WORKGROUP}>;
 var<workgroup> sumDyXHat: array<f32, ${WORKGROUP}>;
 ${MAIN_PER_CHANNEL} {
@@ -118,8 +144,9 @@ ${MAIN_PER_CHANNEL} {
   var b = 0.0;
   for (var r = t; r < u.rows; r = r + ${WORKGROUP}u) {
     let j = r * u.channels + c;
-    a = a + dy[j];
-    b = b + dy[j] * ((x[j] - mu) * invStd);
+    let g = ${bnDy(act, 'j')};
+    a = a + g;
+    b = b + g * ((x[j] - mu) * invStd);
   }
   sumDy[t] = a;
   sumDyXHat[t] = b;
@@ -137,7 +164,7 @@ ${MAIN_PER_CHANNEL} {
   }
 }`;
 
-const BN_DX_WGSL = `
+const bnDxWgsl = (act: boolean) => `
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> stats: array<f32>;
@@ -145,16 +172,18 @@ const BN_DX_WGSL = `
 @group(0) @binding(4) var<storage, read> dGamma: array<f32>;
 @group(0) @binding(5) var<storage, read> dBeta: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
-struct U { n: u32, channels: u32, rows: f32 }
-@group(0) @binding(7) var<uniform> u: U;
+struct U { n: u32, channels: u32, rows: f32, alpha: f32 }
+${bnActBinding(act, 7)}
 ${MAIN_ELEMENTWISE} {
   ${FLAT_INDEX}
   if (i >= u.n) { return; }
   let c = i % u.channels;
   let invStd = stats[u.channels + c];
   let xHat = (x[i] - stats[c]) * invStd;
-  dx[i] = (dy[i] - dBeta[c] / u.rows - xHat * (dGamma[c] / u.rows)) * (gamma[c] * invStd);
+  dx[i] = (${bnDy(act, 'i')} - dBeta[c] / u.rows - xHat * (dGamma[c] / u.rows)) * (gamma[c] * invStd);
 }`;
+const BN_GRAD_SUMS_WGSL = [bnGradSumsWgsl(false), bnGradSumsWgsl(true)] as const;
+const BN_DX_WGSL = [bnDxWgsl(false), bnDxWgsl(true)] as const;
 
 const LEAKY_RELU_GRAD_WGSL = `
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
@@ -166,6 +195,112 @@ ${MAIN_ELEMENTWISE} {
   ${FLAT_INDEX}
   if (i >= u.n) { return; }
   dx[i] = select(dy[i] * u.alpha, dy[i], x[i] > 0.0);
+}`;
+
+/** tfjs-backend-webgpu's own softplus and sigmoid (unary_op_util.js), so values match its kernels. */
+const SOFTPLUS_SIGMOID_WGSL = `
+fn softplus(a: f32) -> f32 {
+  let threshold = log(1.1920928955078125e-7) + 2.0;
+  if (a > -threshold) { return a; }
+  if (a < threshold) { return exp(a); }
+  return log(exp(a) + 1.0);
+}
+fn sigmoid(a: f32) -> f32 { return 1.0 / (1.0 + exp(-1.0 * a)); }`;
+
+/** One workgroup: Σ softplus(∓l) and Σ σ(l) over each part, Σ sign(l) over the ones; then the means. */
+const GAN_LOSS_WGSL = `
+@group(0) @binding(0) var<storage, read> l: array<f32>;
+@group(0) @binding(1) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(2) var<storage, read_write> meanOnes: array<f32>;
+@group(0) @binding(3) var<storage, read_write> meanZeros: array<f32>;
+@group(0) @binding(4) var<storage, read_write> signOnes: array<f32>;
+struct U { n: u32, ones: u32 }
+@group(0) @binding(5) var<uniform> u: U;
+var<workgroup> spOnes: array<f32, ${WORKGROUP}>;
+var<workgroup> spZeros: array<f32, ${WORKGROUP}>;
+var<workgroup> sgOnes: array<f32, ${WORKGROUP}>;
+var<workgroup> sgZeros: array<f32, ${WORKGROUP}>;
+var<workgroup> sign1: array<f32, ${WORKGROUP}>;
+${SOFTPLUS_SIGMOID_WGSL}
+@compute @workgroup_size(${WORKGROUP}) fn main(@builtin(local_invocation_index) t: u32) {
+  var a = vec4<f32>(0.0);
+  var s = 0.0;
+  for (var i = t; i < u.n; i = i + ${WORKGROUP}u) {
+    let x = l[i];
+    if (i < u.ones) {
+      a.x = a.x + softplus(-x);
+      a.z = a.z + sigmoid(x);
+      s = s + sign(x);
+    } else {
+      a.y = a.y + softplus(x);
+      a.w = a.w + sigmoid(x);
+    }
+  }
+  spOnes[t] = a.x; spZeros[t] = a.y; sgOnes[t] = a.z; sgZeros[t] = a.w; sign1[t] = s;
+  workgroupBarrier();
+  for (var k = ${WORKGROUP / 2}u; k > 0u; k = k >> 1u) {
+    if (t < k) {
+      spOnes[t] = spOnes[t] + spOnes[t + k];
+      spZeros[t] = spZeros[t] + spZeros[t + k];
+      sgOnes[t] = sgOnes[t] + sgOnes[t + k];
+      sgZeros[t] = sgZeros[t] + sgZeros[t + k];
+      sign1[t] = sign1[t] + sign1[t + k];
+    }
+    workgroupBarrier();
+  }
+  if (t == 0u) {
+    let n1 = f32(u.ones);
+    let n0 = f32(u.n - u.ones);
+    let m1 = select(0.0, spOnes[0] / n1, u.ones > 0u);
+    let m0 = select(0.0, spZeros[0] / n0, u.n > u.ones);
+    loss[0] = m1 + m0;
+    meanOnes[0] = select(0.0, sgOnes[0] / n1, u.ones > 0u);
+    meanZeros[0] = select(0.0, sgZeros[0] / n0, u.n > u.ones);
+    signOnes[0] = sign1[0];
+  }
+}`;
+
+const GAN_LOSS_GRAD_WGSL = `
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> l: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dl: array<f32>;
+struct U { n: u32, ones: u32 }
+@group(0) @binding(3) var<uniform> u: U;
+${SOFTPLUS_SIGMOID_WGSL}
+${MAIN_ELEMENTWISE} {
+  ${FLAT_INDEX}
+  if (i >= u.n) { return; }
+  if (i < u.ones) {
+    dl[i] = -((dy[0] / f32(u.ones)) * sigmoid(-l[i]));
+  } else {
+    dl[i] = (dy[0] / f32(u.n - u.ones)) * sigmoid(l[i]);
+  }
+}`;
+
+const BIAS_LEAKY_RELU_WGSL = `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+struct U { n: u32, channels: u32, alpha: f32 }
+@group(0) @binding(3) var<uniform> u: U;
+${MAIN_ELEMENTWISE} {
+  ${FLAT_INDEX}
+  if (i >= u.n) { return; }
+  let v = x[i] + b[i % u.channels];
+  y[i] = select(v * u.alpha, v, v > 0.0);
+}`;
+
+const TANH_GRAD_WGSL = `
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+struct U { n: u32 }
+@group(0) @binding(3) var<uniform> u: U;
+${MAIN_ELEMENTWISE} {
+  ${FLAT_INDEX}
+  if (i >= u.n) { return; }
+  let yi = y[i];
+  dx[i] = (1.0 - yi * yi) * dy[i];
 }`;
 
 const u32 = (n: number) => ({ type: 'uint32' as const, data: [n] });
@@ -198,32 +333,57 @@ const adamKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
 
 const channelsOf = (x: tf.TensorInfo) => x.shape[x.shape.length - 1]!;
 
+/** BnAttrs.slope: leaky ReLU after the normalise (undefined: none). */
+const slopeOf = (attrs: unknown) => (attrs as BnAttrs).slope;
+
 const bnForwardKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const be = checkInternals(backend);
   const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', tf.TensorInfo>;
   requireFloat(BN_FORWARD, x, gamma, beta);
   const { epsilon } = attrs as unknown as BnAttrs;
+  const slope = slopeOf(attrs);
   const channels = channelsOf(x);
   const n = tf.util.sizeFromShape(x.shape);
   const stats = newOutput(be, [2, channels]);
   const y = newOutput(be, x.shape);
   dispatch(be, `${BN_FORWARD}.stats`, BN_STATS_WGSL, [x, stats], [u32(n / channels), u32(channels), f32(epsilon)], [channels, 1]);
-  dispatch(be, `${BN_FORWARD}.normalise`, BN_NORMALISE_WGSL, [x, stats, gamma, beta, y], [u32(n), u32(channels)], groupsFor(n));
+  const code = slope === undefined ? BN_NORMALISE_WGSL : BN_NORMALISE_ACT_WGSL;
+  dispatch(be, `${BN_FORWARD}.normalise`, code, [x, stats, gamma, beta, y], [u32(n), u32(channels), f32(slope ?? 0)], groupsFor(n));
   return [y, stats];
 };
 
-const bnBackwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
+/** Inputs dy, x, stats, gamma and, after an activation (attribute `slope`), the activated output y. */
+const bnBackwardKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const be = checkInternals(backend);
-  const { dy, x, stats, gamma } = inputs as Record<'dy' | 'x' | 'stats' | 'gamma', tf.TensorInfo>;
+  const { dy, x, stats, gamma, y } = inputs as Record<'dy' | 'x' | 'stats' | 'gamma', tf.TensorInfo> & { y?: tf.TensorInfo };
   requireFloat(BN_BACKWARD, dy, x, stats, gamma);
+  const slope = slopeOf(attrs);
+  const act = slope !== undefined;
+  if (act && !y) throw new Error(`${BN_BACKWARD}: a slope without the activated output y`);
   const channels = channelsOf(x);
   const n = tf.util.sizeFromShape(x.shape);
   const rows = n / channels;
   const dGamma = newOutput(be, [channels]);
   const dBeta = newOutput(be, [channels]);
   const dx = newOutput(be, x.shape);
-  dispatch(be, `${BN_BACKWARD}.sums`, BN_GRAD_SUMS_WGSL, [dy, x, stats, dGamma, dBeta], [u32(rows), u32(channels)], [channels, 1]);
-  dispatch(be, `${BN_BACKWARD}.dx`, BN_DX_WGSL, [dy, x, stats, gamma, dGamma, dBeta, dx], [u32(n), u32(channels), f32(rows)], groupsFor(n));
+  const after = act ? [y!] : [];
+  const v = act ? 1 : 0;
+  dispatch(
+    be,
+    `${BN_BACKWARD}.sums`,
+    BN_GRAD_SUMS_WGSL[v],
+    [dy, x, stats, dGamma, dBeta, ...after],
+    [u32(rows), u32(channels), f32(slope ?? 0)],
+    [channels, 1],
+  );
+  dispatch(
+    be,
+    `${BN_BACKWARD}.dx`,
+    BN_DX_WGSL[v],
+    [dy, x, stats, gamma, dGamma, dBeta, dx, ...after],
+    [u32(n), u32(channels), f32(rows), f32(slope ?? 0)],
+    groupsFor(n),
+  );
   return [dx, dGamma, dBeta];
 };
 
@@ -237,19 +397,73 @@ const leakyReluGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return dx;
 };
 
+const biasLeakyReluKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const be = checkInternals(backend);
+  const { x, b } = inputs as Record<'x' | 'b', tf.TensorInfo>;
+  requireFloat(BIAS_LEAKY_RELU, x, b);
+  const channels = channelsOf(x);
+  if (b.shape.length !== 1 || b.shape[0] !== channels) throw new Error(`${BIAS_LEAKY_RELU}: bias [${b.shape.join(', ')}] for ${channels} channels`);
+  const n = tf.util.sizeFromShape(x.shape);
+  const y = newOutput(be, x.shape);
+  const alpha = (attrs as unknown as { alpha: number }).alpha;
+  if (n > 0) dispatch(be, BIAS_LEAKY_RELU, BIAS_LEAKY_RELU_WGSL, [x, b, y], [u32(n), u32(channels), f32(alpha)], groupsFor(n));
+  return y;
+};
+
+const tanhGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const be = checkInternals(backend);
+  const { dy, y } = inputs as Record<'dy' | 'y', tf.TensorInfo>;
+  requireFloat(TANH_GRAD, dy, y);
+  const n = tf.util.sizeFromShape(y.shape);
+  const dx = newOutput(be, y.shape);
+  if (n > 0) dispatch(be, TANH_GRAD, TANH_GRAD_WGSL, [dy, y, dx], [u32(n)], groupsFor(n));
+  return dx;
+};
+
+const ganLossKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const be = checkInternals(backend);
+  const { logits } = inputs as Record<'logits', tf.TensorInfo>;
+  requireFloat(GAN_LOSS, logits);
+  const { ones } = attrs as unknown as GanLossAttrs;
+  const n = tf.util.sizeFromShape(logits.shape);
+  if (!(ones >= 0 && ones <= n)) throw new Error(`${GAN_LOSS}: ${ones} ones of ${n} logits`);
+  const outs = [0, 1, 2, 3].map(() => newOutput(be, []));
+  dispatch(be, GAN_LOSS, GAN_LOSS_WGSL, [logits, ...outs], [u32(n), u32(ones)], [1, 1]);
+  return outs;
+};
+
+const ganLossGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const be = checkInternals(backend);
+  const { dy, logits } = inputs as Record<'dy' | 'logits', tf.TensorInfo>;
+  requireFloat(GAN_LOSS_GRAD, dy, logits);
+  const n = tf.util.sizeFromShape(logits.shape);
+  const dl = newOutput(be, logits.shape);
+  if (n > 0) dispatch(be, GAN_LOSS_GRAD, GAN_LOSS_GRAD_WGSL, [dy, logits, dl], [u32(n), u32((attrs as unknown as GanLossAttrs).ones)], groupsFor(n));
+  return dl;
+};
+
 const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
   { name: FUSED_ADAM, func: adamKernel },
   { name: BN_FORWARD, func: bnForwardKernel },
   { name: BN_BACKWARD, func: bnBackwardKernel },
   { name: LEAKY_RELU_GRAD, func: leakyReluGradKernel },
+  { name: BIAS_LEAKY_RELU, func: biasLeakyReluKernel },
+  { name: TANH_GRAD, func: tanhGradKernel },
+  { name: GAN_LOSS, func: ganLossKernel },
+  { name: GAN_LOSS_GRAD, func: ganLossGradKernel },
 ];
 
 /**
  * Registers the fused kernels for the 'webgpu' backend (idempotent). Adam and batch norm use them
- * from then on whenever WebGPU is the running backend (fused-adam.ts, batch-norm.ts).
+ * from then on whenever WebGPU is the running backend (fused-adam.ts, batch-norm.ts); tensors
+ * saved for gradients are shared without an Identity kernel (shared-saves.ts). Call with WebGPU
+ * running.
  */
 export function registerWebGpuTrainingKernels(): void {
   installLeakyReluGradient();
+  installTanhGradient();
+  installBiasLeakyReluGradient();
+  installSharedSaves();
   for (const { name, func } of KERNELS) {
     if (tf.getKernel(name, BACKEND)?.kernelFunc === func) continue;
     if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
@@ -259,28 +473,41 @@ export function registerWebGpuTrainingKernels(): void {
 
 /** Takes them away again (the unfused paths come back): for the bench's before/after rows. */
 export function unregisterWebGpuTrainingKernels(): void {
+  uninstallSharedSaves();
   for (const { name } of KERNELS) if (tf.getKernel(name, BACKEND)) tf.unregisterKernel(name, BACKEND);
 }
 
 /**
  * Known answers from the fused kernels on the running WebGPU backend: batch norm of [1, 3] is
- * ±1/√(1 + ε), and Adam's first step from p = 1 with g = 1 (lr 0.1, β1 0.5, β2 0.999) is p = 0.9.
- * A driver that compiles our WGSL but computes garbage is caught here; the caller then
- * unregisters the kernels and trains on tfjs's own. Returns what went wrong, if anything.
+ * ±1/√(1 + ε), Adam's first step from p = 1 with g = 1 (lr 0.1, β1 0.5, β2 0.999) is p = 0.9,
+ * bias + leaky ReLU 0.2 of [−1, 1] with bias 0 is [−0.2, 1], and the GAN loss of logits [0, 0]
+ * (one real, one fake) is 2·ln 2 with D(real) = ½. A driver that compiles our WGSL but computes
+ * garbage is caught here; the caller then unregisters the kernels and trains on tfjs's own.
+ * Returns what went wrong, if anything.
  */
 export async function webGpuKernelsSelfCheck(): Promise<string | undefined> {
   const x = tf.tensor2d([1, 3], [2, 1]);
   const gamma = tf.ones([1]);
   const beta = tf.zeros([1]);
   const [p, m, v, g] = [1, 0, 0, 1].map((k) => tf.scalar(k));
-  const made: tf.Tensor[] = [x, gamma, beta, p!, m!, v!, g!];
+  const signed = tf.tensor2d([-1, 1], [2, 1]);
+  const logits = tf.zeros([2, 1]);
+  const made: tf.Tensor[] = [x, gamma, beta, p!, m!, v!, g!, signed, logits];
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) => {
+    const out = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+    const outs = Array.isArray(out) ? out : [out];
+    made.push(...outs);
+    return outs;
+  };
   try {
-    made.push(...(tf.engine().runKernel(BN_FORWARD, { x, gamma, beta }, { epsilon: 1e-5 }) as tf.Tensor[]));
-    const attrs: AdamAttrs = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrOverC1: 0.1 / 0.5, c2: 1 - 0.999 };
-    made.push(...(tf.engine().runKernel(FUSED_ADAM, { p: p!, m: m!, v: v!, g: g! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]));
-    const got = [...(await made[7]!.data()), ...(await made[9]!.data())];
-    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9];
-    return got.every((k, i) => Math.abs(k - want[i]!) < 1e-5)
+    const [y] = run(BN_FORWARD, { x, gamma, beta }, { epsilon: 1e-5 });
+    const adam: AdamAttrs = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrOverC1: 0.1 / 0.5, c2: 1 - 0.999 };
+    const [p1] = run(FUSED_ADAM, { p: p!, m: m!, v: v!, g: g! }, adam);
+    const [leaky] = run(BIAS_LEAKY_RELU, { x: signed, b: beta }, { alpha: 0.2 });
+    const [loss, dReal] = run(GAN_LOSS, { logits }, { ones: 1 });
+    const got = (await Promise.all([y!, p1!, leaky!, loss!, dReal!].map((t) => t.data()))).flatMap((d) => Array.from(d));
+    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, -0.2, 1, 2 * Math.LN2, 0.5];
+    return got.length === want.length && got.every((k, i) => Math.abs(k - want[i]!) < 1e-5)
       ? undefined
       : `fused WebGPU kernels computed ${got.join(', ')} where ${want.join(', ')} was expected`; // english-ok: for the developer console
   } catch (e) {

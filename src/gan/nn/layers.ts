@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Params } from './params.ts';
 import { batchNormTraining } from '../backend/batch-norm.ts';
+import { biasLeakyRelu } from '../backend/bias-leaky-relu.ts';
 
 /**
  * Stateless layer functions over named parameters. Each takes the parameter prefix it owns,
@@ -11,10 +12,13 @@ export function dense(p: Params, name: string, x: tf.Tensor2D): tf.Tensor2D {
   return tf.add(tf.matMul(x, p[`${name}.w`] as tf.Tensor2D), p[`${name}.b`]!);
 }
 
-/** 4×4 stride-2 convolution, "same" padding: halves the side (as PyTorch k4 s2 p1). */
-export function convDown(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
+/**
+ * 4×4 stride-2 convolution, "same" padding: halves the side (as PyTorch k4 s2 p1), then its bias
+ * and leaky ReLU with slope `alpha`, as one op (one kernel on WebGPU: backend/bias-leaky-relu.ts).
+ */
+export function convDownLeakyRelu(p: Params, name: string, x: tf.Tensor4D, alpha: number): tf.Tensor4D {
   const y = tf.conv2d(x, p[`${name}.w`] as tf.Tensor4D, 2, 'same');
-  return tf.add(y, p[`${name}.b`]!);
+  return biasLeakyRelu(y, p[`${name}.b`]!, alpha) as tf.Tensor4D;
 }
 
 /** 4×4 stride-2 transposed convolution: doubles the side (as PyTorch ConvTranspose2d k4 s2 p1). */
@@ -33,4 +37,9 @@ export function convUp(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
  */
 export function batchNorm(p: Params, name: string, x: tf.Tensor): tf.Tensor {
   return batchNormTraining(x, p[`${name}.gamma`]!, p[`${name}.beta`]!, 1e-5);
+}
+
+/** `batchNorm` then leaky ReLU with `slope` (0: ReLU), fused into the batch norm's passes on WebGPU. */
+export function batchNormLeakyRelu(p: Params, name: string, x: tf.Tensor, slope: number): tf.Tensor4D {
+  return batchNormTraining(x, p[`${name}.gamma`]!, p[`${name}.beta`]!, 1e-5, slope) as tf.Tensor4D;
 }

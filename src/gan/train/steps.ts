@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { realSignSum } from './ada.ts';
 import type { Adam } from './adam.ts';
 import { discriminatorLoss, generatorLoss, meanProbability } from './losses.ts';
+import { fusedGanLoss, hasFusedGanLoss } from '../backend/gan-loss.ts';
 import type { GanModel } from '../nn/models/index.ts';
 import type { Params } from '../nn/params.ts';
 
@@ -43,6 +44,24 @@ function realAndFakeLogits(model: GanModel, reals: tf.Tensor4D, fakes: tf.Tensor
 }
 
 /**
+ * D's loss from one pass over [reals; fakes] (as `realAndFakeLogits`), with D(real), D(fake) and
+ * Σ sign(D(real)) kept for the caller. One kernel where the backend has it (backend/gan-loss.ts:
+ * WebGPU); elsewhere the tf ops below, in the order they always ran.
+ */
+function discriminatorLossAndStats(model: GanModel, reals: tf.Tensor4D, fakes: tf.Tensor4D): { loss: tf.Scalar; aux: [tf.Scalar, tf.Scalar, tf.Scalar] } {
+  if (hasFusedGanLoss()) {
+    const { loss, stats } = fusedGanLoss(model.discriminator.apply(tf.concat([reals, fakes], 0)), reals.shape[0], true);
+    return { loss, aux: stats as [tf.Scalar, tf.Scalar, tf.Scalar] };
+  }
+  const [realLogits, fakeLogits] = realAndFakeLogits(model, reals, fakes);
+  const aux: [tf.Scalar, tf.Scalar, tf.Scalar] = [tf.keep(meanProbability(realLogits)), tf.keep(meanProbability(fakeLogits)), tf.keep(realSignSum(realLogits))];
+  return { loss: discriminatorLoss(realLogits, fakeLogits), aux };
+}
+
+/** G's loss on D's logits for fakes, one kernel where the backend has it (as above). */
+const generatorLossOf = (fakeLogits: tf.Tensor) => (hasFusedGanLoss() ? fusedGanLoss(fakeLogits, fakeLogits.size, false).loss : generatorLoss(fakeLogits));
+
+/**
  * Gradients of `f` with respect to `params`, keyed by our parameter names. A parameter `f` does
  * not depend on gets no entry (R1 never reaches D's final bias), so an update leaves it alone.
  */
@@ -67,9 +86,9 @@ export function discriminatorStep(model: GanModel, optimizer: Adam, reals: tf.Te
     const [seenReal, seenFake] = [lens(reals), lens(generate(z))];
     let aux: [tf.Scalar, tf.Scalar, tf.Scalar] | undefined;
     const { value, grads } = gradientsByName(model.discriminator.params, () => {
-      const [realLogits, fakeLogits] = realAndFakeLogits(model, seenReal, seenFake);
-      aux = [tf.keep(meanProbability(realLogits)), tf.keep(meanProbability(fakeLogits)), tf.keep(realSignSum(realLogits))];
-      return discriminatorLoss(realLogits, fakeLogits);
+      const d = discriminatorLossAndStats(model, seenReal, seenFake);
+      aux = d.aux;
+      return d.loss;
     });
     optimizer.apply(grads);
     const [dReal, dFake, realSigns] = aux!;
@@ -81,7 +100,7 @@ export function discriminatorStep(model: GanModel, optimizer: Adam, reals: tf.Te
 export function generatorStep(model: GanModel, optimizer: Adam, z: tf.Tensor2D, opts: StepOptions = {}): tf.Scalar {
   const { lens = identity, generate = (zz: tf.Tensor2D) => model.generator.apply(zz) } = opts;
   return tf.tidy(() => {
-    const { value, grads } = gradientsByName(model.generator.params, () => generatorLoss(model.discriminator.apply(lens(generate(z)))));
+    const { value, grads } = gradientsByName(model.generator.params, () => generatorLossOf(model.discriminator.apply(lens(generate(z)))));
     optimizer.apply(grads);
     return value;
   });

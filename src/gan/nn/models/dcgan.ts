@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, convDown, convUp, dense } from '../layers.ts';
+import { batchNormLeakyRelu, convDownLeakyRelu, convUp, dense } from '../layers.ts';
 import { ParamBuilder } from '../params.ts';
 import type { Rng } from '../random.ts';
 import { dcganLayout } from './dcgan-layout.ts';
@@ -96,10 +96,10 @@ export function buildDcganGenerator(opts: DcganOptions, rng: Rng): DcganGenerato
     apply(z) {
       return tf.tidy(() => {
         let x: tf.Tensor4D = tf.reshape(dense(p, 'g.fc', z), [z.shape[0], 4, 4, deepest]);
-        x = gActivation(batchNorm(p, 'g.bn0', x), g.slope);
+        x = batchNormLeakyRelu(p, 'g.bn0', x, g.slope);
         for (const { name, bn } of up) {
           x = convUp(p, name, x);
-          x = bn ? gActivation(batchNorm(p, bn, x), g.slope) : tf.tanh(x);
+          x = bn ? batchNormLeakyRelu(p, bn, x, g.slope) : tf.tanh(x);
         }
         return x;
       });
@@ -125,7 +125,7 @@ export function buildConvDownStack(opts: DcganOptions, prefix: string, outputs: 
     apply(img) {
       return tf.tidy(() => {
         let x = img;
-        for (const { name } of down) x = tf.leakyRelu(convDown(p, name, x), 0.2);
+        for (const { name } of down) x = convDownLeakyRelu(p, name, x, 0.2);
         return dense(p, `${prefix}.fc`, tf.reshape(x, [img.shape[0], -1]));
       });
     },
