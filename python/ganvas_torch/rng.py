@@ -44,6 +44,10 @@ class Rng:
 
     def normals(self, n: int) -> np.ndarray:
         """`n` standard normals as float32 (Rng.normals with std 1, mean 0)."""
+        return self.normals64(n).astype(np.float32)
+
+    def normals64(self, n: int) -> np.ndarray:
+        """`n` draws of `normal()` as float64 (JS numbers, before any rounding to float32)."""
         out = np.empty(n, np.float64)
         at = 0
         if n > 0 and self.spare is not None:
@@ -60,12 +64,12 @@ class Rng:
             out[at:] = both[:n - at]
             if (n - at) % 2:
                 self.spare = float(both[-1])
-        return out.astype(np.float32)
+        return out
 
     def _normals_slowly(self, out, at, n):
         for i in range(at, n):
             out[i] = self.normal()
-        return out.astype(np.float32)
+        return out
 
     def normal(self) -> float:
         if self.spare is not None:

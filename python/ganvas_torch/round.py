@@ -22,12 +22,8 @@ import torch.nn.functional as F
 
 from .dcgan import Discriminator, Generator
 from .project import Snapshot, array_to_float64, dequantise, float64_to_array
+from .augment import Lens
 from .rng import Rng
-
-NOT_YET = {
-    'augColor': 'colour augmentation', 'augTranslation': 'translation augmentation', 'augCutout': 'cutout augmentation', 'ada': 'ADA',
-}
-
 
 class NotYet(ValueError):
     """A setting this package does not train yet: said instead of training something else."""
@@ -37,9 +33,6 @@ def check_supported(config: dict):
     model = config.get('model')
     if model not in ('dcgan', 'stylegan'):
         raise NotYet(f'ganvas_torch trains DCGAN and StyleGAN projects; this one is {model}')
-    on = [label for key, label in NOT_YET.items() if config.get(key)]
-    if on:
-        raise NotYet(f'ganvas_torch does not train with {", ".join(on)} yet; turn it off in the page and export again')
 
 
 class Adam:
@@ -126,6 +119,15 @@ class ReportSums:
         return np.array([*self.sums.tolist(), *self.counts], np.float32).reshape(2, len(self.KEYS))
 
 
+def take_report(pending: ReportSums, lens: Lens, batch: int):
+    """The report's means (ReportSums.take) after ADA's p has moved on the reals they cover, as
+    GanRound.report does: Σ sign D(real) over (rounds' D steps · batch) real images."""
+    if lens.ada:
+        i = ReportSums.KEYS.index('realSigns')
+        lens.ada.update(float(pending.sums[i]), pending.counts[i] * batch, batch)
+    return pending.take()
+
+
 @dataclass
 class Shard:
     rank: int = 0
@@ -186,7 +188,7 @@ class DcganRun:
         self.rng = Rng(state=snapshot.rng['state'], spare=snapshot.rng.get('spare'))
         aug_state = array_to_float64(extras.get('rng.aug.state'))
         self.aug_rng = Rng(c['seed'] ^ 0xA06) if aug_state is None else Rng(state=int(aug_state), spare=array_to_float64(extras.get('rng.aug.spare')))
-        self.ada_p = array_to_float64(extras.get('ada.p')) or 0.0
+        self.lens = Lens(c, self.aug_rng, array_to_float64(extras.get('ada.p')) or 0.0, shard.rows(c['batch']))
         self.step = int(snapshot.step)
         # Updates done so far (R1's and the EMA's clocks in Ganvas; files from before them: the step count).
         self.done_d = int(array_to_float64(extras.get('round.dSteps')) or self.step * c.get('dSteps', 1))
@@ -216,7 +218,7 @@ class DcganRun:
             fakes = self.G(z)
         self.optD.zero_grad()
         with torch.set_grad_enabled(update):
-            logits = self.Dw(torch.cat([reals, fakes]))
+            logits = self.Dw(torch.cat([self.lens(reals), self.lens(fakes)]))
             real, fake = logits.split(reals.shape[0])
             loss = F.softplus(-real).mean() + F.softplus(fake).mean()
             if update:
@@ -228,7 +230,7 @@ class DcganRun:
         self.optG.zero_grad()
         with torch.set_grad_enabled(update):
             # D unwrapped: its gradients from this pass are never applied (zeroed before D's step).
-            loss = F.softplus(-self.D(self.Gw(z))).mean()
+            loss = F.softplus(-self.D(self.lens(self.Gw(z)))).mean()
             if update:
                 loss.backward()
                 self.optG.step()
@@ -254,7 +256,7 @@ class DcganRun:
         self.pending.add(torch.cat([summed[:4] / world, summed[4:5]]))
 
     def take_report(self):
-        return self.pending.take()
+        return take_report(self.pending, self.lens, self.config['batch'])
 
     def distribute(self, ranks):
         from torch.nn.parallel import DistributedDataParallel as DDP
@@ -276,7 +278,7 @@ class DcganRun:
         params = {n: p.detach().cpu().numpy().astype(np.float32) for n, p in {**self.G.named(), **self.D.named()}.items()}
         extras = dict(self.snapshot.extras or {})
         aug = self.aug_rng.save()
-        extras['ada.p'] = float64_to_array(self.ada_p)
+        extras['ada.p'] = float64_to_array(self.lens.ada.p if self.lens.ada else 0.0)
         extras['rng.aug.state'] = float64_to_array(aug['state'])
         if aug['spare'] is not None:
             extras['rng.aug.spare'] = float64_to_array(aug['spare'])

@@ -34,7 +34,8 @@ import torch.nn.functional as F
 from .noise import tfjs_normals
 from .project import Snapshot, array_to_float64, dequantise, float64_to_array
 from .rng import Rng
-from .round import Adam, NotYet, ReportSums, Shard, _mismatch, check_supported, grid_rgba
+from .augment import Lens
+from .round import Adam, NotYet, ReportSums, Shard, _mismatch, check_supported, grid_rgba, take_report
 from .stylegan import FIR_TAPS, StyleDiscriminator, StyleGenerator, mbstd_group_size
 
 STYLE_MIX_PROB = 0.9
@@ -96,6 +97,7 @@ class StyleganRun:
         self.rng = Rng(state=snapshot.rng['state'], spare=snapshot.rng.get('spare'))
         aug_state = array_to_float64(extras.get('rng.aug.state'))
         self.aug_rng = Rng(c['seed'] ^ 0xA06) if aug_state is None else Rng(state=int(aug_state), spare=array_to_float64(extras.get('rng.aug.spare')))
+        self.lens = Lens(c, self.aug_rng, array_to_float64(extras.get('ada.p')) or 0.0, shard.rows(c['batch']))
         self.step = int(snapshot.step)
         self.done_d = int(array_to_float64(extras.get('round.dSteps')) or self.step * c.get('dSteps', 1))
         self.done_g = int(array_to_float64(extras.get('round.gSteps')) or self.step * c.get('gSteps', 1))
@@ -196,7 +198,7 @@ class StyleganRun:
             fakes = self._generate(z)
         self.optD.zero_grad()
         with torch.set_grad_enabled(update):
-            real, fake = self.D(torch.cat([reals, fakes])).split(reals.shape[0])
+            real, fake = self.D(torch.cat([self.lens(reals), self.lens(fakes)])).split(reals.shape[0])
             loss = F.softplus(-real).mean() + F.softplus(fake).mean()
             if update:
                 loss.backward()
@@ -211,7 +213,7 @@ class StyleganRun:
             return None
         self.optD.zero_grad()
         x = reals.detach().requires_grad_(True)
-        (g,) = torch.autograd.grad(self.D(x).sum(), x, create_graph=True)
+        (g,) = torch.autograd.grad(self.D(self.lens(x)).sum(), x, create_graph=True)
         penalty = g.square().sum((1, 2, 3)).mean()
         (penalty * f32(self.gamma / 2 * k, penalty)).backward()
         self._all_reduce_grads(self.D.named())
@@ -224,7 +226,7 @@ class StyleganRun:
             self._track_w(z)
         self.optG.zero_grad()
         with torch.set_grad_enabled(update):
-            loss = F.softplus(-self.D(self._generate(z))).mean()
+            loss = F.softplus(-self.D(self.lens(self._generate(z)))).mean()
             if update:
                 loss.backward()
                 for p in self.D.named().values():  # D's gradients from this pass are never applied
@@ -274,7 +276,7 @@ class StyleganRun:
         self.pending.add(torch.cat([summed[:4] / world, summed[4:5]]), float(summed[5] / world) if summed[6] > 0 else None)
 
     def take_report(self):
-        return self.pending.take()
+        return take_report(self.pending, self.lens, self.config['batch'])
 
     # --- out ---------------------------------------------------------------------------------
 
@@ -291,7 +293,7 @@ class StyleganRun:
             extras['rng.aug.spare'] = float64_to_array(aug['spare'])
         else:
             extras.pop('rng.aug.spare', None)
-        extras['ada.p'] = float64_to_array(0.0)
+        extras['ada.p'] = float64_to_array(self.lens.ada.p if self.lens.ada else 0.0)
         extras['round.dSteps'] = float64_to_array(self.done_d)
         extras['round.gSteps'] = float64_to_array(self.done_g)
         extras['noise.counter'] = float64_to_array(self.noise_counter)

@@ -194,7 +194,7 @@ def train(a, run: DcganRun | StyleganRun, snapshot, target, ranks: Ranks, log, s
                 point = {'step': run.step, 'gLoss': g, 'dLoss': d, 'dReal': r, 'dFake': f, 'imagesPerSec': pending * c['batch'] / max(now - t_report, 1e-9)}
                 history.append(point)
                 if metrics:
-                    line = {'step': run.step, 'steps': pending, 'gLoss': g, 'dLoss': d, 'dReal': r, 'dFake': f, 'augmentP': 0,
+                    line = {'step': run.step, 'steps': pending, 'gLoss': g, 'dLoss': d, 'dReal': r, 'dFake': f, 'augmentP': run.lens.augment_p,
                             **({'r1': r1} if r1 is not None else {}), 'imagesPerSec': point['imagesPerSec']}
                     metrics.write(json.dumps(line) + '\n')
                     metrics.flush()

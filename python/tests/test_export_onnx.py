@@ -33,10 +33,13 @@ def test_writes_the_stylegan_ema_generator(style_project, tmp_path):
     assert b'Tanh' not in model  # StyleGAN's skip generator sums RGB images, no tanh
 
 
-def test_refuses_an_augmented_project_by_name(start, tmp_path):
+def test_writes_an_augmented_run_and_refuses_what_is_not_trained_here(start, tmp_path):
     s = read_project(start)
-    s.config = {**s.config, 'ada': True}
+    s.config = {**s.config, 'ada': True, 'augCutout': True}  # augmentation is D's: G exports as before
     (tmp_path / 'ada.ganvas').write_bytes(encode_project(s))
-    r = export(tmp_path / 'ada.ganvas', tmp_path / 'G.onnx')
-    assert r.returncode == 2 and 'does not train with ADA yet' in r.stderr
+    assert export(tmp_path / 'ada.ganvas', tmp_path / 'ada.onnx').returncode == 0
+    s.config = {**s.config, 'model': 'vae'}
+    (tmp_path / 'vae.ganvas').write_bytes(encode_project(s))
+    r = export(tmp_path / 'vae.ganvas', tmp_path / 'G.onnx')
+    assert r.returncode == 2 and 'trains DCGAN and StyleGAN projects; this one is vae' in r.stderr
     assert not (tmp_path / 'G.onnx').exists()

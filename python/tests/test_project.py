@@ -58,17 +58,13 @@ def test_a_diverged_state_is_not_written(start):
         encode_project(s)
 
 
-def test_what_is_not_trained_here_yet_is_refused_by_name(start, tmp_path, capsys):
+def test_what_is_not_trained_here_is_refused_by_name(start, tmp_path, capsys):
     s = read_project(start)
-    s.config = {**s.config, 'augTranslation': True}
-    (tmp_path / 'aug.ganvas').write_bytes(encode_project(s))
-    s.config = {**s.config, 'augTranslation': False, 'model': 'vae'}
+    s.config = {**s.config, 'model': 'vae'}
     (tmp_path / 'vae.ganvas').write_bytes(encode_project(s))
     s.config = {**s.config, 'model': 'stylegan'}
     (tmp_path / 'style.ganvas').write_bytes(encode_project(s))
     from ganvas_torch.train import main  # in this process: the refusal comes before any training
-    assert main(['--project', str(tmp_path / 'aug.ganvas'), '--steps', '1', '--out', str(tmp_path / 'o.ganvas')]) == 2
-    assert 'does not train with translation augmentation yet' in capsys.readouterr().out
     assert main(['--project', str(tmp_path / 'vae.ganvas'), '--steps', '1', '--out', str(tmp_path / 'o.ganvas')]) == 2
     assert 'trains DCGAN and StyleGAN projects; this one is vae' in capsys.readouterr().out
     # A DCGAN's weights under a StyleGAN config: refused by the first parameter that does not fit.

@@ -63,6 +63,32 @@ function styleLegs(): Buffer {
   return readFileSync(join(dir, 'style-gpu.ganvas'));
 }
 
+/**
+ * An augmented run: 4 steps in the CLI with ADA and DiffAugment's colour, ADA's p then set to 0.5 in
+ * the file (a fresh run's p starts at 0, where ADA's pipeline is the identity), 6 more in PyTorch.
+ */
+function adaLegs(): Buffer {
+  const tiny = ['--data', 'shapes', '--res', '16', '--width', '8', '--batch', '8', '--ada', '1', '--augColor', '1', '--every', '1000'];
+  run('npx', ['tsx', 'cli/train.ts', ...tiny, '--steps', '4', '--out', join(dir, 'acli'), '--save', join(dir, 'ada.ganvas')]);
+  const setP =
+    'import sys; from ganvas_torch.project import read_project, encode_project, float64_to_array as f; ' +
+    "s = read_project(sys.argv[1]); s.extras = {**s.extras, 'ada.p': f(0.5)}; open(sys.argv[1], 'wb').write(encode_project(s))";
+  run('/usr/bin/python3', ['-c', setP, join(dir, 'ada.ganvas')]);
+  run('/usr/bin/python3', [
+    '-m',
+    'ganvas_torch.train',
+    '--threads',
+    '1',
+    '--project',
+    join(dir, 'ada.ganvas'),
+    '--steps',
+    '6',
+    '--out',
+    join(dir, 'ada-gpu.ganvas'),
+  ]);
+  return readFileSync(join(dir, 'ada-gpu.ganvas'));
+}
+
 describe('the graduate path', () => {
   it('opens a run continued under torchrun with both legs counted, and offers the command to continue it again', async () => {
     const bytes = twoLegs();
@@ -130,6 +156,41 @@ describe('the graduate path', () => {
     // 8 GPUs: a DCGAN would take 1 image a GPU; StyleGAN's shares must hold whole minibatch-stddev groups (4 of 4).
     expect(await textOf(page, 'graduate-command')).toContain('--batch 32');
     expect(await textOf(page, 'graduate-noise')).toContain('--noise torch');
+    expect(session.errors).toEqual([]);
+  });
+  it('opens an ADA run continued in PyTorch, goes on training at its p, and offers the command again', async () => {
+    const bytes = adaLegs();
+    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=8`);
+    const { page } = session;
+    await waitFor(
+      () => numberIn(page, 'step-count'),
+      (n) => n >= 1,
+      60_000,
+      'the page training',
+    );
+    await page.getByTestId('train-toggle').click();
+    await page.getByTestId('import-project').setInputFiles({ name: 'ada-gpu.ganvas', mimeType: 'application/zip', buffer: bytes });
+    await waitFor(
+      () => textOf(page, 'status'),
+      (t) => t.includes('opened'),
+      30_000,
+      'project opened',
+    );
+    expect(await numberIn(page, 'step-count')).toBe(10);
+    await page.getByTestId('graduate-open').click();
+    expect(await page.getByTestId('graduate-not-yet').count()).toBe(0);
+    expect(await textOf(page, 'graduate-command')).toContain('--steps 10000 --batch 8');
+    await page.keyboard.press('Escape');
+    // Training on in the page: ADA's p is the one PyTorch wrote (0.5, moved by 48 of 500k images), not 0.
+    await page.getByTestId('train-toggle').click();
+    await waitFor(
+      () => numberIn(page, 'step-count'),
+      (n) => n >= 12,
+      60_000,
+      'the page training on',
+    );
+    await page.getByTestId('augment-p').waitFor();
+    expect(await textOf(page, 'augment-p')).toBe('0.50');
     expect(session.errors).toEqual([]);
   });
 });

@@ -12,11 +12,12 @@ const MAX_GPUS = 64;
 /** The page's largest batch (config.ts NUMERIC_LIMITS), which the file must keep to open again. */
 const MAX_BATCH = 256;
 
-/** What PyTorch does not continue yet, named for the message; undefined when it does. */
+/**
+ * What PyTorch does not continue yet, named for the message; undefined when it does. Augmentation
+ * (x-flip, DiffAugment, ADA with its p) continues: python/ganvas_torch/augment.py draws as Ganvas does.
+ */
 function notYet(c: TrainConfig): string | undefined {
-  if (c.model !== 'dcgan' && c.model !== 'stylegan') return c.model;
-  const on = (['augColor', 'augTranslation', 'augCutout', 'ada'] as const).filter((k) => c[k]);
-  return on.length ? `${c.model === 'dcgan' ? 'DCGAN' : 'StyleGAN'} + ${on.join(', ')}` : undefined;
+  return c.model !== 'dcgan' && c.model !== 'stylegan' ? c.model : undefined;
 }
 
 /** The file name the Worker gives the exported project (worker/project.ts projectFileName). */

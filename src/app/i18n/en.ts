@@ -283,7 +283,7 @@ export const en = {
     '3. Meanwhile metrics.jsonl beside the file gets one line per report; it writes a checkpoint every 1,000 steps and when stopped, and the same command continues. Bring the result back with Open project….',
   'graduate.styleNoise':
     "--noise torch: StyleGAN's per-pixel noise is drawn by PyTorch on the GPU instead of with this page's generator, which is exact but slow; the weights, optimizer, EMA and every other draw continue as they are.",
-  'graduate.notYet': 'Not yet: PyTorch continues DCGAN and StyleGAN runs without augmentation so far, and this run is {what}.',
+  'graduate.notYet': 'Not yet: PyTorch continues DCGAN and StyleGAN runs (with their augmentation and ADA) so far, and this run is {what}.',
   'graduate.close': 'Close',
 
   'state.idle': 'idle',

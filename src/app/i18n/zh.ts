@@ -276,7 +276,7 @@ export const zh: Messages = {
     '3. 训练期间，文件旁的 metrics.jsonl 每次汇报写一行；每 1,000 步以及被停止时都会写检查点，再运行同一条命令即可继续。用“打开项目…”把结果带回来。',
   'graduate.styleNoise':
     '--noise torch：StyleGAN 的逐像素噪声改由 PyTorch 在 GPU 上生成，而不是用本页面的随机数生成器（那样完全一致但很慢）；权重、优化器、EMA 和其他所有随机抽样都照原样继续。',
-  'graduate.notYet': '暂不支持：PyTorch 目前只能继续不带数据增强的 DCGAN 和 StyleGAN 训练，而这次训练是 {what}。',
+  'graduate.notYet': '暂不支持：PyTorch 目前只能继续 DCGAN 和 StyleGAN 训练（包括其数据增强与 ADA），而这次训练是 {what}。',
   'graduate.close': '关闭',
 
   'state.idle': '空闲',
