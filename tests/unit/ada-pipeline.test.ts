@@ -7,10 +7,9 @@
  * (bench/peer/augment.py) on the same draws. Fast backend (WASM with our kernels).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADA_RANGES, adaAugment, applyAdaPipeline, BGC, drawAdaPipeline, type AdaDraws, type AdaPipelineOptions } from '../../src/gan/train/ada-pipeline.ts';
@@ -18,6 +17,7 @@ import { resampleImages, type Interpolation } from '../../src/gan/train/ada/resa
 import { colorRgb } from '../../src/gan/train/ada/color.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
 import { useCpuBackend, useFastBackend } from '../helpers/tf.ts';
+import { dawnMissing, runDawnCheck } from '../helpers/dawn-check.ts';
 
 beforeAll(useFastBackend);
 
@@ -425,27 +425,10 @@ describe('ADA pipeline: gradients and memory', () => {
   });
 });
 
-const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const hasDawn = (() => {
-  try {
-    createRequire(import.meta.url).resolve('webgpu');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-describe.skipIf(!hasDawn || !existsSync(SWIFTSHADER))('ADA pipeline on WebGPU (Dawn for Node + SwiftShader)', () => {
+describe.skipIf(dawnMissing !== undefined)('ADA pipeline on WebGPU (Dawn for Node + SwiftShader)', () => {
   it("gives the CPU backend's images, gradients and double-backward gradients, and leaks no tensor", () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'ada-webgpu-')), 'check.json');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'tests/helpers/ada-webgpu-check.ts', out], {
-      encoding: 'utf8',
-      env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/chromium', VK_ICD_FILENAMES: SWIFTSHADER },
-      timeout: 240_000,
-    });
-    expect(r.status, r.stderr.slice(-2000)).toBe(0);
-    const check = JSON.parse(readFileSync(out, 'utf8')) as { webgpu: number[][]; cpu: number[][]; leaked: number };
-    rmSync(dirname(out), { recursive: true, force: true });
+    const check = runDawnCheck<{ webgpu: number[][]; cpu: number[][]; leaked: number }>('tests/helpers/ada-webgpu-check.ts', 240_000);
+    if (check instanceof Error) throw check;
     const relative = (a: number[], b: number[]): number => maxAbsDiff(a, b) / Math.max(...b.map(Math.abs));
     const [names, webgpu, cpu] = [['images', 'gradient', 'double backward'], check.webgpu, check.cpu];
     names.forEach((name, i) => expect(relative(webgpu[i]!, cpu[i]!), name).toBeLessThan(1e-5));

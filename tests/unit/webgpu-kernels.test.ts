@@ -1,9 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { dawnMissing, runDawnCheck, warnIfSkipped } from '../helpers/dawn-check.ts';
 
 /**
  * Our WGSL kernels (src/gan/backend/webgpu-kernels.ts) against tfjs's CPU backend: fused Adam
@@ -13,17 +9,7 @@ import { describe, expect, it } from 'vitest';
  * (tests/helpers/webgpu-fused-check.ts) because the Vulkan loader is found through
  * LD_LIBRARY_PATH, which only a new process reads. Skipped, and says so, when either is missing.
  */
-const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const hasDawn = (() => {
-  try {
-    createRequire(import.meta.url).resolve('webgpu');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const canRun = hasDawn && existsSync(SWIFTSHADER);
-if (!canRun) console.warn(`webgpu-kernels: skipped (${hasDawn ? `no SwiftShader at ${SWIFTSHADER}` : 'the optional package `webgpu` is not installed'})`);
+warnIfSkipped('webgpu-kernels');
 
 interface Check {
   adapter: string;
@@ -48,17 +34,8 @@ function relativeError(a: number[], b: number[]): number {
   return Math.max(0, ...a.map((x, i) => Math.abs(x - b[i]!))) / scale;
 }
 
-describe.skipIf(!canRun)('fused WebGPU kernels on Dawn + SwiftShader', { timeout: 540_000 }, () => {
-  const run = (): Check | Error => {
-    const out = join(mkdtempSync(join(tmpdir(), 'ganvas-wgsl-')), 'check.json');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'tests/helpers/webgpu-fused-check.ts', out], {
-      encoding: 'utf8',
-      env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/chromium', VK_ICD_FILENAMES: SWIFTSHADER },
-      timeout: 480_000,
-    });
-    if (r.status !== 0) return new Error(`check failed (${r.status}): ${r.stderr.slice(-2000)}`);
-    return JSON.parse(readFileSync(out, 'utf8')) as Check;
-  };
+describe.skipIf(dawnMissing !== undefined)('fused WebGPU kernels on Dawn + SwiftShader', { timeout: 540_000 }, () => {
+  const run = (): Check | Error => runDawnCheck<Check>('tests/helpers/webgpu-fused-check.ts', 480_000);
   let check: Check | Error | undefined;
   /** One child run for all the tests (~2 min on 2 cores, 4 or more under load), its failure reported by each. */
   const result = (): Check => {
