@@ -276,19 +276,8 @@ class DcganRun:
 
     def to_snapshot(self, history: list, timeline: list | None, meta: dict) -> Snapshot:
         params = {n: p.detach().cpu().numpy().astype(np.float32) for n, p in {**self.G.named(), **self.D.named()}.items()}
-        extras = dict(self.snapshot.extras or {})
-        aug = self.aug_rng.save()
-        extras['ada.p'] = float64_to_array(self.lens.ada.p if self.lens.ada else 0.0)
-        extras['rng.aug.state'] = float64_to_array(aug['state'])
-        if aug['spare'] is not None:
-            extras['rng.aug.spare'] = float64_to_array(aug['spare'])
-        else:
-            extras.pop('rng.aug.spare', None)
+        extras = round_extras(self)
         extras['g.slope'] = float64_to_array(self.G.slope)
-        extras['round.dSteps'] = float64_to_array(self.done_d)
-        extras['round.gSteps'] = float64_to_array(self.done_g)
-        extras['report.sums'] = self.pending.save()
-        extras['report.rounds'] = float64_to_array(self.pending.count)  # rounds since the last report (trainer.ts pending)
         return Snapshot(config=self.config, step=self.step, rng=self.rng.save(), params=params,
                         optimizers={'g': self.optG.state(), 'd': self.optD.state()}, history=history, meta=meta,
                         extras=extras, timeline=timeline, dataset=self.snapshot.dataset)
@@ -317,3 +306,22 @@ def grid_rgba(imgs: torch.Tensor, side: int, res: int) -> np.ndarray:
         out[r * t:r * t + res, col * t:col * t + res, :3] = np.rint(rgb[i])
         out[r * t:r * t + res, col * t:col * t + res, 3] = 255
     return out
+
+
+def round_extras(trainer) -> dict:
+    """The trainer extras both rounds (this DCGAN one and style_round's) write back: the file's own
+    extras, updated with the augmentation stream, ADA's p, the round's D/G step counters and the
+    report sums not yet reported (trainer.ts keeps the same)."""
+    extras = dict(trainer.snapshot.extras or {})
+    aug = trainer.aug_rng.save()
+    extras['rng.aug.state'] = float64_to_array(aug['state'])
+    if aug['spare'] is not None:
+        extras['rng.aug.spare'] = float64_to_array(aug['spare'])
+    else:
+        extras.pop('rng.aug.spare', None)
+    extras['ada.p'] = float64_to_array(trainer.lens.ada.p if trainer.lens.ada else 0.0)
+    extras['round.dSteps'] = float64_to_array(trainer.done_d)
+    extras['round.gSteps'] = float64_to_array(trainer.done_g)
+    extras['report.sums'] = trainer.pending.save()
+    extras['report.rounds'] = float64_to_array(trainer.pending.count)  # rounds since the last report (trainer.ts pending)
+    return extras

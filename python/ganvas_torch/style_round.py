@@ -35,7 +35,7 @@ from .noise import tfjs_normals
 from .project import Snapshot, array_to_float64, dequantise, float64_to_array
 from .rng import Rng
 from .augment import Lens
-from .round import Adam, NotYet, ReportSums, Shard, _mismatch, check_supported, grid_rgba, take_report
+from .round import Adam, NotYet, ReportSums, Shard, _mismatch, check_supported, grid_rgba, round_extras, take_report
 from .stylegan import FIR_TAPS, StyleDiscriminator, StyleGenerator, mbstd_group_size
 
 STYLE_MIX_PROB = 0.9
@@ -286,19 +286,8 @@ class StyleganRun:
         live['g.resample'] = np.array(FIR_TAPS, np.float32)
         live.update({f'ema.{n}': t.detach().cpu().numpy().astype(np.float32) for n, t in self.ema.items()})
         params = {n: live[n] for n in self.snapshot.params}  # the file's own order
-        extras = dict(self.snapshot.extras or {})
-        aug = self.aug_rng.save()
-        extras['rng.aug.state'] = float64_to_array(aug['state'])
-        if aug['spare'] is not None:
-            extras['rng.aug.spare'] = float64_to_array(aug['spare'])
-        else:
-            extras.pop('rng.aug.spare', None)
-        extras['ada.p'] = float64_to_array(self.lens.ada.p if self.lens.ada else 0.0)
-        extras['round.dSteps'] = float64_to_array(self.done_d)
-        extras['round.gSteps'] = float64_to_array(self.done_g)
+        extras = round_extras(self)
         extras['noise.counter'] = float64_to_array(self.noise_counter)
-        extras['report.sums'] = self.pending.save()
-        extras['report.rounds'] = float64_to_array(self.pending.count)  # rounds since the last report (trainer.ts pending)
         return Snapshot(config=self.config, step=self.step, rng=self.rng.save(), params=params,
                         optimizers={'g': self.optG.state(), 'd': self.optD.state()}, history=history, meta=meta,
                         extras=extras, timeline=timeline, dataset=self.snapshot.dataset)

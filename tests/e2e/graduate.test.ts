@@ -89,25 +89,32 @@ function adaLegs(): Buffer {
   return readFileSync(join(dir, 'ada-gpu.ganvas'));
 }
 
+/** The page training a tiny model, paused, then given `bytes` as a project file by Open project. */
+async function openedInPage(bytes: Buffer, name: string) {
+  const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=8`);
+  const { page } = session;
+  await waitFor(
+    () => numberIn(page, 'step-count'),
+    (n) => n >= 1,
+    60_000,
+    'the page training',
+  );
+  await page.getByTestId('train-toggle').click();
+  await page.getByTestId('import-project').setInputFiles({ name, mimeType: 'application/zip', buffer: bytes });
+  await waitFor(
+    () => textOf(page, 'status'),
+    (t) => t.includes('opened'),
+    30_000,
+    'project opened',
+  );
+  return session;
+}
+
 describe('the graduate path', () => {
   it('opens a run continued under torchrun with both legs counted, and offers the command to continue it again', async () => {
     const bytes = twoLegs();
-    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=8`);
+    const session = await openedInPage(bytes, 'gpu.ganvas');
     const { page } = session;
-    await waitFor(
-      () => numberIn(page, 'step-count'),
-      (n) => n >= 1,
-      60_000,
-      'the page training',
-    );
-    await page.getByTestId('train-toggle').click();
-    await page.getByTestId('import-project').setInputFiles({ name: 'gpu.ganvas', mimeType: 'application/zip', buffer: bytes });
-    await waitFor(
-      () => textOf(page, 'status'),
-      (t) => t.includes('opened'),
-      30_000,
-      'project opened',
-    );
     expect(await numberIn(page, 'step-count')).toBe(10);
 
     await page.getByTestId('graduate-open').click();
@@ -124,22 +131,8 @@ describe('the graduate path', () => {
 
   it('opens a StyleGAN run continued in PyTorch and offers its command, noise drawn by PyTorch', async () => {
     const bytes = styleLegs();
-    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=8`);
+    const session = await openedInPage(bytes, 'style-gpu.ganvas');
     const { page } = session;
-    await waitFor(
-      () => numberIn(page, 'step-count'),
-      (n) => n >= 1,
-      60_000,
-      'the page training',
-    );
-    await page.getByTestId('train-toggle').click();
-    await page.getByTestId('import-project').setInputFiles({ name: 'style-gpu.ganvas', mimeType: 'application/zip', buffer: bytes });
-    await waitFor(
-      () => textOf(page, 'status'),
-      (t) => t.includes('opened'),
-      30_000,
-      'project opened',
-    );
     expect(await numberIn(page, 'step-count')).toBe(6);
     // The explorer works on the weights PyTorch trained: its style-mixing grid is drawn.
     await page.getByTestId('explorer').waitFor();
@@ -160,22 +153,8 @@ describe('the graduate path', () => {
   });
   it('opens an ADA run continued in PyTorch, goes on training at its p, and offers the command again', async () => {
     const bytes = adaLegs();
-    const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=shapes&res=16&width=8&batch=8`);
+    const session = await openedInPage(bytes, 'ada-gpu.ganvas');
     const { page } = session;
-    await waitFor(
-      () => numberIn(page, 'step-count'),
-      (n) => n >= 1,
-      60_000,
-      'the page training',
-    );
-    await page.getByTestId('train-toggle').click();
-    await page.getByTestId('import-project').setInputFiles({ name: 'ada-gpu.ganvas', mimeType: 'application/zip', buffer: bytes });
-    await waitFor(
-      () => textOf(page, 'status'),
-      (t) => t.includes('opened'),
-      30_000,
-      'project opened',
-    );
     expect(await numberIn(page, 'step-count')).toBe(10);
     await page.getByTestId('graduate-open').click();
     expect(await page.getByTestId('graduate-not-yet').count()).toBe(0);
