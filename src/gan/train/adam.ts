@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../../contract/config.ts';
 import type { Params } from '../nn/params.ts';
 import { fusedAdamUpdate, hasFusedAdam } from '../backend/fused-adam.ts';
 
@@ -7,6 +8,11 @@ export interface AdamOptions {
   beta1: number;
   beta2: number;
   epsilon: number;
+}
+
+/** Both players' Adam settings from the config, at learning rate `lr` (ε is fixed: NVlabs's and PyTorch's 1e-8). */
+export function adamOptionsOf(c: Pick<TrainConfig, 'beta1' | 'beta2'>, lr: number): AdamOptions {
+  return { lr, beta1: c.beta1, beta2: c.beta2, epsilon: 1e-8 };
 }
 
 /**

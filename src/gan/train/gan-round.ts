@@ -8,7 +8,7 @@ import type { NamedArray } from '../project/checkpoint.ts';
 import { arrayToFloat64, float64ToArray } from '../project/trainer-state.ts';
 import { AdaController } from './ada.ts';
 import { adaAugment } from './ada-pipeline.ts';
-import { Adam, type AdamOptions } from './adam.ts';
+import { Adam, adamOptionsOf, type AdamOptions } from './adam.ts';
 import { augment, type AugmentPolicy } from './augment.ts';
 import type { TrainingImages } from './batches.ts';
 import { r1GammaOf, r1Step } from './r1.ts';
@@ -84,10 +84,10 @@ export class GanRound implements Training {
     const c = config();
     this.style = isStyleGan(model) ? new StyleTraining(model, c) : undefined;
     this.gamma = this.style ? r1GammaOf(c) : 0;
-    const adam = (lr: number): AdamOptions => ({ lr, beta1: c.beta1, beta2: c.beta2, epsilon: 1e-8 });
+    const d = adamOptionsOf(c, c.lrD);
     this.optimizers = {
-      g: new Adam(model.generator.params, adam(c.lrG)),
-      d: new Adam(model.discriminator.params, this.gamma > 0 ? lazyAdamOptions(adam(c.lrD), c.r1Every) : adam(c.lrD)),
+      g: new Adam(model.generator.params, adamOptionsOf(c, c.lrG)),
+      d: new Adam(model.discriminator.params, this.gamma > 0 ? lazyAdamOptions(d, c.r1Every) : d),
     };
     this.ada = makeAda(c, 0);
   }

@@ -4,7 +4,7 @@ import type { AutoencoderModel } from '../nn/models/autoencoder.ts';
 import type { Params } from '../nn/params.ts';
 import type { Rng } from '../nn/random.ts';
 import type { NamedArray } from '../project/checkpoint.ts';
-import { Adam } from './adam.ts';
+import { Adam, adamOptionsOf } from './adam.ts';
 import type { TrainingImages } from './batches.ts';
 import { reconstructionStep } from './reconstruction.ts';
 import { RunningMeans, type ReconstructionReport } from './report.ts';
@@ -30,8 +30,7 @@ export class ReconstructionTrainer implements Training {
     private readonly config: () => TrainConfig,
   ) {
     const c = config();
-    const adam = (lr: number, params: Params) => new Adam(params, { lr, beta1: c.beta1, beta2: c.beta2, epsilon: 1e-8 });
-    this.optimizers = { g: adam(c.lrG, model.decoder.params), d: adam(c.lrD, model.encoder.params) };
+    this.optimizers = { g: new Adam(model.decoder.params, adamOptionsOf(c, c.lrG)), d: new Adam(model.encoder.params, adamOptionsOf(c, c.lrD)) };
   }
 
   round(): void {
