@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, MODEL_DEFAULTS, type Resolution, type TrainConfig } from '../src/contract/config.ts';
 import { buildModel } from '../src/gan/nn/models/index.ts';
-import { mbstdGroupSize } from '../src/gan/nn/models/stylegan-d.ts';
+import { mbstdGroupSize } from '../src/contract/mbstd.ts';
 import { channelsAt } from '../src/gan/nn/models/stylegan-layers.ts';
 import { isStyleGan, mixStyles, type StyleGanModel } from '../src/gan/nn/models/stylegan.ts';
 import { readParams, type Params } from '../src/gan/nn/params.ts';

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import type { TrainConfig } from '../../contract/config.ts';
-import { mbstdGroupSize } from '../../gan/nn/models/stylegan-d.ts';
+import { mbstdGroupSize } from '../../contract/mbstd.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { Send } from '../useTrainer.ts';
 import { Dialog } from './Dialog.tsx';
@@ -33,7 +33,7 @@ function exportedName(run: string | undefined, step: number): string {
 /**
  * The global batch the command uses: the run's, or the next that splits evenly over the GPUs. For
  * StyleGAN each GPU's share must also hold whole minibatch-stddev groups (their size follows the
- * batch, stylegan-d.ts mbstdGroupSize), as python/ganvas_torch/style_round.py requires.
+ * batch, contract/mbstd.ts), as python/ganvas_torch/style_round.py requires.
  */
 export function globalBatch(batch: number, gpus: number, model: TrainConfig['model'] = 'dcgan'): number {
   const fits = (b: number) => b % gpus === 0 && (model !== 'stylegan' || (b / gpus) % mbstdGroupSize(b, 4) === 0);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ParamBuilder, type Params } from '../params.ts';
 import type { Rng } from '../random.ts';
 import type { Discriminator } from './types.ts';
+import { mbstdGroupSize } from '../../../contract/mbstd.ts';
 import { act, blockResolutions, channelsAt, convThenHalve, eqConv, eqDense, halveThen1x1, type StyleGanOptions } from './stylegan-layers.ts';
 
 /**
@@ -61,19 +62,6 @@ function residualBlock(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
   const skip = halveThen1x1(x, p[`${name}.skip.w`] as tf.Tensor4D);
   // Both paths carry unit variance; dividing their sum by √2 keeps it so.
   return tf.mul(tf.add(down, skip), Math.SQRT1_2);
-}
-
-/**
- * Minibatch-stddev group size for a training batch B: the largest divisor of B from 2 to
- * `group` (NVlabs: min(group, batch), which must divide it), else B itself (one group, NVlabs's
- * "entire minibatch"), so a group of one (a constant feature that says nothing) only happens at
- * B = 1. A size that divides B also divides 2B, so in D's main step, where reals and fakes go
- * through D as one batch [reals; fakes], consecutive groups never straddle the two halves, and
- * each image is grouped exactly as in the G step and R1, which see B images.
- */
-export function mbstdGroupSize(batch: number, group: number): number {
-  for (let g = Math.min(group, batch); g > 1; g--) if (batch % g === 0) return g;
-  return batch;
 }
 
 /**

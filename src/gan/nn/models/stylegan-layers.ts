@@ -123,7 +123,7 @@ export interface StyleGanOptions {
   /** Minibatch-stddev group size in D; 0 turns the layer off; default 4 (StyleGAN2). */
   mbstdGroup?: number;
   /**
-   * The training batch B. It fixes D's minibatch-stddev group (mbstdGroupSize in stylegan-d.ts)
+   * The training batch B. It fixes D's minibatch-stddev group (mbstdGroupSize in contract/mbstd.ts)
    * so that D's main step ([reals; fakes], 2B images), the G step and R1 (B images each) group
    * alike. Without it the group is chosen per call from the batch D sees.
    */
