@@ -8,8 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { installDawn } from '../../bench/dawn.ts';
-import { registerWebGpuTrainingKernels } from '../../src/gan/backend/webgpu-kernels.ts';
+import { startWebGpuOnDawn } from './dawn-webgpu.ts';
 import { convDown, convUp, downThen1x1 } from '../../src/gan/nn/fir.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
 import { foldedConvDown, foldedConvUp, foldedDownThen1x1 } from './fir-folded.ts';
@@ -51,11 +50,7 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const reference = [];
   for (const [i, [, , folded, wShape]] of CASES.entries()) reference.push(await quantities(folded, inputs[i]!.x, inputs[i]!.w, inputs[i]!.r, wShape));
-  const dawn = await installDawn();
-  await import('@tensorflow/tfjs-backend-webgpu');
-  tf.env().set('IS_NODE', true);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu did not start');
-  registerWebGpuTrainingKernels();
+  const dawn = await startWebGpuOnDawn();
   const tensorsBefore = tf.memory().numTensors;
   const webgpu = [];
   for (const [i, [, op, , wShape]] of CASES.entries()) webgpu.push(await quantities(op, inputs[i]!.x, inputs[i]!.w, inputs[i]!.r, wShape));

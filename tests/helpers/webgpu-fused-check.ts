@@ -10,10 +10,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { installDawn } from '../../bench/dawn.ts';
+import { startWebGpuOnDawn } from './dawn-webgpu.ts';
 import { Adam } from '../../src/gan/train/adam.ts';
 import { batchNormTraining } from '../../src/gan/backend/batch-norm.ts';
-import { registerWebGpuTrainingKernels, webGpuKernelsSelfCheck } from '../../src/gan/backend/webgpu-kernels.ts';
+import { webGpuKernelsSelfCheck } from '../../src/gan/backend/webgpu-kernels.ts';
 import { installSharedSaves, uninstallSharedSaves } from '../../src/gan/backend/shared-saves.ts';
 import { DEFAULT_CONFIG, MODEL_DEFAULTS, type ModelKind, type TrainConfig } from '../../src/contract/config.ts';
 import { makeShapes } from '../../src/data/builtin/procedural.ts';
@@ -229,11 +229,7 @@ async function runAll(ours: boolean): Promise<Case[]> {
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const reference = await runAll(false);
-  const dawn = await installDawn();
-  await import('@tensorflow/tfjs-backend-webgpu');
-  tf.env().set('IS_NODE', true);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu did not start');
-  registerWebGpuTrainingKernels();
+  const dawn = await startWebGpuOnDawn();
   const tensorsBefore = tf.memory().numTensors;
   const selfCheck = (await webGpuKernelsSelfCheck()) ?? 'ok';
   let dispatches = dawn.counters.snapshot().dispatches;
