@@ -177,17 +177,8 @@ class DcganRun:
             raise ValueError(f'the saved weights have {other[0]}, which this model does not')
         self.optG = Adam(self.G.named(), c['lrG'], c['beta1'], c['beta2'])
         self.optD = Adam(self.D.named(), c['lrD'], c['beta1'], c['beta2'])
-        for what, opt, key in (("the generator's optimizer state", self.optG, 'g'), ("the discriminator's optimizer state", self.optD, 'd')):
-            state = snapshot.optimizers.get(key)
-            if state is None:
-                raise ValueError(f'{what} is missing')
-            problem = _mismatch({f'{n}/{s}': p for n, p in opt.params.items() for s in ('m', 'v')}, state['weights'], what)
-            if problem:
-                raise ValueError(problem)
-            opt.load(state, self.device)
-        self.rng = Rng(state=snapshot.rng['state'], spare=snapshot.rng.get('spare'))
-        aug_state = array_to_float64(extras.get('rng.aug.state'))
-        self.aug_rng = Rng(c['seed'] ^ 0xA06) if aug_state is None else Rng(state=int(aug_state), spare=array_to_float64(extras.get('rng.aug.spare')))
+        load_optimizers(snapshot, self.optG, self.optD, self.device)
+        self.rng, self.aug_rng = streams_of(snapshot)
         self.lens = Lens(c, self.aug_rng, array_to_float64(extras.get('ada.p')) or 0.0, shard.rows(c['batch']))
         self.step = int(snapshot.step)
         # Updates done so far (R1's and the EMA's clocks in Ganvas; files from before them: the step count).
@@ -325,3 +316,26 @@ def round_extras(trainer) -> dict:
     extras['report.sums'] = trainer.pending.save()
     extras['report.rounds'] = float64_to_array(trainer.pending.count)  # rounds since the last report (trainer.ts pending)
     return extras
+
+
+def load_optimizers(snapshot: Snapshot, opt_g: Adam, opt_d: Adam, device) -> None:
+    """Both players' Adam moments from the file, each checked against the model's parameters first."""
+    for what, opt, key in (("the generator's optimizer state", opt_g, 'g'), ("the discriminator's optimizer state", opt_d, 'd')):
+        state = snapshot.optimizers.get(key)
+        if state is None:
+            raise ValueError(f'{what} is missing')
+        problem = _mismatch({f'{n}/{s}': p for n, p in opt.params.items() for s in ('m', 'v')}, state['weights'], what)
+        if problem:
+            raise ValueError(problem)
+        opt.load(state, device)
+
+
+def streams_of(snapshot: Snapshot) -> tuple[Rng, Rng]:
+    """The run's main random stream and its augmentation stream (seeded from the run's seed when
+    a file saved before augmentation had one), where the file left them."""
+    extras = snapshot.extras or {}
+    main = Rng(state=snapshot.rng['state'], spare=snapshot.rng.get('spare'))
+    aug_state = array_to_float64(extras.get('rng.aug.state'))
+    if aug_state is None:
+        return main, Rng(snapshot.config['seed'] ^ 0xA06)
+    return main, Rng(state=int(aug_state), spare=array_to_float64(extras.get('rng.aug.spare')))

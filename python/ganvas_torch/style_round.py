@@ -35,7 +35,7 @@ from .noise import tfjs_normals
 from .project import Snapshot, array_to_float64, dequantise, float64_to_array
 from .rng import Rng
 from .augment import Lens
-from .round import Adam, NotYet, ReportSums, Shard, _mismatch, check_supported, grid_rgba, round_extras, take_report
+from .round import Adam, NotYet, ReportSums, Shard, _mismatch, check_supported, grid_rgba, load_optimizers, round_extras, streams_of, take_report
 from .stylegan import FIR_TAPS, StyleDiscriminator, StyleGenerator, mbstd_group_size
 
 STYLE_MIX_PROB = 0.9
@@ -85,18 +85,9 @@ class StyleganRun:
         lazy = k / (k + 1) if self.gamma > 0 else 1.0
         self.optG = Adam(self.G.named(), c['lrG'], c['beta1'], c['beta2'])
         self.optD = Adam(self.D.named(), c['lrD'] * lazy, c['beta1'] ** lazy, c['beta2'] ** lazy)
-        for what, opt, key in (("the generator's optimizer state", self.optG, 'g'), ("the discriminator's optimizer state", self.optD, 'd')):
-            state = snapshot.optimizers.get(key)
-            if state is None:
-                raise ValueError(f'{what} is missing')
-            problem = _mismatch({f'{n}/{s}': p for n, p in opt.params.items() for s in ('m', 'v')}, state['weights'], what)
-            if problem:
-                raise ValueError(problem)
-            opt.load(state, self.device)
+        load_optimizers(snapshot, self.optG, self.optD, self.device)
         extras = snapshot.extras or {}
-        self.rng = Rng(state=snapshot.rng['state'], spare=snapshot.rng.get('spare'))
-        aug_state = array_to_float64(extras.get('rng.aug.state'))
-        self.aug_rng = Rng(c['seed'] ^ 0xA06) if aug_state is None else Rng(state=int(aug_state), spare=array_to_float64(extras.get('rng.aug.spare')))
+        self.rng, self.aug_rng = streams_of(snapshot)
         self.lens = Lens(c, self.aug_rng, array_to_float64(extras.get('ada.p')) or 0.0, shard.rows(c['batch']))
         self.step = int(snapshot.step)
         self.done_d = int(array_to_float64(extras.get('round.dSteps')) or self.step * c.get('dSteps', 1))
