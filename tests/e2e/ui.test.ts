@@ -196,7 +196,9 @@ describe('game controls', () => {
     await ready(page);
     await page.getByTestId('d-steps').selectOption('3');
     await page.getByTestId('g-steps').selectOption('0');
-    // G frozen: nobody may set D to 0 now.
+    // Two quick changes build on each other (the second must not undo the first before the
+    // Worker echoes it), and with G frozen nobody may set D to 0.
+    expect(await page.getByTestId('d-steps').inputValue()).toBe('3');
     expect(await page.getByTestId('d-steps').locator('option[value="0"]').isDisabled()).toBe(true);
     await page.getByTestId('g-steps').selectOption('1');
     await page.getByTestId('slow-motion').check();

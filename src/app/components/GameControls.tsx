@@ -6,6 +6,8 @@ import { useState } from 'react';
 
 const COUNTS = [0, 1, 2, 3, 4, 5];
 
+type Counts = Pick<TrainConfig, 'dSteps' | 'gSteps'>;
+
 /** The two players' step counts; neither may reach 0 while the other is 0. */
 const PLAYERS = [
   { phase: 'd', key: 'dSteps', other: 'gSteps', label: 'train.dSteps', testId: 'd-steps' },
@@ -19,10 +21,15 @@ const PLAYERS = [
 export function GameControls({ config, phase, send }: { config: TrainConfig; phase: 'd' | 'g' | null; send: Send }) {
   const { t } = useI18n();
   const [slow, setSlow] = useState(false);
-  const game = (next: { dSteps?: number; gSteps?: number; slowMotion?: boolean }) => {
-    const merged = { dSteps: config.dSteps, gSteps: config.gSteps, slowMotion: slow, ...next };
+  // What the person chose and the Worker has not echoed yet: two quick changes must build on
+  // each other, not on the config the Worker last posted (which would undo the first one).
+  const [sent, setSent] = useState<Counts | null>(null);
+  const counts: Counts = sent && !(sent.dSteps === config.dSteps && sent.gSteps === config.gSteps) ? sent : config;
+  const game = (next: Partial<Counts> & { slowMotion?: boolean }) => {
+    const merged = { dSteps: counts.dSteps, gSteps: counts.gSteps, slowMotion: slow, ...next };
     if (merged.dSteps === 0 && merged.gSteps === 0) return;
     setSlow(merged.slowMotion);
+    setSent({ dSteps: merged.dSteps, gSteps: merged.gSteps });
     send({ type: 'train/game', ...merged });
   };
   return (
@@ -32,9 +39,9 @@ export function GameControls({ config, phase, send }: { config: TrainConfig; pha
       {PLAYERS.map(({ phase: who, key, other, label, testId }) => (
         <label key={key} className={`flag player${phase === who ? ' active' : ''}`}>
           {t(label)}
-          <select data-testid={testId} value={config[key]} onChange={(e) => game({ [key]: Number(e.target.value) })}>
+          <select data-testid={testId} value={counts[key]} onChange={(e) => game({ [key]: Number(e.target.value) })}>
             {COUNTS.map((n) => (
-              <option key={n} value={n} disabled={n === 0 && config[other] === 0}>
+              <option key={n} value={n} disabled={n === 0 && counts[other] === 0}>
                 {n}
               </option>
             ))}
