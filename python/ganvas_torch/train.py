@@ -1,7 +1,8 @@
-"""Continue a Ganvas run in PyTorch, on one process or under torchrun with DDP.
+"""Continue a Ganvas run in PyTorch, on one process or under torchrun with DDP, or start one.
 
     PYTHONPATH=python python3 -m ganvas_torch.train --project IN.ganvas --steps K --out OUT.ganvas
     PYTHONPATH=python torchrun --nproc_per_node N -m ganvas_torch.train --project IN.ganvas --steps K --out OUT.ganvas
+    PYTHONPATH=python python3 -m ganvas_torch.train --data DIR|ZIP [--model stylegan] [--res 64] [--set KEY=VALUE …] --steps K --out OUT.ganvas
 
 The run trains from IN's step to IN's step + K with IN's settings; `--batch` is the global batch
 (each of the N ranks trains its shard; default: the project's). Rank 0 alone writes: OUT (every
@@ -9,6 +10,12 @@ The run trains from IN's step to IN's step + K with IN's settings; `--batch` is 
 `--metrics` (default metrics.jsonl beside OUT), the CLI's format. Running the same command again
 after a stop continues from OUT (same run, step between IN's and the target); `--fresh` starts
 from IN regardless. OUT is a .ganvas the page opens: its history continues IN's.
+
+`--data` starts a fresh run instead, on a folder of images or a zip (a StyleGAN2-ADA dataset zip
+is one), prepared as the page prepares them and initialised as the page would initialise it with
+the same settings (the page's defaults, `--model`'s optimizer defaults, then `--res` and `--set`).
+OUT then holds the images too, so the page opens it with its dataset; running the command again
+continues OUT while its images and settings are the ones given.
 """
 from __future__ import annotations
 
@@ -26,16 +33,29 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from . import dataset as images
+from .fresh import PAGE, TRAINABLE, config_for, fresh_snapshot, parse_setting, run_name
 from .project import ProjectError, check_config, read_project, write_project
 from .round import DcganRun, NotYet, Shard
 from .style_round import NOISE_MODES, StyleganRun
 
 MAX_FRAMES = 48
+PAGE_PREPARE = PAGE['prepare']
 
 
 def parse(argv):
     p = argparse.ArgumentParser(prog='python3 -m ganvas_torch.train', description=__doc__.split('\n\n')[0])
-    p.add_argument('--project', required=True, help='the .ganvas file to continue (from the page, the CLI or this program)')
+    start = p.add_mutually_exclusive_group(required=True)
+    start.add_argument('--project', help='the .ganvas file to continue (from the page, the CLI or this program)')
+    start.add_argument('--data', help='a folder of images or a zip of them (a StyleGAN2-ADA dataset zip, say): start a fresh run on them')
+    fresh = p.add_argument_group('a fresh run (with --data)')
+    fresh.add_argument('--model', choices=TRAINABLE, default='dcgan', help="the model (its optimizer settings are the page's for it)")
+    fresh.add_argument('--res', type=int, default=None, help="image size: 16, 32 or 64 (default: the page's)")
+    fresh.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
+                       help="any other setting, as in the page's link (width=64, seed=3, ada=1, …); may repeat")
+    fresh.add_argument('--fit', choices=('center', 'pad'), default=PAGE_PREPARE['fit'], help='centre crop, or the whole image padded (letterbox)')
+    fresh.add_argument('--background', default=','.join(map(str, PAGE_PREPARE['background'])), metavar='R,G,B',
+                       help='what transparent pixels and padding become (0–255 each)')
     p.add_argument('--steps', type=int, required=True, help='training rounds to add to the project\'s step count')
     p.add_argument('--out', required=True, help='the .ganvas file to write (and to continue from when it exists)')
     p.add_argument('--batch', type=int, default=None, help='global batch over all ranks (default: the project\'s)')
@@ -50,7 +70,38 @@ def parse(argv):
     a = p.parse_args(argv)
     if a.steps < 0:
         p.error('--steps must be ≥ 0')
+    if a.project and (a.set or a.res is not None or a.model != 'dcgan'):
+        p.error('--model, --res and --set start a fresh run with --data; a project keeps its own settings')
+    try:
+        a.background = tuple(int(v) for v in a.background.split(','))
+        assert len(a.background) == 3 and all(0 <= v <= 255 for v in a.background)
+    except (ValueError, AssertionError):
+        p.error(f'--background wants R,G,B with each 0–255 (got {a.background!r})')
     return a
+
+
+def fresh_start(a, log):
+    """Step 0 of a run on --data's images with the settings given (the page's way)."""
+    settings = dict(parse_setting(s) for s in a.set)
+    settings.update({k: v for k, v in (('res', a.res), ('batch', a.batch)) if v is not None})
+    try:
+        config = config_for(a.model, settings)
+    except ProjectError as e:
+        raise ValueError(str(e).replace('the saved config is invalid', 'the settings are invalid')) from None
+    try:
+        prepared = images.load(a.data, config['res'], a.background, a.fit, log)
+    except images.DatasetError as e:
+        raise ValueError(str(e)) from None
+    return fresh_snapshot(config, prepared.as_project_dataset(), run_name(a.data, len(prepared.names)))
+
+
+def same_run(later, given, fresh: bool) -> bool:
+    """Whether OUT is a later state of what this command starts from."""
+    if not fresh:
+        return later.meta['created'] == given.meta['created'] and later.meta['name'] == given.meta['name']
+    a, b = later.dataset, given.dataset
+    same_images = a is not None and a['names'] == b['names'] and np.array_equal(a['pixels'], b['pixels'])
+    return same_images and later.config == given.config
 
 
 class Ranks:
@@ -107,7 +158,7 @@ def thin(frames: list) -> list:
 
 def starting_point(a, log):
     """IN, or OUT when OUT holds a later state of the same run (a stopped run continued)."""
-    given = read_project(a.project)
+    given = read_project(a.project) if a.project else fresh_start(a, log)
     target = given.step + a.steps
     if a.fresh or not os.path.exists(a.out):
         return given, target
@@ -115,9 +166,9 @@ def starting_point(a, log):
         later = read_project(a.out)
     except ProjectError as e:
         raise SystemExit(f'{a.out} exists but cannot be continued ({e}); use --fresh to start again from {a.project}')
-    same = later.meta['created'] == given.meta['created'] and later.meta['name'] == given.meta['name']
-    if not same or not given.step <= later.step <= target:
-        raise SystemExit(f'{a.out} holds another run (or a step outside {given.step}–{target}); use --fresh to overwrite it')
+    if not same_run(later, given, a.data is not None) or not given.step <= later.step <= target:
+        start = a.project or f'the images in {a.data} with these settings'
+        raise SystemExit(f'{a.out} holds another run (or a step outside {given.step}–{target}); use --fresh to start again from {start}')
     log(f'continuing from {a.out} at step {later.step}')
     return later, target
 
@@ -148,7 +199,7 @@ def main(argv=None):
             else:
                 run = DcganRun(snapshot, ranks.device, shard, ranks.bn_group)
         except (ProjectError, NotYet, ValueError) as e:
-            log(f'{a.project}: {e}')
+            log(f'{a.project or a.data}: {e}')
             return 2
         if ranks.world > 1:
             run.distribute(ranks)
