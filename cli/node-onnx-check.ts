@@ -3,34 +3,25 @@
  * generator on the same project: the grid's fixed latents through both, at several truncations,
  * and the largest pixel difference printed.
  *
- *   npx tsx cli/node-onnx-check.ts --project run.ganvas --onnx G.onnx --ort DIR/node_modules/onnxruntime-node
+ *   npx tsx cli/node-onnx-check.ts --project run.ganvas --onnx G.onnx [--psi 1,0.7,0.3]
  *
- * onnxruntime-node is not a dependency of this repository: its install script downloads binaries
- * (from outside the npm registry), so it is brought in by hand (`npm install --ignore-scripts
- * onnxruntime-node` in a scratch folder: its CPU binding ships in the package) and named by --ort.
+ * The ONNX side is ONNX Runtime's WebAssembly build (onnxruntime-web, a dev dependency), which runs
+ * in Node as it does in a page: another engine than PyTorch's exporter and than tfjs. (onnxruntime-node
+ * would need its install script to fetch binaries from outside the npm registry.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { pathToFileURL } from 'node:url';
+import * as ort from 'onnxruntime-web';
 import { english } from '../src/contract/messages.ts';
 import { GanTrainer } from '../src/gan/train/trainer.ts';
 import { parseArgs } from './args.ts';
 import { useNodeBackend } from './node-backend.ts';
 import { openProjectFile } from './node-project.ts';
 
-interface OrtTensor {
-  data: Float32Array;
-}
-interface Ort {
-  InferenceSession: { create(path: string): Promise<{ run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>> }> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown;
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const [project, onnx, ortDir] = ['project', 'onnx', 'ort'].map((k) => args.get(k));
-  if (!project || !onnx || !ortDir) throw new Error('usage: --project run.ganvas --onnx G.onnx --ort DIR/node_modules/onnxruntime-node');
-  const mod = (await import(pathToFileURL(`${ortDir}/dist/index.js`).href)) as Ort & { default?: Ort };
-  const ort = mod.InferenceSession ? mod : mod.default!;
+  const [project, onnx] = ['project', 'onnx'].map((k) => args.get(k));
+  if (!project || !onnx) throw new Error('usage: --project run.ganvas --onnx G.onnx [--psi 1,0.7,0.3]');
+  ort.env.wasm.numThreads = 1;
   await useNodeBackend('cpu');
   const opened = await openProjectFile(project);
   if (!opened.dataset) throw new Error('the project carries no dataset');
@@ -46,7 +37,8 @@ async function main(): Promise<void> {
     const ganvas = trainer.generate(z, psi);
     const want = (await ganvas.data()) as Float32Array;
     tf.dispose([z, ganvas]);
-    const got = (await session.run({ z: new ort.Tensor('float32', zs, [n, zDim]), psi: new ort.Tensor('float32', Float32Array.of(psi), [1]) })).images!.data;
+    const out = await session.run({ z: new ort.Tensor('float32', zs, [n, zDim]), psi: new ort.Tensor('float32', Float32Array.of(psi), [1]) });
+    const got = out.images!.data as Float32Array;
     if (got.length !== want.length) throw new Error(`ONNX gave ${got.length} values, Ganvas ${want.length}`);
     let worst = 0;
     for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));

@@ -1,10 +1,11 @@
-"""The generator as ONNX: written for DCGAN and StyleGAN projects, refused for what is not trained here.
-(Its images are compared with Ganvas's by cli/node-onnx-check.ts, which needs onnxruntime-node:
-not a dependency, see docs/graduate.md.)"""
+"""The generator as ONNX: written for DCGAN and StyleGAN projects, refused for what is not trained here,
+and run by ONNX Runtime (cli/node-onnx-check.ts, onnxruntime-web in Node) it draws Ganvas's images."""
+import json
 import subprocess
 import sys
 
-from conftest import ENV, REPO
+import pytest
+from conftest import ENV, REPO, torch_train
 
 from ganvas_torch.project import encode_project, read_project
 
@@ -43,3 +44,16 @@ def test_writes_an_augmented_run_and_refuses_what_is_not_trained_here(start, tmp
     r = export(tmp_path / 'vae.ganvas', tmp_path / 'G.onnx')
     assert r.returncode == 2 and 'trains DCGAN and StyleGAN projects; this one is vae' in r.stderr
     assert not (tmp_path / 'G.onnx').exists()
+
+
+@pytest.mark.parametrize('kind', ['dcgan', 'stylegan'])
+def test_onnx_runtime_draws_the_images_ganvas_draws(kind, start, style_project, tmp_path):
+    """Trained a few steps first, so the EMA generator and w̄ are not their initial values."""
+    torch_train('--project', start if kind == 'dcgan' else style_project, '--steps', '5', '--out', tmp_path / 'run.ganvas')
+    assert export(tmp_path / 'run.ganvas', tmp_path / 'G.onnx').returncode == 0
+    r = subprocess.run(['npx', 'tsx', 'cli/node-onnx-check.ts', '--project', str(tmp_path / 'run.ganvas'), '--onnx', str(tmp_path / 'G.onnx'),
+                        '--psi', '1,0.7,0'], cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines() if line.startswith('{')]
+    assert [row['psi'] for row in rows] == [1, 0.7, 0] and all(row['images'] == 64 for row in rows)
+    assert max(row['maxAbsDifference'] for row in rows) <= 1e-4, rows
