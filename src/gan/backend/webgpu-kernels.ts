@@ -7,7 +7,7 @@ import { GAN_LOSS, GAN_LOSS_GRAD, type GanLossAttrs } from './gan-loss.ts';
 import { installTanhGradient, TANH_GRAD } from './tanh-grad.ts';
 import { BIAS_LEAKY_RELU, installBiasLeakyReluGradient } from './bias-leaky-relu.ts';
 import { installStyleGradients } from './style-ops.ts';
-import { STYLE_KERNELS } from './webgpu-style-kernels.ts';
+import { STYLE_KERNELS, styleKnownAnswers } from './webgpu-style-kernels.ts';
 import { checkInternals, dispatch, FLAT_INDEX, groupsFor, MAIN_ELEMENTWISE, newOutput, WORKGROUP, writable } from './webgpu-runner.ts';
 
 /**
@@ -477,7 +477,8 @@ export function unregisterWebGpuTrainingKernels(): void {
  * Known answers from the fused kernels on the running WebGPU backend: batch norm of [1, 3] is
  * ±1/√(1 + ε), Adam's first step from p = 1 with g = 1 (lr 0.1, β1 0.5, β2 0.999) is p = 0.9,
  * bias + leaky ReLU 0.2 of [−1, 1] with bias 0 is [−0.2, 1], and the GAN loss of logits [0, 0]
- * (one real, one fake) is 2·ln 2 with D(real) = ½. A driver that compiles our WGSL but computes
+ * (one real, one fake) is 2·ln 2 with D(real) = ½, and StyleGAN's kernels give their known
+ * answers too (webgpu-style-kernels.ts `styleKnownAnswers`). A driver that compiles our WGSL but computes
  * garbage is caught here; the caller then unregisters the kernels and trains on tfjs's own.
  * Returns what went wrong, if anything.
  */
@@ -501,8 +502,9 @@ export async function webGpuKernelsSelfCheck(): Promise<string | undefined> {
     const [p1] = run(FUSED_ADAM, { p: p!, m: m!, v: v!, g: g! }, adam);
     const [leaky] = run(BIAS_LEAKY_RELU, { x: signed, b: beta }, { alpha: 0.2 });
     const [loss, dReal] = run(GAN_LOSS, { logits }, { ones: 1 });
-    const got = (await Promise.all([y!, p1!, leaky!, loss!, dReal!].map((t) => t.data()))).flatMap((d) => Array.from(d));
-    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, -0.2, 1, 2 * Math.LN2, 0.5];
+    const style = styleKnownAnswers(run, made);
+    const got = (await Promise.all([y!, p1!, leaky!, loss!, dReal!, ...style.outputs].map((t) => t.data()))).flatMap((d) => Array.from(d));
+    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, -0.2, 1, 2 * Math.LN2, 0.5, ...style.want];
     return got.length === want.length && got.every((k, i) => Math.abs(k - want[i]!) < 1e-5)
       ? undefined
       : `fused WebGPU kernels computed ${got.join(', ')} where ${want.join(', ')} was expected`; // english-ok: for the developer console

@@ -329,6 +329,33 @@ const demodGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return [dWeight, dStyles];
 };
 
+/**
+ * Known answers for webgpu-kernels.ts's start-up self-check, by hand: the EMA of 1 toward 3 at
+ * β = ½ is 2; 3 modulated by style 2 with gain ½ is 3; the demodulation of weight 1 and style 2
+ * is 1/√(4 + ε) = ½ (to 1e-9); the layer tail of [−1, 1] with d = 2, bias 0, no noise is
+ * lrelu(±2)·√2 = [−0.4·√2, 2·√2]. `run` runs a kernel and records its outputs in `made` for disposal.
+ */
+export function styleKnownAnswers(
+  run: (name: string, inputs: tf.NamedTensorMap, attrs: object) => tf.Tensor[],
+  made: tf.Tensor[],
+): { outputs: tf.Tensor[]; want: number[] } {
+  const [avg, source, one, three, two, signed, zero] = [
+    tf.ones([1]),
+    tf.fill([1], 3),
+    tf.ones([1, 1, 1, 1]),
+    tf.fill([1, 1, 1, 1], 3),
+    tf.fill([1, 1], 2),
+    tf.tensor4d([-1, 1], [1, 2, 1, 1]),
+    tf.zeros([1]),
+  ];
+  made.push(avg, source, one, three, two, signed, zero);
+  const [ema] = run(FUSED_EMA, { avg, source }, { beta: 0.5 });
+  const [modulated] = run(MODULATE, { x: three, s: two }, { gain: 0.5 });
+  const [d] = run(DEMOD, { weight: one, styles: two }, { epsilon: 1e-8, gain: 1 });
+  const [tail] = run(STYLE_ACT, { x: signed, d: two, bias: zero }, { alpha: 0.2, gain: Math.SQRT2 });
+  return { outputs: [ema!, modulated!, d!, tail!], want: [2, 3, 0.5, -0.4 * Math.SQRT2, 2 * Math.SQRT2] };
+}
+
 /** For webgpu-kernels.ts's registry. */
 export const STYLE_KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
   { name: STYLE_ACT, func: styleActKernel },
