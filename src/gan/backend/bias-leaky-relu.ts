@@ -14,13 +14,22 @@ import { LEAKY_RELU_GRAD } from './leaky-relu-grad.ts';
  */
 export const BIAS_LEAKY_RELU = 'GanvasBiasLeakyRelu';
 
-const hasKernels = () => tf.getKernel(BIAS_LEAKY_RELU, tf.getBackend()) !== undefined && tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend()) !== undefined;
+/** True when the running backend has the fused op and the gradient kernel it uses. */
+export const hasBiasLeakyRelu = () =>
+  tf.getKernel(BIAS_LEAKY_RELU, tf.getBackend()) !== undefined && tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend()) !== undefined;
 
-/** leakyRelu(x + b, α), b of shape [channels] (the last axis of x); α ≥ 0. */
-export function biasLeakyRelu(x: tf.Tensor, b: tf.Tensor, alpha: number): tf.Tensor {
-  if (!hasKernels()) return tf.leakyRelu(tf.add(x, b), alpha);
-  if (!(alpha >= 0)) throw new Error(`${BIAS_LEAKY_RELU}: slope ${alpha} < 0`);
-  return tf.engine().runKernel(BIAS_LEAKY_RELU, { x, b }, { alpha }) as tf.Tensor;
+/**
+ * leakyRelu(x + b, α)·gain, b of shape [channels] (the last axis of x); α ≥ 0, gain > 0 (StyleGAN's
+ * √2; the gradient kernel applies it too, so the gain costs no Multiply either way). Without the
+ * kernels: tfjs's Add + LeakyRelu (+ Multiply for a gain ≠ 1).
+ */
+export function biasLeakyRelu(x: tf.Tensor, b: tf.Tensor, alpha: number, gain = 1): tf.Tensor {
+  if (!hasBiasLeakyRelu()) {
+    const y = tf.leakyRelu(tf.add(x, b), alpha);
+    return gain === 1 ? y : tf.mul(y, gain);
+  }
+  if (!(alpha >= 0 && gain > 0)) throw new Error(`${BIAS_LEAKY_RELU}: slope ${alpha} < 0 or gain ${gain} ≤ 0`);
+  return tf.engine().runKernel(BIAS_LEAKY_RELU, { x, b }, { alpha, gain }) as tf.Tensor;
 }
 
 let installed = false;

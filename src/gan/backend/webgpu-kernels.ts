@@ -6,18 +6,9 @@ import { installSharedSaves, uninstallSharedSaves } from './shared-saves.ts';
 import { GAN_LOSS, GAN_LOSS_GRAD, type GanLossAttrs } from './gan-loss.ts';
 import { installTanhGradient, TANH_GRAD } from './tanh-grad.ts';
 import { BIAS_LEAKY_RELU, installBiasLeakyReluGradient } from './bias-leaky-relu.ts';
-import {
-  checkInternals,
-  copyOf,
-  dispatch,
-  FLAT_INDEX,
-  groupsFor,
-  isShared,
-  MAIN_ELEMENTWISE,
-  newOutput,
-  WORKGROUP,
-  type TfWebGpuBackend,
-} from './webgpu-runner.ts';
+import { installStyleGradients } from './style-ops.ts';
+import { STYLE_KERNELS, styleKnownAnswers } from './webgpu-style-kernels.ts';
+import { checkInternals, dispatch, FLAT_INDEX, groupsFor, MAIN_ELEMENTWISE, newOutput, WORKGROUP, writable } from './webgpu-runner.ts';
 
 /**
  * Fused training kernels for tfjs-backend-webgpu, in WGSL (recorded by webgpu-runner.ts):
@@ -28,10 +19,13 @@ import {
  * - `GanvasBatchNormBackward`: per-channel Σdy and Σdy·x̂ (these are dβ and dγ), then dx: two
  *   dispatches, no constants built on the CPU.
  * - `GanvasLeakyReluGrad`: dx = x > 0 ? dy : α·dy in one dispatch (was three; leaky-relu-grad.ts).
- * - `GanvasBiasLeakyRelu`: y = leakyRelu(x + b, α) in one dispatch (was two; bias-leaky-relu.ts).
+ * - `GanvasBiasLeakyRelu`: y = leakyRelu(x + b, α)·gain in one dispatch (was two, three with
+ *   StyleGAN's √2 gain; bias-leaky-relu.ts).
  * - `GanvasTanhGrad`: dx = dy·(1 − y²) in one dispatch (was four with a Cast; tanh-grad.ts).
  * - `GanvasGanLoss`: the logistic GAN loss, mean σ of each part and Σ sign of the reals in one
  *   workgroup (was 13 kernels in a D step); `GanvasGanLossGrad` its gradient (was 10; gan-loss.ts).
+ * - StyleGAN's synthesis-layer tail and demodulation coefficients (style-ops.ts,
+ *   webgpu-style-kernels.ts).
  *
  * Numbers are checked against the tf-ops paths on the CPU backend in
  * tests/unit/webgpu-kernels.test.ts (on Dawn with SwiftShader where the `webgpu` package is
@@ -189,12 +183,12 @@ const LEAKY_RELU_GRAD_WGSL = `
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-struct U { n: u32, alpha: f32 }
+struct U { n: u32, alpha: f32, gain: f32 }
 @group(0) @binding(3) var<uniform> u: U;
 ${MAIN_ELEMENTWISE} {
   ${FLAT_INDEX}
   if (i >= u.n) { return; }
-  dx[i] = select(dy[i] * u.alpha, dy[i], x[i] > 0.0);
+  dx[i] = select(dy[i] * u.alpha, dy[i], x[i] > 0.0) * u.gain;
 }`;
 
 /** tfjs-backend-webgpu's own softplus and sigmoid (unary_op_util.js), so values match its kernels. */
@@ -281,13 +275,13 @@ const BIAS_LEAKY_RELU_WGSL = `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
-struct U { n: u32, channels: u32, alpha: f32 }
+struct U { n: u32, channels: u32, alpha: f32, gain: f32 }
 @group(0) @binding(3) var<uniform> u: U;
 ${MAIN_ELEMENTWISE} {
   ${FLAT_INDEX}
   if (i >= u.n) { return; }
   let v = x[i] + b[i % u.channels];
-  y[i] = select(v * u.alpha, v, v > 0.0);
+  y[i] = select(v * u.alpha, v, v > 0.0) * u.gain;
 }`;
 
 const TANH_GRAD_WGSL = `
@@ -310,13 +304,6 @@ function requireFloat(name: string, ...ts: tf.TensorInfo[]): void {
   for (const t of ts) if (t.dtype !== 'float32') throw new Error(`${name}: float32 tensors only (got ${t.dtype})`);
 }
 
-/** The input itself (one more reference, written in place) or a private copy when shared. */
-function writable(be: TfWebGpuBackend, t: tf.TensorInfo): tf.TensorInfo {
-  if (isShared(be, t)) return copyOf(be, t);
-  be.incRef(t.dataId);
-  return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
-}
-
 const adamKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const be = checkInternals(backend);
   const { p, m, v, g } = inputs as Record<'p' | 'm' | 'v' | 'g', tf.TensorInfo>;
@@ -330,6 +317,12 @@ const adamKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   }
   return outs;
 };
+
+/** Leaky ReLU's slope and the gain after it (StyleGAN's √2; absent: 1, tfjs's LeakyRelu and DCGAN). */
+interface LeakyAttrs {
+  alpha: number;
+  gain?: number;
+}
 
 const channelsOf = (x: tf.TensorInfo) => x.shape[x.shape.length - 1]!;
 
@@ -393,7 +386,8 @@ const leakyReluGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   requireFloat(LEAKY_RELU_GRAD, dy, x);
   const n = tf.util.sizeFromShape(x.shape);
   const dx = newOutput(be, x.shape);
-  if (n > 0) dispatch(be, LEAKY_RELU_GRAD, LEAKY_RELU_GRAD_WGSL, [dy, x, dx], [u32(n), f32((attrs as unknown as { alpha: number }).alpha)], groupsFor(n));
+  const { alpha, gain } = attrs as unknown as LeakyAttrs;
+  if (n > 0) dispatch(be, LEAKY_RELU_GRAD, LEAKY_RELU_GRAD_WGSL, [dy, x, dx], [u32(n), f32(alpha), f32(gain ?? 1)], groupsFor(n));
   return dx;
 };
 
@@ -405,8 +399,8 @@ const biasLeakyReluKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   if (b.shape.length !== 1 || b.shape[0] !== channels) throw new Error(`${BIAS_LEAKY_RELU}: bias [${b.shape.join(', ')}] for ${channels} channels`);
   const n = tf.util.sizeFromShape(x.shape);
   const y = newOutput(be, x.shape);
-  const alpha = (attrs as unknown as { alpha: number }).alpha;
-  if (n > 0) dispatch(be, BIAS_LEAKY_RELU, BIAS_LEAKY_RELU_WGSL, [x, b, y], [u32(n), u32(channels), f32(alpha)], groupsFor(n));
+  const { alpha, gain } = attrs as unknown as LeakyAttrs;
+  if (n > 0) dispatch(be, BIAS_LEAKY_RELU, BIAS_LEAKY_RELU_WGSL, [x, b, y], [u32(n), u32(channels), f32(alpha), f32(gain ?? 1)], groupsFor(n));
   return y;
 };
 
@@ -451,6 +445,7 @@ const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
   { name: TANH_GRAD, func: tanhGradKernel },
   { name: GAN_LOSS, func: ganLossKernel },
   { name: GAN_LOSS_GRAD, func: ganLossGradKernel },
+  ...STYLE_KERNELS,
 ];
 
 /**
@@ -463,6 +458,7 @@ export function registerWebGpuTrainingKernels(): void {
   installLeakyReluGradient();
   installTanhGradient();
   installBiasLeakyReluGradient();
+  installStyleGradients();
   installSharedSaves();
   for (const { name, func } of KERNELS) {
     if (tf.getKernel(name, BACKEND)?.kernelFunc === func) continue;
@@ -481,7 +477,8 @@ export function unregisterWebGpuTrainingKernels(): void {
  * Known answers from the fused kernels on the running WebGPU backend: batch norm of [1, 3] is
  * ±1/√(1 + ε), Adam's first step from p = 1 with g = 1 (lr 0.1, β1 0.5, β2 0.999) is p = 0.9,
  * bias + leaky ReLU 0.2 of [−1, 1] with bias 0 is [−0.2, 1], and the GAN loss of logits [0, 0]
- * (one real, one fake) is 2·ln 2 with D(real) = ½. A driver that compiles our WGSL but computes
+ * (one real, one fake) is 2·ln 2 with D(real) = ½, and StyleGAN's kernels give their known
+ * answers too (webgpu-style-kernels.ts `styleKnownAnswers`). A driver that compiles our WGSL but computes
  * garbage is caught here; the caller then unregisters the kernels and trains on tfjs's own.
  * Returns what went wrong, if anything.
  */
@@ -505,8 +502,9 @@ export async function webGpuKernelsSelfCheck(): Promise<string | undefined> {
     const [p1] = run(FUSED_ADAM, { p: p!, m: m!, v: v!, g: g! }, adam);
     const [leaky] = run(BIAS_LEAKY_RELU, { x: signed, b: beta }, { alpha: 0.2 });
     const [loss, dReal] = run(GAN_LOSS, { logits }, { ones: 1 });
-    const got = (await Promise.all([y!, p1!, leaky!, loss!, dReal!].map((t) => t.data()))).flatMap((d) => Array.from(d));
-    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, -0.2, 1, 2 * Math.LN2, 0.5];
+    const style = styleKnownAnswers(run, made);
+    const got = (await Promise.all([y!, p1!, leaky!, loss!, dReal!, ...style.outputs].map((t) => t.data()))).flatMap((d) => Array.from(d));
+    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, -0.2, 1, 2 * Math.LN2, 0.5, ...style.want];
     return got.length === want.length && got.every((k, i) => Math.abs(k - want[i]!) < 1e-5)
       ? undefined
       : `fused WebGPU kernels computed ${got.join(', ')} where ${want.join(', ')} was expected`; // english-ok: for the developer console

@@ -140,6 +140,13 @@ export function copyOf(be: TfWebGpuBackend, t: tf.TensorInfo): tf.TensorInfo {
   return out;
 }
 
+/** The input itself (one more reference, written in place) or a private copy when shared. */
+export function writable(be: TfWebGpuBackend, t: tf.TensorInfo): tf.TensorInfo {
+  if (isShared(be, t)) return copyOf(be, t);
+  be.incRef(t.dataId);
+  return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
+}
+
 /** Workgroups for `n` threads of WORKGROUP each, folded into y past the per-dimension limit. */
 export function groupsFor(n: number): [number, number] {
   const groups = Math.max(1, Math.ceil(n / WORKGROUP));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Params } from '../nn/params.ts';
+import { fusedEmaUpdate, hasFusedEma } from '../backend/fused-ema.ts';
 
 /**
  * Exponential moving average of a network's weights (Karras et al. 2018; Yazıcı et al. 2019).
@@ -21,10 +22,15 @@ export class ParamEma {
   /**
    * avg ← β·avg + (1 − β)·source, for every parameter. Written as two products (not
    * source + β·(avg − source)) so that β = 1 keeps the average and β = 0 copies the source
-   * bit for bit.
+   * bit for bit. One fused kernel per parameter where the backend has it (WebGPU, fused-ema.ts).
    */
   update(source: Params, beta: number): void {
+    const fused = hasFusedEma();
     for (const [name, avg] of Object.entries(this.params)) {
+      if (fused) {
+        fusedEmaUpdate(avg, this.sourceOf(source, name), beta);
+        continue;
+      }
       const next = tf.tidy(() => tf.add(tf.mul(avg, beta), tf.mul(this.sourceOf(source, name), 1 - beta)));
       avg.assign(next);
       next.dispose();

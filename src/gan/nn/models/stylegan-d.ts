@@ -3,7 +3,7 @@ import { ParamBuilder, type Params } from '../params.ts';
 import type { Rng } from '../random.ts';
 import type { Discriminator } from './types.ts';
 import { mbstdGroupSize } from '../../../contract/mbstd.ts';
-import { act, blockResolutions, channelsAt, convThenHalve, eqConv, eqDense, halveThen1x1, type StyleGanOptions } from './stylegan-layers.ts';
+import { biasAct, blockResolutions, channelsAt, convThenHalve, eqConvAct, eqDense, eqDenseAct, halveThen1x1, type StyleGanOptions } from './stylegan-layers.ts';
 
 /**
  * StyleGAN2's residual discriminator, equalised lr, sized like the generator (mirrored).
@@ -45,11 +45,11 @@ export function buildStyleDiscriminator(opts: StyleGanOptions, rng: Rng): Discri
     params: p,
     apply(img) {
       return tf.tidy(() => {
-        let x = act(eqConv(p, `d.b${opts.res}.fromrgb`, img));
+        let x = eqConvAct(p, `d.b${opts.res}.fromrgb`, img);
         for (const r of blocks) x = residualBlock(p, `d.b${r}`, x);
         if (group > 0) x = minibatchStddev(x, fixedGroup ?? mbstdGroupSize(x.shape[0], group));
-        x = act(eqConv(p, 'd.b4.conv', x));
-        const h = act(eqDense(p, 'd.b4.fc', tf.reshape(x, [img.shape[0], -1])));
+        x = eqConvAct(p, 'd.b4.conv', x);
+        const h = eqDenseAct(p, 'd.b4.fc', tf.reshape(x, [img.shape[0], -1]));
         return eqDense(p, 'd.b4.out', h);
       });
     },
@@ -57,8 +57,8 @@ export function buildStyleDiscriminator(opts: StyleGanOptions, rng: Rng): Discri
 }
 
 function residualBlock(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
-  const y = act(eqConv(p, `${name}.conv0`, x));
-  const down = act(tf.add(convThenHalve(y, p[`${name}.conv1.w`] as tf.Tensor4D), p[`${name}.conv1.b`]!));
+  const y = eqConvAct(p, `${name}.conv0`, x);
+  const down = biasAct(convThenHalve(y, p[`${name}.conv1.w`] as tf.Tensor4D), p[`${name}.conv1.b`]!);
   const skip = halveThen1x1(x, p[`${name}.skip.w`] as tf.Tensor4D);
   // Both paths carry unit variance; dividing their sum by √2 keeps it so.
   return tf.mul(tf.add(down, skip), Math.SQRT1_2);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { convDown, convUp, downThen1x1 } from '../fir.ts';
 import type { Params } from '../params.ts';
+import { biasLeakyRelu, hasBiasLeakyRelu } from '../../backend/bias-leaky-relu.ts';
+import { demodCoefficients, hasDemod, hasModulate, hasStyleAct, modulate as modulateFused, styleAct, type LayerNoiseInput } from '../../backend/style-ops.ts';
 
 /**
  * Building blocks shared by the StyleGAN generator and its discriminator.
@@ -35,6 +37,14 @@ export function act<T extends tf.Tensor>(x: T): T {
   return tf.mul(leakyReluTwiceDifferentiable(x), LRELU_GAIN) as T;
 }
 
+/**
+ * act(x + b): one fused kernel where the backend has it (WebGPU, bias-leaky-relu.ts, its gradient
+ * twice differentiable for R1), the tf ops above elsewhere.
+ */
+export function biasAct<T extends tf.Tensor>(x: T, b: tf.Tensor): T {
+  return (hasBiasLeakyRelu() ? biasLeakyRelu(x, b, LRELU_SLOPE, LRELU_GAIN) : act(tf.add(x, b))) as T;
+}
+
 /** Run-time weight scale of an equalised-lr layer. */
 export function eqGain(fanIn: number, lrMul = 1): number {
   return lrMul / Math.sqrt(fanIn);
@@ -49,6 +59,13 @@ export function eqDense(p: Params, name: string, x: tf.Tensor2D, lrMul = 1): tf.
   const y = tf.mul(tf.matMul(x, w), eqGain(w.shape[0], lrMul));
   const b = p[`${name}.b`];
   return (b === undefined ? y : tf.add(y, lrMul === 1 ? b : tf.mul(b, lrMul))) as tf.Tensor2D;
+}
+
+/** act(eqDense(…)) for a layer with a bias, the bias and activation through `biasAct`. */
+export function eqDenseAct(p: Params, name: string, x: tf.Tensor2D, lrMul = 1): tf.Tensor2D {
+  const w = p[`${name}.w`] as tf.Tensor2D;
+  const b = p[`${name}.b`]!;
+  return biasAct(tf.mul(tf.matMul(x, w), eqGain(w.shape[0], lrMul)) as tf.Tensor2D, lrMul === 1 ? b : tf.mul(b, lrMul));
 }
 
 /** The stored weight times its equalised-lr gain (1/√(kh·kw·in)); the conv weights are small, the activations are not. */
@@ -71,15 +88,55 @@ export function scaledConvWeight(w: tf.Tensor4D): tf.Tensor4D {
  *   x [B, H, W, in], w [k, k, in, out] (stored), styles [B, in] → [B, H, W, out] (×2 with up)
  */
 export function modulatedConv(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2D, demodulate: boolean, up = false): tf.Tensor4D {
-  const [b] = x.shape;
-  const [, , cin, cout] = w.shape;
+  const m = modulate(x, w, styles, up);
+  if (!demodulate) return m.y;
+  return tf.mul(m.y, tf.reshape(demodulation(m, styles), [x.shape[0], 1, 1, w.shape[3]]));
+}
+
+/** A modulated conv's output before demodulation, the weight it convolved with, and the gain still to apply to that weight. */
+interface Modulated {
+  y: tf.Tensor4D;
+  weight: tf.Tensor4D;
+  weightGain: number;
+}
+
+/**
+ * The convolution of the style-scaled input with the scaled shared weight (not demodulated).
+ * Where the backend has the fused modulation the weight's gain rides on the input's scale
+ * (style-ops.ts), so the weight is convolved as stored.
+ */
+function modulate(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2D, up: boolean): Modulated {
+  const conv = (input: tf.Tensor4D, weight: tf.Tensor4D) => (up ? convUp(input, weight) : tf.conv2d(input, weight, 1, 'same'));
+  if (hasModulate()) {
+    const gain = eqGain(w.shape[0] * w.shape[1] * w.shape[2]);
+    return { y: conv(modulateFused(x, styles, gain), w), weight: w, weightGain: gain };
+  }
   const weight = scaledConvWeight(w);
-  const modulated = tf.mul(x, tf.reshape(styles, [b, 1, 1, cin])) as tf.Tensor4D;
-  const y = up ? convUp(modulated, weight) : tf.conv2d(modulated, weight, 1, 'same');
-  if (!demodulate) return y;
-  const energy = tf.sum(tf.square(weight), [0, 1]) as tf.Tensor2D; // [in, out]
-  const d = tf.rsqrt(tf.add(tf.matMul(tf.square(styles), energy), 1e-8)); // [B, out]
-  return tf.mul(y, tf.reshape(d, [b, 1, 1, cout]));
+  const modulated = tf.mul(x, tf.reshape(styles, [x.shape[0], 1, 1, w.shape[2]])) as tf.Tensor4D;
+  return { y: conv(modulated, weight), weight, weightGain: 1 };
+}
+
+/** d [B, out] = 1/√((s²)·(Σ_k (g·w)²) + ε), as one kernel where the backend has it (style-ops.ts). */
+function demodulation({ weight, weightGain }: Modulated, styles: tf.Tensor2D): tf.Tensor2D {
+  if (hasDemod()) return demodCoefficients(weight, styles, { epsilon: 1e-8, gain: weightGain });
+  const scaled = weightGain === 1 ? weight : tf.mul(weight, weightGain);
+  const energy = tf.sum(tf.square(scaled), [0, 1]) as tf.Tensor2D; // [in, out]
+  return tf.rsqrt(tf.add(tf.matMul(tf.square(styles), energy), 1e-8)) as tf.Tensor2D; // [B, out]
+}
+
+/**
+ * A whole synthesis layer: demodulated modulatedConv, + noise·strength, + bias, act. Where the
+ * backend has the fused kernels (WebGPU) the part after the convolution is one of them
+ * (style-ops.ts); elsewhere the same tf ops as modulatedConv and then the adds and act, in that order.
+ *   x [B, H, W, in], w [k, k, in, out], styles [B, in], bias [out], noise [B, H', W', 1] → [B, H', W', out]
+ */
+export function styledConvAct(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2D, bias: tf.Tensor, noise: LayerNoiseInput | null, up: boolean): tf.Tensor4D {
+  const m = modulate(x, w, styles, up);
+  const d = demodulation(m, styles);
+  if (hasStyleAct()) return styleAct(m.y, d, bias, noise, { alpha: LRELU_SLOPE, gain: LRELU_GAIN });
+  let out = tf.mul(m.y, tf.reshape(d, [x.shape[0], 1, 1, w.shape[3]])) as tf.Tensor4D;
+  if (noise !== null) out = tf.add(out, tf.mul(noise.noise, noise.strength));
+  return act(tf.add(out, bias));
 }
 
 /**
@@ -101,6 +158,11 @@ export function eqConv(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
   const y = tf.conv2d(x, scaledConvWeight(p[`${name}.w`] as tf.Tensor4D), 1, 'same');
   const b = p[`${name}.b`];
   return b === undefined ? y : tf.add(y, b);
+}
+
+/** act(eqConv(…)) for a layer with a bias, the bias and activation through `biasAct`. */
+export function eqConvAct(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  return biasAct(tf.conv2d(x, scaledConvWeight(p[`${name}.w`] as tf.Tensor4D), 1, 'same'), p[`${name}.b`]!);
 }
 
 /** Normalises each row to unit root-mean-square ("pixel norm" of z in StyleGAN). */

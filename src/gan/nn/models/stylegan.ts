@@ -3,7 +3,7 @@ import { disposeParams, ParamBuilder, type Params } from '../params.ts';
 import type { Rng } from '../random.ts';
 import { buildStyleDiscriminator } from './stylegan-d.ts';
 import { FIR_TAPS, upsample } from '../fir.ts';
-import { act, blockResolutions, channelsAt, eqDense, modulatedConv, normaliseRms, type StyleGanOptions } from './stylegan-layers.ts';
+import { blockResolutions, channelsAt, eqDense, eqDenseAct, modulatedConv, normaliseRms, styledConvAct, type StyleGanOptions } from './stylegan-layers.ts';
 import type { GanModel, Generator } from './types.ts';
 
 export type { StyleGanOptions } from './stylegan-layers.ts';
@@ -177,7 +177,7 @@ function buildGeneratorParams(opts: StyleGanOptions, rng: Rng): Params {
 
 function mapZ(p: Params, layers: number, z: tf.Tensor2D): tf.Tensor2D {
   let x = normaliseRms(z);
-  for (let i = 0; i < layers; i++) x = act(eqDense(p, `g.map${i}`, x, MAPPING_LR_MUL));
+  for (let i = 0; i < layers; i++) x = eqDenseAct(p, `g.map${i}`, x, MAPPING_LR_MUL);
   return x;
 }
 
@@ -187,12 +187,11 @@ type LayerNoise = ((shape: [number, number, number, number], layer: number) => t
 /** One synthesis layer: modulated conv (×2 up for conv0 of blocks above 4×4) → + noise → + bias → lrelu. */
 function styledConv(p: Params, block: string, i: number, x: tf.Tensor4D, w: tf.Tensor2D, noise: LayerNoise, layer: number): tf.Tensor4D {
   const name = `${block}.conv${i}`;
-  let y = modulatedConv(x, p[`${name}.w`] as tf.Tensor4D, eqDense(p, `${name}.affine`, w), true, i === 0);
-  if (noise !== null) {
-    const [b, h, wd] = y.shape;
-    y = tf.add(y, tf.mul(noise([b, h, wd, 1], layer), p[`${block}.noise${i}.strength`]!));
-  }
-  return act(tf.add(y, p[`${name}.b`]!));
+  const up = i === 0;
+  const [b, h, wd] = x.shape;
+  const side = up ? 2 : 1;
+  const layerNoise = noise === null ? null : { noise: noise([b, h * side, wd * side, 1], layer), strength: p[`${block}.noise${i}.strength`]! };
+  return styledConvAct(x, p[`${name}.w`] as tf.Tensor4D, eqDense(p, `${name}.affine`, w), p[`${name}.b`]!, layerNoise, up);
 }
 
 function toRgb(p: Params, block: string, x: tf.Tensor4D, w: tf.Tensor2D): tf.Tensor4D {
