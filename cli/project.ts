@@ -20,6 +20,7 @@ import { imageFromSet } from '../src/data/prepare.ts';
 import { DEFAULT_PREPARE, type PreparedSet } from '../src/data/types.ts';
 import { latentModelOf, Projector, PROJECTION_NOISE, type ProjectedLatent, type ProjectionSpace } from '../src/gan/explore/projection.ts';
 import { NOISE_REGULARISE_WEIGHT } from '../src/gan/explore/projection-noise.ts';
+import { D_FEATURE_BALANCE, D_FEATURE_BLOCKS, type ProjectionDistance } from '../src/gan/explore/projection-features.ts';
 import { mirrorDistance, nearestTraining } from '../src/gan/explore/projection-report.ts';
 import { pathLength, pathModelOf, pyramidDistances, summarize } from '../src/gan/metrics/ppl.ts';
 import { Rng } from '../src/gan/nn/random.ts';
@@ -34,6 +35,10 @@ const USAGE = `usage: npm run project -- --project run.ganvas --target img.png [
   --space     w|w+ for StyleGAN (default w+); DCGAN always searches z
   --noise-maps     0|1: StyleGAN: optimise the noise maps too, with NVlabs's regulariser (default 0)
   --noise-weight   the regulariser's weight (default 1e5, NVlabs's)
+  --distance  pyramid|pyramid+d: what the search minimises (default pyramid); pyramid+d adds the
+              frozen trained D's features; every distance printed is the pyramid distance alone
+  --d-blocks  pyramid+d: D's blocks used, from the finest (default ${D_FEATURE_BLOCKS})
+  --d-balance pyramid+d: the feature term's size against the pyramid distance at the start (default ${D_FEATURE_BALANCE})
   --out       the folder to write into (default out/projection)
   --ppl       pairs per path-length measurement between consecutive projected latents (0: off, default 0)
   --backend   wasm|cpu (default wasm)`;
@@ -48,6 +53,9 @@ interface Options {
   backend: 'wasm' | 'cpu';
   noiseMaps: boolean;
   noiseWeight: number;
+  distance: ProjectionDistance;
+  dBlocks: number;
+  dBalance: number;
 }
 
 class UsageError extends Error {}
@@ -66,6 +74,9 @@ function readOptions(argv: string[]): Options {
       backend: { type: 'string', default: 'wasm' },
       'noise-maps': { type: 'string', default: '0' },
       'noise-weight': { type: 'string', default: String(NOISE_REGULARISE_WEIGHT) },
+      distance: { type: 'string', default: 'pyramid' },
+      'd-blocks': { type: 'string', default: String(D_FEATURE_BLOCKS) },
+      'd-balance': { type: 'string', default: String(D_FEATURE_BALANCE) },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -81,6 +92,10 @@ function readOptions(argv: string[]): Options {
   if (values['noise-maps'] !== '0' && values['noise-maps'] !== '1') throw new UsageError(`--noise-maps takes 0 or 1 (got "${values['noise-maps']}")`);
   const noiseWeight = Number(values['noise-weight']);
   if (!(Number.isFinite(noiseWeight) && noiseWeight >= 0)) throw new UsageError(`--noise-weight takes a number ≥ 0 (got "${values['noise-weight']}")`);
+  if (values.distance !== 'pyramid' && values.distance !== 'pyramid+d')
+    throw new UsageError(`--distance takes pyramid or pyramid+d (got "${values.distance}")`);
+  const dBalance = Number(values['d-balance']);
+  if (!(Number.isFinite(dBalance) && dBalance > 0)) throw new UsageError(`--d-balance takes a number > 0 (got "${values['d-balance']}")`);
   if (values.backend !== 'wasm' && values.backend !== 'cpu') throw new UsageError(`--backend takes wasm or cpu (got "${values.backend}")`);
   return {
     project: values.project,
@@ -92,6 +107,9 @@ function readOptions(argv: string[]): Options {
     backend: values.backend,
     noiseMaps: values['noise-maps'] === '1',
     noiseWeight,
+    distance: values.distance,
+    dBlocks: whole('d-blocks', values['d-blocks'], 1),
+    dBalance,
   };
 }
 
@@ -129,6 +147,9 @@ async function projectOne(trainer: GanTrainer, set: PreparedSet, target: { name:
     steps: o.steps,
     noiseMaps: o.noiseMaps,
     noiseWeight: o.noiseWeight,
+    distance: o.distance,
+    dBlocks: o.dBlocks,
+    dBalance: o.dBalance,
   });
   const curve: number[] = [];
   while (!projector.finished) {
@@ -140,6 +161,7 @@ async function projectOne(trainer: GanTrainer, set: PreparedSet, target: { name:
   const fixedNoise = await projector.fixedNoiseDistance();
   const noise = await projector.noiseValues();
   const latent = await projector.latentValues();
+  const featureWeight = projector.featureWeight;
   const image = projector.image();
   const recon = (await image.data()) as Float32Array;
   image.dispose();
@@ -159,14 +181,20 @@ async function projectOne(trainer: GanTrainer, set: PreparedSet, target: { name:
   await writeFile(join(dir, 'curve.json'), JSON.stringify(curve));
   if (noise.length) await writeFile(join(dir, 'noise.json'), JSON.stringify(noise.map((m) => Array.from(m))));
   const came = distance / curve[0]!;
+  const weightText = featureWeight === undefined ? '' : ` · D-feature weight ${featureWeight.toPrecision(3)}`;
   const noiseText = projector.optimisesNoise ? ` · with the fixed noise ${fixedNoise.toPrecision(3)}` : '';
   const nearText = near
     ? ` · nearest training image ${near.index + 1} at ${near.distance.toFixed(3)} (typical gap ${near.typicalGap.toFixed(3)})${near.far ? ': far from the set' : ''}`
     : '';
   console.log(
-    `${target.name}: distance ${distance.toPrecision(3)} after ${o.steps} steps in ${seconds.toFixed(1)} s (from ${curve[0]!.toPrecision(3)}, ${came.toFixed(2)}×)${noiseText} · mirror ${mirror.toPrecision(3)} (${(distance / mirror).toFixed(2)}×)${nearText} → ${dir}`,
+    `${target.name}: distance ${distance.toPrecision(3)} after ${o.steps} steps in ${seconds.toFixed(1)} s (from ${curve[0]!.toPrecision(3)}, ${came.toFixed(2)}×)${weightText}${noiseText} · mirror ${mirror.toPrecision(3)} (${(distance / mirror).toFixed(2)}×)${nearText} → ${dir}`,
   );
   return { name: target.name, distance, mirror, seconds, latent, start: curve[0]!, far: near?.far ?? false, fixedNoise };
+}
+
+/** The objective as the table names it, with its settings when D's features are in. */
+function objectiveText(o: Options): string {
+  return o.distance === 'pyramid' ? 'pyramid' : `pyramid+d (${o.dBlocks} blocks, balance ${o.dBalance})`;
 }
 
 /** PPL along straight lines in W (or W+) between consecutive projected latents, measured as the PPL metric does. */
@@ -205,18 +233,18 @@ async function main(): Promise<void> {
   if (problem) throw new UsageError(`--project ${o.project} does not fit its own model: ${english(problem)}`);
   const c = trainer.config;
   console.log(
-    `${c.model} at ${c.res} px, step ${trainer.step}, ${set.count} training images · ${o.steps} steps in ${trainer.styleTraining ? o.space.toUpperCase() : 'z'}${o.noiseMaps ? ` + noise maps (weight ${o.noiseWeight})` : ''} · ${o.backend}`,
+    `${c.model} at ${c.res} px, step ${trainer.step}, ${set.count} training images · ${o.steps} steps in ${trainer.styleTraining ? o.space.toUpperCase() : 'z'}${o.noiseMaps ? ` + noise maps (weight ${o.noiseWeight})` : ''} · minimising ${objectiveText(o)} · ${o.backend}`,
   );
   const results: Result[] = [];
   for (const spec of o.targets) results.push(await projectOne(trainer, set, await readTarget(spec, set), o));
   if (results.length > 1) {
     console.log(
-      '\n| target | space | noise maps | steps | start | distance | with fixed noise | mirror | distance / mirror | far from the set | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|',
+      '\n| target | space | minimised | noise maps | steps | start | pyramid distance | with fixed noise | mirror | distance / mirror | far from the set | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     const maps = o.noiseMaps ? `yes (${o.noiseWeight})` : 'no';
     for (const r of results)
       console.log(
-        `| ${r.name} | ${r.latent.space} | ${maps} | ${o.steps} | ${r.start.toPrecision(3)} | ${r.distance.toPrecision(3)} | ${r.fixedNoise.toPrecision(3)} | ${r.mirror.toPrecision(3)} | ${(r.distance / r.mirror).toFixed(2)} | ${r.far ? 'yes' : 'no'} | ${r.seconds.toFixed(1)} |`,
+        `| ${r.name} | ${r.latent.space} | ${objectiveText(o)} | ${maps} | ${o.steps} | ${r.start.toPrecision(3)} | ${r.distance.toPrecision(3)} | ${r.fixedNoise.toPrecision(3)} | ${r.mirror.toPrecision(3)} | ${(r.distance / r.mirror).toFixed(2)} | ${r.far ? 'yes' : 'no'} | ${r.seconds.toFixed(1)} |`,
       );
     const ratios = results.map((r) => r.distance / r.mirror).sort((a, b) => a - b);
     console.log(`median ratio ${ratios[ratios.length >> 1]!.toFixed(2)}, worst ${ratios[ratios.length - 1]!.toFixed(2)}`);

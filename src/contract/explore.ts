@@ -25,6 +25,13 @@ export interface ExploreRequest {
   space: 'w' | 'z';
 }
 
+/**
+ * What a projection minimises: the Laplacian-pyramid distance, or that plus the trained
+ * discriminator's intermediate features ('pyramid+d'). The distances reported are always the
+ * pyramid distance alone, so projections made either way compare.
+ */
+export type ProjectionDistance = 'pyramid' | 'pyramid+d';
+
 /** A finished projection, kept as an explorer pin (and in the project file). */
 export interface ProjectedPinInfo {
   id: string;
@@ -48,4 +55,6 @@ export interface ProjectedPinInfo {
    * explorer's fixed noise, which is what the pin shows (it keeps the latent only).
    */
   fixedNoise?: number;
+  /** What the search minimised; absent in files written before the choice existed (they used 'pyramid'). */
+  objective?: ProjectionDistance;
 }

@@ -4,10 +4,10 @@
  * Pixels travel as transferable ArrayBuffers, metrics in batches.
  */
 import type { BackendName, BackendRequest, PresetName, TrainConfig } from './config.ts';
-import type { ExploreRequest, ProjectedPinInfo } from './explore.ts';
+import type { ExploreRequest, ProjectedPinInfo, ProjectionDistance } from './explore.ts';
 import type { Message, Rejection } from './messages.ts';
 
-export type { ExploreRequest, Pin, ProjectedPinInfo, StyleBand } from './explore.ts';
+export type { ExploreRequest, Pin, ProjectedPinInfo, ProjectionDistance, StyleBand } from './explore.ts';
 import type { QualityPoint } from './metrics.ts';
 export type { QualityPoint } from './metrics.ts';
 
@@ -112,6 +112,8 @@ export interface ProjectionRequest {
   steps: number;
   /** StyleGAN: optimise the per-pixel noise maps too, with NVlabs's regulariser (off when absent). */
   noiseMaps?: boolean;
+  /** What the search minimises ('pyramid' when absent); the distances reported are the pyramid distance either way. */
+  distance?: ProjectionDistance;
 }
 
 // ---- worker → page ----

@@ -120,7 +120,7 @@ describe('projection', () => {
     expect(session.errors).toEqual([]);
   });
 
-  it('says in Chinese how close the fit is, for a training image, while paused', async () => {
+  it('says in Chinese how close the fit is, for a training image, while paused, searching with the discriminator’s features', async () => {
     const session = await open(`${inject('baseUrl')}/?backend=wasm&dataset=faces&model=stylegan&res=16&width=8&wDim=32&batch=4&autostart=0&lang=zh`);
     const { page } = session;
     await page.getByTestId('train-toggle').click();
@@ -141,6 +141,13 @@ describe('projection', () => {
     expect(await panel.getByRole('slider', { name: '缩放' }).getAttribute('aria-valuetext')).toBe('中心正方形的 1.00 倍');
     await panel.getByRole('spinbutton', { name: /^训练图片编号/ }).fill('2');
     await panel.getByRole('spinbutton', { name: '步数', exact: true }).fill('40');
+    // The objective with the discriminator's features, chosen by keyboard; the page says what the distances shown are.
+    const objective = page.getByTestId('projection-objective');
+    expect(await objective.evaluate((el) => (el.closest('label')?.textContent ?? '').trim())).toMatch(/^最小化/);
+    await objective.focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await objective.inputValue()).toBe('pyramid+d');
+    expect(await panel.textContent()).toContain('显示的距离和镜像尺子仍然只是金字塔距离');
     await page.getByTestId('projection-start').click();
     await waitFor(
       () => textOf(page, 'projection-distance'),
@@ -150,6 +157,7 @@ describe('projection', () => {
     );
     const verdict = (await page.locator('.projection-verdict').textContent()) ?? '';
     expect(verdict).toContain('镜像');
+    expect(verdict).toContain('通过最小化金字塔距离加判别器特征找到的');
     expect(verdict).toMatch(/最近的训练图片|离所有训练图片都很远/);
     expect(await axeProblemsIn(page, '.projection')).toEqual([]);
     expect(session.errors).toEqual([]);

@@ -69,6 +69,22 @@ describe('projected pins in the project file', () => {
     if (!refused.ok) expect(english(refused.reason)).toContain('info.fixedNoise');
   });
 
+  it('keeps what a pin’s search minimised; a pin without it (older files) reads as before, and an unknown one is refused', () => {
+    const withD: StoredProjection = { ...pin('d'), info: { ...pin('d').info, objective: 'pyramid+d' } };
+    const decoded = decodeProject(encodeProject({ ...snapshot(), projections: [withD, pin('a')] }));
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    const [d, a] = decoded.snapshot.projections!;
+    expect(d!.info.objective).toBe('pyramid+d');
+    expect('objective' in a!.info).toBe(false);
+    const bad = withManifest(encodeProject({ ...snapshot(), projections: [withD] }), (m) => {
+      (m.projections as { info: { objective: unknown } }[])[0]!.info.objective = 'vgg16';
+    });
+    const refused = decodeProject(bad);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(english(refused.reason)).toContain('info.objective');
+  });
+
   it('a file without the entry (every file before it) opens with no pins', () => {
     const bytes = encodeProject(snapshot());
     expect(strFromU8(unzipSync(bytes)['manifest.json']!)).not.toContain('projections');

@@ -69,6 +69,24 @@ describe('projection in the Worker session', () => {
     expect(all(events, 'projection/done')[1]!.pin.fixedNoise).toBeUndefined();
   });
 
+  it('searches with the discriminator’s features when asked, and the pin says so (its distance stays the pyramid distance)', async () => {
+    const events: WorkerEvent[] = [];
+    const s = new Session((e) => events.push(e));
+    await s.handle({ type: 'config', config: style() });
+    await s.handle({ type: 'dataset/builtin', name: 'shapes' });
+    const request = { target: { kind: 'training' as const, index: 1 }, space: 'w+' as const, steps: 6 };
+    await s.handle({ type: 'projection/start', request: { ...request, distance: 'pyramid+d' } });
+    await until(() => all(events, 'projection/done').length > 0, 60_000);
+    await s.handle({ type: 'projection/start', request });
+    await until(() => all(events, 'projection/done').length > 1, 60_000);
+    const [withD, plain] = all(events, 'projection/done').map((e) => e.pin);
+    expect(withD!.objective).toBe('pyramid+d');
+    expect(plain!.objective).toBe('pyramid');
+    // The same start (w̄, the same target), measured by the same pyramid distance either way.
+    expect(withD!.start).toBeCloseTo(plain!.start, 5);
+    expect(withD!.distance).not.toBe(plain!.distance);
+  });
+
   it('stops on cancel, and a picture that is no image is refused with the reason', async () => {
     const events: WorkerEvent[] = [];
     const s = new Session((e) => events.push(e));

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { DatasetInfo, ProjectedPinInfo } from '../../contract/protocol.ts';
+import type { DatasetInfo, ProjectedPinInfo, ProjectionDistance } from '../../contract/protocol.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { fitVerdict, type ProjectionRun, type ProjectionState } from '../projection-state.ts';
 import { download, type Send } from '../useTrainer.ts';
@@ -63,6 +63,7 @@ export function Projection({
   const [steps, setSteps] = useState(DEFAULT_STEPS);
   const [fit, setFit] = useState<'dataset' | 'center' | 'pad'>('dataset');
   const [noiseMaps, setNoiseMaps] = useState(false);
+  const [objective, setObjective] = useState<ProjectionDistance>('pyramid');
   // The person's own square; undefined: the square rule's (the select above).
   const [crop, setCrop] = useState<Crop | undefined>();
   const decoded = useDecoded(file);
@@ -72,7 +73,7 @@ export function Projection({
   const run = projection.run;
   const running = run?.state === 'running';
   const ready = source === 'training' ? images > 0 : file !== undefined;
-  const request = { space, steps, ...(style && noiseMaps ? { noiseMaps } : {}) };
+  const request = { space, steps, distance: objective, ...(style && noiseMaps ? { noiseMaps } : {}) };
   const start = async () => {
     if (source === 'training') return send({ type: 'projection/start', request: { target: { kind: 'training', index: index - 1 }, ...request } });
     if (!file) return;
@@ -147,6 +148,13 @@ export function Projection({
           </label>
         )}
         <label>
+          {t('project.objective')}{' '}
+          <select data-testid="projection-objective" value={objective} onChange={(e) => setObjective(e.target.value as ProjectionDistance)}>
+            <option value="pyramid">{t('project.objectivePyramid')}</option>
+            <option value="pyramid+d">{t('project.objectiveD')}</option>
+          </select>
+        </label>
+        <label>
           {t('project.steps')}{' '}
           <input
             type="number"
@@ -178,6 +186,7 @@ export function Projection({
       )}
       {source === 'file' && decoded?.ok === false && <p className="hint">{t('project.cropUnreadable')}</p>}
       <p className="hint">{t('project.distanceIs')}</p>
+      {objective === 'pyramid+d' && <p className="hint">{t('project.distanceIsD')}</p>}
       {run && <RunView run={run} onPin={onPin} />}
       {projection.pins.length > 0 && <PinList pins={projection.pins} onPin={onPin} />}
     </section>
@@ -247,6 +256,7 @@ function Verdict({ pin, onPin }: { pin: ProjectedPinInfo; onPin: (which: 0 | 1, 
         <strong>{t(verdict === 'mirror' ? 'project.fitMirror' : verdict === 'near' ? 'project.fitNear' : 'project.fitFar')}</strong>
       </p>
       {pin.fixedNoise !== undefined && <p>{t('project.fixedNoise', { distance: show(pin.fixedNoise) })}</p>}
+      {pin.objective === 'pyramid+d' && <p>{t('project.foundWithD')}</p>}
       {pin.nearest && (
         <p className={pin.nearest.far ? 'warning' : undefined} role={pin.nearest.far ? 'status' : undefined}>
           {t(pin.nearest.far ? 'project.farFromSet' : 'project.inSet', { distance: show(pin.nearest.distance), gap: show(pin.nearest.typicalGap) })}

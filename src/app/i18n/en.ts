@@ -194,7 +194,13 @@ export const en = {
   'project.restart': 'Start again',
   'project.cancel': 'Cancel',
   'project.distanceIs':
-    'Distance: the Laplacian-pyramid distance of the path-length metric (mean square difference of each band, coarse to fine, summed; pixels in [−1, 1]). No downloaded network is used.',
+    'Distance: the Laplacian-pyramid distance of the path-length metric (mean square difference of each band, coarse to fine, summed; pixels in [−1, 1]). No downloaded network is used. Every distance shown here is this one.',
+  'project.objective': 'minimise',
+  'project.objectivePyramid': 'the pyramid distance',
+  'project.objectiveD': 'the pyramid distance + the discriminator’s features',
+  'project.distanceIsD':
+    'The search also compares target and reconstruction in the trained discriminator’s first blocks (a copy frozen when the search starts; at each position the channels are scaled to unit length, as LPIPS does), weighted to equal the pyramid distance at the start. The distances shown and the mirror yardstick stay the pyramid distance alone, so they compare with searches made without it.',
+  'project.foundWithD': 'Found by minimising the pyramid distance plus the discriminator’s features; the distances above are the pyramid distance alone.',
   'project.target': 'target (as the model sees it)',
   'project.targetAlt': 'projection target: {label}',
   'project.view': 'reconstruction',

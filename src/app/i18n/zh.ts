@@ -189,7 +189,14 @@ export const zh: Messages = {
   'project.start': '投影',
   'project.restart': '重新开始',
   'project.cancel': '取消',
-  'project.distanceIs': '距离：路径长度指标所用的拉普拉斯金字塔距离（从粗到细每一层差值的均方，再求和；像素范围 [−1, 1]）。不使用任何下载的网络。',
+  'project.distanceIs':
+    '距离：路径长度指标所用的拉普拉斯金字塔距离（从粗到细每一层差值的均方，再求和；像素范围 [−1, 1]）。不使用任何下载的网络。这里显示的所有距离都是这一种。',
+  'project.objective': '最小化',
+  'project.objectivePyramid': '金字塔距离',
+  'project.objectiveD': '金字塔距离 + 判别器的特征',
+  'project.distanceIsD':
+    '搜索还会在已训练判别器的前几个块里比较目标和重建（搜索开始时冻结的一份副本；和 LPIPS 一样，每个位置的通道向量缩放到单位长度），其权重使它在开始时与金字塔距离相等。显示的距离和镜像尺子仍然只是金字塔距离，所以可以和不用它的搜索相比较。',
+  'project.foundWithD': '这是通过最小化金字塔距离加判别器特征找到的；上面的距离只是金字塔距离。',
   'project.target': '目标（模型看到的样子）',
   'project.targetAlt': '投影目标：{label}',
   'project.view': '重建',

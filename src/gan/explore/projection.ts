@@ -11,7 +11,9 @@
  * the common extension (closer fits, latents less like the generator's own). Differences:
  * - Distance: the Laplacian-pyramid distance of the PPL metric (projection-distance.ts), not
  *   LPIPS/VGG16, whose weights would have to be downloaded; it compares the image band by band,
- *   coarse shape and fine texture each with the same weight.
+ *   coarse shape and fine texture each with the same weight. With `distance: 'pyramid+d'` the
+ *   search adds the frozen trained D's features (projection-features.ts); the distances it
+ *   reports stay the pyramid distance alone, so runs with either objective compare.
  * - Per-pixel noise: with `noiseMaps` (StyleGAN), the noise maps are optimised beside w with
  *   NVlabs's regulariser and renormalisation (projection-noise.ts), reaching the synthesis
  *   through the model's noise hook. As in NVlabs, the pin keeps w only: the explorer draws it
@@ -27,6 +29,11 @@ import { Rng } from '../nn/random.ts';
 import { Adam } from '../train/adam.ts';
 import type { GanTrainer } from '../train/trainer.ts';
 import { pyramidDistance } from './projection-distance.ts';
+import { D_FEATURE_BALANCE, D_FEATURE_BLOCKS, FeatureTerm, type ProjectionDistance } from './projection-features.ts';
+import type { Discriminator } from '../nn/models/types.ts';
+import { isAutoencoder } from '../nn/models/autoencoder.ts';
+
+export type { ProjectionDistance };
 
 export type ProjectionSpace = 'w' | 'w+' | 'z';
 
@@ -47,6 +54,8 @@ export interface LatentModel {
   within<T>(fn: () => T): T;
   /** StyleGAN: its per-pixel noise inputs, which a projection may optimise; none for DCGAN. */
   noise?: NoiseHook;
+  /** The trained D, whose features the `pyramid+d` objective compares (frozen by the projector). */
+  discriminator?: Discriminator;
 }
 
 /** A generator's noise inputs, seen from outside the synthesis. */
@@ -120,8 +129,11 @@ export function styleLatentModel(m: StyleGanModel, within: <T>(fn: () => T) => T
 export function latentModelOf(trainer: GanTrainer): LatentModel {
   const style = trainer.styleTraining;
   const { zDim, res } = trainer.model;
-  if (style) return styleLatentModel(style.model, (fn) => style.withAverage(fn));
+  // An autoencoder's `discriminator` slot holds its encoder: no critic to borrow features from.
+  const discriminator = isAutoencoder(trainer.model) ? undefined : trainer.model.discriminator;
+  if (style) return { ...styleLatentModel(style.model, (fn) => style.withAverage(fn)), discriminator };
   return {
+    discriminator,
     space: 'z',
     numWs: 1,
     dim: zDim,
@@ -153,6 +165,11 @@ export interface ProjectionOptions {
   noiseMaps: boolean;
   /** The noise regulariser's weight against the distance (NVlabs: 1e5). */
   noiseWeight: number;
+  /** What the search minimises: the pyramid distance, or that plus the frozen D's features. */
+  distance: ProjectionDistance;
+  /** `pyramid+d`: D's blocks used (from the finest) and the feature term's size against the pyramid's at the start. */
+  dBlocks: number;
+  dBalance: number;
 }
 
 export const PROJECTION_DEFAULTS: ProjectionOptions = {
@@ -169,6 +186,9 @@ export const PROJECTION_DEFAULTS: ProjectionOptions = {
   // which fits the explorer's fixed noise best when found with it (docs/projection.md).
   noiseMaps: false,
   noiseWeight: NOISE_REGULARISE_WEIGHT,
+  distance: 'pyramid',
+  dBlocks: D_FEATURE_BLOCKS,
+  dBalance: D_FEATURE_BALANCE,
 };
 
 /** The reference's schedule at step t of n: learning rate and latent-noise scale (in w_std units). */
@@ -224,6 +244,8 @@ export class Projector {
   private readonly std: number;
   /** StyleGAN with `noiseMaps`: the maps being optimised. */
   private readonly noise: NoiseMaps | undefined;
+  /** `pyramid+d`: the frozen D's feature term. */
+  private readonly features: FeatureTerm | undefined;
   private pending: tf.Scalar[] = [];
   private done = 0;
 
@@ -237,6 +259,7 @@ export class Projector {
     if (model.space === 'z' && o.space !== 'z') this.options.space = 'z';
     if (model.space === 'w' && o.space === 'z') this.options.space = 'w';
     if (!(Number.isInteger(o.steps) && o.steps > 0)) throw new RangeError(`steps must be a positive integer (got ${o.steps})`);
+    if (o.distance === 'pyramid+d' && !model.discriminator) throw new RangeError('the pyramid+d distance needs a trained discriminator');
     if (target.length !== model.res * model.res * 3) throw new RangeError(`target must be ${model.res}×${model.res}×3 values (got ${target.length})`);
     this.target = tf.tensor4d(target, [1, model.res, model.res, 3]);
     this.rng = new Rng(o.seed);
@@ -246,7 +269,25 @@ export class Projector {
     const rows = this.options.space === 'w+' ? model.numWs : 1;
     this.latent = tf.tidy(() => tf.variable(tf.tile(tf.tensor3d(start, [1, 1, model.dim]), [1, rows, 1]), true));
     this.noise = o.noiseMaps && model.noise ? new NoiseMaps(model.noise.sides(), this.rng) : undefined;
+    this.features = o.distance === 'pyramid+d' ? this.featureTerm() : undefined;
     this.adam = new Adam({ latent: this.latent, ...this.noise?.named() }, { lr: o.lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+  }
+
+  /** The feature term, weighted against the pyramid distance of the starting image (no latent noise). */
+  private featureTerm(): FeatureTerm {
+    const term = new FeatureTerm(this.model.discriminator!, this.target, this.options.dBlocks);
+    this.model.within(() => {
+      const start = tf.tidy(() => this.render(this.latent as tf.Tensor3D));
+      const pyramid = tf.tidy(() => pyramidDistance(start, this.target));
+      term.calibrate(pyramid.dataSync()[0]!, start, this.options.dBalance);
+      tf.dispose([start, pyramid]);
+    });
+    return term;
+  }
+
+  /** `pyramid+d`: the feature term's weight (set at the start); undefined for `pyramid`. */
+  get featureWeight(): number | undefined {
+    return this.features?.weight;
   }
 
   get step(): number {
@@ -292,7 +333,8 @@ export class Projector {
     const { value, grads } = tf.variableGrads(() => {
       const image = this.render(tf.add(this.latent, shake) as tf.Tensor3D);
       distance = tf.keep(tf.sum(pyramidDistance(image, this.target)) as tf.Scalar);
-      return noise ? tf.add(distance, tf.mul(noise.penalty(), this.options.noiseWeight)) : tf.clone(distance);
+      const objective: tf.Scalar = this.features ? tf.add(distance, this.features.term(image)) : distance;
+      return noise ? tf.add(objective, tf.mul(noise.penalty(), this.options.noiseWeight)) : tf.clone(objective);
     }, [this.latent, ...(noise?.maps ?? [])]);
     const named: Record<string, tf.Tensor> = { latent: grads[this.latent.name]! };
     noise?.maps.forEach((m, i) => (named[`noise${i}`] = grads[m.name]!));
@@ -361,6 +403,7 @@ export class Projector {
     this.adam.dispose();
     this.latent.dispose();
     this.noise?.dispose();
+    this.features?.dispose();
     this.target.dispose();
   }
 }

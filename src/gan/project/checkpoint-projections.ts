@@ -5,7 +5,7 @@
  * readers before it ignore it, since they read only the manifest fields they know.
  * Every field is checked on reading: a bad entry refuses the file with a reason, like any other.
  */
-import type { ProjectedPinInfo } from '../../contract/explore.ts';
+import type { ProjectedPinInfo, ProjectionDistance } from '../../contract/explore.ts';
 import { refuse } from './checkpoint-types.ts';
 
 /** A pin as stored: its facts and its latent ([numWs, dim] row-major; z as [1, zDim]). */
@@ -21,6 +21,7 @@ const MAX_LATENT_VALUES = 16_384;
 /** The keys a pin's label may use (the page renders them; anything else would show as a raw key). */
 const LABEL_KEYS = new Set(['projection.fileLabel', 'projection.trainingLabel']);
 const SPACES = new Set(['w', 'w+', 'z']);
+const OBJECTIVES = new Set<string>(['pyramid', 'pyramid+d'] satisfies ProjectionDistance[]);
 
 /** The manifest entry for `pins`. */
 export function storeProjections(pins: readonly StoredProjection[]): unknown[] {
@@ -75,6 +76,10 @@ function parseInfo(v: unknown, i: number, space: StoredProjection['latent']['spa
     nearest: parseNearest(v.nearest, i),
     // Only pins found with their noise maps optimised carry it.
     ...(v.fixedNoise === undefined ? {} : { fixedNoise: finite(v.fixedNoise, where(i, 'info.fixedNoise'), 0) }),
+    // Pins written before the objective was a choice were found with the pyramid distance.
+    ...(v.objective === undefined
+      ? {}
+      : { objective: OBJECTIVES.has(v.objective as string) ? (v.objective as ProjectionDistance) : bad(where(i, 'info.objective'), v.objective) }),
   };
 }
 

@@ -92,7 +92,13 @@ export class ProjectionTask {
       throw e;
     }
     const space = trainer.styleTraining ? request.space : 'z';
-    const projector = new Projector(latentModelOf(trainer), prepared.pixels, { space, steps: request.steps, noiseMaps: request.noiseMaps === true });
+    const objective = request.distance === 'pyramid+d' ? 'pyramid+d' : 'pyramid';
+    const projector = new Projector(latentModelOf(trainer), prepared.pixels, {
+      space,
+      steps: request.steps,
+      noiseMaps: request.noiseMaps === true,
+      distance: objective,
+    });
     const id = `p${Date.now().toString(36)}${++this.counter}`;
     const run: Running = {
       id,
@@ -200,6 +206,7 @@ export class ProjectionTask {
       ms: Math.round(performance.now() - run.started),
       nearest: near,
       ...(fixedNoise === undefined ? {} : { fixedNoise }),
+      objective: projector.options.distance,
     };
     this.running = undefined;
     projector.dispose();

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormLeakyRelu, convDownLeakyRelu, convUp, dense } from '../layers.ts';
-import { ParamBuilder } from '../params.ts';
+import { ParamBuilder, type Params } from '../params.ts';
 import type { Rng } from '../random.ts';
 import { dcganLayout } from './dcgan-layout.ts';
-import type { Discriminator, GanModel, Generator, Network } from './types.ts';
+import type { Discriminator, GanModel, Generator } from './types.ts';
 
 /**
  * DCGAN (Radford et al. 2015), sized for a browser.
@@ -113,19 +113,24 @@ export function buildDcganGenerator(opts: DcganOptions, rng: Rng): DcganGenerato
  * `width`, down to 4×4, then one dense layer to `outputs`. Parameters are named `<prefix>.down<i>`
  * and `<prefix>.fc`. D is this with one output; the autoencoder's encoder reuses it for its code.
  */
-export function buildConvDownStack(opts: DcganOptions, prefix: string, outputs: number, rng: Rng): Network<tf.Tensor4D, tf.Tensor2D> {
+export function buildConvDownStack(opts: DcganOptions, prefix: string, outputs: number, rng: Rng): Discriminator {
   const layout = dcganLayout(opts.res, opts.width);
   const down = layout.down(prefix);
   const b = new ParamBuilder(rng);
   for (const { name, cin, cout } of down) fanInLayer(b, rng, name, [4, 4, cin, cout], 16 * cin, cout);
   fanInLayer(b, rng, `${prefix}.fc`, [16 * layout.deepest, outputs], 16 * layout.deepest, outputs);
   const p = b.params;
+  // Every down-conv's output: R/2 … 4.
+  const trunk = (img: tf.Tensor4D, q: Params): tf.Tensor4D[] => {
+    let x = img;
+    return down.map(({ name }) => (x = convDownLeakyRelu(q, name, x, 0.2)));
+  };
   return {
     params: p,
+    features: (img, params = p) => tf.tidy(() => trunk(img, params)),
     apply(img) {
       return tf.tidy(() => {
-        let x = img;
-        for (const { name } of down) x = convDownLeakyRelu(p, name, x, 0.2);
+        const x = trunk(img, p).pop() ?? img;
         return dense(p, `${prefix}.fc`, tf.reshape(x, [img.shape[0], -1]));
       });
     },

@@ -41,12 +41,18 @@ export function buildStyleDiscriminator(opts: StyleGanOptions, rng: Rng): Discri
   b.normal('d.b4.out.w', [c4, 1], 1);
   b.zeros('d.b4.out.b', [1]);
   const p = b.params;
+  // fromRGB, then every residual block's output: R/2 … 4.
+  const trunk = (img: tf.Tensor4D, q: Params): tf.Tensor4D[] => {
+    let x = eqConvAct(q, `d.b${opts.res}.fromrgb`, img);
+    return blocks.map((r) => (x = residualBlock(q, `d.b${r}`, x)));
+  };
   return {
     params: p,
+    features: (img, params = p) => tf.tidy(() => trunk(img, params)),
     apply(img) {
       return tf.tidy(() => {
-        let x = eqConvAct(p, `d.b${opts.res}.fromrgb`, img);
-        for (const r of blocks) x = residualBlock(p, `d.b${r}`, x);
+        const stages = trunk(img, p);
+        let x = stages[stages.length - 1] ?? eqConvAct(p, `d.b${opts.res}.fromrgb`, img);
         if (group > 0) x = minibatchStddev(x, fixedGroup ?? mbstdGroupSize(x.shape[0], group));
         x = eqConvAct(p, 'd.b4.conv', x);
         const h = eqDenseAct(p, 'd.b4.fc', tf.reshape(x, [img.shape[0], -1]));
