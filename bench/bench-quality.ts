@@ -3,7 +3,7 @@
  * page's default DCGAN hold its own against a textbook PyTorch DCGAN (issue #15, item 6)?
  *
  *   npm run bench:quality -- [--sets faces,animals] [--res 32] [--seeds 1,2,3] [--steps 2000,5000,10000]
- *       [--minutes 5,20] [--models dcgan,stylegan,stylegan-ada,stylegan-diffaug,torch-dcgan] [--width N] [--batch N]
+ *       [--minutes 5,20] [--models dcgan,dcgan-r1,stylegan,stylegan-ada,stylegan-diffaug,torch-dcgan] [--width N] [--batch N]
  *       [--out DIR] [--doc docs/parity.md] [--torch-threads 1] [--torch-every 25]
  *   npm run bench:quality -- --table --out DIR [--doc docs/parity.md]      (the table again from saved runs)
  *
@@ -48,6 +48,9 @@ const NO_AUGMENT = { augColor: false, augTranslation: false, augCutout: false, a
 const DIFF_AUGMENT = { augColor: true, augTranslation: true, augCutout: true } satisfies Partial<TrainConfig>;
 const MODELS = {
   dcgan: { label: 'Ganvas DCGAN (page default)', config: { model: 'dcgan', ...NO_AUGMENT } },
+  // Issue #15's D stabiliser: the page's DCGAN with lazy R1 (every 16 D steps, as StyleGAN's). γ = 1: the
+  // NVlabs heuristic's 0.0064 is tuned to StyleGAN2's D; Mescheder et al. used 10 at 64–256 px.
+  'dcgan-r1': { label: 'Ganvas DCGAN + R1 (γ 1)', config: { model: 'dcgan', ...NO_AUGMENT, r1GammaAuto: false, r1Gamma: 1 } },
   stylegan: { label: 'Ganvas StyleGAN, no augmentation', config: { model: 'stylegan', ...NO_AUGMENT } },
   'stylegan-ada': { label: 'Ganvas StyleGAN + ADA', config: { model: 'stylegan', ...NO_AUGMENT, ada: true } },
   'stylegan-diffaug': { label: 'Ganvas StyleGAN + DiffAugment', config: { model: 'stylegan', ...NO_AUGMENT, ...DIFF_AUGMENT } },
@@ -295,7 +298,7 @@ async function runAll(args: Map<string, string>, plan: Plan): Promise<void> {
         console.log(`    ${speed.stepsPerSec.toFixed(2)} steps/s`);
       }
     }
-    rmSync(dataFile);
+    rmSync(dataFile, { force: true }); // parallel runs (one process per seed) share it
   }
   await writeFile(join(plan.out, 'floors.json'), JSON.stringify({ ...readFloors(plan.out), ...floors }));
 }
