@@ -172,7 +172,7 @@ describe('R1 on the CPU backend (the reference)', () => {
 });
 
 describe('r1GammaOf', () => {
-  const c = { res: 32, batch: 32, r1Gamma: 2 };
+  const c = { res: 32, batch: 32, r1Gamma: 2 } as const;
   it('auto: the heuristic for StyleGAN, R1 off for DCGAN (old DCGAN projects carry auto and trained without R1)', () => {
     expect(r1GammaOf({ ...c, model: 'stylegan', r1GammaAuto: true })).toBeCloseTo(0.0064, 12);
     expect(r1GammaOf({ ...c, model: 'dcgan', r1GammaAuto: true })).toBe(0);
