@@ -119,7 +119,8 @@ export function collapsed(runs: RunResult[]): string {
 
 /**
  * The issue's targets (#15) where the runs hold what they need: each StyleGAN variant's median SWD over the page
- * default DCGAN's (target ≤ 0.75), and the DCGAN's over the PyTorch textbook DCGAN's (target ≤ 1.1), at every mark.
+ * default DCGAN's (target ≤ 0.75), the DCGAN's over the PyTorch textbook DCGAN's (target ≤ 1.1), and DCGAN + R1's
+ * over the page default's (better: < 1), at every mark.
  */
 export function targetLines(runs: RunResult[]): string[] {
   const medianSwd = (model: string, at: RunPoint['at'], mark: number) => {
@@ -143,6 +144,9 @@ export function targetLines(runs: RunResult[]): string[] {
   }
   const t = ratio('dcgan', 'torch-dcgan', 1.1);
   if (t.length) out.push(`- dcgan / torch-dcgan median SWD (target ≤ 1.1): ${t.join(', ')}`);
+  // Issue #15's D stabiliser: ✓ where R1's median SWD is below the page default's (the rule also wants no collapsed seed).
+  const r1 = ratio('dcgan-r1', 'dcgan', 1 - 1e-9);
+  if (r1.length) out.push(`- dcgan-r1 / dcgan median SWD (better: < 1): ${r1.join(', ')}`);
   return out;
 }
 

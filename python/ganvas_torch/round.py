@@ -35,6 +35,18 @@ def check_supported(config: dict):
         raise NotYet(f'ganvas_torch trains DCGAN and StyleGAN projects; this one is {model}')
 
 
+def dcgan_r1_gamma(config: dict) -> float:
+    """r1.ts r1GammaOf for DCGAN: r1Gamma when r1GammaAuto is off; automatic means R1 off."""
+    return 0.0 if config.get('r1GammaAuto', True) else float(config.get('r1Gamma', 0))
+
+
+def check_trainable_dcgan(config: dict):
+    """What DcganRun.round cannot train, refused before training (exporting such a G is fine)."""
+    if dcgan_r1_gamma(config) > 0:
+        raise NotYet(f"ganvas_torch does not train DCGAN with R1 yet (this project's r1Gamma is {config['r1Gamma']}); "
+                     'continue it in the page or the CLI, or set r1Gamma to 0')
+
+
 class Adam:
     """src/gan/train/adam.ts over named parameters: m, v and t exactly as a project stores them."""
 

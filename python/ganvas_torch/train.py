@@ -36,7 +36,7 @@ import torch.distributed as dist
 from . import dataset as images
 from .fresh import PAGE, TRAINABLE, config_for, fresh_snapshot, parse_setting, run_name
 from .project import ProjectError, check_config, read_project, write_project
-from .round import DcganRun, NotYet, Shard
+from .round import DcganRun, NotYet, Shard, check_trainable_dcgan
 from .style_round import NOISE_MODES, StyleganRun
 
 MAX_FRAMES = 48
@@ -197,6 +197,7 @@ def main(argv=None):
             if snapshot.config.get('model') == 'stylegan':
                 run = StyleganRun(snapshot, ranks.device, shard, a.noise)
             else:
+                check_trainable_dcgan(snapshot.config)
                 run = DcganRun(snapshot, ranks.device, shard, ranks.bn_group)
         except (ProjectError, NotYet, ValueError) as e:
             log(f'{a.project or a.data}: {e}')

@@ -73,6 +73,16 @@ def test_what_is_not_trained_here_is_refused_by_name(start, tmp_path, capsys):
     assert not (tmp_path / 'o.ganvas').exists()
 
 
+def test_a_dcgan_with_r1_is_refused_by_name(start, tmp_path, capsys):
+    s = read_project(start)
+    s.config = {**s.config, 'r1GammaAuto': False, 'r1Gamma': 1.0}
+    (tmp_path / 'r1.ganvas').write_bytes(encode_project(s))
+    from ganvas_torch.train import main
+    assert main(['--project', str(tmp_path / 'r1.ganvas'), '--steps', '1', '--out', str(tmp_path / 'o.ganvas')]) == 2
+    assert "does not train DCGAN with R1 yet (this project's r1Gamma is 1.0)" in capsys.readouterr().out
+    assert not (tmp_path / 'o.ganvas').exists()
+
+
 def test_mirrored_reals_draw_as_ganvas_draws_them(tmp_path):
     # Faces, not shapes: a drawn shape can be its own mirror image, and then a flip changes nothing.
     cli('--data', 'faces', *TINY[2:], '--xflip', '1', '--steps', '0', '--out', tmp_path, '--save', tmp_path / 'init.ganvas')

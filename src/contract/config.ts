@@ -82,14 +82,15 @@ export interface TrainConfig {
   wDim: number;
   /** StyleGAN: depth of the mapping network z → w (the paper uses 8; 4 is enough at this scale). */
   mappingLayers: number;
-  /** StyleGAN: R1 weight γ when `r1GammaAuto` is off; 0 switches R1 off. */
+  /** R1 weight γ (StyleGAN and DCGAN) when `r1GammaAuto` is off; 0 switches R1 off. */
   r1Gamma: number;
   /**
-   * StyleGAN: use StyleGAN2-ADA's heuristic γ = 0.0002·res²/batch instead of `r1Gamma`. A link or
-   * CLI call that names `r1Gamma` (and not this) turns it off, so `r1Gamma=0` means no R1.
+   * StyleGAN: use StyleGAN2-ADA's heuristic γ = 0.0002·res²/batch instead of `r1Gamma`; for DCGAN
+   * it means R1 off (no heuristic for its D; see src/gan/train/r1.ts r1GammaOf). A link or CLI
+   * call that names `r1Gamma` (and not this) turns it off, so `r1Gamma=0` means no R1.
    */
   r1GammaAuto: boolean;
-  /** StyleGAN: R1 runs every this many steps, scaled up to match (lazy regularisation). */
+  /** R1 runs every this many D steps, scaled up to match (lazy regularisation). */
   r1Every: number;
   /**
    * StyleGAN: half-life of the generator's weight average, in images at batch 32; it scales with

@@ -78,6 +78,17 @@ describe('bench:quality table', () => {
     expect(targetLines(runs.filter((r) => r.model === 'dcgan'))).toEqual([]);
   });
 
+  it('says whether DCGAN + R1 beats the page default: median SWD strictly below', () => {
+    const dcgan = runs.filter((r) => r.model === 'dcgan'); // median SWD 50 at step 100, 63 at 1 min
+    // 50 / 50: a tie is not better; 57 / 63 is.
+    expect(targetLines([...dcgan, run('dcgan-r1', 1, [50, 1], [57, 1])])).toEqual([
+      '- dcgan-r1 / dcgan median SWD (better: < 1): step 100 1.00 ✗, 1 min 0.90 ✓',
+    ]);
+    // Over two seeds: medians 50 and 63, ratios 1.00.
+    const two = [run('dcgan-r1', 1, [45, 1], [60, 1]), run('dcgan-r1', 2, [55, 1], [66, 1])];
+    expect(targetLines([...dcgan, ...two])).toEqual(['- dcgan-r1 / dcgan median SWD (better: < 1): step 100 1.00 ✗, 1 min 1.00 ✗']);
+  });
+
   it('ends with the runs’ dates, machine, load and backends', () => {
     const text = qualityTables(runs, ORDER, new Map([['faces|16', 21.5]]));
     expect(text).toContain('**faces (110 images) at 16 px** (width 16, batch 16); SWD of the dataset itself (128 images resampled): 21.5');

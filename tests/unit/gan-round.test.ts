@@ -63,7 +63,8 @@ function watchAdam(before?: (call: Call, adam: Adam) => void): { calls: Call[]; 
     const who = names[0]!.startsWith('d.') ? 'd' : 'g';
     const call: Call = {
       who,
-      r1: who === 'd' && (grads['d.b4.out.b']?.dataSync() ?? [0]).every((v) => v === 0),
+      // D's final bias: StyleGAN's d.b4.out.b, DCGAN's d.fc.b.
+      r1: who === 'd' && ((grads['d.b4.out.b'] ?? grads['d.fc.b'])?.dataSync() ?? [0]).every((v) => v === 0),
       grads: Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.dataSync() as Float32Array])),
       options: { ...this.options },
     };
@@ -227,6 +228,46 @@ describe('the GAN round: R1 (StyleGAN2-ADA lazy regularisation)', () => {
     plain.trainStep();
     expect(w.calls.find((x) => x.who === 'd')!.options.lr).toBe(2e-3);
     plain.dispose();
+  });
+});
+
+describe('the GAN round: R1 for DCGAN (issue #15: a D stabiliser)', () => {
+  const dcgan = (o: Partial<TrainConfig> = {}) => tinyConfig({ model: 'dcgan', ...o });
+
+  it("with r1Gamma set, DCGAN's D gets lazy R1 every r1Every-th D step, by γ/2 · r1Every · ∇R1, with Adam's lazy correction", () => {
+    const k = 2;
+    const config = dcgan({ r1GammaAuto: false, r1Gamma: 2, r1Every: k });
+    const trainer = new GanTrainer(config, data());
+    const d = trainer.model.discriminator;
+    const reals = realBatch(config.batch);
+    const errors: number[] = [];
+    const w = watchAdam((call) => {
+      if (!call.r1) return;
+      const expected = tf.tidy(() => gradientsByName(d.params, () => tf.mul(r1Penalty(d, reals), (config.r1Gamma / 2) * k) as tf.Scalar).grads);
+      errors.push(relError(call.grads, expected));
+      tf.dispose(Object.values(expected));
+    });
+    restore = w.restore;
+    for (let i = 0; i < 4; i++) trainer.trainStep(); // R1 after D steps 0 and 2
+    const dCalls = w.calls.filter((c) => c.who === 'd');
+    expect(dCalls.map((c) => (c.r1 ? 'R' : 'D')).join('')).toBe('DRDDRD');
+    expect(errors).toHaveLength(2);
+    for (const e of errors) expect(e).toBeLessThan(1e-4);
+    expect(dCalls[0]!.options.lr).toBeCloseTo(config.lrD * (k / (k + 1)), 12);
+    reals.dispose();
+    trainer.dispose();
+  });
+
+  it("DCGAN's default, and r1GammaAuto (what DCGAN projects saved before this carry), train without R1", () => {
+    for (const config of [dcgan(), dcgan({ r1GammaAuto: true, r1Gamma: 0.5 })]) {
+      const trainer = new GanTrainer(config, data());
+      const w = watchAdam();
+      for (let i = 0; i < 2; i++) trainer.trainStep();
+      w.restore();
+      expect(w.calls.filter((c) => c.who === 'd').map((c) => (c.r1 ? 'R' : 'D'))).toEqual(['D', 'D']);
+      expect(w.calls.find((c) => c.who === 'd')!.options.lr).toBe(config.lrD);
+      trainer.dispose();
+    }
   });
 });
 

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildDcganDiscriminator } from '../../src/gan/nn/models/dcgan.ts';
 import { buildStyleDiscriminator } from '../../src/gan/nn/models/stylegan-d.ts';
 import type { Discriminator } from '../../src/gan/nn/models/types.ts';
 import { disposeParams, readParams } from '../../src/gan/nn/params.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
-import { defaultR1Gamma, r1Penalty, r1Step } from '../../src/gan/train/r1.ts';
+import { defaultR1Gamma, installComparisonGradient, r1GammaOf, r1Penalty, r1Step } from '../../src/gan/train/r1.ts';
 import { useCpuBackend, useFastBackend } from '../helpers/tf.ts';
 
 /** 8 px, 4–8 channels, minibatch stddev on (groups of 2 at batch 4): small enough for finite differences. */
@@ -14,6 +15,14 @@ function tinyD(seed: number): Discriminator {
   // a value far above float32 rounding.
   const out = d.params['d.b4.out.w']!;
   out.assign(tf.tidy(() => tf.mul(out, 10)));
+  return d;
+}
+
+/** DCGAN's D at 16 px, width 4 (two 4×4 stride-2 convs with tf.leakyRelu, then fc); fc ×100 lifts R1 and its slopes above float32 noise, as tinyD's ×10. */
+function tinyDcganD(seed: number): Discriminator {
+  const d = buildDcganDiscriminator({ res: 16, width: 4, zDim: 1 }, new Rng(seed));
+  const out = d.params['d.fc.w']!;
+  out.assign(tf.tidy(() => tf.mul(out, 100)));
   return d;
 }
 
@@ -54,14 +63,12 @@ function kinkFreeDifference(f: (delta: number) => number, f0: number): number {
  * so their R1 gradient comes only through the stddev layer, and shifting a bias moves so many
  * kinks at once that no kink-free interval remains.)
  */
-function checkDoubleGradient(): void {
-  const d = tinyD(4);
-  const x = reals();
+function checkDoubleGradient(d = tinyD(4), weights = 7, x = reals()): void {
   const { value, grads } = tf.variableGrads(() => r1Penalty(d, x), Object.values(d.params));
   const r1 = value.dataSync()[0]!;
   expect(r1).toBeGreaterThan(0.5); // not a tiny value: the check below has something to measure
   const names = Object.keys(d.params).filter((n) => n.endsWith('.w'));
-  expect(names.length).toBe(7);
+  expect(names.length).toBe(weights);
   names.forEach((name, k) => {
     const v = d.params[name]!;
     const dir = tf.tidy(() => {
@@ -137,12 +144,22 @@ describe('R1 on the WASM backend (our training kernels)', () => {
     disposeParams(d.params);
   });
 
-  it("tfjs's own leakyRelu cannot be differentiated twice (why D uses a custom gradient)", () => {
-    const w = tf.variable(tf.ones([3]));
+  it("tfjs's own leakyRelu differentiates twice once Greater has its (zero) gradient", () => {
+    const w = tf.variable(tf.tensor1d([1, 2, 1]));
     const x = tf.tensor1d([1, -2, 3]);
+    // r1 = Σ (∂/∂t leakyRelu(t·w))² = Σ (w·s)², s = 1 where t·w > 0 else 0.2; ∂r1/∂w = 2·w·s².
     const r1 = () => tf.sum(tf.square(tf.grad((t: tf.Tensor) => tf.sum(tf.leakyRelu(tf.mul(t, w), 0.2)))(x))) as tf.Scalar;
-    expect(() => tf.variableGrads(r1, [w])).toThrow(/Greater/);
-    tf.dispose([w, x]);
+    installComparisonGradient();
+    const { value, grads } = tf.variableGrads(r1, [w]);
+    expect(value.dataSync()[0]).toBeCloseTo(1 + 0.16 + 1, 6);
+    const g = Array.from(grads[w.name]!.dataSync());
+    [2, 0.16, 2].forEach((want, i) => expect(g[i]).toBeCloseTo(want, 6));
+    tf.dispose([w, x, value, ...Object.values(grads)]);
+  });
+
+  it("DCGAN's D (tf.leakyRelu, no batch norm): R1's gradient w.r.t. its weights matches central differences", async () => {
+    await useFastBackend();
+    checkDoubleGradient(tinyDcganD(3), 3, tf.tanh(tf.randomNormal([4, 16, 16, 3], 0, 1, 'float32', 1)) as tf.Tensor4D);
   });
 });
 
@@ -151,6 +168,18 @@ describe('R1 on the CPU backend (the reference)', () => {
   it("its gradient w.r.t. D's parameters matches central differences", async () => {
     await useCpuBackend();
     checkDoubleGradient();
+  });
+});
+
+describe('r1GammaOf', () => {
+  const c = { res: 32, batch: 32, r1Gamma: 2 } as const;
+  it('auto: the heuristic for StyleGAN, R1 off for DCGAN (old DCGAN projects carry auto and trained without R1)', () => {
+    expect(r1GammaOf({ ...c, model: 'stylegan', r1GammaAuto: true })).toBeCloseTo(0.0064, 12);
+    expect(r1GammaOf({ ...c, model: 'dcgan', r1GammaAuto: true })).toBe(0);
+  });
+  it('not auto: r1Gamma, for either model', () => {
+    expect(r1GammaOf({ ...c, model: 'stylegan', r1GammaAuto: false })).toBe(2);
+    expect(r1GammaOf({ ...c, model: 'dcgan', r1GammaAuto: false })).toBe(2);
   });
 });
 

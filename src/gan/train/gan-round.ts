@@ -43,7 +43,7 @@ const TRUNCATION_SEED = 0x7c0;
  * and loss.py), with the game controls' step counts:
  *
  *   1. D main × dSteps: each on a fresh real batch and fresh latents; after it, D
- *      regularisation (lazy R1, StyleGAN) when due, i.e. every r1Every-th D step, counted in
+ *      regularisation (lazy R1, any model whose config sets a γ) when due, i.e. every r1Every-th D step, counted in
  *      D steps (the first D step included, as NVlabs's batch_idx % interval == 0), with weight
  *      γ/2 · r1Every, on that step's un-augmented reals through D's lens.
  *   2. G main × gSteps: each on fresh latents (StyleGAN: style mixing), with w̄ tracked from
@@ -68,7 +68,7 @@ export class GanRound implements Training {
   readonly optimizers: { g: Adam; d: Adam };
   private readonly style: StyleTraining | undefined;
   private ada: AdaController | undefined;
-  /** R1 weight γ (0: off; only StyleGAN's D has the double-backward ops R1 needs). */
+  /** R1 weight γ (0: off), for any model's D (r1.ts: r1GammaOf). */
   private readonly gamma: number;
   private readonly means = new RunningMeans<Key>(KEYS);
   /** Updates so far: D main steps (R1's clock) and G steps (the EMA's images seen). */
@@ -83,7 +83,7 @@ export class GanRound implements Training {
   ) {
     const c = config();
     this.style = isStyleGan(model) ? new StyleTraining(model, c) : undefined;
-    this.gamma = this.style ? r1GammaOf(c) : 0;
+    this.gamma = r1GammaOf(c);
     const d = adamOptionsOf(c, c.lrD);
     this.optimizers = {
       g: new Adam(model.generator.params, adamOptionsOf(c, c.lrG)),

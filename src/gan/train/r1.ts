@@ -15,8 +15,26 @@ import type { Discriminator } from '../nn/models/types.ts';
  * Mean, Sqrt, Step, Mul and Add do; three common ops do not and throw
  * "gradient function not found": LeakyRelu (its gradient uses Greater), AvgPool (AvgPoolGrad)
  * and ResizeBilinear (ResizeBilinearGrad), ResizeNearestNeighbor likewise. The StyleGAN D
- * (models/stylegan-d.ts) avoids all three; DCGAN's D uses tf.leakyRelu, so R1 on it throws.
+ * (models/stylegan-d.ts) avoids all three. DCGAN's D uses tf.leakyRelu (off WebGPU): its
+ * gradient is where(x > 0, dy, α·dy), and only the mask x > 0 lacks a gradient, so
+ * installComparisonGradient gives `Greater` its true one (zero: a step function is flat almost
+ * everywhere). First-order gradients are untouched; R1 through DCGAN's D then works.
+ * DCGAN's D has no batch norm (models/dcgan.ts), so its R1 needs no batch-statistics rule: each
+ * sample's ∇ₓD is its own.
  */
+
+let comparisonGradient = false;
+
+/** Registers Greater's gradient (zero for both inputs), once per process; see above. */
+export function installComparisonGradient(): void {
+  if (comparisonGradient || tf.getGradient('Greater')) return;
+  comparisonGradient = true;
+  tf.registerGradient({
+    kernelName: 'Greater',
+    inputsToSave: ['a', 'b'],
+    gradFunc: (_dy, saved) => ({ a: () => tf.zerosLike(saved[0]!), b: () => tf.zerosLike(saved[1]!) }),
+  });
+}
 
 /**
  * Mean over the batch of ||∇ₓ Σ D(lens(x))||², a scalar differentiable w.r.t. D's parameters.
@@ -28,6 +46,7 @@ import type { Discriminator } from '../nn/models/types.ts';
  * Multiply by γ/2 (and by the lazy interval) in the D loss.
  */
 export function r1Penalty(d: Discriminator, reals: tf.Tensor4D, lens: Lens = (x) => x): tf.Scalar {
+  installComparisonGradient();
   return tf.tidy(() => {
     const g = tf.grad((x: tf.Tensor) => tf.sum(d.apply(lens(x as tf.Tensor4D))))(reals);
     return tf.mean(tf.sum(tf.square(g), [1, 2, 3]));
@@ -39,9 +58,16 @@ export function defaultR1Gamma(res: number, batch: number): number {
   return (0.0002 * res * res) / batch;
 }
 
-/** The γ a run trains with: the heuristic when `r1GammaAuto`, else `r1Gamma` (0: R1 off). */
-export function r1GammaOf(c: Pick<TrainConfig, 'r1Gamma' | 'r1GammaAuto' | 'res' | 'batch'>): number {
-  return c.r1GammaAuto ? defaultR1Gamma(c.res, c.batch) : c.r1Gamma;
+/**
+ * The γ a run trains with, for any model: `r1Gamma` when `r1GammaAuto` is off (0: R1 off).
+ * `r1GammaAuto` means StyleGAN2-ADA's heuristic for StyleGAN, whose D it was tuned for, and R1
+ * off for DCGAN: no heuristic is measured for DCGAN's D, and DCGAN projects saved before DCGAN
+ * could train with R1 carry `r1GammaAuto: true` (the old default, ignored then), so they resume
+ * as they were trained.
+ */
+export function r1GammaOf(c: Pick<TrainConfig, 'model' | 'r1Gamma' | 'r1GammaAuto' | 'res' | 'batch'>): number {
+  if (!c.r1GammaAuto) return c.r1Gamma;
+  return c.model === 'stylegan' ? defaultR1Gamma(c.res, c.batch) : 0;
 }
 
 /** What r1Step needs of an optimizer: an update from gradients keyed by parameter name (as adam.ts's Adam). */
