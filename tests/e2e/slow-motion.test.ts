@@ -28,14 +28,11 @@ describe('slow motion', () => {
     const highlighted = new Set<string>();
     const end = Date.now() + 9_000;
     while (Date.now() < end) {
-      const phase = await page
-        .getByTestId('phase')
-        .getAttribute('data-phase', { timeout: 1000 })
-        .catch(() => null);
-      const active = await page
-        .locator('.player.active select')
-        .getAttribute('data-testid', { timeout: 1000 })
-        .catch(() => null);
+      // Both read in one evaluation: two queries could straddle a phase change.
+      const { phase, active } = await page.evaluate(() => ({
+        phase: document.querySelector('[data-testid="phase"]')?.getAttribute('data-phase') ?? null,
+        active: document.querySelector('.player.active select')?.getAttribute('data-testid') ?? null,
+      }));
       if (phase && active) highlighted.add(`${phase}:${active}`);
       await page.waitForTimeout(100);
     }
