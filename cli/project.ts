@@ -142,7 +142,7 @@ interface Result {
 
 async function projectOne(trainer: GanTrainer, set: PreparedSet, target: { name: string; pixels: Float32Array }, o: Options): Promise<Result> {
   const t0 = performance.now();
-  const projector = new Projector(latentModelOf(trainer), target.pixels, {
+  const projector = await Projector.create(latentModelOf(trainer), target.pixels, {
     space: o.space,
     steps: o.steps,
     noiseMaps: o.noiseMaps,

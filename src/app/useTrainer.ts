@@ -37,6 +37,12 @@ function remember(watch: Watch, cmd: Command): void {
     case 'train/game':
       watch.replay.push(cmd);
       break;
+    // Asked for, not yet confirmed: a Worker that dies before it reads the command must not
+    // make the person press Train twice.
+    case 'train/start':
+    case 'train/pause':
+      watch.training = cmd.type === 'train/start';
+      break;
     default:
       break;
   }

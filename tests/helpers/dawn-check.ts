@@ -33,12 +33,15 @@ export function warnIfSkipped(suite: string): void {
   if (dawnMissing) console.warn(`${suite}: skipped (${dawnMissing})`);
 }
 
+/** Lets a check load the Worker's modules, whose wasm binaries are Vite `?url` imports. */
+const URL_IMPORTS = new URL('./url-imports.mjs', import.meta.url).href;
+
 /** Runs `script` (a path from the repo root) under Dawn + SwiftShader: its JSON result, or why it failed. */
 export function runDawnCheck<T>(script: string, timeoutMs: number): T | Error {
   const dir = mkdtempSync(join(tmpdir(), 'ganvas-dawn-'));
   const out = join(dir, 'check.json');
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script, out], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', URL_IMPORTS, script, out], {
       encoding: 'utf8',
       env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/chromium', VK_ICD_FILENAMES: SWIFTSHADER },
       timeout: timeoutMs,

@@ -23,6 +23,7 @@ import { biasLeakyRelu } from '../../src/gan/backend/bias-leaky-relu.ts';
 import { discriminatorLoss, generatorLoss, meanProbability } from '../../src/gan/train/losses.ts';
 import { realSignSum } from '../../src/gan/train/ada.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
+import { hasNonFinite, type Memento } from '../../src/gan/project/memento.ts';
 
 const ADAM_SHAPES = [[1], [7], [300], [5, 33], [4, 4, 3, 17]];
 /** NHWC and 2-D inputs; rows above and below one workgroup, channels above 256. */
@@ -207,6 +208,27 @@ async function trainingRun(model: ModelKind, shared: boolean): Promise<{ state: 
   return { state, identities };
 }
 
+/** Term counts of AddN around WebGPU's 8 storage buffers a shader, and a StyleGAN snapshot's. */
+const ADDN_TERMS = [2, 7, 8, 9, 48, 224];
+
+function addNRun(terms: number, seed: number): tf.Tensor[] {
+  const rng = new Rng(seed);
+  return tf.tidy(() => [tf.addN(Array.from({ length: terms }, () => randoms(rng, [3, 5])))]);
+}
+
+/** The divergence guard's check on a 60-tensor snapshot: clean, then with one NaN in the last tensor. */
+async function nonFiniteRun(): Promise<number[][]> {
+  const rng = new Rng(80);
+  const tensors = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`t${i}`, randoms(rng, [4])]));
+  const m = { tensors, adamT: {} } as unknown as Memento;
+  const clean = await hasNonFinite(m);
+  tensors['t59']!.dispose();
+  tensors['t59'] = tf.tensor([0, NaN, 1, 2]);
+  const poisoned = await hasNonFinite(m);
+  tf.dispose(Object.values(tensors));
+  return [[Number(clean), Number(poisoned)]];
+}
+
 async function runAll(ours: boolean): Promise<Case[]> {
   const cases: Case[] = [];
   for (const [i, s] of ADAM_SHAPES.entries()) cases.push({ name: `adam ${s.join('x')}`, data: await adamRun(s, 10 + i, false) });
@@ -223,6 +245,8 @@ async function runAll(ours: boolean): Promise<Case[]> {
   for (const [i, s] of [[5], [2, 6, 6, 3]].entries()) cases.push({ name: `tanh ${s.join('x')}`, data: await read(tanhRun(s, 50 + i)) });
   for (const [i, { reals, fakes }] of LOSS_CASES.entries())
     cases.push({ name: `gan loss ${reals}+${fakes}`, data: await read(ganLossRun(reals, fakes, 40 + i, ours)) });
+  for (const [i, n] of ADDN_TERMS.entries()) cases.push({ name: `addN ${n}`, data: await read(addNRun(n, 90 + i)) });
+  cases.push({ name: 'non-finite snapshot', data: await nonFiniteRun() });
   return cases;
 }
 

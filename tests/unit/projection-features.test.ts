@@ -107,7 +107,7 @@ describe('projection with the pyramid+d objective', () => {
     const dBefore = Object.fromEntries(Object.entries(d.params).map(([k, v]) => [k, Array.from(v.dataSync())]));
     const target = constantSet(16, 1, (x, y, c) => (x - y + c) / 30).pixels;
     const run = async (distance: 'pyramid' | 'pyramid+d') => {
-      const p = new Projector(lm, target, { space: 'w+', steps: 8, statsSamples: 64, distance });
+      const p = await Projector.create(lm, target, { space: 'w+', steps: 8, statsSamples: 64, distance });
       p.run(8);
       await p.drain();
       const { values } = await p.latentValues();
@@ -125,7 +125,7 @@ describe('projection with the pyramid+d objective', () => {
     trainer.dispose();
   });
 
-  it('weights the term so it equals the pyramid distance at the starting image (balance 1) or a share of it', () => {
+  it('weights the term so it equals the pyramid distance at the starting image (balance 1) or a share of it', async () => {
     const trainer = styleTrainer();
     const lm = latentModelOf(trainer);
     const target = image(6);
@@ -139,7 +139,7 @@ describe('projection with the pyramid+d objective', () => {
     const pyr = read(pyramidDistance(start, target))[0]!;
     for (const balance of [1, 0.25]) {
       const term = new FeatureTerm(trainer.model.discriminator, target, 2);
-      term.calibrate(pyr, start, balance);
+      await term.calibrate(pyr, start, balance);
       expect(read(term.term(start))[0]).toBeCloseTo(balance * pyr, 5);
       term.dispose();
     }
@@ -147,11 +147,11 @@ describe('projection with the pyramid+d objective', () => {
     trainer.dispose();
   });
 
-  it('refuses pyramid+d on a generator without a discriminator, with a message saying so', () => {
+  it('refuses pyramid+d on a generator without a discriminator, with a message saying so', async () => {
     const model = buildStylegan({ res: 16, width: 8, zDim: 16, wDim: 16, mappingLayers: 2 }, new Rng(7));
     const target = constantSet(16, 1, () => 0).pixels;
     const before = tf.memory().numTensors;
-    expect(() => new Projector(styleLatentModel(model), target, { distance: 'pyramid+d', steps: 2, statsSamples: 8 })).toThrow(/discriminator/);
+    await expect(Projector.create(styleLatentModel(model), target, { distance: 'pyramid+d', steps: 2, statsSamples: 8 })).rejects.toThrow(/discriminator/);
     // The refused projector's tensors are not left behind.
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
@@ -162,7 +162,7 @@ describe('projection with the pyramid+d objective', () => {
       const lm = latentModelOf(trainer);
       const target = constantSet(16, 1, (x, y, c) => (x + y + c) / 40 - 0.5).pixels;
       const once = async (i: number) => {
-        const p = new Projector(lm, target, { space: i % 2 ? 'w' : 'w+', steps: 4, statsSamples: 32, distance: 'pyramid+d' });
+        const p = await Projector.create(lm, target, { space: i % 2 ? 'w' : 'w+', steps: 4, statsSamples: 32, distance: 'pyramid+d' });
         while (!p.finished) {
           p.run(2);
           await p.drain();

@@ -127,9 +127,9 @@ describe('projection with noise maps', () => {
     const target = tf.tidy(() => lm.noise!.render(mixStyles(wStar, wStar, Array(model.numWs).fill(false)), trueNoise));
     const pixels = (await target.data()) as Float32Array;
     const options = { space: 'w' as const, steps: 200, statsSamples: 2000 };
-    const wOnly = new Projector(lm, pixels, { ...options, noiseMaps: false });
-    const reference = new Projector(lm, pixels, { ...options, noiseMaps: true }); // NVlabs's weight, 1e5
-    const free = new Projector(lm, pixels, { ...options, noiseMaps: true, noiseWeight: 0 });
+    const wOnly = await Projector.create(lm, pixels, { ...options, noiseMaps: false });
+    const reference = await Projector.create(lm, pixels, { ...options, noiseMaps: true }); // NVlabs's weight, 1e5
+    const free = await Projector.create(lm, pixels, { ...options, noiseMaps: true, noiseWeight: 0 });
     expect([wOnly.optimisesNoise, reference.optimisesNoise, free.optimisesNoise]).toEqual([false, true, true]);
     const [dW, dRef, dFree] = [await project(wOnly), await project(reference), await project(free)];
     // Measured 1.146 (w only), 1.081 (reference weight), 0.014 (no regulariser).
@@ -161,7 +161,7 @@ describe('projection with noise maps', () => {
     const sample = () => tf.tidy(() => model.sample(z, { seed: 9 }).dataSync());
     const before = sample();
     const once = async (noiseMaps: boolean) => {
-      const p = new Projector(lm, target, { space: 'w+', steps: 4, statsSamples: 32, noiseMaps });
+      const p = await Projector.create(lm, target, { space: 'w+', steps: 4, statsSamples: 32, noiseMaps });
       await project(p);
       await p.fixedNoiseDistance();
       await p.noiseValues();

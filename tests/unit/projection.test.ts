@@ -70,7 +70,7 @@ describe('projection recovers a known latent', () => {
     const lm = styleLatentModel(model);
     const wStar = tf.tidy(() => model.mapping(tf.tensor2d(new Rng(11).normals(16), [1, 16])));
     const target = tf.tidy(() => lm.render(mixStyles(wStar, wStar, Array(model.numWs).fill(false))));
-    const p = new Projector(lm, (await target.data()) as Float32Array, { space: 'w', steps: 300, statsSamples: 2000 });
+    const p = await Projector.create(lm, (await target.data()) as Float32Array, { space: 'w', steps: 300, statsSamples: 2000 });
     const start = await p.distance();
     const final = await project(p);
     const found = await p.latentValues();
@@ -95,8 +95,8 @@ describe('projection recovers a known latent', () => {
     const mask = model.layerResolutions.map((r) => r > 4);
     const target = tf.tidy(() => lm.render(mixStyles(w1!, w2!, mask)));
     const pixels = (await target.data()) as Float32Array;
-    const inW = new Projector(lm, pixels, { space: 'w', steps: 200, statsSamples: 2000 });
-    const inWPlus = new Projector(lm, pixels, { space: 'w+', steps: 200, statsSamples: 2000 });
+    const inW = await Projector.create(lm, pixels, { space: 'w', steps: 200, statsSamples: 2000 });
+    const inWPlus = await Projector.create(lm, pixels, { space: 'w+', steps: 200, statsSamples: 2000 });
     const [dW, dWPlus] = [await project(inW), await project(inWPlus)];
     expect(dWPlus).toBeLessThan(dW);
     const found = await inWPlus.latentValues();
@@ -115,7 +115,7 @@ describe('projection recovers a known latent', () => {
     const lm = latentModelOf(trainer);
     expect(lm.space).toBe('z');
     const target = tf.tidy(() => lm.render(tf.tensor3d(new Rng(5).normals(16), [1, 1, 16])));
-    const p = new Projector(lm, (await target.data()) as Float32Array, { steps: 150 });
+    const p = await Projector.create(lm, (await target.data()) as Float32Array, { steps: 150 });
     expect(p.options.space).toBe('z');
     const start = await p.distance();
     expect(await project(p)).toBeLessThan(start / 4);
@@ -163,7 +163,7 @@ describe('memory', () => {
     const lm = latentModelOf(trainer);
     const target = constantSet(16, 1, (x, y, c) => (x + y + c) / 40 - 0.5).pixels;
     const once = async (space: 'w' | 'w+') => {
-      const p = new Projector(lm, target, { space, steps: 6, statsSamples: 64 });
+      const p = await Projector.create(lm, target, { space, steps: 6, statsSamples: 64 });
       await project(p);
       await p.latentValues();
       p.image().dispose();

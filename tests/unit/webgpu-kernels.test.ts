@@ -165,4 +165,17 @@ describe.skipIf(dawnMissing !== undefined)('fused WebGPU kernels on Dawn + Swift
       expect(shared.identities).toBeLessThan(model === 'dcgan' ? 5 : cloned.identities / 4);
     },
   );
+
+  it('sums any number of terms with AddN (WebGPU binds 8 buffers a shader), so a snapshot with a NaN is caught', () => {
+    const c = result();
+    const sums = c.reference.filter((r) => r.name.startsWith('addN '));
+    expect(sums.map((r) => r.name)).toEqual(['addN 2', 'addN 7', 'addN 8', 'addN 9', 'addN 48', 'addN 224']);
+    for (const ref of sums) {
+      const ours = c.fused.find((f) => f.name === ref.name)!;
+      expect(relativeError(ref.data[0]!, ours.data[0]!), ref.name).toBeLessThan(1e-6);
+    }
+    // The divergence guard's check over a 60-tensor snapshot: clean (0), then one NaN (1).
+    expect(c.fused.find((f) => f.name === 'non-finite snapshot')!.data).toEqual([[0, 1]]);
+    expect(c.reference.find((f) => f.name === 'non-finite snapshot')!.data).toEqual([[0, 1]]);
+  });
 });

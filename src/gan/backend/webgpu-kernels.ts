@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { installWebGpuAddN } from './webgpu-addn.ts';
 import { FUSED_ADAM, type AdamAttrs } from './fused-adam.ts';
 import { BN_BACKWARD, BN_FORWARD, type BnAttrs } from './batch-norm.ts';
 import { installLeakyReluGradient, LEAKY_RELU_GRAD } from './leaky-relu-grad.ts';
@@ -451,10 +452,11 @@ const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
 /**
  * Registers the fused kernels for the 'webgpu' backend (idempotent). Adam and batch norm use them
  * from then on whenever WebGPU is the running backend (fused-adam.ts, batch-norm.ts); tensors
- * saved for gradients are shared without an Identity kernel (shared-saves.ts). Call with WebGPU
- * running.
+ * saved for gradients are shared without an Identity kernel (shared-saves.ts); AddN takes any
+ * number of terms (webgpu-addn.ts). Call with WebGPU running.
  */
 export function registerWebGpuTrainingKernels(): void {
+  installWebGpuAddN();
   installLeakyReluGradient();
   installTanhGradient();
   installBiasLeakyReluGradient();

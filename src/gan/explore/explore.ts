@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixStyles, truncate, type NoiseMode, type StyleGanModel } from '../nn/models/stylegan.ts';
 import { gridTensor, readGrid, type GridImage } from './render.ts';
+import { slerpRows } from '../metrics/ppl.ts';
 import type { StyleTraining } from '../train/style-training.ts';
 import type { GanTrainer } from '../train/trainer.ts';
 
@@ -53,16 +54,13 @@ export function styleMixImages(
   );
 }
 
-/** Spherical interpolation: the path Gaussian latents actually live on (their norm stays put). */
-export function slerp(a: tf.Tensor2D, b: tf.Tensor2D, t: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const na = tf.div(a, tf.norm(a, 'euclidean', 1, true));
-    const nb = tf.div(b, tf.norm(b, 'euclidean', 1, true));
-    const omega = Math.acos(Math.min(1, Math.max(-1, tf.sum(tf.mul(na, nb)).dataSync()[0]!)));
-    if (omega < 1e-6) return tf.add(tf.mul(a, 1 - t), tf.mul(b, t));
-    const s = Math.sin(omega);
-    return tf.add(tf.mul(a, Math.sin((1 - t) * omega) / s), tf.mul(b, Math.sin(t * omega) / s));
-  });
+/**
+ * A point on the great circle from a to b at t (the same path the path-length metric takes in
+ * z). Computed on the device: a synchronous read here would go through tfjs-webgpu's canvas
+ * readback, which costs a stall and, on some drivers, the device.
+ */
+function slerpAt(a: tf.Tensor2D, b: tf.Tensor2D, t: number): tf.Tensor2D {
+  return tf.tidy(() => slerpRows(a, b, tf.fill([a.shape[0], 1], t) as tf.Tensor2D));
 }
 
 /**
@@ -84,7 +82,7 @@ export function interpolationImages(
     return tf.tidy(() =>
       generate(
         tf.concat(
-          ts.map((t) => slerp(zA, zB, t)),
+          ts.map((t) => slerpAt(zA, zB, t)),
           0,
         ),
         psi,
@@ -99,7 +97,7 @@ export function interpolationImages(
       // One frame at a time: noise is drawn per batch element, and every frame must get the
       // same noise, or the animation would flicker with it.
       const frames = ts.map((t) => {
-        const w = space === 'w' ? (tf.add(tf.mul(wA, 1 - t), tf.mul(wB, t)) as tf.Tensor2D) : truncate(model.mapping(slerp(zA, zB, t)), model.wAvg, psi);
+        const w = space === 'w' ? (tf.add(tf.mul(wA, 1 - t), tf.mul(wB, t)) as tf.Tensor2D) : truncate(model.mapping(slerpAt(zA, zB, t)), model.wAvg, psi);
         return model.synthesis(mixStyles(w, w, keep), noise);
       });
       return tf.concat(frames, 0);

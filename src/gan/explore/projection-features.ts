@@ -93,11 +93,11 @@ export class FeatureTerm {
   }
 
   /** Sets the weight from the starting image's two distances (a start that already matches keeps weight 1). */
-  calibrate(pyramidAtStart: number, startImage: tf.Tensor4D, balance = D_FEATURE_BALANCE): void {
+  async calibrate(pyramidAtStart: number, startImage: tf.Tensor4D, balance = D_FEATURE_BALANCE): Promise<void> {
     const raw = tf.tidy(() => tf.sum(this.raw(startImage)));
-    const d0 = raw.dataSync()[0]!;
+    const [d0] = await raw.data();
     raw.dispose();
-    this.weightValue = d0 > 1e-12 && pyramidAtStart > 0 ? (balance * pyramidAtStart) / d0 : 1;
+    this.weightValue = d0! > 1e-12 && pyramidAtStart > 0 ? (balance * pyramidAtStart) / d0! : 1;
   }
 
   get weight(): number {

@@ -191,6 +191,16 @@ export const PROJECTION_DEFAULTS: ProjectionOptions = {
   dBalance: D_FEATURE_BALANCE,
 };
 
+/** The options in force: defaults filled in, the space matched to the model's, the rest checked. */
+function resolveOptions(model: LatentModel, options: Partial<ProjectionOptions>): ProjectionOptions {
+  const o = { ...PROJECTION_DEFAULTS, ...options };
+  if (model.space === 'z') o.space = 'z';
+  else if (o.space === 'z') o.space = 'w';
+  if (!(Number.isInteger(o.steps) && o.steps > 0)) throw new RangeError(`steps must be a positive integer (got ${o.steps})`);
+  if (o.distance === 'pyramid+d' && !model.discriminator) throw new RangeError('the pyramid+d distance needs a trained discriminator');
+  return o;
+}
+
 /** The reference's schedule at step t of n: learning rate and latent-noise scale (in w_std units). */
 export function schedule(step: number, o: Pick<ProjectionOptions, 'steps' | 'lr' | 'rampUp' | 'rampDown' | 'noiseFactor' | 'noiseRamp'>) {
   const t = step / o.steps;
@@ -207,82 +217,106 @@ export interface ProjectedLatent {
   values: Float32Array;
 }
 
-/** Starting points from the model's own samples: w̄ and w_std in W; in z, zDim as the squared radius. */
-function latentStats(model: LatentModel, samples: number, rng: Rng): { mean: Float32Array; std: number } {
+/**
+ * Starting points from the model's own samples: w̄ and w_std in W; in z, zDim as the squared
+ * radius. Read back asynchronously, as every read at a projection's start is: a synchronous
+ * read on WebGPU goes through a canvas, a stall that some drivers answer by losing the device.
+ */
+async function latentStats(model: LatentModel, samples: number, rng: Rng): Promise<{ mean: Float32Array; std: number }> {
   if (model.space === 'z') return { mean: new Float32Array(model.dim), std: Math.sqrt(model.dim) };
-  return model.within(() =>
+  const [mean, spread] = model.within(() =>
     tf.tidy(() => {
       const w = model.embed(tf.tensor2d(rng.normals(samples * model.zDim), [samples, model.zDim]));
-      const mean = tf.mean(w, 0, true);
-      const std = Math.sqrt(tf.sum(tf.square(tf.sub(w, mean))).dataSync()[0]! / samples);
-      return { mean: mean.dataSync() as Float32Array, std };
+      const m = tf.mean(w, 0, true);
+      return [m, tf.sum(tf.square(tf.sub(w, m)))];
     }),
   );
+  const [m, s] = await Promise.all([mean!.data(), spread!.data()]);
+  tf.dispose([mean!, spread!]);
+  return { mean: m as Float32Array, std: Math.sqrt(s[0]! / samples) };
 }
 
 /** DCGAN's start: the best of `n` seeded draws of z, each rendered on its own (G's batch norm sees one image). */
-function bestDraw(model: LatentModel, target: tf.Tensor4D, rng: Rng, n = 8): Float32Array {
-  let best: { d: number; z: Float32Array } = { d: Infinity, z: new Float32Array(model.dim) };
-  for (let i = 0; i < n; i++) {
-    const z = rng.normals(model.dim);
-    const d = tf.tidy(() => pyramidDistance(model.render(tf.tensor3d(z, [1, 1, model.dim])), target).dataSync()[0]!);
-    if (d < best.d) best = { d, z };
-  }
+async function bestDraw(model: LatentModel, target: tf.Tensor4D, rng: Rng, n = 8): Promise<Float32Array> {
+  const zs = Array.from({ length: n }, () => rng.normals(model.dim));
+  const distances = tf.tidy(() => tf.concat(zs.map((z) => tf.reshape(pyramidDistance(model.render(tf.tensor3d(z, [1, 1, model.dim])), target), [1]))));
+  const d = await distances.data();
+  distances.dispose();
+  let best: { d: number; z: Float32Array } = { d: Infinity, z: new Float32Array(model.dim) }; // every draw NaN: z = 0
+  d.forEach((di, i) => di < best.d && (best = { d: di, z: zs[i]! }));
   return best.z;
 }
 
+/** What a projection starts from, found before its first step. */
+interface ProjectionStart {
+  rng: Rng;
+  /** w_std (W) or √zDim (z): the latent noise's unit. */
+  std: number;
+  latent: Float32Array;
+}
+
 /**
- * One projection in progress. `run(n)` takes n optimisation steps synchronously (a caller
- * slices the work); distances stay on the device until `drain()` reads them in one go.
+ * One projection in progress, made by `Projector.create`. `run(n)` takes n optimisation steps
+ * synchronously (a caller slices the work); distances stay on the device until `drain()` reads
+ * them in one go.
  */
 export class Projector {
-  readonly options: ProjectionOptions;
-  private readonly target: tf.Tensor4D;
   private readonly latent: tf.Variable;
   private readonly adam: Adam;
   private readonly rng: Rng;
   private readonly std: number;
   /** StyleGAN with `noiseMaps`: the maps being optimised. */
   private readonly noise: NoiseMaps | undefined;
-  /** `pyramid+d`: the frozen D's feature term. */
-  private readonly features: FeatureTerm | undefined;
+  /** `pyramid+d`: the frozen D's feature term, attached by `create`. */
+  private features: FeatureTerm | undefined;
   private pending: tf.Scalar[] = [];
   private done = 0;
 
-  constructor(
-    private readonly model: LatentModel,
-    target: Float32Array,
-    options: Partial<ProjectionOptions> = {},
-  ) {
-    this.options = { ...PROJECTION_DEFAULTS, ...options };
-    const o = this.options;
-    if (model.space === 'z' && o.space !== 'z') this.options.space = 'z';
-    if (model.space === 'w' && o.space === 'z') this.options.space = 'w';
-    if (!(Number.isInteger(o.steps) && o.steps > 0)) throw new RangeError(`steps must be a positive integer (got ${o.steps})`);
-    if (o.distance === 'pyramid+d' && !model.discriminator) throw new RangeError('the pyramid+d distance needs a trained discriminator');
+  /** Checks the options against the model, then finds the start: w̄ (W), the best seeded draw (z). */
+  static async create(model: LatentModel, target: Float32Array, options: Partial<ProjectionOptions> = {}): Promise<Projector> {
+    const o = resolveOptions(model, options);
     if (target.length !== model.res * model.res * 3) throw new RangeError(`target must be ${model.res}×${model.res}×3 values (got ${target.length})`);
-    this.target = tf.tensor4d(target, [1, model.res, model.res, 3]);
-    this.rng = new Rng(o.seed);
-    const stats = latentStats(model, o.statsSamples, this.rng);
-    this.std = stats.std;
-    const start = model.space === 'z' ? bestDraw(model, this.target, this.rng) : stats.mean;
-    const rows = this.options.space === 'w+' ? model.numWs : 1;
-    this.latent = tf.tidy(() => tf.variable(tf.tile(tf.tensor3d(start, [1, 1, model.dim]), [1, rows, 1]), true));
-    this.noise = o.noiseMaps && model.noise ? new NoiseMaps(model.noise.sides(), this.rng) : undefined;
-    this.features = o.distance === 'pyramid+d' ? this.featureTerm() : undefined;
-    this.adam = new Adam({ latent: this.latent, ...this.noise?.named() }, { lr: o.lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    const targetImage = tf.tensor4d(target, [1, model.res, model.res, 3]);
+    try {
+      const rng = new Rng(o.seed);
+      const stats = await latentStats(model, o.statsSamples, rng);
+      const latent = model.space === 'z' ? await bestDraw(model, targetImage, rng) : stats.mean;
+      const projector = new Projector(model, targetImage, o, { rng, std: stats.std, latent });
+      if (o.distance === 'pyramid+d') await projector.attachFeatures().catch((e: unknown) => (projector.dispose(), Promise.reject(e)));
+      return projector;
+    } catch (e) {
+      if (!targetImage.isDisposed) targetImage.dispose();
+      throw e;
+    }
+  }
+
+  private constructor(
+    private readonly model: LatentModel,
+    private readonly target: tf.Tensor4D,
+    readonly options: ProjectionOptions,
+    start: ProjectionStart,
+  ) {
+    this.rng = start.rng;
+    this.std = start.std;
+    const rows = options.space === 'w+' ? model.numWs : 1;
+    this.latent = tf.tidy(() => tf.variable(tf.tile(tf.tensor3d(start.latent, [1, 1, model.dim]), [1, rows, 1]), true));
+    this.noise = options.noiseMaps && model.noise ? new NoiseMaps(model.noise.sides(), this.rng) : undefined;
+    this.adam = new Adam({ latent: this.latent, ...this.noise?.named() }, { lr: options.lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
   }
 
   /** The feature term, weighted against the pyramid distance of the starting image (no latent noise). */
-  private featureTerm(): FeatureTerm {
+  private async attachFeatures(): Promise<void> {
     const term = new FeatureTerm(this.model.discriminator!, this.target, this.options.dBlocks);
-    this.model.within(() => {
-      const start = tf.tidy(() => this.render(this.latent as tf.Tensor3D));
-      const pyramid = tf.tidy(() => pyramidDistance(start, this.target));
-      term.calibrate(pyramid.dataSync()[0]!, start, this.options.dBalance);
-      tf.dispose([start, pyramid]);
-    });
-    return term;
+    this.features = term;
+    const start = this.model.within(() => tf.tidy(() => this.render(this.latent as tf.Tensor3D)));
+    try {
+      const pyramid = tf.tidy(() => tf.sum(pyramidDistance(start, this.target)));
+      const [atStart] = await pyramid.data();
+      pyramid.dispose();
+      await term.calibrate(atStart!, start, this.options.dBalance);
+    } finally {
+      start.dispose();
+    }
   }
 
   /** `pyramid+d`: the feature term's weight (set at the start); undefined for `pyramid`. */

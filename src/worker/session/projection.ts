@@ -93,7 +93,7 @@ export class ProjectionTask {
     }
     const space = trainer.styleTraining ? request.space : 'z';
     const objective = request.distance === 'pyramid+d' ? 'pyramid+d' : 'pyramid';
-    const projector = new Projector(latentModelOf(trainer), prepared.pixels, {
+    const projector = await Projector.create(latentModelOf(trainer), prepared.pixels, {
       space,
       steps: request.steps,
       noiseMaps: request.noiseMaps === true,
