@@ -16,6 +16,13 @@ describe('timeline', () => {
       60_000,
       'training',
     );
+    // Snapshots follow the pictures, whose pace follows the machine's speed: wait for three.
+    await waitFor(
+      async () => Number(await page.getByTestId('timeline-scrubber').getAttribute('max')),
+      (max) => max >= 2,
+      60_000,
+      'three snapshots',
+    );
     await page.getByTestId('train-toggle').click();
     await page.getByTestId('timeline-scrubber').fill('0');
     expect(await numberIn(page, 'timeline-step')).toBe(0);

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 
 /**
  * Checks that run tfjs's WebGPU backend on Dawn for Node (the optional dependency `webgpu`) with
@@ -51,4 +52,14 @@ export function runDawnCheck<T>(script: string, timeoutMs: number): T | Error {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * max |a − b| over max |a|, for a check's values against its reference (same length asserted).
+ * Float32 rounding of values of order one is ~1e-7, of sums of a few hundred terms ~1e-6.
+ */
+export function relativeError(a: number[], b: number[]): number {
+  expect(b.length).toBe(a.length);
+  const scale = Math.max(...a.map(Math.abs), 1e-30);
+  return Math.max(0, ...a.map((x, i) => Math.abs(x - b[i]!))) / scale;
 }

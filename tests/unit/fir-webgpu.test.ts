@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dawnMissing, runDawnCheck, warnIfSkipped } from '../helpers/dawn-check.ts';
+import { dawnMissing, relativeError, runDawnCheck, warnIfSkipped } from '../helpers/dawn-check.ts';
 
 /**
  * StyleGAN's FIR resampling on tfjs's WebGPU backend (Dawn for Node, the optional dependency
@@ -21,13 +21,6 @@ interface Check {
 }
 
 const QUANTITIES = ['forward', 'dfdx', 'dfdw', 'dqdx', 'dqdw'];
-
-/** max |a − b| over max |a|. */
-function relativeError(a: number[], b: number[]): number {
-  expect(b.length).toBe(a.length);
-  const scale = Math.max(...a.map(Math.abs), 1e-30);
-  return Math.max(0, ...a.map((x, i) => Math.abs(x - b[i]!))) / scale;
-}
 
 describe.skipIf(dawnMissing !== undefined)('FIR resampling on WebGPU (Dawn + SwiftShader)', () => {
   it("equals the folded form on the CPU backend in forward, gradient and R1's double backward, leaking nothing", () => {

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configFromParams, DEFAULT_CONFIG, type TrainConfig } from '../../src/contract/config.ts';
 import { readParams } from '../../src/gan/nn/params.ts';
+import type { Discriminator } from '../../src/gan/nn/models/types.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
 import { Adam } from '../../src/gan/train/adam.ts';
 import { augment } from '../../src/gan/train/augment.ts';
@@ -96,6 +97,22 @@ function relError(a: Record<string, Float32Array>, b: Record<string, tf.Tensor>)
   return diff / scale;
 }
 
+/**
+ * Watches the optimiser (undone after the test); each R1 update's gradient is compared with
+ * γ/2 · k · ∇R1 on `reals`, and the relative errors are kept.
+ */
+function watchR1(d: Discriminator, reals: tf.Tensor4D, gamma: number, k: number): { errors: number[]; calls: Call[] } {
+  const errors: number[] = [];
+  const w = watchAdam((call) => {
+    if (!call.r1) return;
+    const expected = tf.tidy(() => gradientsByName(d.params, () => tf.mul(r1Penalty(d, reals), (gamma / 2) * k) as tf.Scalar).grads);
+    errors.push(relError(call.grads, expected));
+    tf.dispose(Object.values(expected));
+  });
+  restore = w.restore;
+  return { errors, calls: w.calls };
+}
+
 describe('the GAN round: R1 (StyleGAN2-ADA lazy regularisation)', () => {
   it('A: a frozen D (dSteps 0) is not changed by R1, even with r1Every 1', async () => {
     const trainer = new GanTrainer(style({ dSteps: 0, gSteps: 1, r1Every: 1 }), data());
@@ -114,16 +131,9 @@ describe('the GAN round: R1 (StyleGAN2-ADA lazy regularisation)', () => {
     const trainer = new GanTrainer(config, data());
     const d = trainer.model.discriminator;
     const reals = realBatch(config.batch);
-    const errors: number[] = [];
-    const w = watchAdam((call) => {
-      if (!call.r1) return;
-      const expected = tf.tidy(() => gradientsByName(d.params, () => tf.mul(r1Penalty(d, reals), (config.r1Gamma / 2) * k) as tf.Scalar).grads);
-      errors.push(relError(call.grads, expected));
-      tf.dispose(Object.values(expected));
-    });
-    restore = w.restore;
+    const { errors, calls } = watchR1(d, reals, config.r1Gamma, k);
     for (let i = 0; i < 3; i++) trainer.trainStep(); // 6 D steps: R1 after D steps 0 and 3
-    const dCalls = w.calls.filter((c) => c.who === 'd');
+    const dCalls = calls.filter((c) => c.who === 'd');
     expect(dCalls.map((c) => (c.r1 ? 'R' : 'D')).join('')).toBe('DRDDDRDD');
     for (const e of errors) expect(e).toBeLessThan(1e-4);
     reals.dispose();
@@ -240,16 +250,9 @@ describe('the GAN round: R1 for DCGAN (issue #15: a D stabiliser)', () => {
     const trainer = new GanTrainer(config, data());
     const d = trainer.model.discriminator;
     const reals = realBatch(config.batch);
-    const errors: number[] = [];
-    const w = watchAdam((call) => {
-      if (!call.r1) return;
-      const expected = tf.tidy(() => gradientsByName(d.params, () => tf.mul(r1Penalty(d, reals), (config.r1Gamma / 2) * k) as tf.Scalar).grads);
-      errors.push(relError(call.grads, expected));
-      tf.dispose(Object.values(expected));
-    });
-    restore = w.restore;
+    const { errors, calls } = watchR1(d, reals, config.r1Gamma, k);
     for (let i = 0; i < 4; i++) trainer.trainStep(); // R1 after D steps 0 and 2
-    const dCalls = w.calls.filter((c) => c.who === 'd');
+    const dCalls = calls.filter((c) => c.who === 'd');
     expect(dCalls.map((c) => (c.r1 ? 'R' : 'D')).join('')).toBe('DRDDRD');
     expect(errors).toHaveLength(2);
     for (const e of errors) expect(e).toBeLessThan(1e-4);

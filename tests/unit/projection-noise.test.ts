@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Projector, styleLatentModel } from '../../src/gan/explore/projection.ts';
+import { Projector } from '../../src/gan/explore/projection.ts';
+import { styleLatentModel } from '../../src/gan/explore/latent-model.ts';
 import { NoiseMaps, noiseRegularisation } from '../../src/gan/explore/projection-noise.ts';
 import { buildStylegan, mixStyles } from '../../src/gan/nn/models/stylegan.ts';
 import { Rng } from '../../src/gan/nn/random.ts';

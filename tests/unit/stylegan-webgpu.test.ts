@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dawnMissing, runDawnCheck, warnIfSkipped } from '../helpers/dawn-check.ts';
+import { dawnMissing, relativeError, runDawnCheck, warnIfSkipped } from '../helpers/dawn-check.ts';
 
 /**
  * StyleGAN's fused WebGPU kernels (src/gan/backend/style-ops.ts, webgpu-style-kernels.ts,
@@ -21,13 +21,6 @@ interface Check {
   /** Distinct kernel names of each case's WebGPU run. */
   kernels: string[][];
   leaked: number;
-}
-
-/** max |a − b| over max |a|: float32 rounding of sums of a few hundred terms is ~1e-6. */
-function relativeError(a: number[], b: number[]): number {
-  expect(b.length).toBe(a.length);
-  const scale = Math.max(...a.map(Math.abs), 1e-30);
-  return Math.max(0, ...a.map((x, i) => Math.abs(x - b[i]!))) / scale;
 }
 
 /** Quantities per case, as the helper returns them. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dawnMissing, runDawnCheck, warnIfSkipped } from '../helpers/dawn-check.ts';
+import { dawnMissing, relativeError, runDawnCheck, warnIfSkipped } from '../helpers/dawn-check.ts';
 
 /**
  * Our WGSL kernels (src/gan/backend/webgpu-kernels.ts) against tfjs's CPU backend: fused Adam
@@ -25,13 +25,6 @@ interface Check {
   training: Record<'dcgan' | 'stylegan', Record<'shared' | 'cloned', { state: number[][]; identities: number }>>;
   selfCheck: string;
   leaked: number;
-}
-
-/** max |a − b| over max |a|: float32 rounding of values of order one is ~1e-7. */
-function relativeError(a: number[], b: number[]): number {
-  expect(b.length).toBe(a.length);
-  const scale = Math.max(...a.map(Math.abs), 1e-30);
-  return Math.max(0, ...a.map((x, i) => Math.abs(x - b[i]!))) / scale;
 }
 
 describe.skipIf(dawnMissing !== undefined)('fused WebGPU kernels on Dawn + SwiftShader', { timeout: 540_000 }, () => {

@@ -9,7 +9,18 @@ import { installTanhGradient, TANH_GRAD } from './tanh-grad.ts';
 import { BIAS_LEAKY_RELU, installBiasLeakyReluGradient } from './bias-leaky-relu.ts';
 import { installStyleGradients } from './style-ops.ts';
 import { STYLE_KERNELS, styleKnownAnswers } from './webgpu-style-kernels.ts';
-import { checkInternals, dispatch, FLAT_INDEX, groupsFor, MAIN_ELEMENTWISE, newOutput, WORKGROUP, writable } from './webgpu-runner.ts';
+import {
+  checkInternals,
+  dispatch,
+  FLAT_INDEX,
+  groupsFor,
+  MAIN_ELEMENTWISE,
+  MAIN_PER_CHANNEL,
+  newOutput,
+  WORKGROUP,
+  workgroupSum,
+  writable,
+} from './webgpu-runner.ts';
 
 /**
  * Fused training kernels for tfjs-backend-webgpu, in WGSL (recorded by webgpu-runner.ts):
@@ -52,16 +63,6 @@ ${MAIN_ELEMENTWISE} {
   p[i] = p[i] - (mi * u.lrOverC1) / (sqrt(vi / u.c2) + u.epsilon);
 }`;
 
-/** A workgroup-wide sum of `name[t]` into `name[0]` (every thread must call it). */
-const reduce = (name: string) => `
-  workgroupBarrier();
-  for (var k = ${WORKGROUP / 2}u; k > 0u; k = k >> 1u) {
-    if (t < k) { ${name}[t] = ${name}[t] + ${name}[t + k]; }
-    workgroupBarrier();
-  }`;
-
-const MAIN_PER_CHANNEL = `@compute @workgroup_size(${WORKGROUP}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32)`;
-
 /** stats = [μ; σ⁻¹] per channel of x viewed as [rows, channels]; one workgroup per channel. */
 const BN_STATS_WGSL = `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -74,13 +75,13 @@ ${MAIN_PER_CHANNEL} {
   var s = 0.0;
   for (var r = t; r < u.rows; r = r + ${WORKGROUP}u) { s = s + x[r * u.channels + c]; }
   acc[t] = s;
-  ${reduce('acc')}
+  ${workgroupSum('acc')}
   let mu = acc[0] / f32(u.rows);
   workgroupBarrier();
   var q = 0.0;
   for (var r = t; r < u.rows; r = r + ${WORKGROUP}u) { let d = x[r * u.channels + c] - mu; q = q + d * d; }
   acc[t] = q;
-  ${reduce('acc')}
+  ${workgroupSum('acc')}
   if (t == 0u) {
     stats[c] = mu;
     stats[u.channels + c] = 1.0 / sqrt(acc[0] / f32(u.rows) + u.epsilon);
@@ -145,14 +146,7 @@ ${MAIN_PER_CHANNEL} {
   }
   sumDy[t] = a;
   sumDyXHat[t] = b;
-  workgroupBarrier();
-  for (var k = ${WORKGROUP / 2}u; k > 0u; k = k >> 1u) {
-    if (t < k) {
-      sumDy[t] = sumDy[t] + sumDy[t + k];
-      sumDyXHat[t] = sumDyXHat[t] + sumDyXHat[t + k];
-    }
-    workgroupBarrier();
-  }
+  ${workgroupSum('sumDy', 'sumDyXHat')}
   if (t == 0u) {
     dBeta[c] = sumDy[0];
     dGamma[c] = sumDyXHat[0];
@@ -232,17 +226,7 @@ ${SOFTPLUS_SIGMOID_WGSL}
     }
   }
   spOnes[t] = a.x; spZeros[t] = a.y; sgOnes[t] = a.z; sgZeros[t] = a.w; sign1[t] = s;
-  workgroupBarrier();
-  for (var k = ${WORKGROUP / 2}u; k > 0u; k = k >> 1u) {
-    if (t < k) {
-      spOnes[t] = spOnes[t] + spOnes[t + k];
-      spZeros[t] = spZeros[t] + spZeros[t + k];
-      sgOnes[t] = sgOnes[t] + sgOnes[t + k];
-      sgZeros[t] = sgZeros[t] + sgZeros[t + k];
-      sign1[t] = sign1[t] + sign1[t + k];
-    }
-    workgroupBarrier();
-  }
+  ${workgroupSum('spOnes', 'spZeros', 'sgOnes', 'sgZeros', 'sign1')}
   if (t == 0u) {
     let n1 = f32(u.ones);
     let n0 = f32(u.n - u.ones);

@@ -189,3 +189,13 @@ export function dispatch(be: TfWebGpuBackend, name: string, code: string, tensor
 /** WGSL: the flat index of this thread for a dispatch made with `groupsFor`. */
 export const FLAT_INDEX = `let i = gid.x + gid.y * nwg.x * ${WORKGROUP}u;`;
 export const MAIN_ELEMENTWISE = `@compute @workgroup_size(${WORKGROUP}) fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>)`;
+/** WGSL: an entry point with one workgroup per channel (`wid.x`), its threads numbered `t`. */
+export const MAIN_PER_CHANNEL = `@compute @workgroup_size(${WORKGROUP}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32)`;
+
+/** WGSL: workgroup-wide sums of `name[t]` into `name[0]`, for each array named, in one tree (every thread must reach it). */
+export const workgroupSum = (...names: string[]) => `
+  workgroupBarrier();
+  for (var k = ${WORKGROUP / 2}u; k > 0u; k = k >> 1u) {
+    if (t < k) {${names.map((n) => ` ${n}[t] = ${n}[t] + ${n}[t + k];`).join('')} }
+    workgroupBarrier();
+  }`;

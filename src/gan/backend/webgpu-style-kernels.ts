@@ -1,7 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEMOD, DEMOD_GRAD, MODULATE, MODULATE_GRAD, STYLE_ACT, STYLE_ACT_GRAD, STYLE_ACT_NOISE, type DemodAttrs, type StyleActAttrs } from './style-ops.ts';
 import { FUSED_EMA } from './fused-ema.ts';
-import { checkInternals, dispatch, FLAT_INDEX, groupsFor, MAIN_ELEMENTWISE, newOutput, WORKGROUP, writable } from './webgpu-runner.ts';
+import {
+  checkInternals,
+  dispatch,
+  FLAT_INDEX,
+  groupsFor,
+  MAIN_ELEMENTWISE,
+  MAIN_PER_CHANNEL,
+  newOutput,
+  WORKGROUP,
+  workgroupSum,
+  writable,
+} from './webgpu-runner.ts';
 
 /**
  * WGSL for StyleGAN's fused ops (style-ops.ts says what each replaces), recorded into tfjs's
@@ -35,14 +46,6 @@ ${MAIN_ELEMENTWISE} {
 }`;
 const STYLE_ACT_WGSL = [styleActWgsl(false), styleActWgsl(true)] as const;
 
-/** A workgroup-wide sum of `name[t]` into `name[0]` (every thread calls it). */
-const reduce = (name: string) => `
-  workgroupBarrier();
-  for (var k = ${WORKGROUP / 2}u; k > 0u; k = k >> 1u) {
-    if (t < k) { ${name}[t] = ${name}[t] + ${name}[t + k]; }
-    workgroupBarrier();
-  }`;
-
 /**
  * One workgroup per channel c: dd[b, c] = Σ_p g·x per image, db[c] = Σ g, and (with noise)
  * noiseSums[c] = Σ g·noise, g the gradient at lrelu's input.
@@ -57,7 +60,7 @@ ${noise ? '@group(0) @binding(5) var<storage, read> noise: array<f32>;\n@group(0
 struct U { batch: u32, hw: u32, channels: u32, alpha: f32, gain: f32 }
 @group(0) @binding(${noise ? 7 : 5}) var<uniform> u: U;
 var<workgroup> acc: array<f32, ${WORKGROUP}>;
-@compute @workgroup_size(${WORKGROUP}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+${MAIN_PER_CHANNEL} {
   let c = wid.x;
   var sumG = 0.0;
   var sumGN = 0.0;
@@ -71,17 +74,22 @@ var<workgroup> acc: array<f32, ${WORKGROUP}>;
       ${noise ? 'sumGN = sumGN + g * noise[b * u.hw + p];' : ''}
     }
     acc[t] = a;
-    ${reduce('acc')}
+    ${workgroupSum('acc')}
     if (t == 0u) { dd[b * u.channels + c] = acc[0]; }
     workgroupBarrier();
   }
   acc[t] = sumG;
-  ${reduce('acc')}
+  ${workgroupSum('acc')}
   if (t == 0u) { db[c] = acc[0]; }
-  ${noise ? `workgroupBarrier();\n  acc[t] = sumGN;\n  ${reduce('acc')}\n  if (t == 0u) { noiseSums[c] = acc[0]; }` : ''}
+  ${noise ? `workgroupBarrier();\n  acc[t] = sumGN;\n  ${workgroupSum('acc')}\n  if (t == 0u) { noiseSums[c] = acc[0]; }` : ''}
 }`;
 const STYLE_ACT_SUMS_WGSL = [styleActSumsWgsl(false), styleActSumsWgsl(true)] as const;
 
+/** WGSL, for a tensor [B, H·W, C] in an element-wise pass: this thread's index i (returns past the end), its channel c and image b. */
+const IMAGE_CHANNEL_INDEX = `${FLAT_INDEX}
+  if (i >= u.n) { return; }
+  let c = i % u.channels;
+  let b = (i / u.channels) / u.hw;`;
 /** dx = g·d[b, c]. */
 const STYLE_ACT_DX_WGSL = `
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
@@ -91,10 +99,7 @@ const STYLE_ACT_DX_WGSL = `
 struct U { n: u32, channels: u32, hw: u32, alpha: f32, gain: f32 }
 @group(0) @binding(4) var<uniform> u: U;
 ${MAIN_ELEMENTWISE} {
-  ${FLAT_INDEX}
-  if (i >= u.n) { return; }
-  let c = i % u.channels;
-  let b = (i / u.channels) / u.hw;
+  ${IMAGE_CHANNEL_INDEX}
   dx[i] = ${G_OF('i')} * d[b * u.channels + c];
 }`;
 
@@ -106,10 +111,7 @@ const MODULATE_WGSL = `
 struct U { n: u32, channels: u32, hw: u32, gain: f32 }
 @group(0) @binding(3) var<uniform> u: U;
 ${MAIN_ELEMENTWISE} {
-  ${FLAT_INDEX}
-  if (i >= u.n) { return; }
-  let c = i % u.channels;
-  let b = (i / u.channels) / u.hw;
+  ${IMAGE_CHANNEL_INDEX}
   y[i] = x[i] * (s[b * u.channels + c] * u.gain);
 }`;
 
@@ -121,13 +123,13 @@ const MODULATE_DS_WGSL = `
 struct U { channels: u32, hw: u32, gain: f32 }
 @group(0) @binding(3) var<uniform> u: U;
 var<workgroup> acc: array<f32, ${WORKGROUP}>;
-@compute @workgroup_size(${WORKGROUP}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+${MAIN_PER_CHANNEL} {
   let c = wid.x % u.channels;
   let b = wid.x / u.channels;
   var a = 0.0;
   for (var p = t; p < u.hw; p = p + ${WORKGROUP}u) { let j = (b * u.hw + p) * u.channels + c; a = a + dy[j] * x[j]; }
   acc[t] = a;
-  ${reduce('acc')}
+  ${workgroupSum('acc')}
   if (t == 0u) { ds[wid.x] = acc[0] * u.gain; }
 }`;
 

@@ -55,12 +55,16 @@ export function styleMixImages(
 }
 
 /**
- * A point on the great circle from a to b at t (the same path the path-length metric takes in
- * z). Computed on the device: a synchronous read here would go through tfjs-webgpu's canvas
- * readback, which costs a stall and, on some drivers, the device.
+ * The points at `ts` on the great circle from a to b ([1, dim] each), one row per t: the same path
+ * the path-length metric takes in z, in one batch of ops. Computed on the device: a synchronous
+ * read here would go through tfjs-webgpu's canvas readback, which stalls and, on some drivers,
+ * loses the device.
  */
-function slerpAt(a: tf.Tensor2D, b: tf.Tensor2D, t: number): tf.Tensor2D {
-  return tf.tidy(() => slerpRows(a, b, tf.fill([a.shape[0], 1], t) as tf.Tensor2D));
+function slerpPath(a: tf.Tensor2D, b: tf.Tensor2D, ts: number[]): tf.Tensor2D {
+  return tf.tidy(() => {
+    const rows = [ts.length, 1];
+    return slerpRows(tf.tile(a, rows), tf.tile(b, rows), tf.tensor2d(ts, [ts.length, 1]));
+  });
 }
 
 /**
@@ -78,26 +82,18 @@ export function interpolationImages(
   space: 'w' | 'z' = 'w',
 ): tf.Tensor4D {
   const ts = Array.from({ length: steps }, (_, i) => i / (steps - 1));
-  if (!style)
-    return tf.tidy(() =>
-      generate(
-        tf.concat(
-          ts.map((t) => slerpAt(zA, zB, t)),
-          0,
-        ),
-        psi,
-      ),
-    );
+  if (!style) return tf.tidy(() => generate(slerpPath(zA, zB, ts), psi));
   const model = style.model;
   return style.withAverage(() =>
     tf.tidy(() => {
       const wA = truncate(model.mapping(zA), model.wAvg, psi);
       const wB = truncate(model.mapping(zB), model.wAvg, psi);
       const keep = model.layerResolutions.map(() => false);
+      const zs = space === 'z' ? tf.split(slerpPath(zA, zB, ts), steps) : [];
       // One frame at a time: noise is drawn per batch element, and every frame must get the
       // same noise, or the animation would flicker with it.
-      const frames = ts.map((t) => {
-        const w = space === 'w' ? (tf.add(tf.mul(wA, 1 - t), tf.mul(wB, t)) as tf.Tensor2D) : truncate(model.mapping(slerpAt(zA, zB, t)), model.wAvg, psi);
+      const frames = ts.map((t, i) => {
+        const w = space === 'w' ? (tf.add(tf.mul(wA, 1 - t), tf.mul(wB, t)) as tf.Tensor2D) : truncate(model.mapping(zs[i] as tf.Tensor2D), model.wAvg, psi);
         return model.synthesis(mixStyles(w, w, keep), noise);
       });
       return tf.concat(frames, 0);
