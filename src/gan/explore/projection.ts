@@ -167,17 +167,22 @@ export class Projector {
     const o = resolveOptions(model, options);
     if (target.length !== model.res * model.res * 3) throw new RangeError(`target must be ${model.res}×${model.res}×3 values (got ${target.length})`);
     const targetImage = tf.tensor4d(target, [1, model.res, model.res, 3]);
+    let start: ProjectionStart;
     try {
       const rng = new Rng(o.seed);
       const stats = await latentStats(model, o.statsSamples, rng);
-      const latent = model.space === 'z' ? await bestDraw(model, targetImage, rng) : stats.mean;
-      const projector = new Projector(model, targetImage, o, { rng, std: stats.std, latent });
-      if (o.distance === 'pyramid+d') await projector.attachFeatures().catch((e: unknown) => (projector.dispose(), Promise.reject(e)));
-      return projector;
+      start = { rng, std: stats.std, latent: model.space === 'z' ? await bestDraw(model, targetImage, rng) : stats.mean };
     } catch (e) {
-      if (!targetImage.isDisposed) targetImage.dispose();
+      targetImage.dispose();
       throw e;
     }
+    const projector = new Projector(model, targetImage, o, start);
+    if (o.distance === 'pyramid+d')
+      await projector.attachFeatures().catch((e: unknown) => {
+        projector.dispose();
+        throw e;
+      });
+    return projector;
   }
 
   private constructor(
