@@ -12,6 +12,8 @@ export interface StartupOptions {
   dataset: string;
   /** Start training as soon as data and model are ready. */
   autostart: boolean;
+  /** `?threads=N`: WASM's thread count, instead of the one a race picks. */
+  threads: number | undefined;
   /** Test hook: a fault to inject at a step. */
   fault: FaultSpec | undefined;
   /** Problems with the URL, shown to the person rather than silently ignored. */
@@ -38,9 +40,20 @@ export function readStartup(search: string, testHooks = false): StartupOptions {
     autoSize: !params.has('res') && !params.has('preset') && !params.has('width'),
     dataset: params.get('dataset') ?? DEFAULT_DATASET,
     autostart: params.get('autostart') !== '0',
+    threads: readThreads(params.get('threads'), messages),
     fault: testHooks ? readFault(params) : undefined,
     issues: messages,
   };
+}
+
+const MAX_THREADS = 16;
+
+function readThreads(raw: string | null, messages: Message[]): number | undefined {
+  if (raw === null) return undefined;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= 1 && n <= MAX_THREADS) return n;
+  messages.push(msg('url.badThreads', { value: raw }));
+  return undefined;
 }
 
 const FAULTS: FaultSpec['kind'][] = ['nan', 'device-lost', 'worker-crash'];

@@ -10,6 +10,7 @@ import type { Command, WorkerEvent } from '../contract/protocol.ts';
 import { initialState, reduce, type UiState } from './state.ts';
 import type { StartupOptions } from './url.ts';
 import { afterCrash } from './crash-policy.ts';
+import { pageStorage, rememberThreadRace, threadsChoice } from './threads.ts';
 
 export type Send = (cmd: Command) => void;
 
@@ -68,7 +69,10 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
         const ev = e.data;
         if (ev.type === 'project') download(ev.name, ev.bytes, 'application/zip');
         if (ev.type === 'download') download(ev.name, ev.bytes, ev.mime);
-        if (ev.type === 'backend') running = ev.backend.name;
+        if (ev.type === 'backend') {
+          running = ev.backend.name;
+          if (ev.backend.threadRace) rememberThreadRace(pageStorage(), navigator.hardwareConcurrency, ev.backend.threadRace);
+        }
         if (ev.type === 'runs') {
           watch.run = ev.current;
           if (ev.runs.length > 0) void navigator.storage?.persist?.();
@@ -102,11 +106,13 @@ export function useTrainer(startup: StartupOptions): [UiState, Send] {
       const post = (cmd: Command) => w.postMessage(cmd);
       // The fault hook fires once: a restarted Worker must not crash again on purpose.
       const fault = recovering ? undefined : startup.fault;
+      const threads = threadsChoice(startup.threads, pageStorage(), navigator.hardwareConcurrency);
       post({
         type: 'init',
         backend,
         config: startup.config,
         autoSize: startup.autoSize,
+        ...(threads ? { threads } : {}),
         ...(fault ? { fault } : {}),
         ...(recovering ? { recovered: recovering } : {}),
       });

@@ -126,6 +126,7 @@ export const CATALOGUE = {
   'config.flag': '{field} must be 0 or 1 (got {value})',
   'config.unknownModel': 'unknown model "{value}" (choose {choices})',
   'url.unknownBackend': 'unknown backend "{value}": choosing automatically',
+  'url.badThreads': '?threads={value} is not a thread count (1–16): choosing by speed',
 
   // Backends (worker/backend.ts)
   'backend.noWebgpu': 'this browser has no WebGPU (navigator.gpu is missing)',
@@ -146,6 +147,11 @@ export const CATALOGUE = {
   'backend.lostAtStart': 'the WebGPU device was lost as it started ({detail})',
   'backend.wonRace': '{reason}: {ms} ms per training step here, against {otherMs} ms on {other}',
   'backend.lostRace': '{reason}, but WebAssembly trained faster here ({ms} ms per step against {otherMs} ms)',
+  'backend.threadsWon': '{reason}: {ms} ms per training step on {threads} threads here, against {otherMs} ms on one',
+  'backend.oneThreadWon': '{reason}: {ms} ms per training step on one thread here, against {otherMs} ms on {threads}',
+  'backend.threadsEarlier': '{reason}, the faster when timed at an earlier visit ({ms} ms per training step against {otherMs} ms)',
+  'backend.threadsFailed': '{reason}: {threads} threads did not start here',
+  'backend.threadsAsked': '{reason}, as asked with ?threads={threads}',
 
   // The page's own recovery (app/useTrainer.ts)
   'crash.gaveUp': 'The training worker crashed {n} times in two minutes (last: {why}); it was not restarted again. Reload the page to try again.',

@@ -49,7 +49,8 @@ export interface RunSummary {
 export type Command =
   /** First message: pick a backend, then wait for a dataset. `autoSize`: pick the size preset by timing each on the backend (worker/auto-size.ts). */
   /** `recovered`: this Worker replaces one that died, and why (said when training resumes). */
-  | { type: 'init'; backend: BackendRequest; config: TrainConfig; autoSize: boolean; fault?: FaultSpec; recovered?: string }
+  /** `threads`: WASM's thread count when the page knows it (`?threads=`, or a race at an earlier visit); else the Worker races them. */
+  | { type: 'init'; backend: BackendRequest; config: TrainConfig; autoSize: boolean; threads?: ThreadsChoice; fault?: FaultSpec; recovered?: string }
   | { type: 'dataset/builtin'; name: string }
   /**
    * `replace`: start a new user dataset rather than appending to the current one. `label` names
@@ -126,7 +127,23 @@ export interface BackendInfo {
   skipped: { name: BackendName; reason: Message }[];
   /** True when the "GPU" is a software rasteriser (SwiftShader and the like). */
   software: boolean;
+  /** Present when WASM's thread counts were raced at this start (the page remembers the outcome). */
+  threadRace?: ThreadRace;
 }
+
+/** The start-up race of WASM thread counts (worker/thread-race.ts): ms per training step of each. */
+export interface ThreadRace {
+  /** The thread count raced against one thread: min(cores, 4). */
+  threads: number;
+  oneMs: number;
+  /** Infinity when that many threads did not start. */
+  manyMs: number;
+  /** The count kept: 1 or `threads`. */
+  kept: number;
+}
+
+/** WASM's thread count as the page gives it: asked for in the URL, or kept from a race at an earlier visit. */
+export type ThreadsChoice = { count: number; from: 'url' } | { count: number; from: 'earlier'; race: ThreadRace };
 
 /**
  * The start-up speed test behind the automatic size preset (worker/auto-size.ts): steps/s of each

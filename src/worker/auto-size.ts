@@ -81,7 +81,7 @@ export async function runSizeTest(deps: SizeTestDeps, opts: SizeTestOptions = SI
 async function timePreset(deps: SizeTestDeps, preset: PresetName, deadline: number, timed: number): Promise<number> {
   const rig = deps.build(preset);
   try {
-    return 1000 / (await msPerStep(rig, deps.now, () => deadline, timed));
+    return 1000 / (await stepMs(rig, deps.now, () => deadline, timed));
   } finally {
     rig.dispose();
   }
@@ -91,7 +91,7 @@ async function timePreset(deps: SizeTestDeps, preset: PresetName, deadline: numb
  * ms per step of a rig: a warm-up step, then up to `timed` steps that fit before the deadline
  * (given the time the warm-up ended). With no timed step, the warm-up's own time.
  */
-async function msPerStep(rig: StepRig, now: () => number, deadlineAfterWarmUp: (t: number) => number, timed: number): Promise<number> {
+export async function stepMs(rig: StepRig, now: () => number, deadlineAfterWarmUp: (t: number) => number, timed: number): Promise<number> {
   let t = now();
   await rig.step();
   let lastMs = now() - t;
@@ -161,7 +161,7 @@ export async function raceSteps<N extends string>(names: readonly N[], deps: Rac
       if (await deps.activate(name)) {
         const rig = deps.build();
         try {
-          ms = await msPerStep(rig, deps.now, (t) => t + opts.budgetMs, opts.timedSteps);
+          ms = await stepMs(rig, deps.now, (t) => t + opts.budgetMs, opts.timedSteps);
         } finally {
           rig.dispose();
         }

@@ -9,37 +9,14 @@
 import { english, MessageError, msg, type Message } from '../contract/messages.ts';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { backendSelfCheck } from '../gan/backend/self-check.ts';
 import { setWasmBackendForTraining } from '../gan/backend/wasm-kernels.ts';
 import { registerWebGpuTrainingKernels, unregisterWebGpuTrainingKernels, webGpuKernelsSelfCheck } from '../gan/backend/webgpu-kernels.ts';
-import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { DEFAULT_CONFIG, type BackendName, type BackendRequest, type TrainConfig } from '../contract/config.ts';
 import { fastest, raceSteps, trainerRig, type Timing } from './auto-size.ts';
-import type { BackendInfo } from '../contract/protocol.ts';
-
-/**
- * Threads stay off, by measurement. The threaded-SIMD binary does start in the production page
- * under its CSP (no `blob:`): build/wasm-threads.ts serves tfjs's pthread script and emscripten
- * glue as same-origin assets instead of the `blob:` URLs tfjs makes (one of them from a minified
- * function's source text, which broke), and lifts tfjs's `hardwareConcurrency / 2` thread cap
- * that kept a 2-core machine at one thread. Measured in the built page (bare DCGAN steps in the
- * Worker, res 32, width 32, batch 32, headless Chromium, 2-core shared machine under load 3–4
- * from other work, 4 alternations in one run, 2026-11-27): one thread (SIMD binary) 85, 85, 81,
- * 88 images/s; 2 threads 65, 61, 66, 61: 0.74×. The threaded binary at 1 thread matched the
- * SIMD one (~89), so the loss is XNNPACK's second thread waiting on a busy core. To enable:
- * drop this line and `setThreadsCount(2)` (falling back to one thread if the module fails).
- */
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-
-/** The binaries are served by the app itself (no CDN), in dev and in the production build. */
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlainUrl,
-  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-});
+import type { BackendInfo, ThreadRace, ThreadsChoice } from '../contract/protocol.ts';
+import { raceWasmThreads, realThreadRace } from './thread-race.ts';
+import { resizeWasmThreads, setWasmThreads, threadsOnOffer, wasmFlavour } from './wasm-setup.ts';
 
 const FALLBACK_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -100,7 +77,7 @@ function describeRunning(name: BackendName): Probe & { ok: true } {
       return { ok: true, software, reason: software ? msg('backend.softwareWebgpuNamed', { name: label }) : msg('backend.webgpu', { name: label }) };
     }
     case 'wasm':
-      return { ok: true, software: false, reason: msg('backend.wasm', { flavour: wasmFlavour() }) };
+      return { ok: true, software: false, reason: wasmReason() };
     case 'cpu':
       return { ok: true, software: false, reason: msg('backend.cpu') };
   }
@@ -110,7 +87,7 @@ async function tryBackend(name: BackendName): Promise<Probe> {
   // No adapter of our own here: tfjs requests the one it uses, and a second, unused adapter
   // in the same Worker has been seen to destabilise SwiftShader's device.
   if (name === 'webgpu' && !(navigator as unknown as { gpu?: GpuLike }).gpu) return { ok: false, reason: msg('backend.noWebgpu') };
-  const ok = await (name === 'wasm' ? setWasmBackendForTraining() : tf.setBackend(name)).catch(() => false);
+  const ok = await (name === 'wasm' ? startWasm() : tf.setBackend(name)).catch(() => false);
   if (!ok) return { ok: false, reason: msg('backend.cannotStart', { backend: name }) };
   await tf.ready();
   const probe = describeRunning(name);
@@ -160,14 +137,60 @@ async function useFusedWebGpuKernels(): Promise<void> {
   }
 }
 
-function wasmFlavour(): string {
-  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-  const count = threads ? getThreadsCount() : 1;
-  return [simd ? 'SIMD' : 'no SIMD', count > 1 ? `${count} threads` : 'one thread'].join(', ');
+const roundMs = (ms: number) => String(Math.round(ms));
+
+/** How this Worker's WASM thread count was set: for the reason shown, and for the page to remember a race. */
+type ThreadsOutcome = ThreadsChoice | { from: 'race'; race: ThreadRace } | { from: 'failed'; threads: number } | { from: 'default' };
+let threads: ThreadsOutcome = { from: 'default' };
+
+interface ThreadPlan {
+  choice?: ThreadsChoice;
+  race: boolean;
+}
+let threadPlan: ThreadPlan = { race: false };
+let firstStart: Promise<boolean> | undefined;
+
+/**
+ * Starts WASM with our kernels. The first start settles the thread count: the page's choice when
+ * it gave one, else a race when the backend is chosen automatically (a forced `?backend=wasm`
+ * keeps one thread unless `?threads=` says otherwise).
+ */
+async function startWasm(): Promise<boolean> {
+  if (!firstStart) return (firstStart = firstWasmStart(threadPlan));
+  await firstStart;
+  return setWasmBackendForTraining();
 }
 
-const roundMs = (ms: number) => String(Math.round(ms));
+async function firstWasmStart({ choice, race }: ThreadPlan): Promise<boolean> {
+  const offer = threadsOnOffer();
+  const racing = offer > 1 && race && !choice;
+  setWasmThreads(choice?.count ?? 1, racing);
+  const threaded = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+  if (!(await setWasmBackendForTraining())) {
+    if (!threaded) return false;
+    threads = { from: 'failed', threads: choice?.count ?? offer };
+    setWasmThreads(1); // the plain SIMD binary, then
+    return setWasmBackendForTraining();
+  }
+  if (offer > 1 && choice) threads = choice;
+  // A race that cannot build its model (memory) leaves one thread running, and says nothing of it.
+  const raced = racing ? await raceWasmThreads(offer, realThreadRace(resizeWasmThreads)).catch(() => undefined) : undefined;
+  if (raced) threads = { from: 'race', race: raced };
+  return true;
+}
+
+/** "WebAssembly on the CPU (SIMD, 2 threads)", and how the thread count was chosen. */
+function wasmReason(): Message {
+  const reason = msg('backend.wasm', { flavour: wasmFlavour() });
+  if (threads.from === 'default') return reason;
+  if (threads.from === 'url') return msg('backend.threadsAsked', { reason, threads: threads.count });
+  if (threads.from === 'failed') return msg('backend.threadsFailed', { reason, threads: threads.threads });
+  const { race } = threads;
+  if (!Number.isFinite(race.manyMs)) return msg('backend.threadsFailed', { reason, threads: race.threads });
+  const [ms, otherMs] = (race.kept > 1 ? [race.manyMs, race.oneMs] : [race.oneMs, race.manyMs]).map(roundMs);
+  if (threads.from === 'earlier') return msg('backend.threadsEarlier', { reason, ms: ms!, otherMs: otherMs! });
+  return msg(race.kept > 1 ? 'backend.threadsWon' : 'backend.oneThreadWon', { reason, ms: ms!, otherMs: otherMs!, threads: race.threads });
+}
 
 /**
  * A hardware WebGPU adapter started: time the same training step (`config`'s model at the
@@ -175,12 +198,12 @@ const roundMs = (ms: number) => String(Math.round(ms));
  * listed in `skipped` with both timings. If WASM cannot start, WebGPU stays, unraced.
  */
 async function raceGpuAgainstWasm(gpu: BackendInfo, config: TrainConfig): Promise<BackendInfo> {
-  const activate = async (name: 'webgpu' | 'wasm') => (name === 'wasm' ? setWasmBackendForTraining() : tf.setBackend(name)).catch(() => false);
+  const activate = async (name: 'webgpu' | 'wasm') => (name === 'wasm' ? startWasm() : tf.setBackend(name)).catch(() => false);
   const timings = await raceSteps(['webgpu', 'wasm'] as const, { activate, build: () => trainerRig(config, 'small'), now: () => performance.now() });
   const [gpuTime, wasmTime] = timings as [Timing<'webgpu'>, Timing<'wasm'>];
   const winner = fastest(timings);
   if (winner === 'wasm' && (await activate('wasm'))) {
-    const reason = msg('backend.wasm', { flavour: wasmFlavour() });
+    const reason = wasmReason();
     const race = { ms: roundMs(wasmTime.msPerStep), otherMs: roundMs(gpuTime.msPerStep) };
     return {
       name: 'wasm',
@@ -197,11 +220,24 @@ async function raceGpuAgainstWasm(gpu: BackendInfo, config: TrainConfig): Promis
   };
 }
 
+export interface BackendOptions {
+  /** WASM's thread count as the page gives it; without it an automatic choice races the counts. */
+  threads?: ThreadsChoice;
+  /** The model a hardware WebGPU adapter races WASM with (default: the default DCGAN). */
+  raceConfig?: TrainConfig;
+}
+
 /**
  * Forced: that backend first. Then hardware GPUs, WASM, software GPUs, CPU; a hardware WebGPU
- * adapter races WASM on a training step of `raceConfig`'s model (default: the default DCGAN).
+ * adapter races WASM on a training step. WASM's thread count is settled before it first starts.
  */
-export async function chooseBackend(request: BackendRequest, raceConfig: TrainConfig = DEFAULT_CONFIG): Promise<BackendInfo> {
+export async function chooseBackend(request: BackendRequest, options: BackendOptions = {}): Promise<BackendInfo> {
+  threadPlan = { ...(options.threads ? { choice: options.threads } : {}), race: request === 'auto' };
+  const chosen = await pickBackend(request, options.raceConfig ?? DEFAULT_CONFIG);
+  return threads.from === 'race' ? { ...chosen, threadRace: threads.race } : chosen;
+}
+
+async function pickBackend(request: BackendRequest, raceConfig: TrainConfig): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
   const softwareGpus: BackendName[] = [];
   const info = (name: BackendName, probe: Probe & { ok: true }): BackendInfo => ({

@@ -20,3 +20,15 @@ describe('start-up options from the URL', () => {
     ).toBe(false);
   });
 });
+
+describe('?threads=', () => {
+  it('takes a thread count from 1 to 16, and says so when the value is not one', () => {
+    expect(readStartup('?threads=2').threads).toBe(2);
+    expect(readStartup('').threads).toBeUndefined();
+    for (const bad of ['0', '17', '2.5', 'many']) {
+      const s = readStartup(`?threads=${bad}`);
+      expect(s.threads).toBeUndefined();
+      expect(s.issues).toContainEqual(expect.objectContaining({ key: 'url.badThreads', vars: { value: bad } }));
+    }
+  });
+});

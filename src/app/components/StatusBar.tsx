@@ -17,7 +17,7 @@ export function StatusBar({ state, message, backend }: { state: RunState; messag
         <summary data-testid="backend">{backend ? `${backend.name}${backend.software ? ` ${t('status.software')}` : ''}` : t('status.choosing')}</summary>
         {backend && (
           <div>
-            <p>{tm(backend.reason)}</p>
+            <p data-testid="backend-reason">{tm(backend.reason)}</p>
             {backend.skipped.length > 0 && (
               <ul>
                 {backend.skipped.map((s) => (

@@ -120,6 +120,7 @@ export const MESSAGES_ZH: Record<MessageKey, string> = {
   'config.flag': '{field} 必须是 0 或 1（现在是 {value}）',
   'config.unknownModel': '未知的模型“{value}”（可选 {choices}）',
   'url.unknownBackend': '未知的后端“{value}”：将自动选择',
+  'url.badThreads': '?threads={value} 不是有效的线程数（1–16）：将按速度选择',
 
   'backend.noWebgpu': '这个浏览器没有 WebGPU（缺少 navigator.gpu）',
   'backend.noAdapter': '没有可用的 WebGPU 适配器（GPU 被列入黑名单或已禁用）',
@@ -139,6 +140,11 @@ export const MESSAGES_ZH: Record<MessageKey, string> = {
   'backend.lostAtStart': 'WebGPU 设备在启动时丢失（{detail}）',
   'backend.wonRace': '{reason}：在这台机器上每个训练步 {ms} 毫秒，{other} 上为 {otherMs} 毫秒',
   'backend.lostRace': '{reason}，但这里 WebAssembly 训练得更快（每步 {ms} 毫秒，对比 {otherMs} 毫秒）',
+  'backend.threadsWon': '{reason}：在这台机器上 {threads} 个线程每个训练步 {ms} 毫秒，单线程为 {otherMs} 毫秒',
+  'backend.oneThreadWon': '{reason}：在这台机器上单线程每个训练步 {ms} 毫秒，{threads} 个线程为 {otherMs} 毫秒',
+  'backend.threadsEarlier': '{reason}，之前访问时测得这样更快（每个训练步 {ms} 毫秒，另一种为 {otherMs} 毫秒）',
+  'backend.threadsFailed': '{reason}：{threads} 个线程在这里无法启动',
+  'backend.threadsAsked': '{reason}，按 ?threads={threads} 的要求',
 
   'crash.gaveUp': '训练线程在两分钟内崩溃了 {n} 次（最近一次：{why}）；不再重启。请重新载入页面再试。',
   'crash.keepsCrashing': '训练线程反复崩溃：{why}',
