@@ -41,8 +41,8 @@ function worstAge(heard: Heard[], since: number): { ms: number; steps: number; g
 }
 
 describe.each([
-  ['webgl', 45_000],
-  ['wasm', 25_000],
+  ['webgl', 30_000],
+  ['wasm', 15_000],
 ] as const)('the live grid on %s stays fresh', (backend, trainMs) => {
   it('16 px faces, batch 8: the grid is never older than max(2 s, 2 steps) while training', async () => {
     const session = await open('about:blank');
