@@ -54,22 +54,28 @@ function randoms(rng: Rng, shape: number[]): tf.Tensor {
   return tf.tensor(rng.normals(shape.reduce((a, b) => a * b, 1)), shape);
 }
 
-/** Three Adam steps from fixed values and gradients; the parameter and both moments after. */
-async function adamRun(shape: number[], seed: number, cloneFirst: boolean): Promise<number[][]> {
+/**
+ * Three Adam steps of parameters shaped `shapes` from fixed values and gradients; every parameter
+ * and both its moments after, in order. More than one parameter goes through the paired kernel
+ * (two a dispatch, the odd one alone). `cloneLast`: a clone of the last parameter taken first,
+ * and its values before and after, appended.
+ */
+async function adamRun(shapes: number[][], seed: number, cloneLast: boolean): Promise<number[][]> {
   const rng = new Rng(seed);
-  const p = { w: tf.tidy(() => tf.variable(randoms(rng, shape))) };
+  const names = shapes.map((_, i) => `w${i}`);
+  const p: Record<string, tf.Variable> = Object.fromEntries(shapes.map((s, i) => [names[i], tf.tidy(() => tf.variable(randoms(rng, s)))]));
   const adam = new Adam(p, ADAM_OPTS);
-  const before = cloneFirst ? tf.clone(p.w) : undefined;
+  const before = cloneLast ? tf.clone(p[names.at(-1)!]!) : undefined;
   const beforeValues = before ? Array.from(await before.data()) : [];
   for (let i = 0; i < 3; i++) {
-    const g = randoms(rng, shape);
-    adam.apply({ w: g });
-    g.dispose();
+    const grads = Object.fromEntries(shapes.map((s, k) => [names[k], randoms(rng, s)]));
+    adam.apply(grads);
+    tf.dispose(Object.values(grads));
   }
-  const out = await read([p.w, adam.m.w!, adam.v.w!].map((t) => tf.clone(t)));
+  const out = await read(names.flatMap((n) => [p[n]!, adam.m[n]!, adam.v[n]!]).map((t) => tf.clone(t)));
   // A clone taken before the updates must keep its values (the kernel copies shared buffers).
   if (before) out.push(beforeValues, ...(await read([before])));
-  p.w.dispose();
+  tf.dispose(Object.values(p));
   adam.dispose();
   return out;
 }
@@ -229,10 +235,23 @@ async function nonFiniteRun(): Promise<number[][]> {
   return [[Number(clean), Number(poisoned)]];
 }
 
+/** The kernels one Adam update of `count` parameters runs. */
+async function adamProfile(count: number): Promise<string[]> {
+  const params = Object.fromEntries(Array.from({ length: count }, (_, i) => [`w${i}`, tf.tidy(() => tf.variable(tf.zeros([3 + i])))]));
+  const adam = new Adam(params, ADAM_OPTS);
+  const grads = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, tf.onesLike(p)]));
+  // Names read at once: tfjs reuses one profile object for every tf.profile call.
+  const kernels = (await tf.profile(() => adam.apply(grads))).kernels.map((k) => k.name);
+  adam.dispose();
+  tf.dispose([...Object.values(params), ...Object.values(grads)]);
+  return kernels;
+}
+
 async function runAll(ours: boolean): Promise<Case[]> {
   const cases: Case[] = [];
-  for (const [i, s] of ADAM_SHAPES.entries()) cases.push({ name: `adam ${s.join('x')}`, data: await adamRun(s, 10 + i, false) });
-  cases.push({ name: 'adam shared buffer', data: await adamRun([9, 5], 99, true) });
+  for (const [i, s] of ADAM_SHAPES.entries()) cases.push({ name: `adam ${s.join('x')}`, data: await adamRun([s], 10 + i, false) });
+  cases.push({ name: 'adam pairs', data: await adamRun(ADAM_SHAPES, 15, false) });
+  cases.push({ name: 'adam shared buffer', data: await adamRun([[4], [9, 5]], 99, true) });
   for (const [i, s] of BN_SHAPES.entries()) cases.push({ name: `batch norm ${s.join('x')}`, data: await read(bnRun(s, 20 + i, ours)) });
   for (const [i, [s, slope]] of BN_ACT_CASES.entries())
     cases.push({ name: `batch norm + leaky relu ${slope} ${s.join('x')}`, data: await read(bnRun(s, 60 + i, ours, slope)) });
@@ -259,12 +278,8 @@ async function main(): Promise<void> {
   let dispatches = dawn.counters.snapshot().dispatches;
   const fused = await runAll(true);
   dispatches = dawn.counters.snapshot().dispatches - dispatches;
-  const profiled = tf.tidy(() => tf.variable(tf.zeros([3])));
-  const adam = new Adam({ w: profiled }, ADAM_OPTS);
-  // Names read at once: tfjs reuses one profile object for every tf.profile call.
-  const adamKernels = (await tf.profile(() => tf.tidy(() => adam.apply({ w: tf.ones([3]) })))).kernels.map((k) => k.name);
-  adam.dispose();
-  profiled.dispose();
+  const adamKernels = await adamProfile(1);
+  const adamPairKernels = await adamProfile(3);
   const bnProfile = await tf.profile(() => bnRun([4, 2, 2, 3], 5, true));
   const bnKernels = bnProfile.kernels.map((k) => k.name);
   tf.dispose(bnProfile.result as tf.Tensor[]);
@@ -296,6 +311,7 @@ async function main(): Promise<void> {
       fused,
       dispatches,
       adamKernels,
+      adamPairKernels,
       bnKernels,
       bnActKernels,
       leakyKernels,

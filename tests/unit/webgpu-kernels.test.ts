@@ -16,6 +16,7 @@ interface Check {
   reference: { name: string; data: number[][] }[];
   fused: { name: string; data: number[][] }[];
   adamKernels: string[];
+  adamPairKernels: string[];
   bnKernels: string[];
   bnActKernels: string[];
   leakyKernels: string[];
@@ -47,20 +48,24 @@ describe.skipIf(dawnMissing !== undefined)('fused WebGPU kernels on Dawn + Swift
     expect(result().selfCheck).toBe('ok');
   });
 
-  it('updates a parameter with one GanvasAdam kernel, equal to the unfused Adam to float32 rounding', () => {
+  it('updates one parameter with one GanvasAdam kernel and two with one GanvasAdamPair, equal to the unfused Adam to float32 rounding', () => {
     const c = result();
     expect(c.adamKernels).toEqual(['GanvasAdam']);
+    expect(c.adamPairKernels).toEqual(['GanvasAdamPair', 'GanvasAdam']);
     const adam = c.reference.filter((r) => r.name.startsWith('adam'));
-    expect(adam.length).toBe(6);
+    expect(adam.map((r) => r.data.length)).toEqual([3, 3, 3, 3, 3, 15, 8]);
     for (const ref of adam) {
       const ours = c.fused.find((f) => f.name === ref.name)!;
-      ref.data.slice(0, 3).forEach((values, k) => expect(relativeError(values, ours.data[k]!), `${ref.name} output ${k}`).toBeLessThan(1e-6));
+      // Every parameter and moment (the shared-buffer case's last two are its clone, below).
+      ref.data
+        .slice(0, ref.name === 'adam shared buffer' ? 6 : undefined)
+        .forEach((values, k) => expect(relativeError(values, ours.data[k]!), `${ref.name} output ${k}`).toBeLessThan(1e-6));
     }
   });
 
-  it('leaves a clone of the parameter untouched (shared buffers are copied, not written)', () => {
+  it('leaves a clone of the parameter untouched (shared buffers are copied, not written), in a pair too', () => {
     const shared = result().fused.find((f) => f.name === 'adam shared buffer')!;
-    const [p, , , before, after] = shared.data as [number[], number[], number[], number[], number[]];
+    const [p, before, after] = [shared.data[3]!, shared.data[6]!, shared.data[7]!];
     expect(after).toEqual(before);
     expect(relativeError(before, p)).toBeGreaterThan(1e-3);
   });

@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs';
  * shares an input's buffer (a snapshot's clone must keep its values). The caller assigns them.
  */
 export const FUSED_ADAM = 'GanvasAdam';
+/** Two parameters' updates in one kernel: inputs `{ p, m, v, g, p2, m2, v2, g2 }`, outputs `[p′, m′, v′, p2′, m2′, v2′]`. */
+export const FUSED_ADAM_PAIR = 'GanvasAdamPair';
 
 export interface AdamAttrs {
   beta1: number;
@@ -23,9 +25,19 @@ export interface AdamAttrs {
   c2: number;
 }
 
-/** True when the running backend has the fused Adam kernel. */
-export function hasFusedAdam(): boolean {
-  return tf.getKernel(FUSED_ADAM, tf.getBackend()) !== undefined;
+/** How the running backend updates parameters: both fused kernels, the single one, or tf ops. */
+export function fusedAdamKind(): 'pairs' | 'single' | undefined {
+  const backend = tf.getBackend();
+  if (tf.getKernel(FUSED_ADAM, backend) === undefined) return undefined;
+  return tf.getKernel(FUSED_ADAM_PAIR, backend) === undefined ? 'single' : 'pairs';
+}
+
+/** A parameter with its moment slots and its gradient. */
+export interface AdamSlot {
+  p: tf.Variable;
+  m: tf.Variable;
+  v: tf.Variable;
+  g: tf.Tensor;
 }
 
 /**
@@ -33,10 +45,17 @@ export function hasFusedAdam(): boolean {
  *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − (lr/c1)·m / (√(v/c2) + ε)
  * the same arithmetic, in the same order, as Adam.apply's unfused path.
  */
-export function fusedAdamUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, attrs: AdamAttrs): void {
-  const [p1, m1, v1] = tf.engine().runKernel(FUSED_ADAM, { p, m, v, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-  p.assign(p1!);
-  m.assign(m1!);
-  v.assign(v1!);
-  tf.dispose([p1!, m1!, v1!]);
+export function fusedAdamUpdate({ p, m, v, g }: AdamSlot, attrs: AdamAttrs): void {
+  assignAll([p, m, v], tf.engine().runKernel(FUSED_ADAM, { p, m, v, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]);
+}
+
+/** Two parameters' updates in one kernel (one dispatch on WebGPU), each exactly as `fusedAdamUpdate`'s. */
+export function fusedAdamPairUpdate(a: AdamSlot, b: AdamSlot, attrs: AdamAttrs): void {
+  const inputs = { p: a.p, m: a.m, v: a.v, g: a.g, p2: b.p, m2: b.m, v2: b.v, g2: b.g };
+  assignAll([a.p, a.m, a.v, b.p, b.m, b.v], tf.engine().runKernel(FUSED_ADAM_PAIR, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]);
+}
+
+function assignAll(targets: tf.Variable[], values: tf.Tensor[]): void {
+  targets.forEach((t, i) => t.assign(values[i]!));
+  tf.dispose(values);
 }

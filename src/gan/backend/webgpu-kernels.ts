@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { installWebGpuAddN } from './webgpu-addn.ts';
-import { FUSED_ADAM, type AdamAttrs } from './fused-adam.ts';
+import { FUSED_ADAM, FUSED_ADAM_PAIR, type AdamAttrs } from './fused-adam.ts';
 import { BN_BACKWARD, BN_FORWARD, type BnAttrs } from './batch-norm.ts';
 import { installLeakyReluGradient, LEAKY_RELU_GRAD } from './leaky-relu-grad.ts';
 import { installSharedSaves, uninstallSharedSaves } from './shared-saves.ts';
@@ -25,7 +25,8 @@ import {
 /**
  * Fused training kernels for tfjs-backend-webgpu, in WGSL (recorded by webgpu-runner.ts):
  *
- * - `GanvasAdam`: one dispatch per parameter (was ~12), reading g and updating p, m, v in place.
+ * - `GanvasAdam`: one dispatch per parameter (was ~12), reading g and updating p, m, v in place;
+ *   `GanvasAdamPair`: two parameters in one dispatch.
  * - `GanvasBatchNormForward`: per-channel μ and σ⁻¹ (one workgroup per channel, two-pass as
  *   tf.moments), then y = (x − μ)·σ⁻¹·γ + β: two dispatches.
  * - `GanvasBatchNormBackward`: per-channel Σdy and Σdy·x̂ (these are dβ and dγ), then dx: two
@@ -45,22 +46,46 @@ import {
  */
 const BACKEND = 'webgpu';
 
+/** Adam's update of element `j` of parameter `p` (moments `m`, `v`, gradient `g`): WGSL for ADAM_WGSL and ADAM_PAIR_WGSL. */
+const adamStep = (j: string, p: string, m: string, v: string, g: string) => `
+  let gi = ${g}[${j}];
+  let mi = ${m}[${j}] * u.beta1 + gi * u.oneMinusBeta1;
+  let vi = ${v}[${j}] * u.beta2 + (gi * gi) * u.oneMinusBeta2;
+  ${m}[${j}] = mi;
+  ${v}[${j}] = vi;
+  ${p}[${j}] = ${p}[${j}] - (mi * u.lrOverC1) / (sqrt(vi / u.c2) + u.epsilon);`;
+const ADAM_UNIFORMS = 'beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, lrOverC1: f32, c2: f32, epsilon: f32';
+
 const ADAM_WGSL = `
 @group(0) @binding(0) var<storage, read_write> p: array<f32>;
 @group(0) @binding(1) var<storage, read_write> m: array<f32>;
 @group(0) @binding(2) var<storage, read_write> v: array<f32>;
 @group(0) @binding(3) var<storage, read> g: array<f32>;
-struct U { n: u32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, lrOverC1: f32, c2: f32, epsilon: f32 }
+struct U { n: u32, ${ADAM_UNIFORMS} }
 @group(0) @binding(4) var<uniform> u: U;
 ${MAIN_ELEMENTWISE} {
   ${FLAT_INDEX}
-  if (i >= u.n) { return; }
-  let gi = g[i];
-  let mi = m[i] * u.beta1 + gi * u.oneMinusBeta1;
-  let vi = v[i] * u.beta2 + (gi * gi) * u.oneMinusBeta2;
-  m[i] = mi;
-  v[i] = vi;
-  p[i] = p[i] - (mi * u.lrOverC1) / (sqrt(vi / u.c2) + u.epsilon);
+  if (i >= u.n) { return; }${adamStep('i', 'p', 'm', 'v', 'g')}
+}`;
+
+/** Two parameters in one dispatch: threads [0, n) update the first, [n, n + n2) the second (8 storage buffers: WebGPU's default limit). */
+const ADAM_PAIR_WGSL = `
+@group(0) @binding(0) var<storage, read_write> p: array<f32>;
+@group(0) @binding(1) var<storage, read_write> m: array<f32>;
+@group(0) @binding(2) var<storage, read_write> v: array<f32>;
+@group(0) @binding(3) var<storage, read> g: array<f32>;
+@group(0) @binding(4) var<storage, read_write> p2: array<f32>;
+@group(0) @binding(5) var<storage, read_write> m2: array<f32>;
+@group(0) @binding(6) var<storage, read_write> v2: array<f32>;
+@group(0) @binding(7) var<storage, read> g2: array<f32>;
+struct U { n: u32, n2: u32, ${ADAM_UNIFORMS} }
+@group(0) @binding(8) var<uniform> u: U;
+${MAIN_ELEMENTWISE} {
+  ${FLAT_INDEX}
+  if (i < u.n) {${adamStep('i', 'p', 'm', 'v', 'g')}
+  } else if (i < u.n + u.n2) {
+    let k = i - u.n;${adamStep('k', 'p2', 'm2', 'v2', 'g2')}
+  }
 }`;
 
 /** stats = [μ; σ⁻¹] per channel of x viewed as [rows, channels]; one workgroup per channel. */
@@ -289,17 +314,27 @@ function requireFloat(name: string, ...ts: tf.TensorInfo[]): void {
   for (const t of ts) if (t.dtype !== 'float32') throw new Error(`${name}: float32 tensors only (got ${t.dtype})`);
 }
 
+const adamUniforms = (a: AdamAttrs) => [f32(a.beta1), f32(1 - a.beta1), f32(a.beta2), f32(1 - a.beta2), f32(a.lrOverC1), f32(a.c2), f32(a.epsilon)];
+
 const adamKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const be = checkInternals(backend);
   const { p, m, v, g } = inputs as Record<'p' | 'm' | 'v' | 'g', tf.TensorInfo>;
   requireFloat(FUSED_ADAM, p, m, v, g);
-  const a = attrs as unknown as AdamAttrs;
   const n = tf.util.sizeFromShape(p.shape);
   const outs = [writable(be, p), writable(be, m), writable(be, v)];
-  if (n > 0) {
-    const uniforms = [u32(n), f32(a.beta1), f32(1 - a.beta1), f32(a.beta2), f32(1 - a.beta2), f32(a.lrOverC1), f32(a.c2), f32(a.epsilon)];
-    dispatch(be, FUSED_ADAM, ADAM_WGSL, [...outs, g], uniforms, groupsFor(n));
-  }
+  if (n > 0) dispatch(be, FUSED_ADAM, ADAM_WGSL, [...outs, g], [u32(n), ...adamUniforms(attrs as unknown as AdamAttrs)], groupsFor(n));
+  return outs;
+};
+
+const adamPairKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const be = checkInternals(backend);
+  const { p, m, v, g, p2, m2, v2, g2 } = inputs as Record<'p' | 'm' | 'v' | 'g' | 'p2' | 'm2' | 'v2' | 'g2', tf.TensorInfo>;
+  requireFloat(FUSED_ADAM_PAIR, p, m, v, g, p2, m2, v2, g2);
+  const [n, n2] = [p, p2].map((t) => tf.util.sizeFromShape(t.shape)) as [number, number];
+  const outs = [p, m, v, p2, m2, v2].map((t) => writable(be, t));
+  const [first, second] = [outs.slice(0, 3), outs.slice(3)];
+  const uniforms = [u32(n), u32(n2), ...adamUniforms(attrs as unknown as AdamAttrs)];
+  if (n + n2 > 0) dispatch(be, FUSED_ADAM_PAIR, ADAM_PAIR_WGSL, [...first, g, ...second, g2], uniforms, groupsFor(n + n2));
   return outs;
 };
 
@@ -423,6 +458,7 @@ const ganLossGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
 
 const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
   { name: FUSED_ADAM, func: adamKernel },
+  { name: FUSED_ADAM_PAIR, func: adamPairKernel },
   { name: BN_FORWARD, func: bnForwardKernel },
   { name: BN_BACKWARD, func: bnBackwardKernel },
   { name: LEAKY_RELU_GRAD, func: leakyReluGradKernel },
@@ -461,7 +497,8 @@ export function unregisterWebGpuTrainingKernels(): void {
 
 /**
  * Known answers from the fused kernels on the running WebGPU backend: batch norm of [1, 3] is
- * ±1/√(1 + ε), Adam's first step from p = 1 with g = 1 (lr 0.1, β1 0.5, β2 0.999) is p = 0.9,
+ * ±1/√(1 + ε), Adam's first step from p = 1 with g = 1 (lr 0.1, β1 0.5, β2 0.999) is p = 0.9
+ * (and, paired with one whose g = −1, 0.9 and 1.1),
  * bias + leaky ReLU 0.2 of [−1, 1] with bias 0 is [−0.2, 1], and the GAN loss of logits [0, 0]
  * (one real, one fake) is 2·ln 2 with D(real) = ½, and StyleGAN's kernels give their known
  * answers too (webgpu-style-kernels.ts `styleKnownAnswers`). A driver that compiles our WGSL but computes
@@ -473,9 +510,10 @@ export async function webGpuKernelsSelfCheck(): Promise<string | undefined> {
   const gamma = tf.ones([1]);
   const beta = tf.zeros([1]);
   const [p, m, v, g] = [1, 0, 0, 1].map((k) => tf.scalar(k));
+  const pair = [1, 0, 0, 1, 1, 0, 0, -1].map((k) => tf.scalar(k));
   const signed = tf.tensor2d([-1, 1], [2, 1]);
   const logits = tf.zeros([2, 1]);
-  const made: tf.Tensor[] = [x, gamma, beta, p!, m!, v!, g!, signed, logits];
+  const made: tf.Tensor[] = [x, gamma, beta, p!, m!, v!, g!, ...pair, signed, logits];
   const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) => {
     const out = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
     const outs = Array.isArray(out) ? out : [out];
@@ -486,11 +524,16 @@ export async function webGpuKernelsSelfCheck(): Promise<string | undefined> {
     const [y] = run(BN_FORWARD, { x, gamma, beta }, { epsilon: 1e-5 });
     const adam: AdamAttrs = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrOverC1: 0.1 / 0.5, c2: 1 - 0.999 };
     const [p1] = run(FUSED_ADAM, { p: p!, m: m!, v: v!, g: g! }, adam);
+    const [pa, , , pb] = run(
+      FUSED_ADAM_PAIR,
+      { p: pair[0]!, m: pair[1]!, v: pair[2]!, g: pair[3]!, p2: pair[4]!, m2: pair[5]!, v2: pair[6]!, g2: pair[7]! },
+      adam,
+    );
     const [leaky] = run(BIAS_LEAKY_RELU, { x: signed, b: beta }, { alpha: 0.2 });
     const [loss, dReal] = run(GAN_LOSS, { logits }, { ones: 1 });
     const style = styleKnownAnswers(run, made);
-    const got = (await Promise.all([y!, p1!, leaky!, loss!, dReal!, ...style.outputs].map((t) => t.data()))).flatMap((d) => Array.from(d));
-    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, -0.2, 1, 2 * Math.LN2, 0.5, ...style.want];
+    const got = (await Promise.all([y!, p1!, pa!, pb!, leaky!, loss!, dReal!, ...style.outputs].map((t) => t.data()))).flatMap((d) => Array.from(d));
+    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, 0.9, 1.1, -0.2, 1, 2 * Math.LN2, 0.5, ...style.want];
     return got.length === want.length && got.every((k, i) => Math.abs(k - want[i]!) < 1e-5)
       ? undefined
       : `fused WebGPU kernels computed ${got.join(', ')} where ${want.join(', ')} was expected`; // english-ok: for the developer console

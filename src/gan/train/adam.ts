@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../contract/config.ts';
 import type { Params } from '../nn/params.ts';
-import { fusedAdamUpdate, hasFusedAdam } from '../backend/fused-adam.ts';
+import { fusedAdamKind, fusedAdamPairUpdate, fusedAdamUpdate, type AdamSlot } from '../backend/fused-adam.ts';
 
 export interface AdamOptions {
   lr: number;
@@ -43,24 +43,34 @@ export class Adam {
     const { lr, beta1, beta2, epsilon } = this.options;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
-    // One kernel per parameter where the backend has it (WebGPU: src/gan/backend/webgpu-kernels.ts).
-    const fused = hasFusedAdam();
+    // One kernel per two parameters, or per parameter, where the backend has them (WebGPU:
+    // src/gan/backend/webgpu-kernels.ts); else the update as tf ops.
+    const fused = fusedAdamKind();
     tf.tidy(() => {
-      for (const [name, g] of Object.entries(grads)) {
-        const p = this.params[name];
-        if (!p) throw new Error(`gradient for unknown parameter ${name}`);
-        const m = this.m[name]!;
-        const v = this.v[name]!;
-        if (fused) {
-          fusedAdamUpdate(p, m, v, g, { beta1, beta2, epsilon, lrOverC1: lr / c1, c2 });
-          continue;
+      const slots = Object.entries(grads).map(([name, g]) => this.slot(name, g));
+      if (fused) {
+        const attrs = { beta1, beta2, epsilon, lrOverC1: lr / c1, c2 };
+        const step = fused === 'pairs' ? 2 : 1;
+        for (let i = 0; i < slots.length; i += step) {
+          const [a, b] = [slots[i]!, slots[i + 1]];
+          if (step === 2 && b) fusedAdamPairUpdate(a, b, attrs);
+          else fusedAdamUpdate(a, attrs);
         }
+        return;
+      }
+      for (const { p, m, v, g } of slots) {
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         const step = tf.div(tf.mul(m, lr / c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
         p.assign(tf.sub(p, step));
       }
     });
+  }
+
+  private slot(name: string, g: tf.Tensor): AdamSlot {
+    const p = this.params[name];
+    if (!p) throw new Error(`gradient for unknown parameter ${name}`);
+    return { p, m: this.m[name]!, v: this.v[name]!, g };
   }
 
   dispose(): void {
