@@ -60,6 +60,9 @@ async function bareSteps(base: string, backend: string, plan: PagePlan): Promise
     const started = messages.find((m) => m.type === 'backend');
     const steps = messages.flatMap((m) => (m.type === 'step' ? [m] : []));
     if (started) row.backend = started.backend.software ? `${started.backend.name} (software)` : started.backend.name;
+    // WASM on threads says so in its flavour: "WebAssembly on the CPU (SIMD, 2 threads)".
+    const threads = started && english(started.backend.reason).match(/, (\d+) threads\)/)?.[1];
+    if (threads) row.backend += `, ${threads} threads`;
     if (started && started.backend.name !== backend)
       row.note = `asked for ${backend}, got ${started.backend.name}: ${started.backend.skipped.map((k) => english(k.reason)).join('; ')}`;
     row.firstStepMs = steps.find((m) => m.index === 0)?.ms;

@@ -13,6 +13,7 @@
  *   npm run bench -- --only page --backends webgl,cpu
  *   npm run bench -- --node-cpu        # add Node's tfjs CPU backend (one step: minutes)
  *   npm run bench -- --loop-seconds 420  # a longer WASM loop run (tensor count past its caches)
+ *   npm run bench -- --threads 2       # the page's WASM on 2 threads (?threads=2; cross-origin isolated)
  */
 import { cpus } from 'node:os';
 import { PRESETS, type PresetName } from '../src/contract/config.ts';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     await benchPage(
       {
         backends: args.get('backends')?.split(',') ?? (quick ? ['wasm'] : ['wasm', 'webgl', 'webgpu', 'cpu']),
-        query: `preset=small&batch=${small.batch}`,
+        query: `preset=small&batch=${small.batch}${args.has('threads') ? `&threads=${Number(args.get('threads'))}` : ''}`,
         ...small,
         bareSteps: 8,
         bareSeconds: 30,

@@ -18,7 +18,8 @@ const post = (m: BareMessage) => self.postMessage(m);
 async function run(search: string): Promise<void> {
   const params = new URLSearchParams(search);
   const { config } = configFromParams(params, DEFAULT_CONFIG);
-  const backend = await chooseBackend((params.get('backend') ?? 'wasm') as BackendName);
+  const threads = Number(params.get('threads') ?? 0);
+  const backend = await chooseBackend((params.get('backend') ?? 'wasm') as BackendName, threads > 0 ? { threads: { count: threads, from: 'url' } } : {});
   post({ type: 'backend', backend, config });
   // The built-in "shapes" set, as the app's loop trains on it in the bench.
   const trainer = new GanTrainer(config, makeShapes({ res: config.res }));
