@@ -93,18 +93,21 @@ function denseCase(rng: Rng): Case {
   return { name: 'mapping dense act', inputs, run: valueAndGrads(f, ['x', 'w', 'b']) };
 }
 
-/** Three EMA updates of a fresh average (its buffer shared with the source's at first), then the source unchanged. */
+/**
+ * Three EMA updates of five fresh averages (their buffers shared with the sources' at first; on
+ * WebGPU four go in one grouped kernel, the fifth alone), then every average and one source unchanged.
+ */
 function emaCase(rng: Rng): Case {
-  const inputs = draw(rng, { p: [4, 5], q: [7], step: [4, 5] });
+  const inputs = draw(rng, { p: [4, 5], q: [7], r: [3, 3, 2], s: [1], t: [6], step: [4, 5], rStep: [3, 3, 2] });
   const run = (t: Record<string, tf.Tensor>) => {
-    const source = { p: tf.variable(t.p!), q: tf.variable(t.q!) };
+    const source = Object.fromEntries(['p', 'q', 'r', 's', 't'].map((k) => [k, tf.variable(t[k]!)]));
     const ema = new ParamEma(source);
-    const out: tf.Tensor[] = [];
     for (const beta of [0.9, 0.5, 0.99]) {
       ema.update(source, beta);
-      source.p.assign(tf.add(source.p, t.step!));
+      source.p!.assign(tf.add(source.p!, t.step!));
+      source.r!.assign(tf.add(source.r!, t.rStep!));
     }
-    out.push(tf.clone(ema.params.p!), tf.clone(ema.params.q!), tf.clone(source.q));
+    const out = [...Object.keys(source).map((k) => tf.clone(ema.params[k]!)), tf.clone(source.q!)];
     ema.dispose();
     tf.dispose(Object.values(source));
     return out;

@@ -32,7 +32,7 @@ const QUANTITIES: Record<string, number> = {
   'bias act 2x5x4x6': 5,
   'bias act 3x300': 5,
   'mapping dense act': 4,
-  ema: 3,
+  ema: 6,
 };
 
 /** Kernels a case must use on WebGPU, and tfjs kernels the fusion removed that must not come back. */
@@ -44,7 +44,7 @@ const USES: Record<string, { has: string[]; not: string[] }> = {
   'styled conv': { has: ['GanvasStyleAct', 'GanvasStyleActGrad'], not: ['LeakyRelu', 'Rsqrt', 'Step'] },
   'toRGB modulated conv': { has: ['GanvasModulate', 'GanvasModulateGrad'], not: [] },
   'bias act 2x5x4x6': { has: ['GanvasBiasLeakyRelu', 'GanvasLeakyReluGrad'], not: ['LeakyRelu', 'Step'] },
-  ema: { has: ['GanvasEma'], not: ['Multiply'] },
+  ema: { has: ['GanvasEma', 'GanvasEmaGroup'], not: ['Multiply'] },
 };
 
 describe.skipIf(dawnMissing !== undefined)("StyleGAN's fused kernels on WebGPU (Dawn + SwiftShader)", () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEMOD, DEMOD_GRAD, MODULATE, MODULATE_GRAD, STYLE_ACT, STYLE_ACT_GRAD, STYLE_ACT_NOISE, type DemodAttrs, type StyleActAttrs } from './style-ops.ts';
-import { FUSED_EMA } from './fused-ema.ts';
+import { EMA_GROUP_MAX, FUSED_EMA, FUSED_EMA_GROUP } from './fused-ema.ts';
 import {
   checkInternals,
   dispatch,
@@ -144,6 +144,24 @@ ${MAIN_ELEMENTWISE} {
   if (i >= u.n) { return; }
   avg[i] = avg[i] * u.beta + source[i] * u.oneMinusBeta;
 }`;
+
+/**
+ * The same update for `k` parameters in one dispatch (2 ≤ k ≤ 4: two storage buffers each, 8 at
+ * WebGPU's default limit): the threads are laid over the parameters one after another.
+ */
+function emaGroupWgsl(k: number): string {
+  const ids = Array.from({ length: k }, (_, i) => i);
+  return `
+${ids.map((i) => `@group(0) @binding(${2 * i}) var<storage, read_write> avg${i}: array<f32>;\n@group(0) @binding(${2 * i + 1}) var<storage, read> source${i}: array<f32>;`).join('\n')}
+struct U { ${ids.map((i) => `n${i}: u32, `).join('')}beta: f32, oneMinusBeta: f32 }
+@group(0) @binding(${2 * k}) var<uniform> u: U;
+${MAIN_ELEMENTWISE} {
+  ${FLAT_INDEX}
+  var j = i;
+${ids.map((i) => `  if (j < u.n${i}) { avg${i}[j] = avg${i}[j] * u.beta + source${i}[j] * u.oneMinusBeta; return; }\n  j = j - u.n${i};`).join('\n')}
+}`;
+}
+const EMA_GROUP_WGSL = [2, 3, 4].map(emaGroupWgsl);
 
 /** The weight's energy Σₖ w[k, i, o]² (the same order of sums as tf.sum over axes 0 and 1). */
 const ENERGY_FN = `
@@ -294,6 +312,31 @@ const emaKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return out;
 };
 
+const emaGroupKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const be = checkInternals(backend);
+  const pairs = emaGroupPairs(inputs as Record<string, tf.TensorInfo>);
+  for (const [avg, source] of pairs) {
+    requireFloat(FUSED_EMA_GROUP, [avg, source]);
+    if (!tf.util.arraysEqual(avg.shape, source.shape))
+      throw new Error(`${FUSED_EMA_GROUP}: average [${avg.shape.join(', ')}] for source [${source.shape.join(', ')}]`);
+  }
+  const { beta } = attrs as unknown as { beta: number };
+  const outs = pairs.map(([avg]) => writable(be, avg));
+  const sizes = pairs.map(([avg]) => tf.util.sizeFromShape(avg.shape));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const tensors = pairs.flatMap(([, source], i) => [outs[i]!, source]);
+  if (total > 0) dispatch(be, FUSED_EMA_GROUP, EMA_GROUP_WGSL[pairs.length - 2]!, tensors, [...sizes.map(u32), f32(beta), f32(1 - beta)], groupsFor(total));
+  return outs;
+};
+
+/** avg0/source0 … avg{k−1}/source{k−1}, 2 ≤ k ≤ 4. */
+function emaGroupPairs(inputs: Record<string, tf.TensorInfo>): [tf.TensorInfo, tf.TensorInfo][] {
+  const pairs: [tf.TensorInfo, tf.TensorInfo][] = [];
+  for (let i = 0; inputs[`avg${i}`] && inputs[`source${i}`]; i++) pairs.push([inputs[`avg${i}`]!, inputs[`source${i}`]!]);
+  if (pairs.length < 2 || pairs.length > EMA_GROUP_MAX) throw new Error(`${FUSED_EMA_GROUP}: 2 to ${EMA_GROUP_MAX} averages, got ${pairs.length}`);
+  return pairs;
+}
+
 /** weight [kh, kw, in, out] as taps·in·out, with styles [B, in] checked against it. */
 function demodSizes(weight: tf.TensorInfo, styles: tf.TensorInfo): { taps: number; cin: number; cout: number; batch: number } {
   if (weight.shape.length !== 4) throw new Error(`${DEMOD}: weight must be [kh, kw, in, out] (got [${weight.shape.join(', ')}])`);
@@ -333,7 +376,7 @@ const demodGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
 
 /**
  * Known answers for webgpu-kernels.ts's start-up self-check, by hand: the EMA of 1 toward 3 at
- * β = ½ is 2; 3 modulated by style 2 with gain ½ is 3; the demodulation of weight 1 and style 2
+ * β = ½ is 2 (and, grouped with 2 toward 4, 2 and 3); 3 modulated by style 2 with gain ½ is 3; the demodulation of weight 1 and style 2
  * is 1/√(4 + ε) = ½ (to 1e-9); the layer tail of [−1, 1] with d = 2, bias 0, no noise is
  * lrelu(±2)·√2 = [−0.4·√2, 2·√2]. `run` runs a kernel and records its outputs in `made` for disposal.
  */
@@ -350,12 +393,15 @@ export function styleKnownAnswers(
     tf.tensor4d([-1, 1], [1, 2, 1, 1]),
     tf.zeros([1]),
   ];
-  made.push(avg, source, one, three, two, signed, zero);
+  // The kernels update averages in place, so the group gets averages of its own.
+  const [avg0, source0, avg1, source1] = [1, 3, 2, 4].map((k) => tf.fill([1], k));
+  made.push(avg, source, one, three, two, signed, zero, avg0!, source0!, avg1!, source1!);
   const [ema] = run(FUSED_EMA, { avg, source }, { beta: 0.5 });
+  const [grouped0, grouped1] = run(FUSED_EMA_GROUP, { avg0: avg0!, source0: source0!, avg1: avg1!, source1: source1! }, { beta: 0.5 });
   const [modulated] = run(MODULATE, { x: three, s: two }, { gain: 0.5 });
   const [d] = run(DEMOD, { weight: one, styles: two }, { epsilon: 1e-8, gain: 1 });
   const [tail] = run(STYLE_ACT, { x: signed, d: two, bias: zero }, { alpha: 0.2, gain: Math.SQRT2 });
-  return { outputs: [ema!, modulated!, d!, tail!], want: [2, 3, 0.5, -0.4 * Math.SQRT2, 2 * Math.SQRT2] };
+  return { outputs: [ema!, grouped0!, grouped1!, modulated!, d!, tail!], want: [2, 2, 3, 3, 0.5, -0.4 * Math.SQRT2, 2 * Math.SQRT2] };
 }
 
 /** For webgpu-kernels.ts's registry. */
@@ -368,4 +414,5 @@ export const STYLE_KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }>
   { name: MODULATE, func: modulateKernel },
   { name: MODULATE_GRAD, func: modulateGradKernel },
   { name: FUSED_EMA, func: emaKernel },
+  { name: FUSED_EMA_GROUP, func: emaGroupKernel },
 ];

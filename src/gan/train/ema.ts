@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Params } from '../nn/params.ts';
-import { fusedEmaUpdate, hasFusedEma } from '../backend/fused-ema.ts';
+import { EMA_GROUP_MAX, fusedEmaGroupUpdate, fusedEmaKind, fusedEmaUpdate } from '../backend/fused-ema.ts';
 
 /**
  * Exponential moving average of a network's weights (Karras et al. 2018; Yazıcı et al. 2019).
@@ -22,16 +22,23 @@ export class ParamEma {
   /**
    * avg ← β·avg + (1 − β)·source, for every parameter. Written as two products (not
    * source + β·(avg − source)) so that β = 1 keeps the average and β = 0 copies the source
-   * bit for bit. One fused kernel per parameter where the backend has it (WebGPU, fused-ema.ts).
+   * bit for bit. Fused kernels where the backend has them (WebGPU, fused-ema.ts): up to four
+   * parameters a kernel, or one.
    */
   update(source: Params, beta: number): void {
-    const fused = hasFusedEma();
-    for (const [name, avg] of Object.entries(this.params)) {
-      if (fused) {
-        fusedEmaUpdate(avg, this.sourceOf(source, name), beta);
-        continue;
+    const fused = fusedEmaKind();
+    const pairs = Object.entries(this.params).map(([name, avg]) => [avg, this.sourceOf(source, name)] as const);
+    if (fused) {
+      const size = fused === 'groups' ? EMA_GROUP_MAX : 1;
+      for (let i = 0; i < pairs.length; i += size) {
+        const group = pairs.slice(i, i + size);
+        if (group.length > 1) fusedEmaGroupUpdate(group, beta);
+        else fusedEmaUpdate(group[0]![0], group[0]![1], beta);
       }
-      const next = tf.tidy(() => tf.add(tf.mul(avg, beta), tf.mul(this.sourceOf(source, name), 1 - beta)));
+      return;
+    }
+    for (const [avg, src] of pairs) {
+      const next = tf.tidy(() => tf.add(tf.mul(avg, beta), tf.mul(src, 1 - beta)));
       avg.assign(next);
       next.dispose();
     }
