@@ -30,13 +30,19 @@ tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 const MAX_THREADS = 4;
 
 /**
+ * The cores tfjs's pool may use: all of them in the production build, which lifts tfjs's cap of
+ * half the logical cores (build/wasm-threads.ts); half under the dev server, which does not.
+ */
+const poolCores = (cores: number) => (import.meta.env?.DEV ? Math.floor(cores / 2) : cores);
+
+/**
  * The thread count worth racing against one: min(cores, 4), or 1 where threads cannot run
  * (no cross-origin isolation, so no SharedArrayBuffer; or a single core).
  */
 export function threadsOnOffer(): number {
   const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated && typeof SharedArrayBuffer === 'function';
   const cores = typeof navigator === 'object' ? (navigator.hardwareConcurrency ?? 1) : 1;
-  return isolated ? Math.max(1, Math.min(cores, MAX_THREADS)) : 1;
+  return isolated ? Math.max(1, Math.min(poolCores(cores), MAX_THREADS)) : 1;
 }
 
 /**
