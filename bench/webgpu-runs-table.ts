@@ -34,9 +34,14 @@ const files = process.argv.slice(2).map((f) => ({ variant: basename(f, '.json').
 const groups = new Map<string, { variant: string; rows: RunRow[] }>();
 for (const { variant, run } of files) {
   const keyOf = (r: RunRow) => `${r.model}|${r.res}|${r.batch}`;
-  const repeats = (r: RunRow) => run.rows.filter((x) => keyOf(x) === keyOf(r)).length > 1;
-  for (const r of run.rows.filter((x, i) => !repeats(x) || run.rows.findIndex((y) => keyOf(y) === keyOf(x)) !== i)) {
-    const key = `${variant}|${r.model}|${r.res}|${r.batch}`;
+  const count = new Map<string, number>();
+  for (const r of run.rows) count.set(keyOf(r), (count.get(keyOf(r)) ?? 0) + 1);
+  const seen = new Set<string>();
+  for (const r of run.rows) {
+    const first = !seen.has(keyOf(r));
+    seen.add(keyOf(r));
+    if (first && count.get(keyOf(r))! > 1) continue; // the cold row of a repeated size
+    const key = `${variant}|${keyOf(r)}`;
     const g = groups.get(key) ?? { variant, rows: [] };
     g.rows.push(r);
     groups.set(key, g);

@@ -12,11 +12,15 @@ import { STYLE_KERNELS, styleKnownAnswers } from './webgpu-style-kernels.ts';
 import {
   checkInternals,
   dispatch,
+  f32,
   FLAT_INDEX,
   groupsFor,
   MAIN_ELEMENTWISE,
   MAIN_PER_CHANNEL,
   newOutput,
+  requireFloat,
+  type TfWebGpuBackend,
+  u32,
   WORKGROUP,
   workgroupSum,
   writable,
@@ -46,47 +50,36 @@ import {
  */
 const BACKEND = 'webgpu';
 
-/** Adam's update of element `j` of parameter `p` (moments `m`, `v`, gradient `g`): WGSL for ADAM_WGSL and ADAM_PAIR_WGSL. */
-const adamStep = (j: string, p: string, m: string, v: string, g: string) => `
-  let gi = ${g}[${j}];
-  let mi = ${m}[${j}] * u.beta1 + gi * u.oneMinusBeta1;
-  let vi = ${v}[${j}] * u.beta2 + (gi * gi) * u.oneMinusBeta2;
-  ${m}[${j}] = mi;
-  ${v}[${j}] = vi;
-  ${p}[${j}] = ${p}[${j}] - (mi * u.lrOverC1) / (sqrt(vi / u.c2) + u.epsilon);`;
-const ADAM_UNIFORMS = 'beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, lrOverC1: f32, c2: f32, epsilon: f32';
-
-const ADAM_WGSL = `
-@group(0) @binding(0) var<storage, read_write> p: array<f32>;
-@group(0) @binding(1) var<storage, read_write> m: array<f32>;
-@group(0) @binding(2) var<storage, read_write> v: array<f32>;
-@group(0) @binding(3) var<storage, read> g: array<f32>;
-struct U { n: u32, ${ADAM_UNIFORMS} }
-@group(0) @binding(4) var<uniform> u: U;
-${MAIN_ELEMENTWISE} {
-  ${FLAT_INDEX}
-  if (i >= u.n) { return; }${adamStep('i', 'p', 'm', 'v', 'g')}
-}`;
-
-/** Two parameters in one dispatch: threads [0, n) update the first, [n, n + n2) the second (8 storage buffers: WebGPU's default limit). */
-const ADAM_PAIR_WGSL = `
-@group(0) @binding(0) var<storage, read_write> p: array<f32>;
-@group(0) @binding(1) var<storage, read_write> m: array<f32>;
-@group(0) @binding(2) var<storage, read_write> v: array<f32>;
-@group(0) @binding(3) var<storage, read> g: array<f32>;
-@group(0) @binding(4) var<storage, read_write> p2: array<f32>;
-@group(0) @binding(5) var<storage, read_write> m2: array<f32>;
-@group(0) @binding(6) var<storage, read_write> v2: array<f32>;
-@group(0) @binding(7) var<storage, read> g2: array<f32>;
-struct U { n: u32, n2: u32, ${ADAM_UNIFORMS} }
-@group(0) @binding(8) var<uniform> u: U;
-${MAIN_ELEMENTWISE} {
-  ${FLAT_INDEX}
-  if (i < u.n) {${adamStep('i', 'p', 'm', 'v', 'g')}
-  } else if (i < u.n + u.n2) {
-    let k = i - u.n;${adamStep('k', 'p2', 'm2', 'v2', 'g2')}
+/**
+ * Adam for `k` parameters in one dispatch (k = 1 or 2: p, m, v and g each, so two fill WebGPU's
+ * default 8 storage buffers). The threads are laid over the parameters one after another; each
+ * element's update is the same arithmetic as Adam.apply's unfused path.
+ */
+function adamWgsl(k: number): string {
+  const ids = Array.from({ length: k }, (_, i) => i);
+  const binding = (i: number, slot: number, name: string, access: string) =>
+    `@group(0) @binding(${4 * i + slot}) var<storage, ${access}> ${name}${i}: array<f32>;`;
+  const step = (i: number) => `
+  if (j < u.n${i}) {
+    let gi = g${i}[j];
+    let mi = m${i}[j] * u.beta1 + gi * u.oneMinusBeta1;
+    let vi = v${i}[j] * u.beta2 + (gi * gi) * u.oneMinusBeta2;
+    m${i}[j] = mi;
+    v${i}[j] = vi;
+    p${i}[j] = p${i}[j] - (mi * u.lrOverC1) / (sqrt(vi / u.c2) + u.epsilon);
+    return;
   }
+  j = j - u.n${i};`;
+  return `
+${ids.map((i) => [binding(i, 0, 'p', 'read_write'), binding(i, 1, 'm', 'read_write'), binding(i, 2, 'v', 'read_write'), binding(i, 3, 'g', 'read')].join('\n')).join('\n')}
+struct U { ${ids.map((i) => `n${i}: u32, `).join('')}beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, lrOverC1: f32, c2: f32, epsilon: f32 }
+@group(0) @binding(${4 * k}) var<uniform> u: U;
+${MAIN_ELEMENTWISE} {
+  ${FLAT_INDEX}
+  var j = i;${ids.map(step).join('')}
 }`;
+}
+const ADAM_WGSL = [adamWgsl(1), adamWgsl(2)];
 
 /** stats = [μ; σ⁻¹] per channel of x viewed as [rows, channels]; one workgroup per channel. */
 const BN_STATS_WGSL = `
@@ -307,35 +300,30 @@ ${MAIN_ELEMENTWISE} {
   dx[i] = (1.0 - yi * yi) * dy[i];
 }`;
 
-const u32 = (n: number) => ({ type: 'uint32' as const, data: [n] });
-const f32 = (x: number) => ({ type: 'float32' as const, data: [x] });
-
-function requireFloat(name: string, ...ts: tf.TensorInfo[]): void {
-  for (const t of ts) if (t.dtype !== 'float32') throw new Error(`${name}: float32 tensors only (got ${t.dtype})`);
+/** One Adam dispatch over 1 or 2 parameters ([p, m, v, g] each); returns [p′, m′, v′] of each, in order. */
+function adamDispatch(be: TfWebGpuBackend, name: string, slots: tf.TensorInfo[][], a: AdamAttrs): tf.TensorInfo[] {
+  requireFloat(name, ...slots.flat());
+  const sizes = slots.map(([p]) => tf.util.sizeFromShape(p!.shape));
+  const outs = slots.map((slot) => slot.slice(0, 3).map((t) => writable(be, t)));
+  const total = sizes.reduce((x, y) => x + y, 0);
+  const uniforms = [...sizes.map(u32), f32(a.beta1), f32(1 - a.beta1), f32(a.beta2), f32(1 - a.beta2), f32(a.lrOverC1), f32(a.c2), f32(a.epsilon)];
+  const tensors = outs.flatMap((o, i) => [...o, slots[i]![3]!]);
+  if (total > 0) dispatch(be, name, ADAM_WGSL[slots.length - 1]!, tensors, uniforms, groupsFor(total));
+  return outs.flat();
 }
 
-const adamUniforms = (a: AdamAttrs) => [f32(a.beta1), f32(1 - a.beta1), f32(a.beta2), f32(1 - a.beta2), f32(a.lrOverC1), f32(a.c2), f32(a.epsilon)];
-
 const adamKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
-  const be = checkInternals(backend);
   const { p, m, v, g } = inputs as Record<'p' | 'm' | 'v' | 'g', tf.TensorInfo>;
-  requireFloat(FUSED_ADAM, p, m, v, g);
-  const n = tf.util.sizeFromShape(p.shape);
-  const outs = [writable(be, p), writable(be, m), writable(be, v)];
-  if (n > 0) dispatch(be, FUSED_ADAM, ADAM_WGSL, [...outs, g], [u32(n), ...adamUniforms(attrs as unknown as AdamAttrs)], groupsFor(n));
-  return outs;
+  return adamDispatch(checkInternals(backend), FUSED_ADAM, [[p, m, v, g]], attrs as unknown as AdamAttrs);
 };
 
 const adamPairKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
-  const be = checkInternals(backend);
   const { p, m, v, g, p2, m2, v2, g2 } = inputs as Record<'p' | 'm' | 'v' | 'g' | 'p2' | 'm2' | 'v2' | 'g2', tf.TensorInfo>;
-  requireFloat(FUSED_ADAM_PAIR, p, m, v, g, p2, m2, v2, g2);
-  const [n, n2] = [p, p2].map((t) => tf.util.sizeFromShape(t.shape)) as [number, number];
-  const outs = [p, m, v, p2, m2, v2].map((t) => writable(be, t));
-  const [first, second] = [outs.slice(0, 3), outs.slice(3)];
-  const uniforms = [u32(n), u32(n2), ...adamUniforms(attrs as unknown as AdamAttrs)];
-  if (n + n2 > 0) dispatch(be, FUSED_ADAM_PAIR, ADAM_PAIR_WGSL, [...first, g, ...second, g2], uniforms, groupsFor(n + n2));
-  return outs;
+  const slots = [
+    [p, m, v, g],
+    [p2, m2, v2, g2],
+  ];
+  return adamDispatch(checkInternals(backend), FUSED_ADAM_PAIR, slots, attrs as unknown as AdamAttrs);
 };
 
 /** Leaky ReLU's slope and the gain after it (StyleGAN's √2; absent: 1, tfjs's LeakyRelu and DCGAN). */

@@ -186,6 +186,15 @@ export function dispatch(be: TfWebGpuBackend, name: string, code: string, tensor
   }
 }
 
+/** Uniform values for `dispatch`. */
+export const u32 = (n: number): Uniform => ({ type: 'uint32', data: [n] });
+export const f32 = (x: number): Uniform => ({ type: 'float32', data: [x] });
+
+/** Our kernels compute in f32 only: anything else is a caller's mistake, said by kernel name. */
+export function requireFloat(name: string, ...ts: tf.TensorInfo[]): void {
+  for (const t of ts) if (t.dtype !== 'float32') throw new Error(`${name}: float32 tensors only (got ${t.dtype})`);
+}
+
 /** WGSL: the flat index of this thread for a dispatch made with `groupsFor`. */
 export const FLAT_INDEX = `let i = gid.x + gid.y * nwg.x * ${WORKGROUP}u;`;
 export const MAIN_ELEMENTWISE = `@compute @workgroup_size(${WORKGROUP}) fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>)`;

@@ -4,11 +4,15 @@ import { EMA_GROUP_MAX, FUSED_EMA, FUSED_EMA_GROUP } from './fused-ema.ts';
 import {
   checkInternals,
   dispatch,
+  f32,
   FLAT_INDEX,
   groupsFor,
   MAIN_ELEMENTWISE,
   MAIN_PER_CHANNEL,
   newOutput,
+  requireFloat,
+  type TfWebGpuBackend,
+  u32,
   WORKGROUP,
   workgroupSum,
   writable,
@@ -19,9 +23,6 @@ import {
  * command stream by webgpu-runner.ts and registered with the others by webgpu-kernels.ts.
  * Every shader binds at most 8 storage buffers (WebGPU's default per-stage limit).
  */
-
-const u32 = (n: number) => ({ type: 'uint32' as const, data: [n] });
-const f32 = (x: number) => ({ type: 'float32' as const, data: [x] });
 
 /** The gradient reaching lrelu's input times the gain, read off its output y (y > 0 exactly where the input was). */
 const G_OF = (j: string) => `select(dy[${j}] * u.alpha, dy[${j}], y[${j}] > 0.0) * u.gain`;
@@ -133,23 +134,12 @@ ${MAIN_PER_CHANNEL} {
   if (t == 0u) { ds[wid.x] = acc[0] * u.gain; }
 }`;
 
-/** avg = avg·β + source·(1 − β), in place (ema.ts's two products, then the sum). */
-const EMA_WGSL = `
-@group(0) @binding(0) var<storage, read_write> avg: array<f32>;
-@group(0) @binding(1) var<storage, read> source: array<f32>;
-struct U { n: u32, beta: f32, oneMinusBeta: f32 }
-@group(0) @binding(2) var<uniform> u: U;
-${MAIN_ELEMENTWISE} {
-  ${FLAT_INDEX}
-  if (i >= u.n) { return; }
-  avg[i] = avg[i] * u.beta + source[i] * u.oneMinusBeta;
-}`;
-
 /**
- * The same update for `k` parameters in one dispatch (2 ≤ k ≤ 4: two storage buffers each, 8 at
- * WebGPU's default limit): the threads are laid over the parameters one after another.
+ * avg = avg·β + source·(1 − β) in place (ema.ts's two products, then the sum), for `k`
+ * parameters in one dispatch (1 ≤ k ≤ 4: two storage buffers each, 8 at WebGPU's default
+ * limit): the threads are laid over the parameters one after another.
  */
-function emaGroupWgsl(k: number): string {
+function emaWgsl(k: number): string {
   const ids = Array.from({ length: k }, (_, i) => i);
   return `
 ${ids.map((i) => `@group(0) @binding(${2 * i}) var<storage, read_write> avg${i}: array<f32>;\n@group(0) @binding(${2 * i + 1}) var<storage, read> source${i}: array<f32>;`).join('\n')}
@@ -161,7 +151,7 @@ ${MAIN_ELEMENTWISE} {
 ${ids.map((i) => `  if (j < u.n${i}) { avg${i}[j] = avg${i}[j] * u.beta + source${i}[j] * u.oneMinusBeta; return; }\n  j = j - u.n${i};`).join('\n')}
 }`;
 }
-const EMA_GROUP_WGSL = [2, 3, 4].map(emaGroupWgsl);
+const EMA_WGSL = Array.from({ length: EMA_GROUP_MAX }, (_, i) => emaWgsl(i + 1));
 
 /** The weight's energy Σₖ w[k, i, o]² (the same order of sums as tf.sum over axes 0 and 1). */
 const ENERGY_FN = `
@@ -223,10 +213,6 @@ ${
 const DEMOD_GRAD_STYLES_WGSL = demodGradWgsl('styles');
 const DEMOD_GRAD_WEIGHT_WGSL = demodGradWgsl('weight');
 
-function requireFloat(name: string, ts: tf.TensorInfo[]): void {
-  for (const t of ts) if (t.dtype !== 'float32') throw new Error(`${name}: float32 tensors only (got ${t.dtype})`);
-}
-
 /** [B, H·W, C] of a rank-4 x, with d [B, C] and bias [C] checked against it. */
 function layerSizes(name: string, x: tf.TensorInfo, d: tf.TensorInfo): { batch: number; hw: number; channels: number; n: number } {
   if (x.shape.length !== 4) throw new Error(`${name}: x must be [B, H, W, C] (got [${x.shape.join(', ')}])`);
@@ -241,7 +227,7 @@ const styleActKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const { x, d, bias, noise, strength } = inputs as Record<'x' | 'd' | 'bias', tf.TensorInfo> & { noise?: tf.TensorInfo; strength?: tf.TensorInfo };
   const withNoise = noise !== undefined && strength !== undefined;
   const name = withNoise ? STYLE_ACT_NOISE : STYLE_ACT;
-  requireFloat(name, withNoise ? [x, d, bias, noise, strength] : [x, d, bias]);
+  requireFloat(name, ...(withNoise ? [x, d, bias, noise, strength] : [x, d, bias]));
   const { batch, hw, channels, n } = layerSizes(name, x, d);
   if (bias.shape.length !== 1 || bias.shape[0] !== channels) throw new Error(`${name}: bias [${bias.shape.join(', ')}] for ${channels} channels`);
   if (withNoise && tf.util.sizeFromShape(noise.shape) !== batch * hw)
@@ -257,7 +243,7 @@ const styleActKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
 const styleActGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const be = checkInternals(backend);
   const { dy, y, x, d, noise } = inputs as Record<'dy' | 'y' | 'x' | 'd', tf.TensorInfo> & { noise?: tf.TensorInfo };
-  requireFloat(STYLE_ACT_GRAD, noise ? [dy, y, x, d, noise] : [dy, y, x, d]);
+  requireFloat(STYLE_ACT_GRAD, ...(noise ? [dy, y, x, d, noise] : [dy, y, x, d]));
   const { batch, hw, channels, n } = layerSizes(STYLE_ACT_GRAD, x, d);
   const { alpha, gain } = attrs as unknown as StyleActAttrs;
   const dd = newOutput(be, [batch, channels]);
@@ -276,7 +262,7 @@ const styleActGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
 const modulateKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const be = checkInternals(backend);
   const { x, s } = inputs as Record<'x' | 's', tf.TensorInfo>;
-  requireFloat(MODULATE, [x, s]);
+  requireFloat(MODULATE, x, s);
   const { hw, channels, n } = layerSizes(MODULATE, x, s);
   const y = newOutput(be, x.shape);
   const { gain } = attrs as unknown as { gain: number };
@@ -288,7 +274,7 @@ const modulateKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
 const modulateGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const be = checkInternals(backend);
   const { dy, x, s } = inputs as Record<'dy' | 'x' | 's', tf.TensorInfo>;
-  requireFloat(MODULATE_GRAD, [dy, x, s]);
+  requireFloat(MODULATE_GRAD, dy, x, s);
   const { batch, hw, channels, n } = layerSizes(MODULATE_GRAD, x, s);
   const { gain } = attrs as unknown as { gain: number };
   const dx = newOutput(be, x.shape);
@@ -300,34 +286,29 @@ const modulateGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return [dx, ds];
 };
 
-const emaKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
-  const be = checkInternals(backend);
-  const { avg, source } = inputs as Record<'avg' | 'source', tf.TensorInfo>;
-  requireFloat(FUSED_EMA, [avg, source]);
-  if (!tf.util.arraysEqual(avg.shape, source.shape)) throw new Error(`${FUSED_EMA}: average [${avg.shape.join(', ')}] for source [${source.shape.join(', ')}]`);
-  const { beta } = attrs as unknown as { beta: number };
-  const out = writable(be, avg);
-  const n = tf.util.sizeFromShape(avg.shape);
-  if (n > 0) dispatch(be, FUSED_EMA, EMA_WGSL, [out, source], [u32(n), f32(beta), f32(1 - beta)], groupsFor(n));
-  return out;
-};
-
-const emaGroupKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
-  const be = checkInternals(backend);
-  const pairs = emaGroupPairs(inputs as Record<string, tf.TensorInfo>);
+/** One EMA dispatch over 1 to EMA_GROUP_MAX [avg, source] pairs; returns each avg′, in order. */
+function emaDispatch(be: TfWebGpuBackend, name: string, pairs: [tf.TensorInfo, tf.TensorInfo][], beta: number): tf.TensorInfo[] {
   for (const [avg, source] of pairs) {
-    requireFloat(FUSED_EMA_GROUP, [avg, source]);
-    if (!tf.util.arraysEqual(avg.shape, source.shape))
-      throw new Error(`${FUSED_EMA_GROUP}: average [${avg.shape.join(', ')}] for source [${source.shape.join(', ')}]`);
+    requireFloat(name, avg, source);
+    if (!tf.util.arraysEqual(avg.shape, source.shape)) throw new Error(`${name}: average [${avg.shape.join(', ')}] for source [${source.shape.join(', ')}]`);
   }
-  const { beta } = attrs as unknown as { beta: number };
   const outs = pairs.map(([avg]) => writable(be, avg));
   const sizes = pairs.map(([avg]) => tf.util.sizeFromShape(avg.shape));
   const total = sizes.reduce((a, b) => a + b, 0);
   const tensors = pairs.flatMap(([, source], i) => [outs[i]!, source]);
-  if (total > 0) dispatch(be, FUSED_EMA_GROUP, EMA_GROUP_WGSL[pairs.length - 2]!, tensors, [...sizes.map(u32), f32(beta), f32(1 - beta)], groupsFor(total));
+  if (total > 0) dispatch(be, name, EMA_WGSL[pairs.length - 1]!, tensors, [...sizes.map(u32), f32(beta), f32(1 - beta)], groupsFor(total));
   return outs;
+}
+
+const betaOf = (attrs: unknown) => (attrs as { beta: number }).beta;
+
+const emaKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const { avg, source } = inputs as Record<'avg' | 'source', tf.TensorInfo>;
+  return emaDispatch(checkInternals(backend), FUSED_EMA, [[avg, source]], betaOf(attrs))[0]!;
 };
+
+const emaGroupKernel: tf.KernelFunc = ({ inputs, attrs, backend }) =>
+  emaDispatch(checkInternals(backend), FUSED_EMA_GROUP, emaGroupPairs(inputs as Record<string, tf.TensorInfo>), betaOf(attrs));
 
 /** avg0/source0 … avg{k−1}/source{k−1}, 2 ≤ k ≤ 4. */
 function emaGroupPairs(inputs: Record<string, tf.TensorInfo>): [tf.TensorInfo, tf.TensorInfo][] {
@@ -348,7 +329,7 @@ function demodSizes(weight: tf.TensorInfo, styles: tf.TensorInfo): { taps: numbe
 const demodKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const be = checkInternals(backend);
   const { weight, styles } = inputs as Record<'weight' | 'styles', tf.TensorInfo>;
-  requireFloat(DEMOD, [weight, styles]);
+  requireFloat(DEMOD, weight, styles);
   const { taps, cin, cout, batch } = demodSizes(weight, styles);
   const d = newOutput(be, [batch, cout]);
   const n = batch * cout;
@@ -361,7 +342,7 @@ const demodKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
 const demodGradKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const be = checkInternals(backend);
   const { dd, d, weight, styles } = inputs as Record<'dd' | 'd' | 'weight' | 'styles', tf.TensorInfo>;
-  requireFloat(DEMOD_GRAD, [dd, d, weight, styles]);
+  requireFloat(DEMOD_GRAD, dd, d, weight, styles);
   const { taps, cin, cout, batch } = demodSizes(weight, styles);
   const dWeight = newOutput(be, weight.shape);
   const dStyles = newOutput(be, styles.shape);
