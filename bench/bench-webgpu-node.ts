@@ -5,7 +5,7 @@
  *
  *   npm run bench:webgpu -- [--host] [--rows dcgan-32-32,stylegan-64-128,…] [--steps N]
  *                           [--wasm-rows dcgan-32-32] [--torch] [--json FILE] [--flags K=V,…] [--stock]
- *                           [--without GanvasGanLoss,shared-saves,…]
+ *                           [--without GanvasGanLoss,shared-saves,…] [--augment]
  *
  * `--host` runs on Dawn's null backend (`backend=null`: every WebGPU call is made and validated,
  * no GPU work is done), so ms/step is the host's share alone (tfjs + Dawn on the CPU) and the
@@ -16,6 +16,8 @@
  * `--stock` leaves our fused WebGPU kernels out (src/gan/backend/webgpu-kernels.ts); `--without`
  * leaves out the kernels named (each op then runs its tf-ops form) and, for `shared-saves`, the
  * shared saving of gradient tensors (src/gan/backend/shared-saves.ts): a row per change in one run.
+ * `--augment` trains every row with DiffAugment's colour, translation and cutout on (as the page's
+ * augmentation switches do); without it no augmentation, the app's default.
  * `--flags` sets tfjs flags (e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=30) before the backend starts.
  * `--torch` adds the PyTorch peer of each DCGAN row on CUDA when `/usr/bin/python3` (or
  * `python3`) has torch with CUDA; otherwise it is skipped and says so.
@@ -88,6 +90,8 @@ const wantTorch = args.has('torch');
 const stock = args.has('stock');
 /** Our kernels (and `shared-saves`) to leave out, for a row per change. */
 const without = (args.get('without') ?? '').split(',').filter(Boolean);
+/** DiffAugment's three ops on in every row. */
+const withAugment = args.has('augment');
 
 const fmt = (x: number) => x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -107,7 +111,16 @@ function parseRows(list: string): RowSpec[] {
 
 /** The config of a row: the model's own optimizer defaults, width 32 (the small and full presets'). */
 function configOf(spec: RowSpec): TrainConfig {
-  return { ...DEFAULT_CONFIG, ...MODEL_DEFAULTS[spec.model], model: spec.model, res: spec.res, width: spec.res === 16 ? 16 : 32, batch: spec.batch };
+  const augment = { augColor: withAugment, augTranslation: withAugment, augCutout: withAugment };
+  return {
+    ...DEFAULT_CONFIG,
+    ...MODEL_DEFAULTS[spec.model],
+    ...augment,
+    model: spec.model,
+    res: spec.res,
+    width: spec.res === 16 ? 16 : 32,
+    batch: spec.batch,
+  };
 }
 
 async function timeRow(backend: Backend, spec: RowSpec, counters: DawnCounters | undefined): Promise<Row> {
@@ -305,7 +318,11 @@ async function main(): Promise<void> {
   log(`${new Date().toISOString()}; CPU ${cpu}; load after ${os.loadavg()[0]!.toFixed(1)}; GPU adapter ${gpu}${host ? ' (Dawn null backend)' : ''}`);
   log(table(rows));
   for (const f of failures) log(`FAILED: ${f}`);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu, gpu, host, rows, failures }, null, 2));
+  if (jsonOut)
+    writeFileSync(
+      jsonOut,
+      JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu, gpu, host, augment: withAugment, rows, failures }, null, 2),
+    );
   // Dawn's device keeps the event loop alive; leave explicitly.
   process.exit(failures.length ? 1 : 0);
 }

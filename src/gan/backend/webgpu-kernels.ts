@@ -9,6 +9,8 @@ import { installTanhGradient, TANH_GRAD } from './tanh-grad.ts';
 import { BIAS_LEAKY_RELU, installBiasLeakyReluGradient } from './bias-leaky-relu.ts';
 import { installStyleGradients } from './style-ops.ts';
 import { STYLE_KERNELS, styleKnownAnswers } from './webgpu-style-kernels.ts';
+import { installAugmentGradients } from './augment-ops.ts';
+import { AUGMENT_KERNELS, augmentKnownAnswers } from './webgpu-augment-kernels.ts';
 import {
   checkInternals,
   dispatch,
@@ -43,6 +45,7 @@ import {
  *   workgroup (was 13 kernels in a D step); `GanvasGanLossGrad` its gradient (was 10; gan-loss.ts).
  * - StyleGAN's synthesis-layer tail and demodulation coefficients (style-ops.ts,
  *   webgpu-style-kernels.ts).
+ * - DiffAugment's colour and cutout (augment-ops.ts, webgpu-augment-kernels.ts).
  *
  * Numbers are checked against the tf-ops paths on the CPU backend in
  * tests/unit/webgpu-kernels.test.ts (on Dawn with SwiftShader where the `webgpu` package is
@@ -455,6 +458,7 @@ const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
   { name: GAN_LOSS, func: ganLossKernel },
   { name: GAN_LOSS_GRAD, func: ganLossGradKernel },
   ...STYLE_KERNELS,
+  ...AUGMENT_KERNELS,
 ];
 
 /**
@@ -469,6 +473,7 @@ export function registerWebGpuTrainingKernels(): void {
   installTanhGradient();
   installBiasLeakyReluGradient();
   installStyleGradients();
+  installAugmentGradients();
   installSharedSaves();
   for (const { name, func } of KERNELS) {
     if (tf.getKernel(name, BACKEND)?.kernelFunc === func) continue;
@@ -489,7 +494,8 @@ export function unregisterWebGpuTrainingKernels(): void {
  * (and, paired with one whose g = −1, 0.9 and 1.1),
  * bias + leaky ReLU 0.2 of [−1, 1] with bias 0 is [−0.2, 1], and the GAN loss of logits [0, 0]
  * (one real, one fake) is 2·ln 2 with D(real) = ½, and StyleGAN's kernels give their known
- * answers too (webgpu-style-kernels.ts `styleKnownAnswers`). A driver that compiles our WGSL but computes
+ * answers too (webgpu-style-kernels.ts `styleKnownAnswers`), DiffAugment's likewise
+ * (webgpu-augment-kernels.ts `augmentKnownAnswers`). A driver that compiles our WGSL but computes
  * garbage is caught here; the caller then unregisters the kernels and trains on tfjs's own.
  * Returns what went wrong, if anything.
  */
@@ -520,8 +526,10 @@ export async function webGpuKernelsSelfCheck(): Promise<string | undefined> {
     const [leaky] = run(BIAS_LEAKY_RELU, { x: signed, b: beta }, { alpha: 0.2 });
     const [loss, dReal] = run(GAN_LOSS, { logits }, { ones: 1 });
     const style = styleKnownAnswers(run, made);
-    const got = (await Promise.all([y!, p1!, pa!, pb!, leaky!, loss!, dReal!, ...style.outputs].map((t) => t.data()))).flatMap((d) => Array.from(d));
-    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, 0.9, 1.1, -0.2, 1, 2 * Math.LN2, 0.5, ...style.want];
+    const aug = augmentKnownAnswers(run, made);
+    const outputs = [y!, p1!, pa!, pb!, leaky!, loss!, dReal!, ...style.outputs, ...aug.outputs];
+    const got = (await Promise.all(outputs.map((t) => t.data()))).flatMap((d) => Array.from(d));
+    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, 0.9, 1.1, -0.2, 1, 2 * Math.LN2, 0.5, ...style.want, ...aug.want];
     return got.length === want.length && got.every((k, i) => Math.abs(k - want[i]!) < 1e-5)
       ? undefined
       : `fused WebGPU kernels computed ${got.join(', ')} where ${want.join(', ')} was expected`; // english-ok: for the developer console

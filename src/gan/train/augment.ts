@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../nn/random.ts';
+import { colorJitter, cutoutSquares, hasColorJitter, hasCutout } from '../backend/augment-ops.ts';
 
 /**
  * Differentiable augmentation for small datasets (DiffAugment, Zhao et al. 2020): D sees reals
@@ -18,7 +19,8 @@ import type { Rng } from '../nn/random.ts';
  * cpu, wasm, webgl and webgpu) with its exact gradient supplied through tf.customGrad. On WASM
  * (batch 32, 32 px) translation this way costs 3 ms against 146 ms for one-hot shift matrices
  * in a batched matmul, and it avoids kernels that are slow there or have no gradient there
- * (gather, reverse, depthwise convolution).
+ * (gather, reverse, depthwise convolution). Where the backend has them (WebGPU), colour and
+ * cutout are one fused kernel each (src/gan/backend/augment-ops.ts), on the same draws.
  */
 
 export type AugmentPolicy = { color: boolean; translation: boolean; cutout: boolean };
@@ -155,6 +157,12 @@ function color(x: tf.Tensor4D, d: NonNullable<AugmentDraws['color']>): tf.Tensor
   const { brightness: b, saturation: s, contrast: k } = d;
   if (allEqual(b, 0) && allEqual(s, 1) && allEqual(k, 1)) return x;
   const n = b.length;
+  if (hasColorJitter()) {
+    // The same formula's (α, β, γ, δ) = (k·s, k·(s − 1), k − 1, b) per image, in one kernel.
+    const params = new Float32Array(n * 4);
+    for (let i = 0; i < n; i++) params.set([k[i]! * s[i]!, k[i]! * (s[i]! - 1), k[i]! - 1, b[i]!], i * 4);
+    return colorJitter(x, tf.tensor2d(params, [n, 4]));
+  }
   const c = x.shape[3];
   const scale = perImage(Array.from({ length: n }, (_, i) => k[i]! * s[i]!));
   const satWeight = perImage(Array.from({ length: n }, (_, i) => k[i]! * (s[i]! - 1)));
@@ -224,6 +232,11 @@ function spans(start: Int32Array, size: Int32Array, n: number): Float32Array {
 function cutout(x: tf.Tensor4D, d: NonNullable<AugmentDraws['cutout']>): tf.Tensor4D {
   if (allEqual(d.size, 0)) return x;
   const [b, h, w] = x.shape;
+  if (hasCutout()) {
+    const boxes = new Float32Array(b * 3);
+    for (let i = 0; i < b; i++) boxes.set([d.top[i]!, d.left[i]!, d.size[i]!], i * 3);
+    return cutoutSquares(x, tf.tensor2d(boxes, [b, 3]));
+  }
   const rows = tf.tensor4d(spans(d.top, d.size, h), [b, h, 1, 1]);
   const cols = tf.tensor4d(spans(d.left, d.size, w), [b, 1, w, 1]);
   return tf.mul(x, tf.sub(1, tf.mul(rows, cols)));
