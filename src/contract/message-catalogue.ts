@@ -145,6 +145,8 @@ export const CATALOGUE = {
   'backend.slowerThanWasm': '{reason}: WebAssembly trains faster than a software GPU',
   'backend.none': 'no tfjs backend could start: {detail}',
   'backend.lostAtStart': 'the WebGPU device was lost as it started ({detail})',
+  'backend.fusedKernels': "Ganvas's fused training kernels are in use (they gave the known answers on this adapter)",
+  'backend.fusedKernelsFailed': "tfjs's own kernels are in use: Ganvas's fused kernels failed their check on this adapter ({detail})",
   'backend.wonRace': '{reason}: {ms} ms per training step here, against {otherMs} ms on {other}',
   'backend.lostRace': '{reason}, but WebAssembly trained faster here ({ms} ms per step against {otherMs} ms)',
   'backend.threadsWon': '{reason}: {ms} ms per training step on {threads} threads here, against {otherMs} ms on one',

@@ -129,6 +129,8 @@ export interface BackendInfo {
   software: boolean;
   /** Present when WASM's thread counts were raced at this start (the page remembers the outcome). */
   threadRace?: ThreadRace;
+  /** WebGPU: whether Ganvas's fused training kernels passed their start-up check and run, and the words for it. */
+  kernels?: { fused: boolean; reason: Message };
 }
 
 /** The start-up race of WASM thread counts (worker/thread-race.ts): ms per training step of each. */

@@ -20,7 +20,7 @@ import { resizeWasmThreads, setWasmThreads, threadsOnOffer, wasmFlavour } from '
 
 const FALLBACK_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-type Probe = { ok: true; reason: Message; software: boolean } | { ok: false; reason: Message };
+type Probe = { ok: true; reason: Message; software: boolean; kernels?: BackendInfo['kernels'] } | { ok: false; reason: Message };
 
 interface GpuAdapterLike {
   isFallbackAdapter?: boolean;
@@ -94,9 +94,10 @@ async function tryBackend(name: BackendName): Promise<Probe> {
   const wrong = await backendSelfCheck().catch((e: unknown) => String(e));
   if (wrong) return { ok: false, reason: msg('backend.warmUp', { backend: name, detail: wrong }) };
   if (name === 'webgpu') {
-    await useFusedWebGpuKernels();
+    const kernels = await useFusedWebGpuKernels();
     const lost = probe.software ? await deviceLostAtStart() : undefined;
     if (lost) return { ok: false, reason: msg('backend.lostAtStart', { detail: lost }) };
+    return probe.ok ? { ...probe, kernels } : probe;
   }
   return probe;
 }
@@ -125,16 +126,15 @@ async function deviceLostAtStart(): Promise<string | undefined> {
 const LOSS_WINDOW_MS = 300;
 
 /**
- * Our fused WGSL kernels (Adam, batch norm, leaky ReLU's gradient: src/gan/backend/webgpu-kernels.ts),
- * kept only when they give the known answers on this adapter; otherwise training uses tfjs's own.
+ * Our fused WGSL kernels (src/gan/backend/webgpu-kernels.ts), kept only when they give the known
+ * answers on this adapter; otherwise training uses tfjs's own. Returns which, for the status bar.
  */
-async function useFusedWebGpuKernels(): Promise<void> {
+async function useFusedWebGpuKernels(): Promise<NonNullable<BackendInfo['kernels']>> {
   registerWebGpuTrainingKernels();
   const wrong = await webGpuKernelsSelfCheck();
-  if (wrong) {
-    console.warn(`Ganvas: ${wrong}; training with tfjs's own WebGPU kernels`); // english-ok: the developer console's
-    unregisterWebGpuTrainingKernels();
-  }
+  if (!wrong) return { fused: true, reason: msg('backend.fusedKernels') };
+  unregisterWebGpuTrainingKernels();
+  return { fused: false, reason: msg('backend.fusedKernelsFailed', { detail: wrong }) };
 }
 
 const roundMs = (ms: number) => String(Math.round(ms));
@@ -245,6 +245,7 @@ async function pickBackend(request: BackendRequest, raceConfig: TrainConfig): Pr
     reason: request === name ? msg('backend.requested', { backend: name, reason: probe.reason }) : probe.reason,
     skipped,
     software: probe.software,
+    ...(probe.kernels ? { kernels: probe.kernels } : {}),
   });
   const attempt = async (name: BackendName): Promise<BackendInfo | undefined> => {
     const probe = await tryBackend(name);

@@ -8,9 +8,14 @@ const open = pagePerTest();
 /** The grid's pixels as a data URL, to compare two moments of training. */
 const gridPixels = (s: Session) => s.page.getByTestId('sample-grid').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
 
+/** DiffAugment's three ops on: on WebGPU colour and cutout then run Ganvas's own WGSL kernels. */
+const AUGMENT = 'augColor=1&augTranslation=1&augCutout=1';
+
 describe.each(['webgl', 'webgpu', 'wasm'] as const)('training on %s', (backend) => {
-  it('uploads images, rejects a bad file, trains and shows live samples and losses', async () => {
-    const session = await open(`${inject('baseUrl')}/?backend=${backend}&dataset=none&autostart=0&res=16&width=8&batch=4&reportEvery=1&sampleEveryMs=200`);
+  it('uploads images, rejects a bad file, trains with augmentation and shows live samples and losses', async () => {
+    const session = await open(
+      `${inject('baseUrl')}/?backend=${backend}&dataset=none&autostart=0&res=16&width=8&batch=4&reportEvery=1&sampleEveryMs=200&${AUGMENT}`,
+    );
     const { page } = session;
     await waitFor(
       () => textOf(page, 'backend'),
@@ -18,6 +23,10 @@ describe.each(['webgl', 'webgpu', 'wasm'] as const)('training on %s', (backend) 
       60_000,
       `backend ${backend}`,
     );
+    // On WebGPU the fused kernels (ours, in WGSL) must pass their start-up check in Chromium's adapter and be the ones training.
+    const kernels = page.getByTestId('backend-kernels');
+    if (backend === 'webgpu') expect(await kernels.getAttribute('data-fused')).toBe('on');
+    else expect(await kernels.count()).toBe(0);
 
     await page.getByTestId('dataset-input').setInputFiles([...goodImages(), notAnImage]);
     await waitFor(

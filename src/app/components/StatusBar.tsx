@@ -18,6 +18,11 @@ export function StatusBar({ state, message, backend }: { state: RunState; messag
         {backend && (
           <div>
             <p data-testid="backend-reason">{tm(backend.reason)}</p>
+            {backend.kernels && (
+              <p data-testid="backend-kernels" data-fused={backend.kernels.fused ? 'on' : 'off'}>
+                {tm(backend.kernels.reason)}
+              </p>
+            )}
             {backend.skipped.length > 0 && (
               <ul>
                 {backend.skipped.map((s) => (

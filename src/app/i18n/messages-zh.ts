@@ -138,6 +138,8 @@ export const MESSAGES_ZH: Record<MessageKey, string> = {
   'backend.slowerThanWasm': '{reason}：WebAssembly 比软件 GPU 训练得更快',
   'backend.none': '没有任何 tfjs 后端能启动：{detail}',
   'backend.lostAtStart': 'WebGPU 设备在启动时丢失（{detail}）',
+  'backend.fusedKernels': '正在使用 Ganvas 的融合训练内核（它们在此适配器上给出了已知答案）',
+  'backend.fusedKernelsFailed': '正在使用 tfjs 自带的内核：Ganvas 的融合内核未通过此适配器上的检查（{detail}）',
   'backend.wonRace': '{reason}：在这台机器上每个训练步 {ms} 毫秒，{other} 上为 {otherMs} 毫秒',
   'backend.lostRace': '{reason}，但这里 WebAssembly 训练得更快（每步 {ms} 毫秒，对比 {otherMs} 毫秒）',
   'backend.threadsWon': '{reason}：在这台机器上 {threads} 个线程每个训练步 {ms} 毫秒，单线程为 {otherMs} 毫秒',
