@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { startWebGpuOnDawn } from './dawn-webgpu.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
-import { biasAct, eqDenseAct, modulatedConv, styledConvAct } from '../../src/gan/nn/models/stylegan-layers.ts';
+import { biasAct, convThenHalveAct, eqConvAct, eqDense, eqDenseAct, modulatedConv, styledConvAct } from '../../src/gan/nn/models/stylegan-layers.ts';
 import { ParamEma } from '../../src/gan/train/ema.ts';
 
 type Shape = number[];
@@ -93,6 +93,34 @@ function denseCase(rng: Rng): Case {
   return { name: 'mapping dense act', inputs, run: valueAndGrads(f, ['x', 'w', 'b']) };
 }
 
+/** A style affine (equalised-lr dense with bias, no activation: on WebGPU the fused op at slope 1). */
+function affineCase(rng: Rng): Case {
+  const inputs = draw(rng, { x: [4, 9], w: [9, 7], b: [7], r: [4, 7] });
+  const f = (t: Record<string, tf.Tensor>) => eqDense({ 'a.w': t.w as tf.Variable, 'a.b': t.b as tf.Variable }, 'a', t.x as tf.Tensor2D);
+  return { name: 'affine dense', inputs, run: valueAndGrads(f, ['x', 'w', 'b']) };
+}
+
+/**
+ * D's equalised-lr convolutions with bias and act (3×3 "same", and 3×3 after the FIR filter with
+ * stride 2), their gain on the fused op on WebGPU, with R1's double backward for w as biasActCase.
+ */
+function convActCase(rng: Rng, down: boolean): Case {
+  const inputs = draw(rng, { x: [2, 6, 6, 4], w: [3, 3, 4, 5], b: [5], r: down ? [2, 3, 3, 5] : [2, 6, 6, 5] });
+  const f = (t: Record<string, tf.Tensor>) =>
+    down
+      ? convThenHalveAct(t.x as tf.Tensor4D, t.w as tf.Tensor4D, t.b!)
+      : eqConvAct({ 'c.w': t.w as tf.Variable, 'c.b': t.b as tf.Variable }, 'c', t.x as tf.Tensor4D);
+  const first = valueAndGrads(f, ['x', 'w', 'b']);
+  const run = (t: Record<string, tf.Tensor>) => {
+    const q = (w: tf.Tensor) => {
+      const gx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(f({ ...t, x: xi, w }), t.r!)) as tf.Scalar)(t.x!);
+      return tf.sum(tf.square(gx)) as tf.Scalar;
+    };
+    return [...first(t), tf.grad(q)(t.w!)];
+  };
+  return { name: `D conv act${down ? ' down' : ''}`, inputs, run };
+}
+
 /**
  * Three EMA updates of five fresh averages (their buffers shared with the sources' at first; on
  * WebGPU four go in one grouped kernel, the fifth alone), then every average and one source unchanged.
@@ -139,6 +167,9 @@ async function main(): Promise<void> {
     biasActCase(rng, [2, 5, 4, 6]),
     biasActCase(rng, [3, 300]),
     denseCase(rng),
+    affineCase(rng),
+    convActCase(rng, false),
+    convActCase(rng, true),
     emaCase(rng),
   ];
   await tf.setBackend('cpu');

@@ -32,6 +32,9 @@ const QUANTITIES: Record<string, number> = {
   'bias act 2x5x4x6': 5,
   'bias act 3x300': 5,
   'mapping dense act': 4,
+  'affine dense': 4,
+  'D conv act': 5,
+  'D conv act down': 5,
   ema: 6,
 };
 
@@ -43,7 +46,12 @@ const USES: Record<string, { has: string[]; not: string[] }> = {
   },
   'styled conv': { has: ['GanvasStyleAct', 'GanvasStyleActGrad'], not: ['LeakyRelu', 'Rsqrt', 'Step'] },
   'toRGB modulated conv': { has: ['GanvasModulate', 'GanvasModulateGrad'], not: [] },
-  'bias act 2x5x4x6': { has: ['GanvasBiasLeakyRelu', 'GanvasLeakyReluGrad'], not: ['LeakyRelu', 'Step'] },
+  'bias act 2x5x4x6': { has: ['GanvasBiasLeakyRelu', 'GanvasLeakyReluGrad', 'GanvasColumnSum'], not: ['LeakyRelu', 'Step'] },
+  // The equalised-lr gains and lr ×0.01 ride on the fused op and its gradient kernels (the Sum and
+  // Multiply left are the check's own loss, Σ r·y).
+  'mapping dense act': { has: ['GanvasBiasLeakyRelu', 'GanvasLeakyReluGrad', 'GanvasColumnSum'], not: ['LeakyRelu', 'Add'] },
+  'affine dense': { has: ['GanvasBiasLeakyRelu', 'GanvasLeakyReluGrad', 'GanvasColumnSum'], not: ['Add'] },
+  'D conv act': { has: ['GanvasBiasLeakyRelu', 'GanvasLeakyReluGrad', 'GanvasColumnSum'], not: ['LeakyRelu', 'Step'] },
   ema: { has: ['GanvasEma', 'GanvasEmaGroup'], not: ['Multiply'] },
 };
 

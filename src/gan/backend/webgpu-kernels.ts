@@ -6,7 +6,7 @@ import { installLeakyReluGradient, LEAKY_RELU_GRAD } from './leaky-relu-grad.ts'
 import { installSharedSaves, uninstallSharedSaves } from './shared-saves.ts';
 import { GAN_LOSS, GAN_LOSS_GRAD, type GanLossAttrs } from './gan-loss.ts';
 import { installTanhGradient, TANH_GRAD } from './tanh-grad.ts';
-import { BIAS_LEAKY_RELU, installBiasLeakyReluGradient } from './bias-leaky-relu.ts';
+import { BIAS_LEAKY_RELU, COLUMN_SUM, installBiasLeakyReluGradient, type BiasLeakyReluAttrs } from './bias-leaky-relu.ts';
 import { installStyleGradients } from './style-ops.ts';
 import { STYLE_KERNELS, styleKnownAnswers } from './webgpu-style-kernels.ts';
 import { installAugmentGradients } from './augment-ops.ts';
@@ -38,8 +38,8 @@ import {
  * - `GanvasBatchNormBackward`: per-channel Σdy and Σdy·x̂ (these are dβ and dγ), then dx: two
  *   dispatches, no constants built on the CPU.
  * - `GanvasLeakyReluGrad`: dx = x > 0 ? dy : α·dy in one dispatch (was three; leaky-relu-grad.ts).
- * - `GanvasBiasLeakyRelu`: y = leakyRelu(x + b, α)·gain in one dispatch (was two, three with
- *   StyleGAN's √2 gain; bias-leaky-relu.ts).
+ * - `GanvasBiasLeakyRelu`: y = leakyRelu(x·scale + b·biasScale, α)·gain in one dispatch (was two,
+ *   up to five with StyleGAN's constants; bias-leaky-relu.ts); `GanvasColumnSum` its bias's gradient.
  * - `GanvasTanhGrad`: dx = dy·(1 − y²) in one dispatch (was four with a Cast; tanh-grad.ts).
  * - `GanvasGanLoss`: the logistic GAN loss, mean σ of each part and Σ sign of the reals in one
  *   workgroup (was 13 kernels in a D step); `GanvasGanLossGrad` its gradient (was 10; gan-loss.ts).
@@ -281,13 +281,29 @@ const BIAS_LEAKY_RELU_WGSL = `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
-struct U { n: u32, channels: u32, alpha: f32, gain: f32 }
+struct U { n: u32, channels: u32, alpha: f32, gain: f32, scale: f32, biasScale: f32 }
 @group(0) @binding(3) var<uniform> u: U;
 ${MAIN_ELEMENTWISE} {
   ${FLAT_INDEX}
   if (i >= u.n) { return; }
-  let v = x[i] + b[i % u.channels];
+  let v = x[i] * u.scale + b[i % u.channels] * u.biasScale;
   y[i] = select(v * u.alpha, v, v > 0.0) * u.gain;
+}`;
+
+/** out[c] = factor·Σ_r x[r, c] over x viewed as [rows, channels]; one workgroup per channel. */
+const COLUMN_SUM_WGSL = `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+struct U { rows: u32, channels: u32, factor: f32 }
+@group(0) @binding(2) var<uniform> u: U;
+var<workgroup> acc: array<f32, ${WORKGROUP}>;
+${MAIN_PER_CHANNEL} {
+  let c = wid.x;
+  var s = 0.0;
+  for (var r = t; r < u.rows; r = r + ${WORKGROUP}u) { s = s + x[r * u.channels + c]; }
+  acc[t] = s;
+  ${workgroupSum('acc')}
+  if (t == 0u) { out[c] = acc[0] * u.factor; }
 }`;
 
 const TANH_GRAD_WGSL = `
@@ -410,9 +426,22 @@ const biasLeakyReluKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   if (b.shape.length !== 1 || b.shape[0] !== channels) throw new Error(`${BIAS_LEAKY_RELU}: bias [${b.shape.join(', ')}] for ${channels} channels`);
   const n = tf.util.sizeFromShape(x.shape);
   const y = newOutput(be, x.shape);
-  const { alpha, gain } = attrs as unknown as LeakyAttrs;
-  if (n > 0) dispatch(be, BIAS_LEAKY_RELU, BIAS_LEAKY_RELU_WGSL, [x, b, y], [u32(n), u32(channels), f32(alpha), f32(gain ?? 1)], groupsFor(n));
+  const { alpha, gain, scale, biasScale } = attrs as unknown as BiasLeakyReluAttrs;
+  const uniforms = [u32(n), u32(channels), f32(alpha), f32(gain), f32(scale), f32(biasScale)];
+  if (n > 0) dispatch(be, BIAS_LEAKY_RELU, BIAS_LEAKY_RELU_WGSL, [x, b, y], uniforms, groupsFor(n));
   return y;
+};
+
+const columnSumKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const be = checkInternals(backend);
+  const { x } = inputs as Record<'x', tf.TensorInfo>;
+  requireFloat(COLUMN_SUM, x);
+  const channels = channelsOf(x);
+  const out = newOutput(be, [channels]);
+  const rows = tf.util.sizeFromShape(x.shape) / channels;
+  const { factor } = attrs as unknown as { factor: number };
+  if (channels > 0) dispatch(be, COLUMN_SUM, COLUMN_SUM_WGSL, [x, out], [u32(rows), u32(channels), f32(factor)], [channels, 1]);
+  return out;
 };
 
 const tanhGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
@@ -454,6 +483,7 @@ const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
   { name: BN_BACKWARD, func: bnBackwardKernel },
   { name: LEAKY_RELU_GRAD, func: leakyReluGradKernel },
   { name: BIAS_LEAKY_RELU, func: biasLeakyReluKernel },
+  { name: COLUMN_SUM, func: columnSumKernel },
   { name: TANH_GRAD, func: tanhGradKernel },
   { name: GAN_LOSS, func: ganLossKernel },
   { name: GAN_LOSS_GRAD, func: ganLossGradKernel },
@@ -492,7 +522,8 @@ export function unregisterWebGpuTrainingKernels(): void {
  * Known answers from the fused kernels on the running WebGPU backend: batch norm of [1, 3] is
  * ±1/√(1 + ε), Adam's first step from p = 1 with g = 1 (lr 0.1, β1 0.5, β2 0.999) is p = 0.9
  * (and, paired with one whose g = −1, 0.9 and 1.1),
- * bias + leaky ReLU 0.2 of [−1, 1] with bias 0 is [−0.2, 1], and the GAN loss of logits [0, 0]
+ * bias + leaky ReLU 0.2 of [−1, 1]·2 with bias 0 is [−0.4, 2], the column sums of [[1, 2], [3, 4]]
+ * times ½ are [2, 3], and the GAN loss of logits [0, 0]
  * (one real, one fake) is 2·ln 2 with D(real) = ½, and StyleGAN's kernels give their known
  * answers too (webgpu-style-kernels.ts `styleKnownAnswers`), DiffAugment's likewise
  * (webgpu-augment-kernels.ts `augmentKnownAnswers`). A driver that compiles our WGSL but computes
@@ -507,7 +538,8 @@ export async function webGpuKernelsSelfCheck(): Promise<string | undefined> {
   const pair = [1, 0, 0, 1, 1, 0, 0, -1].map((k) => tf.scalar(k));
   const signed = tf.tensor2d([-1, 1], [2, 1]);
   const logits = tf.zeros([2, 1]);
-  const made: tf.Tensor[] = [x, gamma, beta, p!, m!, v!, g!, ...pair, signed, logits];
+  const table = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+  const made: tf.Tensor[] = [x, gamma, beta, p!, m!, v!, g!, ...pair, signed, logits, table];
   const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) => {
     const out = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
     const outs = Array.isArray(out) ? out : [out];
@@ -523,13 +555,14 @@ export async function webGpuKernelsSelfCheck(): Promise<string | undefined> {
       { p: pair[0]!, m: pair[1]!, v: pair[2]!, g: pair[3]!, p2: pair[4]!, m2: pair[5]!, v2: pair[6]!, g2: pair[7]! },
       adam,
     );
-    const [leaky] = run(BIAS_LEAKY_RELU, { x: signed, b: beta }, { alpha: 0.2 });
+    const [leaky] = run(BIAS_LEAKY_RELU, { x: signed, b: beta }, { alpha: 0.2, gain: 1, scale: 2, biasScale: 1 });
+    const [columns] = run(COLUMN_SUM, { x: table }, { factor: 0.5 });
     const [loss, dReal] = run(GAN_LOSS, { logits }, { ones: 1 });
     const style = styleKnownAnswers(run, made);
     const aug = augmentKnownAnswers(run, made);
-    const outputs = [y!, p1!, pa!, pb!, leaky!, loss!, dReal!, ...style.outputs, ...aug.outputs];
+    const outputs = [y!, p1!, pa!, pb!, leaky!, columns!, loss!, dReal!, ...style.outputs, ...aug.outputs];
     const got = (await Promise.all(outputs.map((t) => t.data()))).flatMap((d) => Array.from(d));
-    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, 0.9, 1.1, -0.2, 1, 2 * Math.LN2, 0.5, ...style.want, ...aug.want];
+    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, 0.9, 1.1, -0.4, 2, 2, 3, 2 * Math.LN2, 0.5, ...style.want, ...aug.want];
     return got.length === want.length && got.every((k, i) => Math.abs(k - want[i]!) < 1e-5)
       ? undefined
       : `fused WebGPU kernels computed ${got.join(', ')} where ${want.join(', ')} was expected`; // english-ok: for the developer console

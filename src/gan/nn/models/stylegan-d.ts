@@ -3,7 +3,7 @@ import { ParamBuilder, type Params } from '../params.ts';
 import type { Rng } from '../random.ts';
 import type { Discriminator } from './types.ts';
 import { mbstdGroupSize } from '../../../contract/mbstd.ts';
-import { biasAct, blockResolutions, channelsAt, convThenHalve, eqConvAct, eqDense, eqDenseAct, halveThen1x1, type StyleGanOptions } from './stylegan-layers.ts';
+import { blockResolutions, channelsAt, convThenHalveAct, eqConvAct, eqDense, eqDenseAct, halveThen1x1, type StyleGanOptions } from './stylegan-layers.ts';
 
 /**
  * StyleGAN2's residual discriminator, equalised lr, sized like the generator (mirrored).
@@ -64,7 +64,7 @@ export function buildStyleDiscriminator(opts: StyleGanOptions, rng: Rng): Discri
 
 function residualBlock(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
   const y = eqConvAct(p, `${name}.conv0`, x);
-  const down = biasAct(convThenHalve(y, p[`${name}.conv1.w`] as tf.Tensor4D), p[`${name}.conv1.b`]!);
+  const down = convThenHalveAct(y, p[`${name}.conv1.w`] as tf.Tensor4D, p[`${name}.conv1.b`]!);
   const skip = halveThen1x1(x, p[`${name}.skip.w`] as tf.Tensor4D);
   // Both paths carry unit variance; dividing their sum by √2 keeps it so.
   return tf.mul(tf.add(down, skip), Math.SQRT1_2);

@@ -52,26 +52,42 @@ export function eqGain(fanIn: number, lrMul = 1): number {
 
 /**
  * Equalised-lr dense layer `${name}.w` [in, out], optional `${name}.b` [out]. The gain goes on
- * the product (B·out numbers), not the weight (in·out): cheaper at our batch sizes.
+ * the product (B·out numbers), not the weight (in·out): cheaper at our batch sizes. Where the
+ * backend has the fused bias op (WebGPU) the gain and lrMul ride on it (slope 1: no activation).
  */
 export function eqDense(p: Params, name: string, x: tf.Tensor2D, lrMul = 1): tf.Tensor2D {
   const w = p[`${name}.w`] as tf.Tensor2D;
-  const y = tf.mul(tf.matMul(x, w), eqGain(w.shape[0], lrMul));
+  const gain = eqGain(w.shape[0], lrMul);
   const b = p[`${name}.b`];
+  if (b !== undefined && hasBiasLeakyRelu()) return biasLeakyRelu(tf.matMul(x, w), b, 1, 1, gain, lrMul) as tf.Tensor2D;
+  const y = tf.mul(tf.matMul(x, w), gain);
   return (b === undefined ? y : tf.add(y, lrMul === 1 ? b : tf.mul(b, lrMul))) as tf.Tensor2D;
 }
 
-/** act(eqDense(…)) for a layer with a bias, the bias and activation through `biasAct`. */
+/** act(eqDense(…)) for a layer with a bias: on WebGPU one fused kernel after the product, gain and lrMul included. */
 export function eqDenseAct(p: Params, name: string, x: tf.Tensor2D, lrMul = 1): tf.Tensor2D {
   const w = p[`${name}.w`] as tf.Tensor2D;
   const b = p[`${name}.b`]!;
-  return biasAct(tf.mul(tf.matMul(x, w), eqGain(w.shape[0], lrMul)) as tf.Tensor2D, lrMul === 1 ? b : tf.mul(b, lrMul));
+  const gain = eqGain(w.shape[0], lrMul);
+  if (hasBiasLeakyRelu()) return biasLeakyRelu(tf.matMul(x, w), b, LRELU_SLOPE, LRELU_GAIN, gain, lrMul) as tf.Tensor2D;
+  return biasAct(tf.mul(tf.matMul(x, w), gain) as tf.Tensor2D, lrMul === 1 ? b : tf.mul(b, lrMul));
 }
 
-/** The stored weight times its equalised-lr gain (1/√(kh·kw·in)); the conv weights are small, the activations are not. */
+/** The equalised-lr gain of a conv weight [kh, kw, in, out]: 1/√(kh·kw·in). */
+const convGain = (w: tf.Tensor4D) => eqGain(w.shape[0] * w.shape[1] * w.shape[2]);
+
+/** The stored weight times its equalised-lr gain; the conv weights are small, the activations are not. */
 export function scaledConvWeight(w: tf.Tensor4D): tf.Tensor4D {
-  const [kh, kw, cin] = w.shape;
-  return tf.mul(w, eqGain(kh * kw * cin)) as tf.Tensor4D;
+  return tf.mul(w, convGain(w)) as tf.Tensor4D;
+}
+
+/**
+ * act(conv(x, w·g) + b) for a conv taking the weight as stored: on WebGPU the gain g rides on the
+ * fused bias op (conv(x, w·g) = g·conv(x, w)), elsewhere on the weight as before.
+ */
+function eqConvBiasAct(conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor): tf.Tensor4D {
+  if (hasBiasLeakyRelu()) return biasLeakyRelu(conv(x, w), b, LRELU_SLOPE, LRELU_GAIN, convGain(w)) as tf.Tensor4D;
+  return biasAct(conv(x, scaledConvWeight(w)), b);
 }
 
 /**
@@ -108,7 +124,7 @@ interface Modulated {
 function modulate(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2D, up: boolean): Modulated {
   const conv = (input: tf.Tensor4D, weight: tf.Tensor4D) => (up ? convUp(input, weight) : tf.conv2d(input, weight, 1, 'same'));
   if (hasModulate()) {
-    const gain = eqGain(w.shape[0] * w.shape[1] * w.shape[2]);
+    const gain = convGain(w);
     return { y: conv(modulateFused(x, styles, gain), w), weight: w, weightGain: gain };
   }
   const weight = scaledConvWeight(w);
@@ -141,12 +157,12 @@ export function styledConvAct(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2
 
 /**
  * D's downsampling convolutions (NVlabs's Conv2dLayer with down = 2): the [1, 3, 3, 1] filter
- * then a stride-2 3×3 convolution, or (the resnet skip) filter, subsample, 1×1 (fir.ts), twice
- * differentiable for R1.
+ * then a stride-2 3×3 convolution with bias and act (the main path), or (the resnet skip)
+ * filter, subsample, 1×1 (fir.ts), twice differentiable for R1.
  *   x [B, H, W, in], w [3, 3, in, out] or [1, 1, in, out] (stored) → [B, H/2, W/2, out]
  */
-export function convThenHalve(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  return convDown(x, scaledConvWeight(w));
+export function convThenHalveAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor): tf.Tensor4D {
+  return eqConvBiasAct(convDown, x, w, b);
 }
 
 export function halveThen1x1(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
@@ -162,7 +178,7 @@ export function eqConv(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
 
 /** act(eqConv(…)) for a layer with a bias, the bias and activation through `biasAct`. */
 export function eqConvAct(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
-  return biasAct(tf.conv2d(x, scaledConvWeight(p[`${name}.w`] as tf.Tensor4D), 1, 'same'), p[`${name}.b`]!);
+  return eqConvBiasAct((input, w) => tf.conv2d(input, w, 1, 'same'), x, p[`${name}.w`] as tf.Tensor4D, p[`${name}.b`]!);
 }
 
 /** Normalises each row to unit root-mean-square ("pixel norm" of z in StyleGAN). */
