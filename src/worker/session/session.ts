@@ -164,7 +164,8 @@ export class Session {
     const builtins = BUILTIN_NAMES.map((n) => ({ name: n, label: BUILTINS[n].label, licence: BUILTINS[n].licence?.text }));
     s.post({ type: 'builtins', builtins, limits: DATA_LIMITS });
     s.status('loading', msg('session.startingBackend'));
-    s.backend = await chooseBackend(cmd.backend, cmd.threads ? { threads: cmd.threads } : {});
+    // A hardware GPU races WASM on the person's own model (StyleGAN's ratio is not DCGAN's).
+    s.backend = await chooseBackend(cmd.backend, { ...(cmd.threads ? { threads: cmd.threads } : {}), raceConfig: cmd.config });
     s.post({ type: 'backend', backend: s.backend });
     s.limits = deviceLimits(s.backend.name);
     watchDevice(s.backend.name, (why) => this.fail(new Error(why)));
