@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { startWebGpuOnDawn } from './dawn-webgpu.ts';
-import { convDown, convUp, downThen1x1 } from '../../src/gan/nn/fir.ts';
+import { blur, convDown, convUp, downThen1x1 } from '../../src/gan/nn/fir.ts';
 import { Rng } from '../../src/gan/nn/random.ts';
 import { foldedConvDown, foldedConvUp, foldedDownThen1x1 } from './fir-folded.ts';
 
@@ -55,10 +55,15 @@ async function main(): Promise<void> {
   const webgpu = [];
   for (const [i, [, op, , wShape]] of CASES.entries()) webgpu.push(await quantities(op, inputs[i]!.x, inputs[i]!.w, inputs[i]!.r, wShape));
   const leaked = tf.memory().numTensors - tensorsBefore;
+  // Which kernels one filter pass and its gradient ran: the fused pass, where it is registered.
+  const probe = tf.ones(X_SHAPE) as tf.Tensor4D;
+  const profile = await tf.profile(() => tf.dispose(tf.grad((t: tf.Tensor) => tf.sum(blur(t as tf.Tensor4D, 2, 4)))(probe)));
+  probe.dispose();
+  const kernels = [...new Set(profile.kernels.map((k) => k.name))];
   // To a file: process.exit does not wait for a piped stdout to drain.
   writeFileSync(
     process.argv[2]!,
-    JSON.stringify({ adapter: dawn.adapterName, backend: tf.getBackend(), names: CASES.map(([name]) => name), reference, webgpu, leaked }),
+    JSON.stringify({ adapter: dawn.adapterName, backend: tf.getBackend(), names: CASES.map(([name]) => name), reference, webgpu, leaked, kernels }),
   );
   process.exit(0);
 }

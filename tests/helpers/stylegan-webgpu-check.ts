@@ -108,7 +108,7 @@ function convActCase(rng: Rng, down: boolean): Case {
   const inputs = draw(rng, { x: [2, 6, 6, 4], w: [3, 3, 4, 5], b: [5], r: down ? [2, 3, 3, 5] : [2, 6, 6, 5] });
   const f = (t: Record<string, tf.Tensor>) =>
     down
-      ? convThenHalveAct(t.x as tf.Tensor4D, t.w as tf.Tensor4D, t.b!)
+      ? convThenHalveAct(t.x as tf.Tensor4D, t.w as tf.Tensor4D, t.b!, Math.SQRT1_2) // the residual main path's 1/√2
       : eqConvAct({ 'c.w': t.w as tf.Variable, 'c.b': t.b as tf.Variable }, 'c', t.x as tf.Tensor4D);
   const first = valueAndGrads(f, ['x', 'w', 'b']);
   const run = (t: Record<string, tf.Tensor>) => {

@@ -5,7 +5,8 @@ import { dawnMissing, relativeError, runDawnCheck, warnIfSkipped } from '../help
  * StyleGAN's FIR resampling on tfjs's WebGPU backend (Dawn for Node, the optional dependency
  * `webgpu`, with Chromium's SwiftShader Vulkan driver), in a child process
  * (tests/helpers/fir-webgpu-check.ts), against the folded form on the CPU backend: the filter
- * pass is two depthwise convolutions with per-axis padding and a custom gradient, and R1 needs
+ * pass is our one kernel there (GanvasFirFilter; two depthwise convolutions with per-axis
+ * padding elsewhere) under a custom gradient, and R1 needs
  * its double backward on whatever backend trains. Skipped, and says so, when either is missing.
  */
 warnIfSkipped('fir-webgpu');
@@ -18,6 +19,8 @@ interface Check {
   reference: number[][][];
   webgpu: number[][][];
   leaked: number;
+  /** Kernels one filter pass and its gradient ran on WebGPU. */
+  kernels: string[];
 }
 
 const QUANTITIES = ['forward', 'dfdx', 'dfdw', 'dqdx', 'dqdw'];
@@ -37,5 +40,8 @@ describe.skipIf(dawnMissing !== undefined)('FIR resampling on WebGPU (Dawn + Swi
       });
     });
     expect(c.leaked).toBe(0);
+    // The filter pass is our one kernel there, forward and back, not tfjs's depthwise pair.
+    expect(c.kernels).toContain('GanvasFirFilter');
+    expect(c.kernels).not.toContain('DepthwiseConv2dNative');
   }, 300_000);
 });

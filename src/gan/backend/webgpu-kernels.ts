@@ -11,6 +11,7 @@ import { installStyleGradients } from './style-ops.ts';
 import { STYLE_KERNELS, styleKnownAnswers } from './webgpu-style-kernels.ts';
 import { installAugmentGradients } from './augment-ops.ts';
 import { AUGMENT_KERNELS, augmentKnownAnswers } from './webgpu-augment-kernels.ts';
+import { FIR_KERNELS, firKnownAnswers } from './webgpu-fir-kernel.ts';
 import {
   checkInternals,
   dispatch,
@@ -489,6 +490,7 @@ const KERNELS: ReadonlyArray<{ name: string; func: tf.KernelFunc }> = [
   { name: GAN_LOSS_GRAD, func: ganLossGradKernel },
   ...STYLE_KERNELS,
   ...AUGMENT_KERNELS,
+  ...FIR_KERNELS,
 ];
 
 /**
@@ -526,7 +528,8 @@ export function unregisterWebGpuTrainingKernels(): void {
  * times ½ are [2, 3], and the GAN loss of logits [0, 0]
  * (one real, one fake) is 2·ln 2 with D(real) = ½, and StyleGAN's kernels give their known
  * answers too (webgpu-style-kernels.ts `styleKnownAnswers`), DiffAugment's likewise
- * (webgpu-augment-kernels.ts `augmentKnownAnswers`). A driver that compiles our WGSL but computes
+ * (webgpu-augment-kernels.ts `augmentKnownAnswers`), and the FIR filter pass
+ * (webgpu-fir-kernel.ts `firKnownAnswers`). A driver that compiles our WGSL but computes
  * garbage is caught here; the caller then unregisters the kernels and trains on tfjs's own.
  * Returns what went wrong, if anything.
  */
@@ -560,9 +563,10 @@ export async function webGpuKernelsSelfCheck(): Promise<string | undefined> {
     const [loss, dReal] = run(GAN_LOSS, { logits }, { ones: 1 });
     const style = styleKnownAnswers(run, made);
     const aug = augmentKnownAnswers(run, made);
-    const outputs = [y!, p1!, pa!, pb!, leaky!, columns!, loss!, dReal!, ...style.outputs, ...aug.outputs];
+    const fir = firKnownAnswers(run, made);
+    const outputs = [y!, p1!, pa!, pb!, leaky!, columns!, loss!, dReal!, ...style.outputs, ...aug.outputs, ...fir.outputs];
     const got = (await Promise.all(outputs.map((t) => t.data()))).flatMap((d) => Array.from(d));
-    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, 0.9, 1.1, -0.4, 2, 2, 3, 2 * Math.LN2, 0.5, ...style.want, ...aug.want];
+    const want = [-1 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(1 + 1e-5), 0.9, 0.9, 1.1, -0.4, 2, 2, 3, 2 * Math.LN2, 0.5, ...style.want, ...aug.want, ...fir.want];
     return got.length === want.length && got.every((k, i) => Math.abs(k - want[i]!) < 1e-5)
       ? undefined
       : `fused WebGPU kernels computed ${got.join(', ')} where ${want.join(', ')} was expected`; // english-ok: for the developer console

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { firFilter, hasFirFilter } from '../backend/fir-filter.ts';
 
 /**
  * StyleGAN2's [1, 3, 3, 1] FIR low-pass filter for ×2 resampling (Karras et al. 2020, after
@@ -26,10 +27,15 @@ import * as tf from '@tensorflow/tfjs';
 export const FIR_TAPS: readonly number[] = [1 / 8, 3 / 8, 3 / 8, 1 / 8];
 const TAPS = FIR_TAPS.length;
 
-/** f ⊗ f · gain as a [4, 4, 1, 1] tensor (broadcasts over channels). */
-function fir2d(gain: number): tf.Tensor4D {
-  const v = FIR_TAPS.flatMap((a) => FIR_TAPS.map((b) => a * b * gain));
-  return tf.tensor4d(v, [TAPS, TAPS, 1, 1]);
+/** f ⊗ f · gain on the channel diagonal, [4, 4, c, c]: one upload, no kernel to build it. */
+function fir2dDiagonal(c: number, gain: number): tf.Tensor4D {
+  const v = new Float32Array(TAPS * TAPS * c * c);
+  FIR_TAPS.forEach((a, i) =>
+    FIR_TAPS.forEach((b, j) => {
+      for (let ch = 0; ch < c; ch++) v[((i * TAPS + j) * c + ch) * c + ch] = a * b * gain;
+    }),
+  );
+  return tf.tensor4d(v, [TAPS, TAPS, c, c]);
 }
 
 /** One axis of the filter, times √gain, for every channel: a depthwise kernel [4, 1, c, 1] or [1, 4, c, 1]. */
@@ -46,9 +52,16 @@ function depthwiseTaps(c: number, gain: number, axis: 'h' | 'w'): tf.Tensor4D {
  * convolution agree), each padding only the axis it filters. Measured on tfjs-backend-wasm 4.22:
  * that padding is 1.5–2× faster than a Pad op before the pair, while a plain numeric padding
  * (both axes, p > the filter's width of 1) makes its depthwise kernel read out of bounds, and
- * one 4×4 depthwise pass is ~5× slower than the two 1-D ones.
+ * one 4×4 depthwise pass is ~5× slower than the two 1-D ones. On WebGPU the pair is one kernel
+ * of ours (backend/fir-filter.ts): one dispatch instead of two, the taps in its uniforms.
  */
 function blurForward(x: tf.Tensor4D, p: number, gain: number): tf.Tensor4D {
+  if (hasFirFilter())
+    return firFilter(
+      x,
+      p,
+      FIR_TAPS.map((t) => t * Math.sqrt(gain)),
+    );
   return tf.tidy(() => {
     const c = x.shape[3];
     const rows = tf.depthwiseConv2d(x, depthwiseTaps(c, gain, 'h'), 1, [
@@ -135,7 +148,6 @@ export function convUp(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
 export function upsample(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, c] = x.shape;
-    const kernel = tf.mul(fir2d(4), tf.reshape(tf.eye(c), [1, 1, c, c])) as tf.Tensor4D;
-    return tf.conv2dTranspose(x, kernel, [b, 2 * h, 2 * w, c], 2, 1);
+    return tf.conv2dTranspose(x, fir2dDiagonal(c, 4), [b, 2 * h, 2 * w, c], 2, 1);
   });
 }

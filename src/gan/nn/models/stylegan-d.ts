@@ -64,10 +64,11 @@ export function buildStyleDiscriminator(opts: StyleGanOptions, rng: Rng): Discri
 
 function residualBlock(p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
   const y = eqConvAct(p, `${name}.conv0`, x);
-  const down = convThenHalveAct(y, p[`${name}.conv1.w`] as tf.Tensor4D, p[`${name}.conv1.b`]!);
-  const skip = halveThen1x1(x, p[`${name}.skip.w`] as tf.Tensor4D);
-  // Both paths carry unit variance; dividing their sum by √2 keeps it so.
-  return tf.mul(tf.add(down, skip), Math.SQRT1_2);
+  // Both paths carry unit variance; dividing their sum by √2 keeps it so. Each path takes its
+  // 1/√2 on a gain it already applies (the fused bias op, the skip's weight): no extra pass.
+  const down = convThenHalveAct(y, p[`${name}.conv1.w`] as tf.Tensor4D, p[`${name}.conv1.b`]!, Math.SQRT1_2);
+  const skip = halveThen1x1(x, p[`${name}.skip.w`] as tf.Tensor4D, Math.SQRT1_2);
+  return tf.add(down, skip);
 }
 
 /**

@@ -82,12 +82,14 @@ export function scaledConvWeight(w: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * act(conv(x, w·g) + b) for a conv taking the weight as stored: on WebGPU the gain g rides on the
- * fused bias op (conv(x, w·g) = g·conv(x, w)), elsewhere on the weight as before.
+ * act(conv(x, w·g) + b)·outGain for a conv taking the weight as stored: on WebGPU the gain g and
+ * outGain ride on the fused bias op (conv(x, w·g) = g·conv(x, w)), elsewhere on the weight and
+ * a Multiply as before.
  */
-function eqConvBiasAct(conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor): tf.Tensor4D {
-  if (hasBiasLeakyRelu()) return biasLeakyRelu(conv(x, w), b, LRELU_SLOPE, LRELU_GAIN, convGain(w)) as tf.Tensor4D;
-  return biasAct(conv(x, scaledConvWeight(w)), b);
+function eqConvBiasAct(conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor, outGain = 1): tf.Tensor4D {
+  if (hasBiasLeakyRelu()) return biasLeakyRelu(conv(x, w), b, LRELU_SLOPE, LRELU_GAIN * outGain, convGain(w)) as tf.Tensor4D;
+  const y = biasAct(conv(x, scaledConvWeight(w)), b);
+  return outGain === 1 ? y : tf.mul(y, outGain);
 }
 
 /**
@@ -158,15 +160,16 @@ export function styledConvAct(x: tf.Tensor4D, w: tf.Tensor4D, styles: tf.Tensor2
 /**
  * D's downsampling convolutions (NVlabs's Conv2dLayer with down = 2): the [1, 3, 3, 1] filter
  * then a stride-2 3×3 convolution with bias and act (the main path), or (the resnet skip)
- * filter, subsample, 1×1 (fir.ts), twice differentiable for R1.
+ * filter, subsample, 1×1 (fir.ts), twice differentiable for R1. Both outputs are scaled by
+ * `outGain`, which the residual block uses for its 1/√2 so that the sum needs no Multiply.
  *   x [B, H, W, in], w [3, 3, in, out] or [1, 1, in, out] (stored) → [B, H/2, W/2, out]
  */
-export function convThenHalveAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor): tf.Tensor4D {
-  return eqConvBiasAct(convDown, x, w, b);
+export function convThenHalveAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor, outGain = 1): tf.Tensor4D {
+  return eqConvBiasAct(convDown, x, w, b, outGain);
 }
 
-export function halveThen1x1(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  return downThen1x1(x, scaledConvWeight(w));
+export function halveThen1x1(x: tf.Tensor4D, w: tf.Tensor4D, outGain = 1): tf.Tensor4D {
+  return downThen1x1(x, tf.mul(w, convGain(w) * outGain) as tf.Tensor4D);
 }
 
 /** Plain equalised-lr convolution, stride 1, "same" padding, plus bias when `${name}.b` exists. */
