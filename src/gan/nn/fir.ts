@@ -56,12 +56,10 @@ function depthwiseTaps(c: number, gain: number, axis: 'h' | 'w'): tf.Tensor4D {
  * of ours (backend/fir-filter.ts): one dispatch instead of two, the taps in its uniforms.
  */
 function blurForward(x: tf.Tensor4D, p: number, gain: number): tf.Tensor4D {
-  if (hasFirFilter())
-    return firFilter(
-      x,
-      p,
-      FIR_TAPS.map((t) => t * Math.sqrt(gain)),
-    );
+  if (hasFirFilter()) {
+    const axisTaps = FIR_TAPS.map((t) => t * Math.sqrt(gain));
+    return firFilter(x, p, axisTaps);
+  }
   return tf.tidy(() => {
     const c = x.shape[3];
     const rows = tf.depthwiseConv2d(x, depthwiseTaps(c, gain, 'h'), 1, [
