@@ -85,6 +85,13 @@ ${MAIN_ELEMENTWISE} {
 }
 const ADAM_WGSL = [adamWgsl(1), adamWgsl(2)];
 
+/** WGSL, one workgroup per channel of x viewed as [rows, channels]: its channel c and Σ_r x[r, c] in acc[0]. */
+const CHANNEL_SUM = `let c = wid.x;
+  var s = 0.0;
+  for (var r = t; r < u.rows; r = r + ${WORKGROUP}u) { s = s + x[r * u.channels + c]; }
+  acc[t] = s;
+  ${workgroupSum('acc')}`;
+
 /** stats = [μ; σ⁻¹] per channel of x viewed as [rows, channels]; one workgroup per channel. */
 const BN_STATS_WGSL = `
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -93,11 +100,7 @@ struct U { rows: u32, channels: u32, epsilon: f32 }
 @group(0) @binding(2) var<uniform> u: U;
 var<workgroup> acc: array<f32, ${WORKGROUP}>;
 ${MAIN_PER_CHANNEL} {
-  let c = wid.x;
-  var s = 0.0;
-  for (var r = t; r < u.rows; r = r + ${WORKGROUP}u) { s = s + x[r * u.channels + c]; }
-  acc[t] = s;
-  ${workgroupSum('acc')}
+  ${CHANNEL_SUM}
   let mu = acc[0] / f32(u.rows);
   workgroupBarrier();
   var q = 0.0;
@@ -299,11 +302,7 @@ struct U { rows: u32, channels: u32, factor: f32 }
 @group(0) @binding(2) var<uniform> u: U;
 var<workgroup> acc: array<f32, ${WORKGROUP}>;
 ${MAIN_PER_CHANNEL} {
-  let c = wid.x;
-  var s = 0.0;
-  for (var r = t; r < u.rows; r = r + ${WORKGROUP}u) { s = s + x[r * u.channels + c]; }
-  acc[t] = s;
-  ${workgroupSum('acc')}
+  ${CHANNEL_SUM}
   if (t == 0u) { out[c] = acc[0] * u.factor; }
 }`;
 
